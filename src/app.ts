@@ -1,0 +1,90 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import { Type } from 'typebox';
+import { devauthDeviceRoutes, devauthMgmtRoutes } from './devauth/index.js';
+import { deviceAuthHook, userAuthHook } from './http/auth-hooks.js';
+import { installErrorHandling } from './http/error-handler.js';
+import { openApiRoute, registerOpenApi } from './http/openapi.js';
+import { genReqId } from './http/request-id.js';
+import { ErrorBody } from './http/schemas-common.js';
+import type { App } from './http/types.js';
+import { inventoryDeviceRoutes } from './inventory/index.js';
+import { usersLoginRoutes, usersMgmtRoutes } from './users/index.js';
+import type { Gatehouse } from './wiring.js';
+
+export const VERSION = '0.1.0';
+export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+
+export interface AppOptions {
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** Header values that must never reach a log line. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers["x-men-signature"]',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+];
+
+/** Builds the HTTP application (not listening). Used by `serve` and by tests via inject(). */
+export const buildApp = async (gh: Gatehouse, opts: AppOptions = {}): Promise<App> => {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    genReqId,
+    requestIdHeader: false,
+    bodyLimit: DEFAULT_BODY_LIMIT_BYTES,
+    // No type coercion: `"force": "true"` or `"value": true` is an error, not a guess.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: true, allErrors: false } },
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+
+  app.decorateRequest('device', null);
+  app.decorateRequest('user', null);
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('X-MEN-RequestID', req.id);
+  });
+  installErrorHandling(app);
+  await registerOpenApi(app, VERSION);
+  app.addSchema(ErrorBody);
+  openApiRoute(app);
+
+  app.get(
+    '/.well-known/jwks.json',
+    {
+      schema: {
+        tags: ['Tokens'],
+        summary: 'Public keys that verify Gatehouse tokens (device, user and tenant tokens)',
+        response: { 200: Type.Object({ keys: Type.Array(Type.Object({}, { additionalProperties: true })) }) },
+      },
+    },
+    async () => gh.tokens.jwks(),
+  );
+  app.get(
+    '/api/health',
+    {
+      schema: {
+        tags: ['Health'],
+        summary: 'Liveness',
+        response: { 200: Type.Object({ status: Type.String() }) },
+      },
+    },
+    async () => ({ status: 'ok' }),
+  );
+
+  await app.register(devauthDeviceRoutes(gh.deviceAuth));
+  await app.register(usersLoginRoutes(gh.users));
+
+  await app.register(async (device: App) => {
+    device.addHook('onRequest', deviceAuthHook(gh.deviceAuth.checkToken));
+    await device.register(inventoryDeviceRoutes(gh.inventory));
+  });
+
+  await app.register(async (mgmt: App) => {
+    mgmt.addHook('onRequest', userAuthHook(gh.users.checkToken));
+    await mgmt.register(devauthMgmtRoutes(gh.devauthAdmin));
+    await mgmt.register(usersMgmtRoutes(gh.users));
+  });
+
+  return app;
+};

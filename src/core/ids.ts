@@ -1,0 +1,33 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+
+/** Random UUIDv4, the id format Mender uses for devices, auth sets, users and tokens. */
+export const newId = (): string => randomUUID();
+
+let lastMs = 0;
+let seq = 0;
+
+/**
+ * Time-ordered UUIDv7 (RFC 9562). Used where insertion order matters (the event outbox), so
+ * that ordering by id is ordering by creation within a process; a 12-bit counter keeps ids
+ * created in the same millisecond in order.
+ */
+export const newOrderedId = (nowMs: number = Date.now()): string => {
+  if (nowMs <= lastMs) {
+    seq = (seq + 1) & 0xfff;
+    if (seq === 0) lastMs += 1;
+    nowMs = lastMs;
+  } else {
+    lastMs = nowMs;
+    seq = 0;
+  }
+  const b = randomBytes(16);
+  b.writeUIntBE(nowMs, 0, 6);
+  b[6] = 0x70 | (seq >> 8);
+  b[7] = seq & 0xff;
+  b[8] = 0x80 | ((b[8] ?? 0) & 0x3f);
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+};
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isUuid = (s: string): boolean => UUID_RE.test(s);

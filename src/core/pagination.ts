@@ -1,0 +1,47 @@
+import { commonErrors } from './errors.js';
+
+export interface Page {
+  page: number;
+  perPage: number;
+}
+
+export const DEFAULT_PER_PAGE = 20;
+export const MAX_PER_PAGE = 500;
+
+/** Mender paging rules: page ≥ 1 (default 1), 1 ≤ per_page ≤ 500 (default 20). */
+export const parsePage = (query: { page?: string | number; per_page?: string | number }): Page => {
+  const page = parsePositive('page', query.page, 1);
+  const perPage = parsePositive('per_page', query.per_page, DEFAULT_PER_PAGE);
+  if (perPage > MAX_PER_PAGE) {
+    throw commonErrors.badRequest(`parameter "per_page" above limit (max: ${MAX_PER_PAGE})`);
+  }
+  return { page, perPage };
+};
+
+const parsePositive = (name: string, raw: string | number | undefined, dflt: number): number => {
+  if (raw === undefined || raw === '') return dflt;
+  const n = typeof raw === 'number' ? raw : /^\d{1,9}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isInteger(n) || n < 1) throw commonErrors.badRequest(`invalid ${name} query: "${raw}"`);
+  return n;
+};
+
+export const offsetOf = (p: Page): number => (p.page - 1) * p.perPage;
+
+/**
+ * RFC 8288 `Link` header values as Mender emits them: one value per relation, the URL being
+ * path + query only, with `page` and `per_page` rewritten. `last` only when the total is known.
+ */
+export const linkHeaders = (url: string, p: Page, opts: { hasNext: boolean; total?: number }): string[] => {
+  const [path, query = ''] = url.split('?', 2) as [string, string?];
+  const make = (page: number, rel: string) => {
+    const params = new URLSearchParams(query);
+    params.set('page', String(page));
+    params.set('per_page', String(p.perPage));
+    return `<${path}?${params.toString()}>; rel="${rel}"`;
+  };
+  const links = [make(1, 'first')];
+  if (p.page > 1) links.push(make(p.page - 1, 'prev'));
+  if (opts.hasNext) links.push(make(p.page + 1, 'next'));
+  if (opts.total !== undefined) links.push(make(Math.max(1, Math.ceil(opts.total / p.perPage)), 'last'));
+  return links;
+};

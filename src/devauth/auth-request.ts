@@ -1,0 +1,72 @@
+import { devauthErrors } from './devauth-errors.js';
+import { type CanonicalIdentity, IdentityError, parseIdData } from './identity.js';
+import {
+  type DevicePublicKey,
+  decodeSignatureHeader,
+  PublicKeyError,
+  parseDevicePublicKey,
+  verifyDeviceSignature,
+} from './pubkey.js';
+
+/**
+ * Parsing and checking of a device auth request (spec/mender-api.md §1.1–1.2). Pure: nothing
+ * here touches storage, so a request that fails any check cannot change a record.
+ */
+export interface VerifiedAuthRequest {
+  identity: CanonicalIdentity;
+  pubkey: DevicePublicKey;
+  tenantToken: string;
+}
+
+export const MAX_AUTH_REQUEST_BYTES = 64 * 1024;
+const MAX_TENANT_TOKEN_LENGTH = 4096;
+
+export const verifyAuthRequest = (
+  body: Buffer,
+  signatureHeader: string | undefined,
+  bearer: string | undefined,
+): VerifiedAuthRequest => {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw devauthErrors.badAuthRequest('failed to decode auth request: malformed JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw devauthErrors.badAuthRequest('failed to decode auth request: expected a JSON object');
+  }
+  const req = parsed as Record<string, unknown>;
+  const idData = req.id_data;
+  const pubkeyPem = req.pubkey;
+  const tenantToken = req.tenant_token ?? '';
+  if (typeof idData !== 'string' || idData.length === 0) {
+    throw devauthErrors.badAuthRequest('invalid auth request: id_data must be a non-empty string');
+  }
+  if (typeof pubkeyPem !== 'string' || pubkeyPem.length === 0) {
+    throw devauthErrors.badAuthRequest('invalid auth request: pubkey must be a non-empty string');
+  }
+  if (typeof tenantToken !== 'string' || tenantToken.length > MAX_TENANT_TOKEN_LENGTH) {
+    throw devauthErrors.badAuthRequest('invalid auth request: tenant_token must be a string');
+  }
+  let identity: CanonicalIdentity;
+  try {
+    identity = parseIdData(idData);
+  } catch (e) {
+    if (e instanceof IdentityError) throw devauthErrors.badAuthRequest(`invalid auth request: ${e.message}`);
+    throw e;
+  }
+  let pubkey: DevicePublicKey;
+  try {
+    pubkey = parseDevicePublicKey(pubkeyPem);
+  } catch (e) {
+    if (e instanceof PublicKeyError) throw devauthErrors.badAuthRequest(`invalid auth request: ${e.message}`);
+    throw e;
+  }
+  if (signatureHeader === undefined || signatureHeader.trim() === '') throw devauthErrors.missingSignature();
+  const signature = decodeSignatureHeader(signatureHeader);
+  if (!signature || !verifyDeviceSignature(pubkey, body, signature)) throw devauthErrors.badSignature();
+  // The client sends the tenant token in the body and as "Authorization: Bearer <token>".
+  const token = tenantToken !== '' ? tenantToken : (bearer ?? '');
+  if (token.length > MAX_TENANT_TOKEN_LENGTH) throw devauthErrors.unauthorized('tenant token too long');
+  return { identity, pubkey, tenantToken: token };
+};

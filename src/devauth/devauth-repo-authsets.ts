@@ -1,0 +1,209 @@
+import { type Executor, num } from '../store/store.js';
+import { toDevice } from './devauth-repo-devices.js';
+import type { AuthSet, AuthSetStatus, Device } from './devauth-types.js';
+
+type AuthSetRow = {
+  id: string;
+  tenant_id: string;
+  device_id: string;
+  pubkey: string;
+  pubkey_sha256: string;
+  key_type: string;
+  status: string;
+  created_at: number | string;
+  updated_at: number | string;
+};
+
+const toAuthSet = (r: AuthSetRow): AuthSet => ({
+  id: r.id,
+  tenantId: r.tenant_id,
+  deviceId: r.device_id,
+  pubkey: r.pubkey,
+  pubkeySha256: r.pubkey_sha256,
+  keyType: r.key_type,
+  status: r.status as AuthSetStatus,
+  createdAt: num(r.created_at),
+  updatedAt: num(r.updated_at),
+});
+
+export const findAuthSet = async (
+  db: Executor,
+  tenantId: string,
+  deviceId: string,
+  id: string,
+): Promise<AuthSet | undefined> => {
+  const r = await db
+    .selectFrom('auth_sets')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('device_id', '=', deviceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return r ? toAuthSet(r) : undefined;
+};
+
+export const findAuthSetByDeviceKey = async (
+  db: Executor,
+  deviceId: string,
+  pubkeySha256: string,
+): Promise<AuthSet | undefined> => {
+  const r = await db
+    .selectFrom('auth_sets')
+    .selectAll()
+    .where('device_id', '=', deviceId)
+    .where('pubkey_sha256', '=', pubkeySha256)
+    .executeTakeFirst();
+  return r ? toAuthSet(r) : undefined;
+};
+
+/** The auth set an auth request names (identity + key), with its device: one indexed join. */
+export const findAuthSetByIdentityKey = async (
+  db: Executor,
+  tenantId: string,
+  identitySha256: string,
+  pubkeySha256: string,
+): Promise<{ device: Device; authSet: AuthSet } | undefined> => {
+  const r = await db
+    .selectFrom('devices as d')
+    .innerJoin('auth_sets as a', 'a.device_id', 'd.id')
+    .select([
+      'd.id as d_id',
+      'd.tenant_id as d_tenant_id',
+      'd.id_data as d_id_data',
+      'd.id_data_sha256 as d_id_data_sha256',
+      'd.status as d_status',
+      'd.created_at as d_created_at',
+      'd.updated_at as d_updated_at',
+      'd.check_in_at as d_check_in_at',
+      'a.id',
+      'a.tenant_id',
+      'a.device_id',
+      'a.pubkey',
+      'a.pubkey_sha256',
+      'a.key_type',
+      'a.status',
+      'a.created_at',
+      'a.updated_at',
+    ])
+    .where('d.tenant_id', '=', tenantId)
+    .where('d.id_data_sha256', '=', identitySha256)
+    .where('a.pubkey_sha256', '=', pubkeySha256)
+    .executeTakeFirst();
+  if (!r) return undefined;
+  return {
+    device: toDevice({
+      id: r.d_id,
+      tenant_id: r.d_tenant_id,
+      id_data: r.d_id_data,
+      id_data_sha256: r.d_id_data_sha256,
+      status: r.d_status,
+      created_at: r.d_created_at,
+      updated_at: r.d_updated_at,
+      check_in_at: r.d_check_in_at,
+    }),
+    authSet: toAuthSet(r),
+  };
+};
+
+/** Devices other than `exceptDeviceId` holding this key in the tenant. */
+export const findDevicesWithKey = async (
+  db: Executor,
+  tenantId: string,
+  pubkeySha256: string,
+  exceptDeviceId?: string,
+): Promise<string[]> => {
+  let q = db
+    .selectFrom('auth_sets')
+    .select('device_id')
+    .where('tenant_id', '=', tenantId)
+    .where('pubkey_sha256', '=', pubkeySha256);
+  if (exceptDeviceId) q = q.where('device_id', '!=', exceptDeviceId);
+  return (await q.limit(10).execute()).map((r) => r.device_id);
+};
+
+export const listAuthSets = async (db: Executor, deviceIds: string[]): Promise<AuthSet[]> => {
+  if (deviceIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('auth_sets')
+    .selectAll()
+    .where('device_id', 'in', deviceIds)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  return rows.map(toAuthSet);
+};
+
+export const countAuthSets = async (db: Executor, deviceId: string): Promise<number> => {
+  const r = await db
+    .selectFrom('auth_sets')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('device_id', '=', deviceId)
+    .executeTakeFirstOrThrow();
+  return num(r.n);
+};
+
+export const insertAuthSetIfAbsent = async (db: Executor, a: AuthSet): Promise<boolean> => {
+  const res = await db
+    .insertInto('auth_sets')
+    .values({
+      id: a.id,
+      tenant_id: a.tenantId,
+      device_id: a.deviceId,
+      pubkey: a.pubkey,
+      pubkey_sha256: a.pubkeySha256,
+      key_type: a.keyType,
+      status: a.status,
+      created_at: a.createdAt,
+      updated_at: a.updatedAt,
+    })
+    .onConflict((oc) => oc.columns(['device_id', 'pubkey_sha256']).doNothing())
+    .executeTakeFirst();
+  return Number(res.numInsertedOrUpdatedRows ?? 0) > 0;
+};
+
+export const setAuthSetStatus = async (
+  db: Executor,
+  id: string,
+  status: AuthSetStatus,
+  nowMs: number,
+): Promise<void> => {
+  await db.updateTable('auth_sets').set({ status, updated_at: nowMs }).where('id', '=', id).execute();
+};
+
+/** Rejects every accepted auth set of the device except `keepId`; returns the ids it rejected. */
+export const rejectOtherAccepted = async (
+  db: Executor,
+  deviceId: string,
+  keepId: string,
+  nowMs: number,
+): Promise<string[]> => {
+  const others = await db
+    .selectFrom('auth_sets')
+    .select('id')
+    .where('device_id', '=', deviceId)
+    .where('status', '=', 'accepted')
+    .where('id', '!=', keepId)
+    .execute();
+  const ids = others.map((r) => r.id);
+  if (ids.length > 0) {
+    await db
+      .updateTable('auth_sets')
+      .set({ status: 'rejected', updated_at: nowMs })
+      .where('id', 'in', ids)
+      .execute();
+  }
+  return ids;
+};
+
+export const deleteAuthSetRow = async (db: Executor, id: string): Promise<void> => {
+  await db.deleteFrom('auth_sets').where('id', '=', id).execute();
+};
+
+export const deleteAuthSetsOfDevice = async (db: Executor, deviceId: string): Promise<void> => {
+  await db.deleteFrom('auth_sets').where('device_id', '=', deviceId).execute();
+};
+
+export const authSetStatuses = async (db: Executor, deviceId: string): Promise<AuthSetStatus[]> =>
+  (await db.selectFrom('auth_sets').select('status').where('device_id', '=', deviceId).execute()).map(
+    (r) => r.status as AuthSetStatus,
+  );

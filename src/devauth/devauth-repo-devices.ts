@@ -1,0 +1,134 @@
+import { type Executor, num, numOrNull, type Store } from '../store/store.js';
+import type { Device, DeviceStatus } from './devauth-types.js';
+import type { Identity } from './identity.js';
+
+type DeviceRow = {
+  id: string;
+  tenant_id: string;
+  id_data: string;
+  id_data_sha256: string;
+  status: string;
+  created_at: number | string;
+  updated_at: number | string;
+  check_in_at: number | string | null;
+};
+
+export const toDevice = (r: DeviceRow): Device => ({
+  id: r.id,
+  tenantId: r.tenant_id,
+  identity: JSON.parse(r.id_data) as Identity,
+  identityText: r.id_data,
+  identitySha256: r.id_data_sha256,
+  status: r.status as DeviceStatus,
+  createdAt: num(r.created_at),
+  updatedAt: num(r.updated_at),
+  checkInAt: numOrNull(r.check_in_at),
+});
+
+export const findDevice = async (db: Executor, tenantId: string, id: string): Promise<Device | undefined> => {
+  const r = await db
+    .selectFrom('devices')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return r ? toDevice(r) : undefined;
+};
+
+export const findDeviceByIdentity = async (
+  db: Executor,
+  tenantId: string,
+  identitySha256: string,
+): Promise<Device | undefined> => {
+  const r = await db
+    .selectFrom('devices')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('id_data_sha256', '=', identitySha256)
+    .executeTakeFirst();
+  return r ? toDevice(r) : undefined;
+};
+
+/** Inserts the device unless its identity exists already; returns whether it inserted. */
+export const insertDeviceIfAbsent = async (db: Executor, d: Device): Promise<boolean> => {
+  const res = await db
+    .insertInto('devices')
+    .values({
+      id: d.id,
+      tenant_id: d.tenantId,
+      id_data: d.identityText,
+      id_data_sha256: d.identitySha256,
+      status: d.status,
+      created_at: d.createdAt,
+      updated_at: d.updatedAt,
+      check_in_at: d.checkInAt,
+    })
+    .onConflict((oc) => oc.columns(['tenant_id', 'id_data_sha256']).doNothing())
+    .executeTakeFirst();
+  return Number(res.numInsertedOrUpdatedRows ?? 0) > 0;
+};
+
+/**
+ * Takes the device's row lock for the rest of the transaction (PostgreSQL), so concurrent
+ * status changes of one device's auth sets serialise. SQLite transactions are already
+ * serialised by BEGIN IMMEDIATE.
+ */
+export const lockDevice = async (
+  store: Store,
+  tx: Executor,
+  tenantId: string,
+  id: string,
+): Promise<Device | undefined> => {
+  let q = tx.selectFrom('devices').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id);
+  if (store.dialect === 'postgres') q = q.forUpdate();
+  const r = await q.executeTakeFirst();
+  return r ? toDevice(r) : undefined;
+};
+
+export const setDeviceStatus = async (
+  db: Executor,
+  id: string,
+  status: DeviceStatus,
+  nowMs: number,
+): Promise<void> => {
+  await db.updateTable('devices').set({ status, updated_at: nowMs }).where('id', '=', id).execute();
+};
+
+export const setDeviceCheckIn = async (db: Executor, id: string, nowMs: number): Promise<void> => {
+  await db.updateTable('devices').set({ check_in_at: nowMs }).where('id', '=', id).execute();
+};
+
+export const deleteDeviceRow = async (db: Executor, tenantId: string, id: string): Promise<boolean> => {
+  const res = await db
+    .deleteFrom('devices')
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return Number(res.numDeletedRows) > 0;
+};
+
+export const countDevices = async (
+  db: Executor,
+  tenantId: string,
+  status?: DeviceStatus,
+): Promise<number> => {
+  let q = db
+    .selectFrom('devices')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('tenant_id', '=', tenantId);
+  if (status) q = q.where('status', '=', status);
+  const r = await q.executeTakeFirstOrThrow();
+  return num(r.n);
+};
+
+export const listDevices = async (
+  db: Executor,
+  tenantId: string,
+  opts: { statuses?: DeviceStatus[]; ids?: string[]; offset: number; limit: number },
+): Promise<Device[]> => {
+  let q = db.selectFrom('devices').selectAll().where('tenant_id', '=', tenantId);
+  if (opts.statuses && opts.statuses.length > 0) q = q.where('status', 'in', opts.statuses);
+  if (opts.ids && opts.ids.length > 0) q = q.where('id', 'in', opts.ids);
+  const rows = await q.orderBy('created_at').orderBy('id').offset(opts.offset).limit(opts.limit).execute();
+  return rows.map(toDevice);
+};

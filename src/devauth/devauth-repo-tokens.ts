@@ -1,0 +1,98 @@
+import { type Executor, num } from '../store/store.js';
+
+export interface DeviceTokenRow {
+  id: string;
+  tenantId: string;
+  deviceId: string;
+  authSetId: string;
+  expiresAt: number;
+}
+
+/** Tokens kept per auth set; older ones are pruned when a new one is issued. */
+export const TOKENS_KEPT_PER_AUTH_SET = 5;
+
+export const insertDeviceToken = async (db: Executor, t: DeviceTokenRow, nowMs: number): Promise<void> => {
+  await db
+    .insertInto('device_tokens')
+    .values({
+      id: t.id,
+      tenant_id: t.tenantId,
+      device_id: t.deviceId,
+      auth_set_id: t.authSetId,
+      expires_at: t.expiresAt,
+      created_at: nowMs,
+    })
+    .execute();
+  // A device that restarts often re-authenticates often: keep only the newest few tokens.
+  const keep = await db
+    .selectFrom('device_tokens')
+    .select('id')
+    .where('auth_set_id', '=', t.authSetId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(TOKENS_KEPT_PER_AUTH_SET)
+    .execute();
+  if (keep.length === TOKENS_KEPT_PER_AUTH_SET) {
+    await db
+      .deleteFrom('device_tokens')
+      .where('auth_set_id', '=', t.authSetId)
+      .where(
+        'id',
+        'not in',
+        keep.map((k) => k.id),
+      )
+      .execute();
+  }
+};
+
+/** The one read behind every device request: a primary-key lookup. */
+export const findLiveDeviceToken = async (
+  db: Executor,
+  id: string,
+  nowMs: number,
+): Promise<DeviceTokenRow | undefined> => {
+  const r = await db
+    .selectFrom('device_tokens')
+    .select(['id', 'tenant_id', 'device_id', 'auth_set_id', 'expires_at'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!r || num(r.expires_at) <= nowMs) return undefined;
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    deviceId: r.device_id,
+    authSetId: r.auth_set_id,
+    expiresAt: num(r.expires_at),
+  };
+};
+
+export const deleteTokensOfAuthSets = async (db: Executor, authSetIds: string[]): Promise<void> => {
+  if (authSetIds.length === 0) return;
+  await db.deleteFrom('device_tokens').where('auth_set_id', 'in', authSetIds).execute();
+};
+
+export const deleteTokensOfDevice = async (db: Executor, deviceId: string): Promise<void> => {
+  await db.deleteFrom('device_tokens').where('device_id', '=', deviceId).execute();
+};
+
+export const deleteDeviceToken = async (
+  db: Executor,
+  tenantId: string,
+  id: string,
+): Promise<DeviceTokenRow | undefined> => {
+  const r = await db
+    .selectFrom('device_tokens')
+    .select(['id', 'tenant_id', 'device_id', 'auth_set_id', 'expires_at'])
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!r) return undefined;
+  await db.deleteFrom('device_tokens').where('id', '=', id).execute();
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    deviceId: r.device_id,
+    authSetId: r.auth_set_id,
+    expiresAt: num(r.expires_at),
+  };
+};

@@ -1,0 +1,182 @@
+import type { Clock } from '../core/clock.js';
+import { isAppError } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import { recordEvent } from '../events/index.js';
+import type { Store } from '../store/store.js';
+import type { TenantsService } from '../tenants/index.js';
+import type { TokenKit } from '../tokens/token-kit.js';
+import { verifyAuthRequest } from './auth-request.js';
+import { devauthErrors } from './devauth-errors.js';
+import {
+  countAuthSets,
+  findAuthSetByDeviceKey,
+  findAuthSetByIdentityKey,
+  insertAuthSetIfAbsent,
+} from './devauth-repo-authsets.js';
+import {
+  findDeviceByIdentity,
+  insertDeviceIfAbsent,
+  lockDevice,
+  setDeviceCheckIn,
+} from './devauth-repo-devices.js';
+import { findLiveDeviceToken, insertDeviceToken } from './devauth-repo-tokens.js';
+import { acceptAuthSet, recomputeDeviceStatus } from './devauth-transitions.js';
+import type { DevicePrincipal } from './devauth-types.js';
+
+/** Auth sets a device may accumulate; beyond this, requests with yet another key are refused unrecorded. */
+export const MAX_AUTH_SETS_PER_DEVICE = 20;
+/** Check-in time is written at most this often per device and process. */
+const CHECK_IN_WRITE_INTERVAL_MS = 60_000;
+
+export interface DeviceAuthService {
+  /** Handles POST auth_requests: returns the device token, or throws (401 for every not-admitted case). */
+  authenticate(input: {
+    body: Buffer;
+    signature: string | undefined;
+    bearer: string | undefined;
+  }): Promise<string>;
+  /** The principal behind a device token, or null if it is not (or no longer) valid. */
+  checkToken(token: string): Promise<DevicePrincipal | null>;
+}
+
+export const createDeviceAuthService = (deps: {
+  store: Store;
+  clock: Clock;
+  tokens: Pick<TokenKit, 'sign' | 'verify'>;
+  tenants: Pick<TenantsService, 'resolveTenantToken'>;
+  deviceTokenTtlSeconds: number;
+}): DeviceAuthService => {
+  const { store, clock, tokens, tenants } = deps;
+  const db = store.db;
+  const lastCheckIn = new Map<string, number>();
+
+  const issue = async (tenantId: string, deviceId: string, authSetId: string) => {
+    const jti = newId();
+    const expiresAt = clock.nowMs() + deps.deviceTokenTtlSeconds * 1000;
+    const token = await tokens.sign(
+      {
+        sub: deviceId,
+        jti,
+        'mender.device': true,
+        'mender.tenant': tenantId,
+        'mender.plan': 'enterprise',
+        'mender.trial': false,
+      },
+      expiresAt,
+    );
+    return { jti, expiresAt, token, authSetId };
+  };
+
+  const recordPending = async (tenantId: string, req: ReturnType<typeof verifyAuthRequest>) => {
+    const nowMs = clock.nowMs();
+    await db.transaction().execute(async (tx) => {
+      await insertDeviceIfAbsent(tx, {
+        id: newId(),
+        tenantId,
+        identity: req.identity.attributes,
+        identityText: req.identity.text,
+        identitySha256: req.identity.sha256,
+        status: 'pending',
+        createdAt: nowMs,
+        updatedAt: nowMs,
+        checkInAt: null,
+      });
+      const found = await findDeviceByIdentity(tx, tenantId, req.identity.sha256);
+      const device = found && (await lockDevice(store, tx, tenantId, found.id));
+      if (!device) return;
+      if (await findAuthSetByDeviceKey(tx, device.id, req.pubkey.sha256)) return;
+      if ((await countAuthSets(tx, device.id)) >= MAX_AUTH_SETS_PER_DEVICE) return;
+      const authSetId = newId();
+      const inserted = await insertAuthSetIfAbsent(tx, {
+        id: authSetId,
+        tenantId,
+        deviceId: device.id,
+        pubkey: req.pubkey.pem,
+        pubkeySha256: req.pubkey.sha256,
+        keyType: req.pubkey.type,
+        status: 'pending',
+        createdAt: nowMs,
+        updatedAt: nowMs,
+      });
+      if (!inserted) return;
+      await recomputeDeviceStatus(tx, device, nowMs);
+      await recordEvent(tx, {
+        tenantId,
+        type: 'device.authset_pending',
+        deviceId: device.id,
+        payload: {
+          auth_set_id: authSetId,
+          identity_data: req.identity.attributes,
+          key_type: req.pubkey.type,
+        },
+        nowMs,
+      });
+    });
+  };
+
+  return {
+    async authenticate(input) {
+      // Every check on the request, the signature included, happens before anything is stored.
+      const req = verifyAuthRequest(input.body, input.signature, input.bearer);
+      const tenantId = await tenants.resolveTenantToken(req.tenantToken);
+      const found = await findAuthSetByIdentityKey(db, tenantId, req.identity.sha256, req.pubkey.sha256);
+      if (!found) {
+        await recordPending(tenantId, req);
+        throw devauthErrors.unauthorized('new or unknown auth set');
+      }
+      if (found.authSet.status !== 'accepted' && found.authSet.status !== 'preauthorized') {
+        throw devauthErrors.unauthorized(`auth set is ${found.authSet.status}`);
+      }
+      // Sign before the transaction (DESIGN.md §5.7); the token only becomes valid once its row commits.
+      const issued = await issue(tenantId, found.device.id, found.authSet.id);
+      await db.transaction().execute(async (tx) => {
+        const nowMs = clock.nowMs();
+        const device = await lockDevice(store, tx, tenantId, found.device.id);
+        const authSet = device && (await findAuthSetByDeviceKey(tx, device.id, req.pubkey.sha256));
+        if (!device || !authSet) throw devauthErrors.unauthorized('auth set vanished');
+        if (authSet.status === 'preauthorized') {
+          try {
+            await acceptAuthSet(store, tx, { device, authSet, nowMs, via: 'preauthorized' });
+          } catch (e) {
+            // Mender hides the reason from the device: the limit shows as a plain 401.
+            if (isAppError(e) && e.code === 'DEVAUTH_LIMIT_REACHED')
+              throw devauthErrors.unauthorized('device limit reached');
+            throw e;
+          }
+        } else if (authSet.status !== 'accepted') {
+          throw devauthErrors.unauthorized(`auth set is ${authSet.status}`);
+        }
+        await insertDeviceToken(
+          tx,
+          {
+            id: issued.jti,
+            tenantId,
+            deviceId: device.id,
+            authSetId: authSet.id,
+            expiresAt: issued.expiresAt,
+          },
+          nowMs,
+        );
+        await setDeviceCheckIn(tx, device.id, nowMs);
+      });
+      lastCheckIn.set(found.device.id, clock.nowMs());
+      return issued.token;
+    },
+
+    async checkToken(token) {
+      const claims = await tokens.verify(token);
+      if (claims?.['mender.device'] !== true || typeof claims.jti !== 'string') return null;
+      const nowMs = clock.nowMs();
+      const row = await findLiveDeviceToken(db, claims.jti, nowMs);
+      if (!row || row.deviceId !== claims.sub) return null;
+      const last = lastCheckIn.get(row.deviceId) ?? 0;
+      if (nowMs - last > CHECK_IN_WRITE_INTERVAL_MS) {
+        lastCheckIn.set(row.deviceId, nowMs);
+        if (lastCheckIn.size > 1_000_000) lastCheckIn.clear();
+        // Best effort and off the request path: a lost check-in write only makes check_in_time older.
+        setDeviceCheckIn(db, row.deviceId, nowMs).catch(() => {});
+      }
+      return { tenantId: row.tenantId, deviceId: row.deviceId, authSetId: row.authSetId, tokenId: row.id };
+    },
+  };
+};

@@ -1,0 +1,74 @@
+import { commonErrors } from '../core/errors.js';
+import { recordEvent } from '../events/index.js';
+import type { Executor, Store } from '../store/store.js';
+import { readMaxDevices } from '../tenants/index.js';
+import { devauthErrors } from './devauth-errors.js';
+import { authSetStatuses, rejectOtherAccepted, setAuthSetStatus } from './devauth-repo-authsets.js';
+import { countDevices, setDeviceStatus } from './devauth-repo-devices.js';
+import { deleteTokensOfAuthSets } from './devauth-repo-tokens.js';
+import { type AuthSet, type Device, deriveDeviceStatus } from './devauth-types.js';
+
+/**
+ * State changes of auth sets that both the device flow and the management API make. Each runs
+ * inside the caller's transaction, after the caller locked the device (lockDevice).
+ */
+
+/** Re-derives and stores the device status; returns it. */
+export const recomputeDeviceStatus = async (tx: Executor, device: Device, nowMs: number) => {
+  const status = deriveDeviceStatus(await authSetStatuses(tx, device.id));
+  if (status !== device.status) await setDeviceStatus(tx, device.id, status, nowMs);
+  return status;
+};
+
+/**
+ * Accepts one auth set: enforces max_devices when the device is not accepted yet, rejects the
+ * device's other accepted auth sets and kills their tokens (at most one accepted set per
+ * device), records the event.
+ */
+export const acceptAuthSet = async (
+  store: Store,
+  tx: Executor,
+  args: { device: Device; authSet: AuthSet; nowMs: number; via: 'manual' | 'preauthorized' },
+): Promise<void> => {
+  const { device, authSet, nowMs } = args;
+  if (device.status !== 'accepted') await enforceDeviceLimit(store, tx, device.tenantId);
+  await setAuthSetStatus(tx, authSet.id, 'accepted', nowMs);
+  const rejected = await rejectOtherAccepted(tx, device.id, authSet.id, nowMs);
+  await deleteTokensOfAuthSets(tx, rejected);
+  await recomputeDeviceStatus(tx, device, nowMs);
+  await recordEvent(tx, {
+    tenantId: device.tenantId,
+    type: 'device.accepted',
+    deviceId: device.id,
+    payload: { auth_set_id: authSet.id, via: args.via, rejected_auth_set_ids: rejected },
+    nowMs,
+  });
+};
+
+/** Moves an auth set out of `accepted` (or between pending/rejected); its tokens die with it. */
+export const leaveStatus = async (
+  tx: Executor,
+  args: { device: Device; authSet: AuthSet; to: 'pending' | 'rejected'; nowMs: number },
+): Promise<void> => {
+  const { device, authSet, to, nowMs } = args;
+  await setAuthSetStatus(tx, authSet.id, to, nowMs);
+  await deleteTokensOfAuthSets(tx, [authSet.id]);
+  await recomputeDeviceStatus(tx, device, nowMs);
+  if (to === 'rejected') {
+    await recordEvent(tx, {
+      tenantId: device.tenantId,
+      type: 'device.rejected',
+      deviceId: device.id,
+      payload: { auth_set_id: authSet.id, previous_status: authSet.status },
+      nowMs,
+    });
+  }
+};
+
+const enforceDeviceLimit = async (store: Store, tx: Executor, tenantId: string): Promise<void> => {
+  const limit = await readMaxDevices(tx, tenantId, store.dialect === 'postgres');
+  if (limit === undefined) throw commonErrors.notFound('tenant not found');
+  if (limit < 0) return;
+  const accepted = await countDevices(tx, tenantId, 'accepted');
+  if (accepted + 1 > limit) throw devauthErrors.limitReached(limit);
+};

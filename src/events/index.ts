@@ -1,0 +1,1 @@
+export { type DomainEvent, type EventType, eventTypes, listEvents, recordEvent } from './events-repo.js';

@@ -1,0 +1,61 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { isAppError } from '../core/errors.js';
+import type { App } from './types.js';
+
+/**
+ * The one place errors become responses. AppErrors render as {"error", "request_id"} (plus any
+ * extra body fields the error carries); Fastify's own 4xx (bad JSON, body too large, wrong
+ * content type, schema validation) keep their status with a readable message; anything else is a
+ * generic 500 whose detail only goes to the log.
+ */
+export const installErrorHandling = (app: App): void => {
+  app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+    if (isAppError(err)) {
+      if (err.status >= 500) req.log.error({ err }, 'request failed');
+      else if (err.detail) req.log.info({ code: err.code, detail: err.detail }, err.publicMessage);
+      if (err.headers) reply.headers(err.headers);
+      return reply
+        .code(err.status)
+        .send({ ...(err.body ?? {}), error: err.publicMessage, request_id: req.id });
+    }
+    if (err.validation) {
+      return reply
+        .code(400)
+        .send({ error: `invalid request: ${describeValidation(err)}`, request_id: req.id });
+    }
+    const status = err.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      return reply.code(status).send({ error: fastifyMessage(err), request_id: req.id });
+    }
+    req.log.error({ err }, 'unhandled error');
+    return reply.code(500).send({ error: 'internal error', request_id: req.id });
+  });
+
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not found', request_id: req.id }));
+};
+
+const describeValidation = (err: FastifyError): string => {
+  const first = err.validation?.[0];
+  if (!first) return err.message;
+  const where = err.validationContext ?? 'request';
+  const path = first.instancePath ? first.instancePath.replace(/^\//, '').replace(/\//g, '.') : '';
+  const missing = (first.params as { missingProperty?: string } | undefined)?.missingProperty;
+  const field = missing ?? path;
+  return `${where}${field ? `.${field}` : ''} ${first.message ?? 'is invalid'}`;
+};
+
+const fastifyMessage = (err: FastifyError): string => {
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'request body too large';
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return "Bad Content-Type, expected 'application/json'";
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return 'request body is empty';
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return 'malformed JSON body';
+    default:
+      return err.message.length > 200 ? `${err.message.slice(0, 200)}...` : err.message;
+  }
+};

@@ -1,0 +1,38 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
+import type { DevicePrincipal } from '../devauth/devauth-types.js';
+import type { UserPrincipal } from '../users/users-types.js';
+
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the device-token hook on device routes. */
+    device: DevicePrincipal | null;
+    /** Set by the user-token hook on management routes. */
+    user: UserPrincipal | null;
+  }
+}
+
+/** The principal on a route guarded by the matching hook (which guarantees it is set). */
+export const deviceOf = (req: { device: DevicePrincipal | null }): DevicePrincipal => {
+  if (!req.device) throw new Error('device route without device authentication hook');
+  return req.device;
+};
+
+export const userOf = (req: { user: UserPrincipal | null }): UserPrincipal => {
+  if (!req.user) throw new Error('management route without user authentication hook');
+  return req.user;
+};

@@ -1,0 +1,62 @@
+import { buildApp, REDACTED_PATHS } from './app.js';
+import type { Config } from './config/config.js';
+import type { App } from './http/types.js';
+import { type Gatehouse, openGatehouse } from './wiring.js';
+
+export interface RunningServer {
+  app: App;
+  gh: Gatehouse;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Opens everything, listens, and returns a handle whose stop() drains requests and closes the store. */
+export const startServer = async (config: Readonly<Config>): Promise<RunningServer> => {
+  const gh = await openGatehouse(config);
+  const app = await buildApp(gh, {
+    logger: { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
+  });
+  try {
+    await app.listen({ host: config.listen.host, port: config.listen.port });
+  } catch (e) {
+    await gh.close();
+    throw e;
+  }
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.listen.port;
+  app.log.info({ store: gh.store.description, dataDir: config.dataDir, port }, 'gatehouse is serving');
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      const timer = setTimeout(() => {
+        app.log.warn('shutdown timeout: closing remaining connections');
+        app.server.closeAllConnections();
+      }, config.shutdownTimeoutSeconds * 1000);
+      timer.unref();
+      try {
+        await app.close();
+      } finally {
+        clearTimeout(timer);
+        await gh.close();
+      }
+    })();
+    return stopping;
+  };
+  return { app, gh, url: `http://127.0.0.1:${port}`, stop };
+};
+
+/** `gatehouse serve`: runs until SIGTERM/SIGINT, then shuts down gracefully. */
+export const serveForever = async (config: Readonly<Config>): Promise<void> => {
+  const server = await startServer(config);
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      server.app.log.info({ signal }, 'stopping');
+      server.stop().then(resolve, (err) => {
+        server.app.log.error({ err }, 'error during shutdown');
+        resolve();
+      });
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+};

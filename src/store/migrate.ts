@@ -1,0 +1,28 @@
+import { type Migration, type MigrationProvider, type MigrationResultSet, Migrator } from 'kysely';
+import * as m0001 from './migrations/0001-foundation.js';
+import * as m0002 from './migrations/0002-inventory.js';
+import type { Db } from './store.js';
+
+// Migrations are listed here explicitly (not read from disk) so they work from the compiled
+// dist/ and from tsx alike; names sort in application order.
+const migrations: Record<string, Migration> = {
+  '0001-foundation': m0001,
+  '0002-inventory': m0002,
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+export class MigrationError extends Error {}
+
+/** Applies every pending migration; safe to run concurrently from several processes. */
+export const migrateToLatest = async (db: Db): Promise<string[]> => {
+  const migrator = new Migrator({ db, provider });
+  const result: MigrationResultSet = await migrator.migrateToLatest();
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error');
+    throw new MigrationError(
+      `migration ${failed?.migrationName ?? '?'} failed: ${(result.error as Error).message ?? result.error}`,
+    );
+  }
+  return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+};

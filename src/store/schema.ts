@@ -1,0 +1,108 @@
+/**
+ * Row types as Kysely sees them. Integers that PostgreSQL returns as `int8` strings are typed
+ * `number | string` here; repositories convert them (see `num()` in store.ts). Flags are integer
+ * 0/1 columns on both dialects.
+ */
+type Int8 = number | string;
+
+export interface TenantsTable {
+  id: string;
+  name: string;
+  max_devices: number;
+  tenant_token_id: string;
+  created_at: Int8;
+}
+
+export interface UsersTable {
+  id: string;
+  tenant_id: string;
+  email: string;
+  password_hash: string;
+  role: string;
+  created_at: Int8;
+  updated_at: Int8;
+  login_at: Int8 | null;
+}
+
+export interface UserTokensTable {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  kind: string;
+  name: string | null;
+  expires_at: Int8 | null;
+  created_at: Int8;
+  last_used_at: Int8 | null;
+}
+
+export interface DevicesTable {
+  id: string;
+  tenant_id: string;
+  id_data: string;
+  id_data_sha256: string;
+  status: string;
+  created_at: Int8;
+  updated_at: Int8;
+  check_in_at: Int8 | null;
+}
+
+export interface AuthSetsTable {
+  id: string;
+  tenant_id: string;
+  device_id: string;
+  pubkey: string;
+  pubkey_sha256: string;
+  key_type: string;
+  status: string;
+  created_at: Int8;
+  updated_at: Int8;
+}
+
+export interface DeviceTokensTable {
+  id: string;
+  tenant_id: string;
+  device_id: string;
+  auth_set_id: string;
+  expires_at: Int8;
+  created_at: Int8;
+}
+
+export interface SigningKeysTable {
+  kid: string;
+  alg: string;
+  public_jwk: string;
+  private_key_sealed: string;
+  status: string;
+  created_at: Int8;
+}
+
+export interface EventsTable {
+  id: string;
+  tenant_id: string;
+  type: string;
+  device_id: string | null;
+  payload: string;
+  created_at: Int8;
+}
+
+export interface InventoryAttributesTable {
+  tenant_id: string;
+  device_id: string;
+  scope: string;
+  name: string;
+  value: string;
+  description: string | null;
+  updated_at: Int8;
+}
+
+export interface Database {
+  tenants: TenantsTable;
+  users: UsersTable;
+  user_tokens: UserTokensTable;
+  devices: DevicesTable;
+  auth_sets: AuthSetsTable;
+  device_tokens: DeviceTokensTable;
+  signing_keys: SigningKeysTable;
+  events: EventsTable;
+  inventory_attributes: InventoryAttributesTable;
+}

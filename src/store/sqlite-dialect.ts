@@ -1,0 +1,111 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  type Kysely,
+  type QueryResult,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+} from 'kysely';
+
+/**
+ * Kysely dialect for better-sqlite3 with two differences from Kysely's own:
+ * - transactions start with `BEGIN IMMEDIATE`, so a transaction takes the write lock up front.
+ *   With a deferred BEGIN, two processes on one file (server + CLI) can both read and then fail
+ *   with SQLITE_BUSY when upgrading to write; IMMEDIATE makes the second one wait instead.
+ * - prepared statements are cached by SQL text (device polling repeats a handful of queries).
+ */
+export const createSqliteDialect = (database: BetterSqlite3.Database): Dialect => ({
+  createAdapter: () => new SqliteAdapter(),
+  createDriver: () => new ImmediateSqliteDriver(database),
+  createIntrospector: (db: Kysely<unknown>) => new SqliteIntrospector(db),
+  createQueryCompiler: () => new SqliteQueryCompiler(),
+});
+
+const STATEMENT_CACHE_SIZE = 500;
+
+class ImmediateSqliteDriver implements Driver {
+  readonly #connection: SqliteConnection;
+  #lock: Promise<void> | undefined;
+  #unlock: (() => void) | undefined;
+
+  constructor(private readonly db: BetterSqlite3.Database) {
+    this.#connection = new SqliteConnection(db);
+  }
+
+  async init(): Promise<void> {}
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    // SQLite has a single connection per process; queue callers on it.
+    while (this.#lock) await this.#lock;
+    this.#lock = new Promise((resolve) => {
+      this.#unlock = resolve;
+    });
+    return this.#connection;
+  }
+
+  async releaseConnection(): Promise<void> {
+    const unlock = this.#unlock;
+    this.#lock = undefined;
+    this.#unlock = undefined;
+    unlock?.();
+  }
+
+  async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('commit'));
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('rollback'));
+  }
+
+  async destroy(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+class SqliteConnection implements DatabaseConnection {
+  readonly #statements = new Map<string, BetterSqlite3.Statement>();
+
+  constructor(private readonly db: BetterSqlite3.Database) {}
+
+  #prepare(sql: string): BetterSqlite3.Statement {
+    let stmt = this.#statements.get(sql);
+    if (stmt) {
+      // Refresh LRU position.
+      this.#statements.delete(sql);
+    } else {
+      stmt = this.db.prepare(sql);
+      if (this.#statements.size >= STATEMENT_CACHE_SIZE) {
+        const oldest = this.#statements.keys().next().value;
+        if (oldest !== undefined) this.#statements.delete(oldest);
+      }
+    }
+    this.#statements.set(sql, stmt);
+    return stmt;
+  }
+
+  async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+    const stmt = this.#prepare(compiled.sql);
+    const params = compiled.parameters as unknown[];
+    if (stmt.reader) return { rows: stmt.all(params) as R[] };
+    const { changes, lastInsertRowid } = stmt.run(params);
+    return {
+      numAffectedRows: BigInt(changes),
+      insertId: lastInsertRowid === undefined ? undefined : BigInt(lastInsertRowid),
+      rows: [],
+    };
+  }
+
+  // biome-ignore lint/correctness/useYield: streaming is not used by Gatehouse.
+  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
+    throw new Error('streaming queries are not supported on SQLite');
+  }
+}

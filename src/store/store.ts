@@ -1,0 +1,77 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.js';
+import { createSqliteDialect } from './sqlite-dialect.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+export type Db = Kysely<Database>;
+/** What repositories take first: the database or an open transaction. */
+export type Executor = Kysely<Database> | Transaction<Database>;
+
+export interface Store {
+  readonly db: Db;
+  readonly dialect: Dialect;
+  /** Where the data is, for log lines (no credentials). */
+  readonly description: string;
+  destroy(): Promise<void>;
+}
+
+export interface OpenStoreOptions {
+  databaseUrl: string;
+  poolSize?: number;
+}
+
+export const openStore = (opts: OpenStoreOptions): Store => {
+  if (opts.databaseUrl.startsWith('sqlite:')) return openSqlite(opts.databaseUrl.slice('sqlite:'.length));
+  return openPostgres(opts.databaseUrl, opts.poolSize ?? 10);
+};
+
+const openSqlite = (file: string): Store => {
+  const path = file === ':memory:' ? file : resolve(file);
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  // `timeout` is SQLite's busy timeout: a second process (the CLI next to a server) waits for the
+  // write lock instead of failing at once.
+  const sqlite = new BetterSqlite3(path, { timeout: 5000 });
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: createSqliteDialect(sqlite) });
+  return {
+    db,
+    dialect: 'sqlite',
+    description: `sqlite:${path}`,
+    destroy: () => db.destroy(),
+  };
+};
+
+const openPostgres = (url: string, poolSize: number): Store => {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // An idle client losing its connection must not crash the process; the pool replaces it.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const u = new URL(url);
+  return {
+    db,
+    dialect: 'postgres',
+    description: `postgres://${u.hostname}:${u.port || 5432}${u.pathname}`,
+    destroy: () => db.destroy(),
+  };
+};
+
+/** PostgreSQL returns int8/count as strings; every mapper goes through this. */
+export const num = (v: number | string | bigint): number => (typeof v === 'number' ? v : Number(v));
+export const numOrNull = (v: number | string | bigint | null | undefined): number | null =>
+  v === null || v === undefined ? null : num(v);
+
+/** Unique-constraint violation on either dialect (23505 in PostgreSQL, SQLITE_CONSTRAINT_* in SQLite). */
+export const isUniqueViolation = (e: unknown): boolean => {
+  const err = e as { code?: string } | null;
+  return (
+    err?.code === '23505' ||
+    err?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    err?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+  );
+};

@@ -1,0 +1,79 @@
+import { type Executor, num } from '../store/store.js';
+
+export interface Tenant {
+  id: string;
+  name: string;
+  /** -1 = unlimited (mender-server ≥ 4.2 semantics). */
+  maxDevices: number;
+  tenantTokenId: string;
+  createdAt: number;
+}
+
+type Row = {
+  id: string;
+  name: string;
+  max_devices: number | string;
+  tenant_token_id: string;
+  created_at: number | string;
+};
+
+const toTenant = (r: Row): Tenant => ({
+  id: r.id,
+  name: r.name,
+  maxDevices: num(r.max_devices),
+  tenantTokenId: r.tenant_token_id,
+  createdAt: num(r.created_at),
+});
+
+export const insertTenant = async (db: Executor, t: Tenant): Promise<void> => {
+  await db
+    .insertInto('tenants')
+    .values({
+      id: t.id,
+      name: t.name,
+      max_devices: t.maxDevices,
+      tenant_token_id: t.tenantTokenId,
+      created_at: t.createdAt,
+    })
+    .execute();
+};
+
+export const findTenant = async (db: Executor, id: string): Promise<Tenant | undefined> => {
+  const r = await db.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirst();
+  return r ? toTenant(r) : undefined;
+};
+
+export const listTenants = async (db: Executor): Promise<Tenant[]> =>
+  (await db.selectFrom('tenants').selectAll().orderBy('created_at').orderBy('id').execute()).map(toTenant);
+
+export const updateTenant = async (
+  db: Executor,
+  id: string,
+  patch: { maxDevices?: number; tenantTokenId?: string },
+): Promise<boolean> => {
+  const res = await db
+    .updateTable('tenants')
+    .set({
+      ...(patch.maxDevices !== undefined ? { max_devices: patch.maxDevices } : {}),
+      ...(patch.tenantTokenId !== undefined ? { tenant_token_id: patch.tenantTokenId } : {}),
+    })
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
+};
+
+/**
+ * max_devices of a tenant, for devauth's limit check. With `lockForUpdate` (PostgreSQL) the
+ * tenant row stays locked until the transaction ends, so concurrent accepts in one tenant
+ * serialise and cannot both take the last free slot.
+ */
+export const readMaxDevices = async (
+  db: Executor,
+  tenantId: string,
+  lockForUpdate: boolean,
+): Promise<number | undefined> => {
+  let q = db.selectFrom('tenants').select('max_devices').where('id', '=', tenantId);
+  if (lockForUpdate) q = q.forUpdate();
+  const r = await q.executeTakeFirst();
+  return r ? num(r.max_devices) : undefined;
+};

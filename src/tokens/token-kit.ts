@@ -1,0 +1,99 @@
+import { type JWK, type JWTPayload, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import type { Clock } from '../core/clock.js';
+import type { SigningKey } from './signing-keys.js';
+
+/**
+ * Signs and verifies Gatehouse's JWTs (device tokens, user tokens, tenant tokens).
+ *
+ * Verified signatures are cached by token string until the token expires, so a polling device
+ * costs no crypto after its first request. The cache only remembers that a signature is good;
+ * whether the token is still *valid* (not revoked, auth set still accepted) is decided by a
+ * database read on every request, so caching adds no revocation delay
+ * (docs/adr/0004-token-revocation.md).
+ */
+export interface TokenKit {
+  sign(claims: JWTPayload & { sub: string; jti: string }, expiresAtMs?: number): Promise<string>;
+  /** The claims of a well-signed, unexpired token of this issuer, or null. */
+  verify(token: string): Promise<JWTPayload | null>;
+  jwks(): { keys: JWK[] };
+}
+
+export interface TokenKitOptions {
+  keys: SigningKey[];
+  issuer: string;
+  clock: Clock;
+  cacheSize?: number;
+  /** Fetches the current key list when a token names a kid this process has not seen. */
+  reloadKeys?: () => Promise<SigningKey[]>;
+}
+
+export const MAX_TOKEN_LENGTH = 4096;
+const RELOAD_INTERVAL_MS = 10_000;
+
+export const createTokenKit = (opts: TokenKitOptions): TokenKit => {
+  let keys = opts.keys;
+  if (keys.length === 0) throw new Error('no signing key');
+  let byKid = new Map(keys.map((k) => [k.kid, k]));
+  let lastReloadMs = 0;
+  const cacheSize = opts.cacheSize ?? 100_000;
+  const cache = new Map<string, { claims: JWTPayload; expMs: number }>();
+
+  const keyFor = async (kid: string | undefined): Promise<SigningKey | undefined> => {
+    if (!kid) return undefined;
+    const k = byKid.get(kid);
+    if (k || !opts.reloadKeys) return k;
+    const now = opts.clock.nowMs();
+    if (now - lastReloadMs < RELOAD_INTERVAL_MS) return undefined;
+    lastReloadMs = now;
+    keys = await opts.reloadKeys();
+    byKid = new Map(keys.map((x) => [x.kid, x]));
+    return byKid.get(kid);
+  };
+
+  return {
+    async sign(claims, expiresAtMs) {
+      const signer = keys[0] as SigningKey;
+      const nowS = Math.floor(opts.clock.nowMs() / 1000);
+      const jwt = new SignJWT({ ...claims })
+        .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT', kid: signer.kid })
+        .setIssuer(opts.issuer)
+        .setIssuedAt(nowS);
+      if (expiresAtMs !== undefined) jwt.setExpirationTime(Math.floor(expiresAtMs / 1000));
+      return jwt.sign(signer.privateKey);
+    },
+
+    async verify(token) {
+      if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) return null;
+      const now = opts.clock.nowMs();
+      const hit = cache.get(token);
+      if (hit) {
+        if (hit.expMs > now) return hit.claims;
+        cache.delete(token);
+        return null;
+      }
+      try {
+        const { payload } = await jwtVerify(
+          token,
+          async (header) => {
+            const k = await keyFor(header.kid);
+            if (!k) throw new joseErrors.JWKSNoMatchingKey();
+            return k.publicKey;
+          },
+          { algorithms: ['EdDSA'], issuer: opts.issuer, currentDate: new Date(now) },
+        );
+        if (typeof payload.sub !== 'string' || typeof payload.jti !== 'string') return null;
+        const expMs = payload.exp === undefined ? Number.POSITIVE_INFINITY : payload.exp * 1000;
+        if (cache.size >= cacheSize) {
+          const oldest = cache.keys().next().value;
+          if (oldest !== undefined) cache.delete(oldest);
+        }
+        cache.set(token, { claims: payload, expMs });
+        return payload;
+      } catch {
+        return null;
+      }
+    },
+
+    jwks: () => ({ keys: keys.map((k) => k.publicJwk) }),
+  };
+};

@@ -1,0 +1,4 @@
+export { usersLoginRoutes } from './users-routes-login.js';
+export { usersMgmtRoutes } from './users-routes-mgmt.js';
+export { createUsersService, type UsersService } from './users-service.js';
+export type { Role, User, UserPrincipal } from './users-types.js';

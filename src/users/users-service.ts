@@ -1,0 +1,223 @@
+import type { Clock } from '../core/clock.js';
+import { isUuid, newId } from '../core/ids.js';
+import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from '../core/password.js';
+import { type Db, isUniqueViolation } from '../store/store.js';
+import type { TokenKit } from '../tokens/token-kit.js';
+import { usersErrors } from './users-errors.js';
+import {
+  deleteUserRow,
+  deleteUserToken,
+  deleteUserTokens,
+  findLiveUserToken,
+  findUser,
+  findUserForLogin,
+  insertUser,
+  insertUserToken,
+  listUsers,
+  listUserTokens,
+  setLoginAt,
+  touchUserToken,
+  updateUserRow,
+} from './users-repo.js';
+import { type Role, roles, type User, type UserPrincipal, type UserToken } from './users-types.js';
+
+export const MAX_PATS_PER_USER = 10;
+export const MAX_PAT_SECONDS = 31_536_000;
+const PAT_TOUCH_INTERVAL_MS = 5 * 60_000;
+const EMAIL_RE = /^[^\s@]+@[^\s@]+$/;
+
+export interface UsersService {
+  create(input: { tenantId: string; email: string; password: string; role?: string }): Promise<User>;
+  login(email: string, password: string): Promise<string>;
+  logout(p: UserPrincipal): Promise<void>;
+  list(tenantId: string): Promise<User[]>;
+  get(tenantId: string, id: string): Promise<User>;
+  update(tenantId: string, id: string, patch: { email?: string; password?: string }): Promise<void>;
+  remove(tenantId: string, id: string): Promise<void>;
+  createPat(p: UserPrincipal, input: { name: string; expiresInSeconds?: number }): Promise<string>;
+  listPats(p: UserPrincipal): Promise<UserToken[]>;
+  revokePat(p: UserPrincipal, id: string): Promise<void>;
+  checkToken(token: string): Promise<UserPrincipal | null>;
+}
+
+export const createUsersService = (deps: {
+  db: Db;
+  clock: Clock;
+  tokens: Pick<TokenKit, 'sign' | 'verify'>;
+  userTokenTtlSeconds: number;
+  maxSessionsPerUser: number;
+}): UsersService => {
+  const { db, clock, tokens } = deps;
+
+  const normaliseEmail = (email: string) => {
+    const e = email.trim().toLowerCase();
+    if (e.length > 254 || !EMAIL_RE.test(e)) throw usersErrors.badEmail();
+    return e;
+  };
+  const checkPassword = (password: string, email: string) => {
+    if (password.length < 8 || password.length > 256) throw usersErrors.badPassword();
+    if (password.toLowerCase() === email) throw usersErrors.passwordLikeEmail();
+  };
+
+  const issue = async (
+    user: User,
+    kind: 'session' | 'pat',
+    name: string | null,
+    expiresAt: number | null,
+  ) => {
+    const jti = newId();
+    const token = await tokens.sign(
+      { sub: user.id, jti, 'mender.user': true, 'mender.tenant': user.tenantId, scp: 'mender.*' },
+      expiresAt ?? undefined,
+    );
+    return {
+      jti,
+      token,
+      row: {
+        id: jti,
+        tenantId: user.tenantId,
+        userId: user.id,
+        kind,
+        name,
+        expiresAt,
+        createdAt: clock.nowMs(),
+        lastUsedAt: null,
+      },
+    };
+  };
+
+  const mustGet = async (tenantId: string, id: string) => {
+    const u = isUuid(id) ? await findUser(db, tenantId, id) : undefined;
+    if (!u) throw usersErrors.notFound();
+    return u;
+  };
+
+  return {
+    async create({ tenantId, email, password, role = 'admin' }) {
+      const e = normaliseEmail(email);
+      checkPassword(password, e);
+      if (!(roles as readonly string[]).includes(role)) throw usersErrors.badRole();
+      const nowMs = clock.nowMs();
+      const user: User = {
+        id: newId(),
+        tenantId,
+        email: e,
+        role: role as Role,
+        createdAt: nowMs,
+        updatedAt: nowMs,
+        loginAt: null,
+      };
+      const hash = await hashPassword(password);
+      try {
+        await insertUser(db, user, hash);
+      } catch (err) {
+        if (isUniqueViolation(err)) throw usersErrors.duplicateEmail();
+        throw err;
+      }
+      return user;
+    },
+
+    async login(email, password) {
+      const found = email.length <= 254 ? await findUserForLogin(db, email.trim().toLowerCase()) : undefined;
+      // Verify against a dummy hash for unknown users so response time does not reveal which emails exist.
+      const ok = await verifyPassword(password, found?.passwordHash ?? DUMMY_PASSWORD_HASH);
+      if (!found || !ok) throw usersErrors.loginFailed();
+      const nowMs = clock.nowMs();
+      const issued = await issue(found.user, 'session', null, nowMs + deps.userTokenTtlSeconds * 1000);
+      await db.transaction().execute(async (tx) => {
+        await insertUserToken(tx, issued.row);
+        const sessions = await listUserTokens(tx, found.user.id, 'session');
+        const excess = sessions.length - deps.maxSessionsPerUser;
+        if (excess > 0)
+          await deleteUserTokens(
+            tx,
+            sessions.slice(0, excess).map((s) => s.id),
+          );
+        await setLoginAt(tx, found.user.id, nowMs);
+      });
+      return issued.token;
+    },
+
+    async logout(p) {
+      await deleteUserToken(db, p.userId, p.tokenId);
+    },
+
+    list: (tenantId) => listUsers(db, tenantId),
+    get: mustGet,
+
+    async update(tenantId, id, patch) {
+      await mustGet(tenantId, id);
+      const email = patch.email !== undefined ? normaliseEmail(patch.email) : undefined;
+      let passwordHash: string | undefined;
+      if (patch.password !== undefined) {
+        checkPassword(patch.password, email ?? (await mustGet(tenantId, id)).email);
+        passwordHash = await hashPassword(patch.password);
+      }
+      try {
+        await updateUserRow(db, id, { email, passwordHash, nowMs: clock.nowMs() });
+      } catch (err) {
+        if (isUniqueViolation(err)) throw usersErrors.duplicateEmail();
+        throw err;
+      }
+    },
+
+    async remove(tenantId, id) {
+      if (!isUuid(id) || !(await deleteUserRow(db, tenantId, id))) throw usersErrors.notFound();
+    },
+
+    async createPat(p, { name, expiresInSeconds = 0 }) {
+      if (name.length < 1 || name.length > 100) throw usersErrors.badTokenName();
+      if (!Number.isInteger(expiresInSeconds) || expiresInSeconds < 0 || expiresInSeconds > MAX_PAT_SECONDS) {
+        throw usersErrors.badExpiry();
+      }
+      const user = await mustGet(p.tenantId, p.userId);
+      const nowMs = clock.nowMs();
+      const issued = await issue(
+        user,
+        'pat',
+        name,
+        expiresInSeconds > 0 ? nowMs + expiresInSeconds * 1000 : null,
+      );
+      await db.transaction().execute(async (tx) => {
+        const existing = await listUserTokens(tx, user.id, 'pat');
+        if (existing.some((t) => t.name === name)) throw usersErrors.duplicateTokenName();
+        if (existing.length >= MAX_PATS_PER_USER) throw usersErrors.tooManyTokens(MAX_PATS_PER_USER);
+        try {
+          await insertUserToken(tx, issued.row);
+        } catch (err) {
+          if (isUniqueViolation(err)) throw usersErrors.duplicateTokenName();
+          throw err;
+        }
+      });
+      return issued.token;
+    },
+
+    listPats: (p) => listUserTokens(db, p.userId, 'pat'),
+
+    async revokePat(p, id) {
+      const pats = await listUserTokens(db, p.userId, 'pat');
+      if (!pats.some((t) => t.id === id) || !(await deleteUserToken(db, p.userId, id)))
+        throw usersErrors.tokenNotFound();
+    },
+
+    async checkToken(token) {
+      const claims = await tokens.verify(token);
+      if (claims?.['mender.user'] !== true || typeof claims.jti !== 'string') return null;
+      const nowMs = clock.nowMs();
+      const found = await findLiveUserToken(db, claims.jti, nowMs);
+      if (!found || found.user.id !== claims.sub) return null;
+      const { token: t, user } = found;
+      if (t.kind === 'pat' && nowMs - (t.lastUsedAt ?? 0) > PAT_TOUCH_INTERVAL_MS) {
+        touchUserToken(db, t.id, nowMs).catch(() => {});
+      }
+      return {
+        tenantId: t.tenantId,
+        userId: user.id,
+        email: user.email,
+        role: user.role,
+        tokenId: t.id,
+        tokenKind: t.kind,
+      };
+    },
+  };
+};

@@ -1,0 +1,83 @@
+import type { Config } from './config/config.js';
+import { type Clock, systemClock } from './core/clock.js';
+import { loadOrCreateMasterKey } from './core/master-key.js';
+import { createSecretBox } from './core/secret-box.js';
+import {
+  createDevauthAdminService,
+  createDeviceAuthService,
+  type DevauthAdminService,
+  type DeviceAuthService,
+} from './devauth/index.js';
+import { createInventoryService, type InventoryService } from './inventory/index.js';
+import { migrateToLatest } from './store/migrate.js';
+import { openStore, type Store } from './store/store.js';
+import { createTenantsService, type TenantsService } from './tenants/index.js';
+import { ensureSigningKeys, loadSigningKeys } from './tokens/signing-keys.js';
+import { createTokenKit, type TokenKit } from './tokens/token-kit.js';
+import { createUsersService, type UsersService } from './users/index.js';
+
+/** Everything a Gatehouse process (server or CLI command) works with. */
+export interface Gatehouse {
+  config: Readonly<Config>;
+  store: Store;
+  clock: Clock;
+  tokens: TokenKit;
+  tenants: TenantsService;
+  users: UsersService;
+  deviceAuth: DeviceAuthService;
+  devauthAdmin: DevauthAdminService;
+  inventory: InventoryService;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the store, applies migrations, loads (or creates) the master key and signing keys, and
+ * builds the services. Used by `serve`, by every CLI command and by tests.
+ */
+export const openGatehouse = async (
+  config: Readonly<Config>,
+  opts: { clock?: Clock } = {},
+): Promise<Gatehouse> => {
+  const clock = opts.clock ?? systemClock;
+  const box = createSecretBox(loadOrCreateMasterKey(config.masterKeyFile));
+  const store = openStore({ databaseUrl: config.databaseUrl, poolSize: config.dbPoolSize });
+  try {
+    await migrateToLatest(store.db);
+    const keys = await ensureSigningKeys(store.db, box, clock.nowMs());
+    const tokens = createTokenKit({
+      keys,
+      issuer: config.jwtIssuer,
+      clock,
+      reloadKeys: () => loadSigningKeys(store.db, box),
+    });
+    const db = store.db;
+    const tenants = createTenantsService({ db, clock, tokens });
+    return {
+      config,
+      store,
+      clock,
+      tokens,
+      tenants,
+      users: createUsersService({
+        db,
+        clock,
+        tokens,
+        userTokenTtlSeconds: config.userTokenTtlSeconds,
+        maxSessionsPerUser: config.maxSessionsPerUser,
+      }),
+      deviceAuth: createDeviceAuthService({
+        store,
+        clock,
+        tokens,
+        tenants,
+        deviceTokenTtlSeconds: config.deviceTokenTtlSeconds,
+      }),
+      devauthAdmin: createDevauthAdminService({ store, clock }),
+      inventory: createInventoryService({ db, clock }),
+      close: () => store.destroy(),
+    };
+  } catch (e) {
+    await store.destroy();
+    throw e;
+  }
+};
