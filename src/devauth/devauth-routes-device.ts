@@ -12,7 +12,8 @@ import type { DeviceAuthService } from './devauth-service-device.js';
  * JSON re-serialisation. The Authorization header here carries the tenant token, not a JWT.
  */
 export const devauthDeviceRoutes = (service: Pick<DeviceAuthService, 'authenticate'>) => async (app: App) => {
-  app.removeContentTypeParser('application/json');
+  // Only JSON is accepted here (415 otherwise, as deviceauth does), and it is kept as bytes.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     'application/json',
     { parseAs: 'buffer', bodyLimit: MAX_AUTH_REQUEST_BYTES },

@@ -54,8 +54,8 @@ export const devauthMgmtRoutes = (service: DevauthAdminService) => async (app: A
     },
     async (req, reply) => {
       const r = await list(userOf(req).tenantId, req.url, {
-        statuses: req.query.status,
-        ids: req.query.id,
+        statuses: asArray(req.query.status),
+        ids: asArray(req.query.id),
         page: req.query.page,
         per_page: req.query.per_page,
       });

@@ -46,8 +46,14 @@ export type DeviceWireT = Static<typeof DeviceWire>;
 export const StatusFilter = Type.Enum([...deviceStatuses]);
 
 export const ListDevicesQuery = Type.Object({
-  status: Type.Optional(Type.Array(StatusFilter, { maxItems: 5 })),
-  id: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 500 })),
+  // Repeatable (?status=a&status=b); one occurrence arrives as a plain string.
+  status: Type.Optional(Type.Union([StatusFilter, Type.Array(StatusFilter, { maxItems: 5 })])),
+  id: Type.Optional(
+    Type.Union([
+      Type.String({ maxLength: 64 }),
+      Type.Array(Type.String({ maxLength: 64 }), { maxItems: 500 }),
+    ]),
+  ),
   page: Type.Optional(Type.String({ maxLength: 10 })),
   per_page: Type.Optional(Type.String({ maxLength: 10 })),
 });

@@ -52,7 +52,8 @@ const encode = (v: IdentityValue, depth: number): string => {
       return encodeString(v);
     case 'number':
       if (!Number.isFinite(v)) throw new IdentityError('identity numbers must be finite');
-      return String(v);
+      // Go keeps the sign of negative zero; JavaScript's String(-0) drops it.
+      return Object.is(v, -0) ? '-0' : String(v);
     case 'boolean':
       return v ? 'true' : 'false';
     case 'object': {

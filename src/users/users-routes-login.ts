@@ -30,15 +30,8 @@ export const usersLoginRoutes = (service: Pick<UsersService, 'login'>) => async 
       schema: {
         tags: ['Users'],
         summary: 'Log in with HTTP Basic (email:password)',
-        body: Type.Optional(
-          Type.Object(
-            {
-              no_expiry: Type.Optional(Type.Boolean()),
-              token2fa: Type.Optional(Type.String({ maxLength: 64 })),
-            },
-            { additionalProperties: true },
-          ),
-        ),
+        description:
+          'An optional JSON body ({"no_expiry": bool} or mender-cli\'s {"token2fa": "..."}) is accepted and ignored; an empty body with Content-Type application/json is fine.',
         response: {
           200: {
             description: 'the user token (bare JWT)',

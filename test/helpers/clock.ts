@@ -1,0 +1,12 @@
+import type { Clock } from '../../src/core/clock.js';
+
+/** A clock tests move by hand (an injected fake at the edge, DESIGN.md §5.8). */
+export const manualClock = (startMs = Date.now()): Clock & { advance(ms: number): void } => {
+  let now = startMs;
+  return {
+    nowMs: () => now,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
+};
