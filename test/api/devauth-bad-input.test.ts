@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects } from '../helpers/databases.js';
 import { authRequest, authRequestBody, makeDeviceKeys, signBody } from '../helpers/device-client.js';
@@ -179,7 +180,7 @@ describe.each(dialects())('bad device auth requests on %s', (dialect) => {
     'refuses %s with a clear JSON 4xx and stores nothing',
     async (_name, build, status, message) => {
       const before = await rowCounts(t.gh);
-      const res = await t.app.inject(build() as Parameters<TestServer['app']['inject']>[0] & object);
+      const res = await t.app.inject(build() as InjectOptions);
       expect(res.statusCode).toBe(status);
       const body = res.json() as { error: string; request_id: string };
       expect(body.error).toMatch(message);
