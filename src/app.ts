@@ -1,5 +1,5 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyServerOptions, type RouteOptions } from 'fastify';
 import { Type } from 'typebox';
 import { devauthDeviceRoutes, devauthMgmtRoutes } from './devauth/index.js';
 import { deviceAuthHook, userAuthHook } from './http/auth-hooks.js';
@@ -26,6 +26,18 @@ export const REDACTED_PATHS = [
   'req.headers.cookie',
   'res.headers["set-cookie"]',
 ];
+
+/** Pino options of the server: JSON lines, secrets redacted, request bodies never logged. */
+export const loggerOptions = (level: string, stream?: { write(line: string): void }) => ({
+  level,
+  redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+  ...(stream ? { stream } : {}),
+});
+
+/** Marks a route as bearer-authenticated in the OpenAPI document. */
+const documentBearer = (route: RouteOptions): void => {
+  route.schema = { ...route.schema, security: [{ bearer: [] }] } as RouteOptions['schema'];
+};
 
 /** Builds the HTTP application (not listening). Used by `serve` and by tests via inject(). */
 export const buildApp = async (gh: Gatehouse, opts: AppOptions = {}): Promise<App> => {
@@ -76,11 +88,13 @@ export const buildApp = async (gh: Gatehouse, opts: AppOptions = {}): Promise<Ap
   await app.register(usersLoginRoutes(gh.users));
 
   await app.register(async (device: App) => {
+    device.addHook('onRoute', documentBearer);
     device.addHook('onRequest', deviceAuthHook(gh.deviceAuth.checkToken));
     await device.register(inventoryDeviceRoutes(gh.inventory));
   });
 
   await app.register(async (mgmt: App) => {
+    mgmt.addHook('onRoute', documentBearer);
     mgmt.addHook('onRequest', userAuthHook(gh.users.checkToken));
     await mgmt.register(devauthMgmtRoutes(gh.devauthAdmin));
     await mgmt.register(usersMgmtRoutes(gh.users));

@@ -1,4 +1,4 @@
-import { buildApp, REDACTED_PATHS } from './app.js';
+import { buildApp, loggerOptions } from './app.js';
 import type { Config } from './config/config.js';
 import type { App } from './http/types.js';
 import { type Gatehouse, openGatehouse } from './wiring.js';
@@ -14,7 +14,7 @@ export interface RunningServer {
 export const startServer = async (config: Readonly<Config>): Promise<RunningServer> => {
   const gh = await openGatehouse(config);
   const app = await buildApp(gh, {
-    logger: { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
+    logger: loggerOptions(config.logLevel),
   });
   try {
     await app.listen({ host: config.listen.host, port: config.listen.port });

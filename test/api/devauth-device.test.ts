@@ -4,7 +4,7 @@ import { manualClock } from '../helpers/clock.js';
 import { dialects } from '../helpers/databases.js';
 import { authRequest, type KeyKind, makeDeviceKeys } from '../helpers/device-client.js';
 import { adminToken, bearer, startTestGatehouse, type TestServer } from '../helpers/gatehouse.js';
-import { jwtPayload, rowCounts } from '../helpers/rows.js';
+import { jwtPayload } from '../helpers/rows.js';
 
 const inventoryPut = (token: string) => ({
   method: 'PUT' as const,

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { linkHeaders, parsePage } from './pagination.js';
+
+describe('pagination', () => {
+  it('parses Mender paging with defaults and limits', () => {
+    expect(parsePage({})).toEqual({ page: 1, perPage: 20 });
+    expect(parsePage({ page: '3', per_page: '500' })).toEqual({ page: 3, perPage: 500 });
+    expect(() => parsePage({ per_page: '501' })).toThrow('parameter "per_page" above limit (max: 500)');
+    for (const bad of ['0', '-1', 'x', '1.5', '']) {
+      if (bad !== '') expect(() => parsePage({ page: bad })).toThrow(/invalid page/);
+    }
+  });
+
+  it('builds Link headers with page and per_page rewritten, path and query only', () => {
+    expect(linkHeaders('/x?status=pending&page=2', { page: 2, perPage: 10 }, { hasNext: true })).toEqual([
+      '</x?status=pending&page=1&per_page=10>; rel="first"',
+      '</x?status=pending&page=1&per_page=10>; rel="prev"',
+      '</x?status=pending&page=3&per_page=10>; rel="next"',
+    ]);
+    expect(linkHeaders('/x', { page: 1, perPage: 10 }, { hasNext: false, total: 25 })).toEqual([
+      '</x?page=1&per_page=10>; rel="first"',
+      '</x?page=3&per_page=10>; rel="last"',
+    ]);
+  });
+});
