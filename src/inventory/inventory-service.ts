@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import { AppError } from '../core/errors.js';
-import type { Db } from '../store/store.js';
+import { type Db, isForeignKeyViolation } from '../store/store.js';
 import {
   type Attribute,
   type AttributeValue,
@@ -87,10 +87,16 @@ export const createInventoryService = (deps: { db: Db; clock: Clock }): Inventor
   async reportAttributes(tenantId, deviceId, body, mode) {
     const attrs = parseDeviceAttributes(body);
     const nowMs = deps.clock.nowMs();
-    await deps.db.transaction().execute(async (tx) => {
-      if (mode === 'replace') await replaceScope(tx, tenantId, deviceId, 'inventory', attrs, nowMs);
-      else await upsertAttributes(tx, tenantId, deviceId, 'inventory', attrs, nowMs);
-    });
+    try {
+      await deps.db.transaction().execute(async (tx) => {
+        if (mode === 'replace') await replaceScope(tx, tenantId, deviceId, 'inventory', attrs, nowMs);
+        else await upsertAttributes(tx, tenantId, deviceId, 'inventory', attrs, nowMs);
+      });
+    } catch (e) {
+      // The device was decommissioned between the token check and this write.
+      if (isForeignKeyViolation(e)) throw new AppError('INVENTORY_DEVICE_GONE', 401, 'unauthorized');
+      throw e;
+    }
   },
   deviceAttributes: (tenantId, deviceId) => listDeviceAttributes(deps.db, tenantId, deviceId),
 });

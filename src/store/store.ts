@@ -75,3 +75,9 @@ export const isUniqueViolation = (e: unknown): boolean => {
     err?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
   );
 };
+
+/** Foreign-key violation on either dialect: the parent row vanished (e.g. a device decommissioned meanwhile). */
+export const isForeignKeyViolation = (e: unknown): boolean => {
+  const err = e as { code?: string } | null;
+  return err?.code === '23503' || err?.code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+};
