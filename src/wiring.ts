@@ -39,10 +39,13 @@ export const openGatehouse = async (
   opts: { clock?: Clock } = {},
 ): Promise<Gatehouse> => {
   const clock = opts.clock ?? systemClock;
-  const box = createSecretBox(loadOrCreateMasterKey(config.masterKeyFile));
   const store = openStore({ databaseUrl: config.databaseUrl, poolSize: config.dbPoolSize });
   try {
     await migrateToLatest(store.db);
+    // A database that already has sealed secrets must not get a freshly generated (wrong) key.
+    const hasSecrets =
+      (await store.db.selectFrom('signing_keys').select('kid').limit(1).execute()).length > 0;
+    const box = createSecretBox(loadOrCreateMasterKey(config.masterKeyFile, { mayCreate: !hasSecrets }));
     const keys = await ensureSigningKeys(store.db, box, clock.nowMs());
     const tokens = createTokenKit({
       keys,

@@ -8,11 +8,19 @@ export class MasterKeyError extends Error {}
  * Loads the 32-byte master key (base64 in a file), generating it on first start. Created with
  * O_EXCL so two processes starting together on an empty data dir cannot write different keys.
  */
-export const loadOrCreateMasterKey = (file: string): Buffer => {
+export const loadOrCreateMasterKey = (
+  file: string,
+  opts: { mayCreate: boolean } = { mayCreate: true },
+): Buffer => {
   try {
     return parseKeyFile(file, readFileSync(file, 'utf8'));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  if (!opts.mayCreate) {
+    throw new MasterKeyError(
+      `master key file ${file} does not exist, but the database already holds secrets sealed with a master key: point --master-key-file (or --data-dir) at the key this database was set up with`,
+    );
   }
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   try {

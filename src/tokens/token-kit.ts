@@ -28,22 +28,30 @@ export interface TokenKitOptions {
 }
 
 export const MAX_TOKEN_LENGTH = 4096;
-const RELOAD_INTERVAL_MS = 10_000;
+const GLOBAL_RELOAD_INTERVAL_MS = 1_000;
+const KID_RELOAD_INTERVAL_MS = 10_000;
 
 export const createTokenKit = (opts: TokenKitOptions): TokenKit => {
   let keys = opts.keys;
   if (keys.length === 0) throw new Error('no signing key');
   let byKid = new Map(keys.map((k) => [k.kid, k]));
-  let lastReloadMs = 0;
   const cacheSize = opts.cacheSize ?? 100_000;
   const cache = new Map<string, { claims: JWTPayload; expMs: number }>();
 
+  // A kid this process has not seen may be a key another process just created: reload the key
+  // list, at most once a second overall and once per 10 s per kid, so forged kids can neither
+  // flood the database nor starve a genuine new kid of its reload.
+  const lastTryByKid = new Map<string, number>();
+  let lastReloadMs = 0;
   const keyFor = async (kid: string | undefined): Promise<SigningKey | undefined> => {
-    if (!kid) return undefined;
+    if (!kid || kid.length > 128) return undefined;
     const k = byKid.get(kid);
     if (k || !opts.reloadKeys) return k;
     const now = opts.clock.nowMs();
-    if (now - lastReloadMs < RELOAD_INTERVAL_MS) return undefined;
+    if (now - lastReloadMs < GLOBAL_RELOAD_INTERVAL_MS) return undefined;
+    if (now - (lastTryByKid.get(kid) ?? 0) < KID_RELOAD_INTERVAL_MS) return undefined;
+    if (lastTryByKid.size > 10_000) lastTryByKid.clear();
+    lastTryByKid.set(kid, now);
     lastReloadMs = now;
     keys = await opts.reloadKeys();
     byKid = new Map(keys.map((x) => [x.kid, x]));
