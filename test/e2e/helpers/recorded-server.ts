@@ -1,0 +1,149 @@
+import type { IncomingMessage } from 'node:http';
+import { buildApp } from '../../../src/app.js';
+import { loadConfig } from '../../../src/config/config.js';
+import type { App } from '../../../src/http/types.js';
+import { type Gatehouse, openGatehouse } from '../../../src/wiring.js';
+import { createTestDatabase, type DialectName, type TestDatabase } from '../../helpers/databases.js';
+import { adminToken } from '../../helpers/gatehouse.js';
+import { type ManagementClient, managementClient } from './management-api.js';
+
+export const AUTH_PATH = '/api/devices/v1/authentication/auth_requests';
+export const INVENTORY_PATH = '/api/devices/v1/inventory/device/attributes';
+
+/** One request as the server answered it. */
+export interface RecordedRequest {
+  /** Arrival order (assigned when the request reaches the HTTP server, before any hook runs). */
+  seq: number;
+  method: string;
+  path: string;
+  statusCode: number;
+  /** Claims of the Bearer JWT, decoded without verification (absent for non-JWT bearers). */
+  jti?: string;
+  sub?: string;
+  /** For auth requests: the `mac` in the signed body's id_data. */
+  authMac?: string;
+  /** For auth requests: the `pubkey` in the signed body. */
+  authPubkey?: string;
+}
+
+export interface RecordedServer {
+  gh: Gatehouse;
+  app: App;
+  url: string;
+  db: TestDatabase;
+  requests: RecordedRequest[];
+  /** The arrival number of the latest request so far: later requests have a higher `seq`. */
+  mark(): number;
+  /** A logged-in admin of the default tenant, talking to the management API over HTTP. */
+  mgmt: ManagementClient;
+  /** The last `n` recorded requests, one per line, for failure messages. */
+  describeRequests(n?: number): string;
+  close(): Promise<void>;
+}
+
+const jwtClaims = (authorization: string | undefined): { jti?: string; sub?: string } => {
+  const m = /^bearer\s+(\S+)$/i.exec(authorization ?? '');
+  const payload = m?.[1]?.split('.').length === 3 ? m[1].split('.')[1] : undefined;
+  if (payload === undefined) return {};
+  try {
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+    return {
+      ...(typeof claims.jti === 'string' ? { jti: claims.jti } : {}),
+      ...(typeof claims.sub === 'string' ? { sub: claims.sub } : {}),
+    };
+  } catch {
+    return {};
+  }
+};
+
+const authRequestFields = (body: unknown): { authMac?: string; authPubkey?: string } => {
+  if (!Buffer.isBuffer(body)) return {};
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as { id_data?: unknown; pubkey?: unknown };
+    const id = typeof parsed.id_data === 'string' ? (JSON.parse(parsed.id_data) as { mac?: unknown }) : {};
+    return {
+      ...(typeof id.mac === 'string' ? { authMac: id.mac } : {}),
+      ...(typeof parsed.pubkey === 'string' ? { authPubkey: parsed.pubkey } : {}),
+    };
+  } catch {
+    return {};
+  }
+};
+
+/**
+ * A real listening Gatehouse (127.0.0.1, ephemeral port) on a fresh database, built from
+ * openGatehouse + buildApp like startServer does, plus hooks that record every request: method,
+ * path, status and the token id the device used. Tests read the record to see what the real
+ * client did and what it was answered.
+ */
+export const startRecordedServer = async (dialect: DialectName): Promise<RecordedServer> => {
+  const db = await createTestDatabase(dialect);
+  let gh: Gatehouse | undefined;
+  let app: App | undefined;
+  try {
+    const config = loadConfig(
+      { dataDir: db.dataDir, databaseUrl: db.url, listen: '127.0.0.1:0', logLevel: 'silent' },
+      {},
+    );
+    gh = await openGatehouse(config);
+    app = await buildApp(gh);
+    const requests: RecordedRequest[] = [];
+    // Arrival order is taken on the raw server, ahead of Fastify: a root onRequest hook added
+    // here would run after the device-token hook of the (already registered) device routes, and
+    // not at all for requests that hook refuses.
+    const arrival = new WeakMap<IncomingMessage, number>();
+    let seq = 0;
+    app.server.prependListener('request', (raw: IncomingMessage) => {
+      seq += 1;
+      arrival.set(raw, seq);
+    });
+    app.addHook('onResponse', async (req, reply) => {
+      const path = req.url.split('?')[0] ?? req.url;
+      requests.push({
+        seq: arrival.get(req.raw) ?? -1,
+        method: req.method,
+        path,
+        statusCode: reply.statusCode,
+        ...jwtClaims(req.headers.authorization),
+        ...(path === AUTH_PATH ? authRequestFields(req.body) : {}),
+      });
+    });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const addr = app.server.address();
+    if (!addr || typeof addr !== 'object') throw new Error('server has no TCP address');
+    const url = `http://127.0.0.1:${addr.port}`;
+    const { token } = await adminToken(gh);
+    const openedGh = gh;
+    const openedApp = app;
+    return {
+      gh,
+      app,
+      url,
+      db,
+      requests,
+      mark: () => seq,
+      mgmt: managementClient(url, token),
+      describeRequests: (n = 200) =>
+        `--- last ${n} requests (seq method path status jti mac) ---\n${requests
+          .slice(-n)
+          .map(
+            (r) =>
+              `${r.seq} ${r.method} ${r.path} ${r.statusCode}${r.jti ? ` jti=${r.jti}` : ''}${r.authMac ? ` mac=${r.authMac}` : ''}`,
+          )
+          .join('\n')}`,
+      close: async () => {
+        try {
+          await openedApp.close();
+        } finally {
+          await openedGh.close();
+          await db.drop();
+        }
+      },
+    };
+  } catch (e) {
+    await app?.close().catch(() => {});
+    await gh?.close().catch(() => {});
+    await db.drop().catch(() => {});
+    throw e;
+  }
+};
