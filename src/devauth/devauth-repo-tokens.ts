@@ -8,6 +8,22 @@ export interface DeviceTokenRow {
   expiresAt: number;
 }
 
+const TOKEN_COLUMNS = ['id', 'tenant_id', 'device_id', 'auth_set_id', 'expires_at'] as const;
+
+const toTokenRow = (r: {
+  id: string;
+  tenant_id: string;
+  device_id: string;
+  auth_set_id: string;
+  expires_at: number | string;
+}): DeviceTokenRow => ({
+  id: r.id,
+  tenantId: r.tenant_id,
+  deviceId: r.device_id,
+  authSetId: r.auth_set_id,
+  expiresAt: num(r.expires_at),
+});
+
 /** Tokens kept per auth set; older ones are pruned when a new one is issued. */
 export const TOKENS_KEPT_PER_AUTH_SET = 5;
 
@@ -53,17 +69,11 @@ export const findLiveDeviceToken = async (
 ): Promise<DeviceTokenRow | undefined> => {
   const r = await db
     .selectFrom('device_tokens')
-    .select(['id', 'tenant_id', 'device_id', 'auth_set_id', 'expires_at'])
+    .select(TOKEN_COLUMNS)
     .where('id', '=', id)
     .executeTakeFirst();
   if (!r || num(r.expires_at) <= nowMs) return undefined;
-  return {
-    id: r.id,
-    tenantId: r.tenant_id,
-    deviceId: r.device_id,
-    authSetId: r.auth_set_id,
-    expiresAt: num(r.expires_at),
-  };
+  return toTokenRow(r);
 };
 
 export const deleteTokensOfAuthSets = async (db: Executor, authSetIds: string[]): Promise<void> => {
@@ -82,17 +92,11 @@ export const deleteDeviceToken = async (
 ): Promise<DeviceTokenRow | undefined> => {
   const r = await db
     .selectFrom('device_tokens')
-    .select(['id', 'tenant_id', 'device_id', 'auth_set_id', 'expires_at'])
+    .select(TOKEN_COLUMNS)
     .where('tenant_id', '=', tenantId)
     .where('id', '=', id)
     .executeTakeFirst();
   if (!r) return undefined;
   await db.deleteFrom('device_tokens').where('id', '=', id).execute();
-  return {
-    id: r.id,
-    tenantId: r.tenant_id,
-    deviceId: r.device_id,
-    authSetId: r.auth_set_id,
-    expiresAt: num(r.expires_at),
-  };
+  return toTokenRow(r);
 };

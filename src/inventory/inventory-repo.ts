@@ -12,12 +12,25 @@ export interface Attribute {
   updatedAt: number;
 }
 
+type NewAttribute = Omit<Attribute, 'scope' | 'updatedAt'>;
+
+const toRows = (tenantId: string, deviceId: string, scope: Scope, attrs: NewAttribute[], nowMs: number) =>
+  attrs.map((a) => ({
+    tenant_id: tenantId,
+    device_id: deviceId,
+    scope,
+    name: a.name,
+    value: JSON.stringify(a.value),
+    description: a.description,
+    updated_at: nowMs,
+  }));
+
 export const replaceScope = async (
   tx: Executor,
   tenantId: string,
   deviceId: string,
   scope: Scope,
-  attrs: Omit<Attribute, 'scope' | 'updatedAt'>[],
+  attrs: NewAttribute[],
   nowMs: number,
 ): Promise<void> => {
   await tx
@@ -28,17 +41,7 @@ export const replaceScope = async (
   if (attrs.length === 0) return;
   await tx
     .insertInto('inventory_attributes')
-    .values(
-      attrs.map((a) => ({
-        tenant_id: tenantId,
-        device_id: deviceId,
-        scope,
-        name: a.name,
-        value: JSON.stringify(a.value),
-        description: a.description,
-        updated_at: nowMs,
-      })),
-    )
+    .values(toRows(tenantId, deviceId, scope, attrs, nowMs))
     .execute();
 };
 
@@ -47,23 +50,13 @@ export const upsertAttributes = async (
   tenantId: string,
   deviceId: string,
   scope: Scope,
-  attrs: Omit<Attribute, 'scope' | 'updatedAt'>[],
+  attrs: NewAttribute[],
   nowMs: number,
 ): Promise<void> => {
   if (attrs.length === 0) return;
   await tx
     .insertInto('inventory_attributes')
-    .values(
-      attrs.map((a) => ({
-        tenant_id: tenantId,
-        device_id: deviceId,
-        scope,
-        name: a.name,
-        value: JSON.stringify(a.value),
-        description: a.description,
-        updated_at: nowMs,
-      })),
-    )
+    .values(toRows(tenantId, deviceId, scope, attrs, nowMs))
     .onConflict((oc) =>
       oc.columns(['device_id', 'scope', 'name']).doUpdateSet((eb) => ({
         value: eb.ref('excluded.value'),
