@@ -1,0 +1,41 @@
+import { createPublicKey, verify } from 'node:crypto';
+import Fastify from 'fastify';
+import { verifyAuthRequest } from '../../src/devauth/auth-request.js';
+import type { SignedAuthRequest } from './gatehouse.js';
+import { type MicroResult, timeSync } from './micro.js';
+
+export interface SignatureBaseline {
+  kind: string;
+  bodyBytes: number;
+  /** Baseline A: node:crypto verify with an already-imported key, one thread. */
+  rawVerify: MicroResult;
+  /**
+   * What the server does per auth request before touching the database (JSON parse, identity
+   * canonicalisation, public key import from PEM, verify). The gap to rawVerify is avoidable work.
+   */
+  authRequestChecks: MicroResult;
+}
+
+export const measureSignatureBaseline = (req: SignedAuthRequest, ms: number): SignatureBaseline => {
+  const key = createPublicKey(req.keys.publicPem);
+  const sig = Buffer.from(req.signature, 'base64');
+  const alg = req.kind === 'ed25519' ? null : 'sha256';
+  if (!verify(alg, req.authBody, key, sig))
+    throw new Error(`${req.kind}: baseline signature does not verify`);
+  const rawVerify = timeSync(() => verify(alg, req.authBody, key, sig), ms);
+  verifyAuthRequest(req.authBody, req.signature, undefined); // throws if the server would refuse it
+  const authRequestChecks = timeSync(() => verifyAuthRequest(req.authBody, req.signature, undefined), ms);
+  return { kind: req.kind, bodyBytes: req.authBody.length, rawVerify, authRequestChecks };
+};
+
+export const BARE_PATH = '/bare';
+
+/** Baseline B: a fresh Fastify with one GET route returning a small JSON, listening on 127.0.0.1. */
+export const startBareFastify = async (): Promise<{ url: string; close(): Promise<void> }> => {
+  const app = Fastify({ logger: false });
+  app.get(BARE_PATH, async () => ({ status: 'ok' }));
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const addr = app.server.address();
+  if (!addr || typeof addr === 'string') throw new Error('bare server has no TCP address');
+  return { url: `http://127.0.0.1:${addr.port}`, close: () => app.close() };
+};

@@ -1,0 +1,197 @@
+import type { SignatureBaseline } from './baselines.js';
+import { BREAKDOWN_LABELS } from './breakdown.js';
+import type { DialectName } from './databases.js';
+import type { DialectResults } from './dialect-run.js';
+import type { HttpCaseResult } from './http-case.js';
+import { fmtInt, fmtMs, fmtPct, fmtRatio, fmtUs, renderTable } from './table.js';
+
+export const KEY_LABEL: Record<string, string> = {
+  ed25519: 'Ed25519',
+  ec: 'ECDSA P-256',
+  rsa3072: 'RSA-3072',
+};
+
+export interface Machine {
+  date: string;
+  node: string;
+  platform: string;
+  cpus: number;
+  cpuModel: string;
+  totalMemoryGiB: number;
+  gitCommit: string | null;
+  /** 1-minute load average when the bench started. */
+  loadAverageAtStart: number;
+}
+
+export interface BenchOutcome {
+  machine: Machine;
+  settings: { durationSeconds: number; warmupSeconds: number; connections: number; fleetSize: number };
+  signatures: Record<string, SignatureBaseline>;
+  /** Baseline B, measured before and after the Gatehouse cases (drift shows as a spread). */
+  bareRuns: HttpCaseResult[];
+  results: Partial<Record<DialectName, DialectResults>>;
+  skipped: Partial<Record<DialectName, string>>;
+}
+
+export interface Problem {
+  case: string;
+  problem: string;
+  serverErrors?: Record<string, number>;
+}
+
+/** Baseline B as one number: the mean of its valid runs. */
+export const bareRps = (o: BenchOutcome): number | null => {
+  const ok = o.bareRuns.filter((r) => !r.problem);
+  return ok.length === 0 ? null : ok.reduce((sum, r) => sum + r.rps, 0) / ok.length;
+};
+
+export const collectProblems = (o: BenchOutcome): Problem[] => {
+  const cases = [...o.bareRuns];
+  for (const r of Object.values(o.results)) {
+    cases.push(
+      ...Object.values(r.auth),
+      r.authFleet,
+      r.device.oneToken,
+      r.device.fleet,
+      r.device.fleetCheckInDue,
+    );
+  }
+  return cases.flatMap((c): Problem[] =>
+    c.problem
+      ? [{ case: c.name, problem: c.problem, ...(c.serverErrors && { serverErrors: c.serverErrors }) }]
+      : [],
+  );
+};
+
+const ratioOf = (c: HttpCaseResult, base: number | null | undefined): number | null =>
+  c.problem || !base ? null : c.rps / base;
+
+/** The target-relevant numbers, flat, for comparing runs (null: the case was invalid). */
+export const ratios = (o: BenchOutcome): Record<string, number | null> => {
+  const out: Record<string, number | null> = {};
+  const bare = bareRps(o);
+  for (const [dialect, r] of Object.entries(o.results)) {
+    for (const [kind, a] of Object.entries(r.auth)) {
+      out[`${dialect}.auth.${kind}_per_verify`] = ratioOf(a, o.signatures[kind]?.rawVerify.opsPerSecond);
+    }
+    out[`${dialect}.auth.ed25519_fleet_per_verify`] = ratioOf(
+      r.authFleet,
+      o.signatures.ed25519?.rawVerify.opsPerSecond,
+    );
+    out[`${dialect}.device.one_token_per_bare`] = ratioOf(r.device.oneToken, bare);
+    out[`${dialect}.device.fleet_per_bare`] = ratioOf(r.device.fleet, bare);
+    out[`${dialect}.device.fleet_checkin_due_per_bare`] = ratioOf(r.device.fleetCheckInDue, bare);
+  }
+  return out;
+};
+
+const rpsCell = (c: HttpCaseResult) => (c.problem ? 'INVALID' : fmtInt(c.rps));
+const ratioCell = (r: number | null) => (r === null ? '-' : fmtRatio(r));
+const loadCells = (c: HttpCaseResult) => [
+  fmtMs(c.latencyMs.p50),
+  fmtMs(c.latencyMs.p99),
+  fmtPct(c.serverCpu),
+  fmtPct(c.generatorCpu),
+];
+const LOAD_HEADER = ['p50', 'p99', 'server cpu', 'loadgen cpu'];
+
+export const renderReport = (o: BenchOutcome, problems: Problem[]): string => {
+  const { machine: m, settings: s } = o;
+  const bare = bareRps(o);
+  const parts: string[] = [
+    `Gatehouse bench — ${m.cpus} × ${m.cpuModel}, Node ${m.node}, ${m.date}` +
+      `${m.gitCommit ? `, commit ${m.gitCommit}` : ''}; load average at start ${m.loadAverageAtStart}` +
+      (m.loadAverageAtStart > m.cpus / 2 ? ' (machine busy: numbers may be noisy)' : ''),
+    `HTTP: autocannon in a child process, ${s.connections} connections, pipelining 1, ` +
+      `${s.durationSeconds} s per case after ${s.warmupSeconds} s warm-up; server on 127.0.0.1.`,
+    '',
+    'Baseline A — signature verification, node:crypto, one thread, same bodies as the auth requests',
+    renderTable(
+      ['key', 'body', 'raw verify/s', 'µs/verify', 'auth checks/s', 'µs/check', 'checks/verify'],
+      Object.values(o.signatures).map((sig) => [
+        KEY_LABEL[sig.kind] ?? sig.kind,
+        `${sig.bodyBytes} B`,
+        fmtInt(sig.rawVerify.opsPerSecond),
+        fmtUs(sig.rawVerify.microsPerOp),
+        fmtInt(sig.authRequestChecks.opsPerSecond),
+        fmtUs(sig.authRequestChecks.microsPerOp),
+        fmtRatio(sig.authRequestChecks.opsPerSecond / sig.rawVerify.opsPerSecond),
+      ]),
+    ),
+    '  auth checks = verifyAuthRequest: JSON + identity parse, public key import from PEM, verify.',
+    '',
+    'Baseline B — bare Fastify GET returning small JSON (same load settings), before and after',
+    renderTable(
+      ['run', 'req/s', ...LOAD_HEADER],
+      [
+        ...o.bareRuns.map((r, i) => [i === 0 ? 'before' : 'after', rpsCell(r), ...loadCells(r)]),
+        ['mean', bare === null ? '-' : fmtInt(bare)],
+      ],
+    ),
+    '',
+  ];
+
+  const runs = Object.values(o.results);
+  if (runs.length > 0) {
+    const authRows = runs.flatMap((r) => {
+      const cases: [string, string, HttpCaseResult][] = [
+        ...Object.entries(r.auth).map(([kind, a]): [string, string, HttpCaseResult] => [kind, '1', a]),
+        ['ed25519', `${s.fleetSize}`, r.authFleet],
+      ];
+      return cases.map(([kind, devices, a]) => [
+        r.dialect,
+        KEY_LABEL[kind] ?? kind,
+        devices,
+        rpsCell(a),
+        ratioCell(ratioOf(a, o.signatures[kind]?.rawVerify.opsPerSecond)),
+        ...loadCells(a),
+      ]);
+    });
+    const deviceRows = runs.flatMap((r) =>
+      (
+        [
+          ['1 token', r.device.oneToken],
+          [`${s.fleetSize} tokens rotated`, r.device.fleet],
+          [`${s.fleetSize} tokens, check-in due`, r.device.fleetCheckInDue],
+        ] as const
+      ).map(([name, c]) => [r.dialect, name, rpsCell(c), ratioCell(ratioOf(c, bare)), ...loadCells(c)]),
+    );
+    parts.push(
+      'Device auth requests — POST auth_requests of accepted devices, their signed requests replayed',
+      '  (each: signature verify + JWT sign + token row insert/prune + check-in update)',
+      renderTable(['store', 'key', 'devices', 'auth req/s', 'auth/verify', ...LOAD_HEADER], authRows),
+      '',
+      'Device-authenticated requests — PUT inventory/device/attributes, 3 attributes',
+      renderTable(['store', 'case', 'req/s', 'vs bare', ...LOAD_HEADER], deviceRows),
+      "  check-in due: the server clock runs fast so each request is >60 s after the device's previous one,",
+      '  as for a real fleet polling every few minutes; the service then also writes devices.check_in_at.',
+      '',
+      'In-process breakdown — one operation at a time, no HTTP (latency per op)',
+      renderTable(
+        ['operation', ...runs.map((r) => r.dialect)],
+        Object.entries(BREAKDOWN_LABELS).map(([key, label]) => [
+          label,
+          ...runs.map((r) => {
+            const mr = r.breakdown[key];
+            return mr ? fmtUs(mr.microsPerOp) : '-';
+          }),
+        ]),
+      ),
+      `  seeding ${s.fleetSize} devices (preauthorize + authenticate): ` +
+        runs.map((r) => `${r.dialect} ${r.seedSeconds.toFixed(1)} s`).join(', '),
+    );
+  }
+  for (const [d, why] of Object.entries(o.skipped)) parts.push('', `${d}: skipped — ${why}`);
+  if (problems.length > 0) {
+    parts.push(
+      '',
+      `PROBLEMS — ${problems.length} case(s) got answers other than 2xx; their numbers are invalid:`,
+    );
+    for (const p of problems) {
+      parts.push(`  ${p.case}: ${p.problem}`);
+      for (const [msg, n] of Object.entries(p.serverErrors ?? {}))
+        parts.push(`    server error ×${n}: ${msg}`);
+    }
+  }
+  return parts.join('\n');
+};

@@ -1,0 +1,202 @@
+/**
+ * `npm run bench`: throughput of Gatehouse's device paths, reported as ratios against baselines
+ * measured in the same run on the same machine. What each number means: bench/README.md.
+ *
+ *   npm run bench                     default durations (about 2 minutes)
+ *   npm run bench -- --quick          smoke run (short durations)
+ *   options: --duration=S --warmup=S --connections=N --devices=N --dialects=sqlite,postgres --strict
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import {
+  BARE_PATH,
+  measureSignatureBaseline,
+  type SignatureBaseline,
+  startBareFastify,
+} from './lib/baselines.js';
+import { type DialectName, dropLiveDatabases, PG_ADMIN_URL, postgresUnavailable } from './lib/databases.js';
+import { runDialect } from './lib/dialect-run.js';
+import { makeSignedAuthRequest } from './lib/gatehouse.js';
+import { type HttpCaseResult, measureHttp } from './lib/http-case.js';
+import { startLoadGenerator } from './lib/load-generator.js';
+import { type BenchOutcome, collectProblems, type Machine, ratios, renderReport } from './lib/report.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const KEY_KINDS = ['ed25519', 'ec', 'rsa3072'] as const;
+const USAGE = `usage: npm run bench [-- --quick] [--duration=S] [--warmup=S] [--connections=N] [--devices=N]
+                     [--dialects=sqlite,postgres] [--strict]
+  --quick        smoke run: 1 s per case, 0.5 s warm-up
+  --duration=S   seconds per HTTP case (default 5)      --warmup=S  discarded run before each case (default 1)
+  --connections  autocannon connections (default 16)    --devices=N fleet size for the rotated cases (default 1000)
+  --dialects     which stores to run (default sqlite,postgres; PostgreSQL is skipped if unreachable)
+  --strict       exit 1 when a case got non-2xx answers or connection errors (its numbers are invalid)`;
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    connections: { type: 'string' },
+    devices: { type: 'string' },
+    dialects: { type: 'string' },
+    strict: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (args.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
+const positive = (name: string, raw: string | undefined, dflt: number): number => {
+  if (raw === undefined) return dflt;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got "${raw}"`);
+  return n;
+};
+const settings = {
+  quick: args.quick,
+  durationSeconds: positive('duration', args.duration, args.quick ? 1 : 5),
+  warmupSeconds: positive('warmup', args.warmup, args.quick ? 0.5 : 1),
+  connections: Math.round(positive('connections', args.connections, 16)),
+  fleetSize: Math.round(positive('devices', args.devices, 1000)),
+  /** Budget per in-process micro measurement. */
+  microMs: args.quick ? 150 : 600,
+};
+/**
+ * Clock speed in the check-in-due case: fast enough that a device comes round more than 60
+ * virtual seconds after its previous request even at 20k req/s, slow enough that the fleet's
+ * 7-day tokens do not expire during the case.
+ */
+const warpSpeed = Math.min(
+  Math.floor((7 * 86_400) / (2 * (settings.durationSeconds + settings.warmupSeconds))),
+  Math.max(5_000, Math.ceil((120 * 20_000) / settings.fleetSize)),
+);
+const dialects = (args.dialects ?? 'sqlite,postgres').split(',').map((d) => d.trim()) as DialectName[];
+for (const d of dialects) {
+  if (d !== 'sqlite' && d !== 'postgres') throw new Error(`unknown dialect "${d}" (sqlite, postgres)`);
+}
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+const gitCommit = (): string | null => {
+  try {
+    const out = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: HERE,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    return out.toString().trim();
+  } catch {
+    return null;
+  }
+};
+
+const machine: Machine = {
+  date: new Date().toISOString(),
+  node: process.version,
+  platform: `${process.platform}-${process.arch}`,
+  cpus: cpus().length,
+  cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+  totalMemoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+  gitCommit: gitCommit(),
+  // Other work on the machine skews every number; a load average near the CPU count at the start
+  // means the bench is sharing the machine.
+  loadAverageAtStart: Math.round((loadavg()[0] ?? 0) * 100) / 100,
+};
+
+// Ctrl-C: drop the PostgreSQL database (and temp dirs) of the case in progress.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: cleaning up`);
+    // Dropping a database WITH (FORCE) makes the server's busy connections fail: expected now.
+    process.on('uncaughtException', () => {});
+    dropLiveDatabases().finally(() => process.exit(130));
+  });
+}
+
+const main = async () => {
+  const started = Date.now();
+  log(
+    `gatehouse bench${settings.quick ? ' (quick)' : ''}: ${settings.durationSeconds} s per case ` +
+      `(+${settings.warmupSeconds} s warm-up), ${settings.connections} connections`,
+  );
+
+  // Baseline A over the very auth request bodies the auth cases replay.
+  log('baseline A: signature verification');
+  const authDevices = KEY_KINDS.map((kind, i) => makeSignedAuthRequest(kind, i + 1));
+  const signatures: Record<string, SignatureBaseline> = {};
+  for (const req of authDevices) signatures[req.kind] = measureSignatureBaseline(req, settings.microMs * 2);
+
+  const outcome: BenchOutcome = { machine, settings, signatures, bareRuns: [], results: {}, skipped: {} };
+  const load = await startLoadGenerator();
+  const bareServer = await startBareFastify();
+  try {
+    // Baseline B before and after the Gatehouse cases: a drifting machine shows as a spread.
+    const measureBare = async (when: string): Promise<HttpCaseResult> => {
+      log(`baseline B: bare Fastify (${when})`);
+      return measureHttp(
+        load,
+        `bare fastify (${when})`,
+        {
+          url: `${bareServer.url}${BARE_PATH}`,
+          method: 'GET',
+          headers: {},
+          connections: settings.connections,
+        },
+        settings,
+      );
+    };
+    outcome.bareRuns.push(await measureBare('before'));
+    for (const dialect of dialects) {
+      if (dialect === 'postgres') {
+        const why = await postgresUnavailable();
+        if (why) {
+          outcome.skipped.postgres = `PostgreSQL at ${new URL(PG_ADMIN_URL).host} unreachable (${why})`;
+          log(`skipping postgres: ${outcome.skipped.postgres}`);
+          continue;
+        }
+      }
+      log(`${dialect}:`);
+      outcome.results[dialect] = await runDialect(dialect, load, authDevices, {
+        ...settings,
+        warpSpeed,
+        log,
+      });
+    }
+    outcome.bareRuns.push(await measureBare('after'));
+  } finally {
+    await bareServer.close();
+    await load.close();
+  }
+
+  const elapsedSeconds = (Date.now() - started) / 1000;
+  const problems = collectProblems(outcome);
+  console.log(renderReport(outcome, problems));
+  console.log(`\n(total ${elapsedSeconds.toFixed(0)} s)`);
+
+  const out = join(HERE, 'results', 'latest.json');
+  mkdirSync(dirname(out), { recursive: true });
+  const json = {
+    machine,
+    settings: { ...settings, warpSpeed, dialects },
+    ratios: ratios(outcome),
+    problems,
+    baselines: { signatures, bareFastify: outcome.bareRuns },
+    dialects: outcome.results,
+    skipped: outcome.skipped,
+    elapsedSeconds,
+  };
+  writeFileSync(out, `${JSON.stringify(json, null, 2)}\n`);
+  log(`wrote ${out}`);
+  if (args.strict && problems.length > 0) process.exitCode = 1;
+};
+
+main().catch(async (e: unknown) => {
+  console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+  await dropLiveDatabases();
+  process.exit(1);
+});
