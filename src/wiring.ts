@@ -2,6 +2,7 @@ import type { Config } from './config/config.js';
 import { type Clock, systemClock } from './core/clock.js';
 import { loadOrCreateMasterKey } from './core/master-key.js';
 import { createSecretBox } from './core/secret-box.js';
+import { type CheckInRecorder, createCheckInRecorder } from './devauth/check-in-recorder.js';
 import {
   createDevauthAdminService,
   createDeviceAuthService,
@@ -27,6 +28,7 @@ export interface Gatehouse {
   deviceAuth: DeviceAuthService;
   devauthAdmin: DevauthAdminService;
   inventory: InventoryService;
+  checkIns: CheckInRecorder;
   close(): Promise<void>;
 }
 
@@ -51,10 +53,16 @@ export const openGatehouse = async (
       keys,
       issuer: config.jwtIssuer,
       clock,
+      cacheSize: config.tokenCacheSize,
       reloadKeys: () => loadSigningKeys(store.db, box),
     });
     const db = store.db;
     const tenants = createTenantsService({ db, clock, tokens });
+    const checkIns = createCheckInRecorder({
+      db,
+      // Best effort: a lost batch only makes check_in_time older; say so without failing requests.
+      onError: (e) => process.emitWarning(`device check-in write failed: ${(e as Error).message}`),
+    });
     return {
       config,
       store,
@@ -74,10 +82,15 @@ export const openGatehouse = async (
         tokens,
         tenants,
         deviceTokenTtlSeconds: config.deviceTokenTtlSeconds,
+        checkIns,
       }),
       devauthAdmin: createDevauthAdminService({ store, clock }),
-      inventory: createInventoryService({ db, clock }),
-      close: () => store.destroy(),
+      inventory: createInventoryService({ store, clock }),
+      checkIns,
+      close: async () => {
+        await checkIns.close();
+        await store.destroy();
+      },
     };
   } catch (e) {
     await store.destroy();

@@ -145,6 +145,14 @@ export const settings = {
     doc: 'Login tokens kept per user; logging in beyond this revokes the oldest.',
     parse: int(1, 1000),
   },
+  tokenCacheSize: {
+    key: 'tokenCacheSize',
+    env: 'GATEHOUSE_TOKEN_CACHE_SIZE',
+    flag: '--token-cache-size',
+    defaultText: '100000',
+    doc: 'Verified token signatures remembered per process (no revocation delay: validity is still read from the database on every request). Keep it at least the number of devices one process serves, or polling devices pay a signature check on every request.',
+    parse: int(0, 10_000_000),
+  },
   dbPoolSize: {
     key: 'dbPoolSize',
     env: 'GATEHOUSE_DB_POOL_SIZE',

@@ -14,6 +14,7 @@ export interface Config {
   userTokenTtlSeconds: number;
   jwtIssuer: string;
   maxSessionsPerUser: number;
+  tokenCacheSize: number;
   dbPoolSize: number;
   shutdownTimeoutSeconds: number;
 }
@@ -73,6 +74,7 @@ export const loadConfig = (
     userTokenTtlSeconds: dflt('userTokenTtlSeconds'),
     jwtIssuer: dflt('jwtIssuer'),
     maxSessionsPerUser: dflt('maxSessionsPerUser'),
+    tokenCacheSize: dflt('tokenCacheSize'),
     dbPoolSize: dflt('dbPoolSize'),
     shutdownTimeoutSeconds: dflt('shutdownTimeoutSeconds'),
   });

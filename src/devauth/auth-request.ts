@@ -4,7 +4,7 @@ import {
   type DevicePublicKey,
   decodeSignatureHeader,
   PublicKeyError,
-  parseDevicePublicKey,
+  parseDevicePublicKeyCached,
   verifyDeviceSignature,
 } from './pubkey.js';
 
@@ -57,7 +57,7 @@ export const verifyAuthRequest = (
   }
   let pubkey: DevicePublicKey;
   try {
-    pubkey = parseDevicePublicKey(pubkeyPem);
+    pubkey = parseDevicePublicKeyCached(pubkeyPem);
   } catch (e) {
     if (e instanceof PublicKeyError) throw devauthErrors.badAuthRequest(`invalid auth request: ${e.message}`);
     throw e;

@@ -40,25 +40,19 @@ export const insertDeviceToken = async (db: Executor, t: DeviceTokenRow, nowMs: 
     })
     .execute();
   // A device that restarts often re-authenticates often: keep only the newest few tokens.
-  const keep = await db
-    .selectFrom('device_tokens')
-    .select('id')
+  await db
+    .deleteFrom('device_tokens')
     .where('auth_set_id', '=', t.authSetId)
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(TOKENS_KEPT_PER_AUTH_SET)
+    .where('id', 'not in', (eb) =>
+      eb
+        .selectFrom('device_tokens')
+        .select('id')
+        .where('auth_set_id', '=', t.authSetId)
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(TOKENS_KEPT_PER_AUTH_SET),
+    )
     .execute();
-  if (keep.length === TOKENS_KEPT_PER_AUTH_SET) {
-    await db
-      .deleteFrom('device_tokens')
-      .where('auth_set_id', '=', t.authSetId)
-      .where(
-        'id',
-        'not in',
-        keep.map((k) => k.id),
-      )
-      .execute();
-  }
 };
 
 /** The one read behind every device request: a primary-key lookup. */

@@ -6,6 +6,7 @@ import type { Store } from '../store/store.js';
 import type { TenantsService } from '../tenants/index.js';
 import type { TokenKit } from '../tokens/token-kit.js';
 import { verifyAuthRequest } from './auth-request.js';
+import type { CheckInRecorder } from './check-in-recorder.js';
 import { devauthErrors } from './devauth-errors.js';
 import {
   countAuthSets,
@@ -25,8 +26,6 @@ import type { DevicePrincipal } from './devauth-types.js';
 
 /** Auth sets a device may accumulate; beyond this, requests with yet another key are refused unrecorded. */
 export const MAX_AUTH_SETS_PER_DEVICE = 20;
-/** Check-in time is written at most this often per device and process. */
-const CHECK_IN_WRITE_INTERVAL_MS = 60_000;
 
 export interface DeviceAuthService {
   /** Handles POST auth_requests: returns the device token, or throws (401 for every not-admitted case). */
@@ -45,10 +44,10 @@ export const createDeviceAuthService = (deps: {
   tokens: Pick<TokenKit, 'sign' | 'verify'>;
   tenants: Pick<TenantsService, 'resolveTenantToken'>;
   deviceTokenTtlSeconds: number;
+  checkIns: CheckInRecorder;
 }): DeviceAuthService => {
-  const { store, clock, tokens, tenants } = deps;
+  const { store, clock, tokens, tenants, checkIns } = deps;
   const db = store.db;
-  const lastCheckIn = new Map<string, number>();
 
   const issue = async (tenantId: string, deviceId: string, authSetId: string) => {
     const jti = newId();
@@ -159,7 +158,6 @@ export const createDeviceAuthService = (deps: {
         );
         await setDeviceCheckIn(tx, device.id, nowMs);
       });
-      lastCheckIn.set(found.device.id, clock.nowMs());
       return issued.token;
     },
 
@@ -169,13 +167,7 @@ export const createDeviceAuthService = (deps: {
       const nowMs = clock.nowMs();
       const row = await findLiveDeviceToken(db, claims.jti, nowMs);
       if (!row || row.deviceId !== claims.sub) return null;
-      const last = lastCheckIn.get(row.deviceId) ?? 0;
-      if (nowMs - last > CHECK_IN_WRITE_INTERVAL_MS) {
-        lastCheckIn.set(row.deviceId, nowMs);
-        if (lastCheckIn.size > 1_000_000) lastCheckIn.clear();
-        // Best effort and off the request path: a lost check-in write only makes check_in_time older.
-        setDeviceCheckIn(db, row.deviceId, nowMs).catch(() => {});
-      }
+      checkIns.record(row.deviceId, nowMs);
       return { tenantId: row.tenantId, deviceId: row.deviceId, authSetId: row.authSetId, tokenId: row.id };
     },
   };

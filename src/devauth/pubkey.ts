@@ -54,6 +54,26 @@ export const parseDevicePublicKey = (pem: string): DevicePublicKey => {
   return { pem: key.export({ type: 'spki', format: 'pem' }).toString(), sha256: sha256Hex(der), type, key };
 };
 
+const parsedCache = new Map<string, DevicePublicKey>();
+const PARSED_CACHE_SIZE = 10_000;
+
+/**
+ * parseDevicePublicKey with a bounded cache keyed by the PEM text: a device re-authenticating
+ * sends the same PEM, and parsing it costs several times the signature check itself.
+ * Errors are not cached.
+ */
+export const parseDevicePublicKeyCached = (pem: string): DevicePublicKey => {
+  const hit = parsedCache.get(pem);
+  if (hit) return hit;
+  const parsed = parseDevicePublicKey(pem);
+  if (parsedCache.size >= PARSED_CACHE_SIZE) {
+    const oldest = parsedCache.keys().next().value;
+    if (oldest !== undefined) parsedCache.delete(oldest);
+  }
+  parsedCache.set(pem, parsed);
+  return parsed;
+};
+
 const keyTypeOf = (key: KeyObject): DeviceKeyType => {
   const details = key.asymmetricKeyDetails ?? {};
   switch (key.asymmetricKeyType) {

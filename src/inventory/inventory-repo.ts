@@ -1,4 +1,5 @@
-import { type Executor, num } from '../store/store.js';
+import { sql } from 'kysely';
+import { type Executor, num, type Store } from '../store/store.js';
 
 export type AttributeValue = string | number | string[] | number[];
 export const scopes = ['inventory', 'identity', 'system', 'tags'] as const;
@@ -25,6 +26,21 @@ const toRows = (tenantId: string, deviceId: string, scope: Scope, attrs: NewAttr
     updated_at: nowMs,
   }));
 
+/**
+ * Serialises writers of one device's inventory until the transaction ends. Overlapping reports of
+ * one device would otherwise deadlock or collide on PostgreSQL (READ COMMITTED); SQLite write
+ * transactions are serialised already (BEGIN IMMEDIATE).
+ */
+export const lockDeviceInventory = async (store: Store, tx: Executor, deviceId: string): Promise<void> => {
+  if (store.dialect !== 'postgres') return;
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`inventory:${deviceId}`}, 0))`.execute(tx);
+};
+
+/**
+ * Replaces a scope: removes the attributes not listed, upserts the listed ones. Written as
+ * delete-others + upsert (not delete-all + insert) so that two overlapping reports of one
+ * device under READ COMMITTED cannot both insert the same key (a unique violation).
+ */
 export const replaceScope = async (
   tx: Executor,
   tenantId: string,
@@ -33,16 +49,19 @@ export const replaceScope = async (
   attrs: NewAttribute[],
   nowMs: number,
 ): Promise<void> => {
-  await tx
+  let del = tx
     .deleteFrom('inventory_attributes')
     .where('device_id', '=', deviceId)
-    .where('scope', '=', scope)
-    .execute();
-  if (attrs.length === 0) return;
-  await tx
-    .insertInto('inventory_attributes')
-    .values(toRows(tenantId, deviceId, scope, attrs, nowMs))
-    .execute();
+    .where('scope', '=', scope);
+  if (attrs.length > 0) {
+    del = del.where(
+      'name',
+      'not in',
+      attrs.map((a) => a.name),
+    );
+  }
+  await del.execute();
+  await upsertAttributes(tx, tenantId, deviceId, scope, attrs, nowMs);
 };
 
 export const upsertAttributes = async (

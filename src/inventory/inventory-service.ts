@@ -1,10 +1,11 @@
 import type { Clock } from '../core/clock.js';
 import { AppError } from '../core/errors.js';
-import { type Db, isForeignKeyViolation } from '../store/store.js';
+import { isForeignKeyViolation, type Store } from '../store/store.js';
 import {
   type Attribute,
   type AttributeValue,
   listDeviceAttributes,
+  lockDeviceInventory,
   replaceScope,
   upsertAttributes,
 } from './inventory-repo.js';
@@ -83,12 +84,13 @@ export interface InventoryService {
   deviceAttributes(tenantId: string, deviceId: string): Promise<Attribute[]>;
 }
 
-export const createInventoryService = (deps: { db: Db; clock: Clock }): InventoryService => ({
+export const createInventoryService = (deps: { store: Store; clock: Clock }): InventoryService => ({
   async reportAttributes(tenantId, deviceId, body, mode) {
     const attrs = parseDeviceAttributes(body);
     const nowMs = deps.clock.nowMs();
     try {
-      await deps.db.transaction().execute(async (tx) => {
+      await deps.store.db.transaction().execute(async (tx) => {
+        await lockDeviceInventory(deps.store, tx, deviceId);
         if (mode === 'replace') await replaceScope(tx, tenantId, deviceId, 'inventory', attrs, nowMs);
         else await upsertAttributes(tx, tenantId, deviceId, 'inventory', attrs, nowMs);
       });
@@ -98,5 +100,5 @@ export const createInventoryService = (deps: { db: Db; clock: Clock }): Inventor
       throw e;
     }
   },
-  deviceAttributes: (tenantId, deviceId) => listDeviceAttributes(deps.db, tenantId, deviceId),
+  deviceAttributes: (tenantId, deviceId) => listDeviceAttributes(deps.store.db, tenantId, deviceId),
 });

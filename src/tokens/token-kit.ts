@@ -91,6 +91,7 @@ export const createTokenKit = (opts: TokenKitOptions): TokenKit => {
         );
         if (typeof payload.sub !== 'string' || typeof payload.jti !== 'string') return null;
         const expMs = payload.exp === undefined ? Number.POSITIVE_INFINITY : payload.exp * 1000;
+        if (cacheSize === 0) return payload;
         if (cache.size >= cacheSize) {
           const oldest = cache.keys().next().value;
           if (oldest !== undefined) cache.delete(oldest);

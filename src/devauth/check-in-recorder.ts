@@ -1,0 +1,65 @@
+import { sql } from 'kysely';
+import type { Db } from '../store/store.js';
+
+/**
+ * Device check-in times, written in batches off the request path. A polling device would
+ * otherwise cost a write per request: each process records a device at most once per
+ * `minGapMs` and flushes what it collected every `flushIntervalMs` in one statement per 500
+ * devices. So `check_in_time` lags reality by up to minGapMs + flushIntervalMs.
+ */
+export interface CheckInRecorder {
+  record(deviceId: string, nowMs: number): void;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const BATCH = 500;
+
+export const createCheckInRecorder = (deps: {
+  db: Db;
+  minGapMs?: number;
+  flushIntervalMs?: number;
+  onError?: (e: unknown) => void;
+}): CheckInRecorder => {
+  const minGapMs = deps.minGapMs ?? 60_000;
+  const lastRecorded = new Map<string, number>();
+  let pending = new Map<string, number>();
+  let flushing: Promise<void> = Promise.resolve();
+
+  const write = async (batch: [string, number][]) => {
+    for (let i = 0; i < batch.length; i += BATCH) {
+      const rows = batch
+        .slice(i, i + BATCH)
+        .map(([id, ts]) => sql`select cast(${id} as text) as id, cast(${ts} as bigint) as ts`);
+      // UPDATE ... FROM works on both PostgreSQL and SQLite (≥ 3.33).
+      await sql`update devices set check_in_at = v.ts from (${sql.join(rows, sql` union all `)}) as v where devices.id = v.id`.execute(
+        deps.db,
+      );
+    }
+  };
+
+  const flush = () => {
+    if (pending.size === 0) return flushing;
+    const batch = [...pending.entries()];
+    pending = new Map();
+    flushing = flushing.then(() => write(batch)).catch((e) => deps.onError?.(e));
+    return flushing;
+  };
+
+  const timer = setInterval(flush, deps.flushIntervalMs ?? 5_000);
+  timer.unref();
+
+  return {
+    record(deviceId, nowMs) {
+      if (nowMs - (lastRecorded.get(deviceId) ?? Number.NEGATIVE_INFINITY) < minGapMs) return;
+      if (lastRecorded.size >= 1_000_000) lastRecorded.clear();
+      lastRecorded.set(deviceId, nowMs);
+      pending.set(deviceId, nowMs);
+    },
+    flush,
+    async close() {
+      clearInterval(timer);
+      await flush();
+    },
+  };
+};
