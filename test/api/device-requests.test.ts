@@ -112,4 +112,13 @@ describe.each(dialects())('device requests on %s', (dialect) => {
     expect(await status(tokens[0] as string)).toBe(401);
     for (const tok of tokens.slice(-5)) expect(await status(tok)).toBe(200);
   });
+
+  it('caps the auth sets one identity can pile up with new keys', async () => {
+    for (let i = 0; i < 22; i++) {
+      expect((await t.app.inject(authRequest(makeDeviceKeys(), { mac: 'key-spammer' }))).statusCode).toBe(401);
+    }
+    const { devices } = await t.gh.devauthAdmin.listDevices(DEFAULT_TENANT_ID, { page: { page: 1, perPage: 500 } });
+    const dev = devices.find((d) => d.identity.mac === 'key-spammer');
+    expect(dev?.authSets).toHaveLength(20);
+  });
 });
