@@ -115,9 +115,13 @@ describe.each(dialects())('device requests on %s', (dialect) => {
 
   it('caps the auth sets one identity can pile up with new keys', async () => {
     for (let i = 0; i < 22; i++) {
-      expect((await t.app.inject(authRequest(makeDeviceKeys(), { mac: 'key-spammer' }))).statusCode).toBe(401);
+      expect((await t.app.inject(authRequest(makeDeviceKeys(), { mac: 'key-spammer' }))).statusCode).toBe(
+        401,
+      );
     }
-    const { devices } = await t.gh.devauthAdmin.listDevices(DEFAULT_TENANT_ID, { page: { page: 1, perPage: 500 } });
+    const { devices } = await t.gh.devauthAdmin.listDevices(DEFAULT_TENANT_ID, {
+      page: { page: 1, perPage: 500 },
+    });
     const dev = devices.find((d) => d.identity.mac === 'key-spammer');
     expect(dev?.authSets).toHaveLength(20);
   });
