@@ -74,17 +74,13 @@ describe.each(dialects())('device requests on %s', (dialect) => {
     await t.gh.checkIns.flush();
     const checkInAt = (await t.gh.devauthAdmin.getDevice(DEFAULT_TENANT_ID, d.deviceId)).checkInAt;
     expect(checkInAt).toEqual(expect.any(Number));
+    const email = `check-in-${dialect}@example.com`;
+    await t.gh.users.create({ tenantId: DEFAULT_TENANT_ID, email, password: 'long enough password' });
+    const userToken = await t.gh.users.login(email, 'long enough password');
     const wire = await t.app.inject({
       method: 'GET',
       url: `/api/management/v2/devauth/devices/${d.deviceId}`,
-      headers: bearer(
-        (await t.gh.users.create({
-          tenantId: DEFAULT_TENANT_ID,
-          email: `ci-${dialect}@example.com`,
-          password: 'long enough password',
-        }),
-        await t.gh.users.login(`ci-${dialect}@example.com`, 'long enough password')),
-      ),
+      headers: bearer(userToken),
     });
     expect(wire.json().check_in_time).toBe(new Date(checkInAt as number).toISOString());
   });
