@@ -1,4 +1,5 @@
-import { type Executor, num } from '../store/store.js';
+import { prepareQuery } from '../store/prepared.js';
+import { type Db, type Executor, num } from '../store/store.js';
 import { toDevice } from './devauth-repo-devices.js';
 import type { AuthSet, AuthSetStatus, Device } from './devauth-types.js';
 
@@ -56,52 +57,30 @@ export const findAuthSetByDeviceKey = async (
   return r ? toAuthSet(r) : undefined;
 };
 
-/** The auth set an auth request names (identity + key), with its device: one indexed join. */
-export const findAuthSetByIdentityKey = async (
-  db: Executor,
-  tenantId: string,
-  identitySha256: string,
-  pubkeySha256: string,
-): Promise<{ device: Device; authSet: AuthSet } | undefined> => {
-  const r = await db
-    .selectFrom('devices as d')
-    .innerJoin('auth_sets as a', 'a.device_id', 'd.id')
-    .select([
-      'd.id as d_id',
-      'd.tenant_id as d_tenant_id',
-      'd.id_data as d_id_data',
-      'd.id_data_sha256 as d_id_data_sha256',
-      'd.status as d_status',
-      'd.created_at as d_created_at',
-      'd.updated_at as d_updated_at',
-      'd.check_in_at as d_check_in_at',
-      'a.id',
-      'a.tenant_id',
-      'a.device_id',
-      'a.pubkey',
-      'a.pubkey_sha256',
-      'a.key_type',
-      'a.status',
-      'a.created_at',
-      'a.updated_at',
-    ])
-    .where('d.tenant_id', '=', tenantId)
-    .where('d.id_data_sha256', '=', identitySha256)
-    .where('a.pubkey_sha256', '=', pubkeySha256)
-    .executeTakeFirst();
-  if (!r) return undefined;
-  return {
-    device: toDevice({
-      id: r.d_id,
-      tenant_id: r.d_tenant_id,
-      id_data: r.d_id_data,
-      id_data_sha256: r.d_id_data_sha256,
-      status: r.d_status,
-      created_at: r.d_created_at,
-      updated_at: r.d_updated_at,
-      check_in_at: r.d_check_in_at,
-    }),
-    authSet: toAuthSet(r),
+/**
+ * The auth set an auth request names (identity + key): one indexed join, compiled once (devices
+ * re-authenticate on every restart and after every 401).
+ */
+export const prepareAuthSetLookup = (db: Db) => {
+  const query = prepareQuery(
+    db,
+    (tenantId: string, identitySha256: string, pubkeySha256: string) =>
+      db
+        .selectFrom('devices as d')
+        .innerJoin('auth_sets as a', 'a.device_id', 'd.id')
+        .select(['d.id as device_id', 'a.id as auth_set_id', 'a.status'])
+        .where('d.tenant_id', '=', tenantId)
+        .where('d.id_data_sha256', '=', identitySha256)
+        .where('a.pubkey_sha256', '=', pubkeySha256),
+    3,
+  );
+  return async (
+    tenantId: string,
+    identitySha256: string,
+    pubkeySha256: string,
+  ): Promise<{ deviceId: string; authSetId: string; status: AuthSetStatus } | undefined> => {
+    const [r] = await query(tenantId, identitySha256, pubkeySha256);
+    return r && { deviceId: r.device_id, authSetId: r.auth_set_id, status: r.status as AuthSetStatus };
   };
 };
 

@@ -1,4 +1,5 @@
-import { type Executor, num } from '../store/store.js';
+import { prepareQuery } from '../store/prepared.js';
+import { type Db, type Executor, num } from '../store/store.js';
 
 export interface DeviceTokenRow {
   id: string;
@@ -55,19 +56,21 @@ export const insertDeviceToken = async (db: Executor, t: DeviceTokenRow, nowMs: 
     .execute();
 };
 
-/** The one read behind every device request: a primary-key lookup. */
-export const findLiveDeviceToken = async (
-  db: Executor,
-  id: string,
-  nowMs: number,
-): Promise<DeviceTokenRow | undefined> => {
-  const r = await db
-    .selectFrom('device_tokens')
-    .select(TOKEN_COLUMNS)
-    .where('id', '=', id)
-    .executeTakeFirst();
-  if (!r || num(r.expires_at) <= nowMs) return undefined;
-  return toTokenRow(r);
+/**
+ * The one read behind every device request: a primary-key lookup, compiled once (it runs for
+ * every poll of every device).
+ */
+export const prepareLiveTokenLookup = (db: Db) => {
+  const query = prepareQuery(
+    db,
+    (id: string) => db.selectFrom('device_tokens').select(TOKEN_COLUMNS).where('id', '=', id),
+    1,
+  );
+  return async (id: string, nowMs: number): Promise<DeviceTokenRow | undefined> => {
+    const [r] = await query(id);
+    if (!r || num(r.expires_at) <= nowMs) return undefined;
+    return toTokenRow(r);
+  };
 };
 
 export const deleteTokensOfAuthSets = async (db: Executor, authSetIds: string[]): Promise<void> => {

@@ -11,8 +11,8 @@ import { devauthErrors } from './devauth-errors.js';
 import {
   countAuthSets,
   findAuthSetByDeviceKey,
-  findAuthSetByIdentityKey,
   insertAuthSetIfAbsent,
+  prepareAuthSetLookup,
 } from './devauth-repo-authsets.js';
 import {
   findDeviceByIdentity,
@@ -20,12 +20,13 @@ import {
   lockDevice,
   setDeviceCheckIn,
 } from './devauth-repo-devices.js';
-import { findLiveDeviceToken, insertDeviceToken } from './devauth-repo-tokens.js';
+import { insertDeviceToken, prepareLiveTokenLookup } from './devauth-repo-tokens.js';
 import { acceptAuthSet, recomputeDeviceStatus } from './devauth-transitions.js';
 import type { DevicePrincipal } from './devauth-types.js';
 
 /** Auth sets a device may accumulate; beyond this, requests with yet another key are refused unrecorded. */
 export const MAX_AUTH_SETS_PER_DEVICE = 20;
+const RECENT_TOKENS_KEPT = 100_000;
 
 export interface DeviceAuthService {
   /** Handles POST auth_requests: returns the device token, or throws (401 for every not-admitted case). */
@@ -48,6 +49,8 @@ export const createDeviceAuthService = (deps: {
 }): DeviceAuthService => {
   const { store, clock, tokens, tenants, checkIns } = deps;
   const db = store.db;
+  const findLiveDeviceToken = prepareLiveTokenLookup(db);
+  const findAuthSetByIdentityKey = prepareAuthSetLookup(db);
 
   const issue = async (tenantId: string, deviceId: string, authSetId: string) => {
     const jti = newId();
@@ -64,6 +67,31 @@ export const createDeviceAuthService = (deps: {
       expiresAt,
     );
     return { jti, expiresAt, token, authSetId };
+  };
+
+  /**
+   * A device that authenticates again while its last token is young gets that token back: no
+   * signing and no write. The token row is still read, so a revoked or killed token is never
+   * handed out again. Per process, bounded; tokens past half their lifetime are not reused.
+   */
+  const recentTokens = new Map<string, { token: string; jti: string; expiresAt: number }>();
+  const rememberIssued = (authSetId: string, t: { token: string; jti: string; expiresAt: number }) => {
+    if (recentTokens.size >= RECENT_TOKENS_KEPT) {
+      const oldest = recentTokens.keys().next().value;
+      if (oldest !== undefined) recentTokens.delete(oldest);
+    }
+    recentTokens.set(authSetId, { token: t.token, jti: t.jti, expiresAt: t.expiresAt });
+  };
+  const reusableToken = async (authSetId: string): Promise<string | undefined> => {
+    const hit = recentTokens.get(authSetId);
+    if (!hit) return undefined;
+    const nowMs = clock.nowMs();
+    const row =
+      hit.expiresAt - nowMs > (deps.deviceTokenTtlSeconds * 1000) / 2 &&
+      (await findLiveDeviceToken(hit.jti, nowMs));
+    if (row && row.authSetId === authSetId) return hit.token;
+    recentTokens.delete(authSetId);
+    return undefined;
   };
 
   const recordPending = async (tenantId: string, req: ReturnType<typeof verifyAuthRequest>) => {
@@ -118,19 +146,26 @@ export const createDeviceAuthService = (deps: {
       // Every check on the request, the signature included, happens before anything is stored.
       const req = verifyAuthRequest(input.body, input.signature, input.bearer);
       const tenantId = await tenants.resolveTenantToken(req.tenantToken);
-      const found = await findAuthSetByIdentityKey(db, tenantId, req.identity.sha256, req.pubkey.sha256);
+      const found = await findAuthSetByIdentityKey(tenantId, req.identity.sha256, req.pubkey.sha256);
       if (!found) {
         await recordPending(tenantId, req);
         throw devauthErrors.unauthorized('new or unknown auth set');
       }
-      if (found.authSet.status !== 'accepted' && found.authSet.status !== 'preauthorized') {
-        throw devauthErrors.unauthorized(`auth set is ${found.authSet.status}`);
+      if (found.status !== 'accepted' && found.status !== 'preauthorized') {
+        throw devauthErrors.unauthorized(`auth set is ${found.status}`);
+      }
+      if (found.status === 'accepted') {
+        const reused = await reusableToken(found.authSetId);
+        if (reused) {
+          checkIns.record(found.deviceId, clock.nowMs());
+          return reused;
+        }
       }
       // Sign before the transaction (DESIGN.md §5.7); the token only becomes valid once its row commits.
-      const issued = await issue(tenantId, found.device.id, found.authSet.id);
+      const issued = await issue(tenantId, found.deviceId, found.authSetId);
       await db.transaction().execute(async (tx) => {
         const nowMs = clock.nowMs();
-        const device = await lockDevice(store, tx, tenantId, found.device.id);
+        const device = await lockDevice(store, tx, tenantId, found.deviceId);
         const authSet = device && (await findAuthSetByDeviceKey(tx, device.id, req.pubkey.sha256));
         if (!device || !authSet) throw devauthErrors.unauthorized('auth set vanished');
         if (authSet.status === 'preauthorized') {
@@ -158,6 +193,7 @@ export const createDeviceAuthService = (deps: {
         );
         await setDeviceCheckIn(tx, device.id, nowMs);
       });
+      rememberIssued(found.authSetId, issued);
       return issued.token;
     },
 
@@ -165,7 +201,7 @@ export const createDeviceAuthService = (deps: {
       const claims = await tokens.verify(token);
       if (claims?.['mender.device'] !== true || typeof claims.jti !== 'string') return null;
       const nowMs = clock.nowMs();
-      const row = await findLiveDeviceToken(db, claims.jti, nowMs);
+      const row = await findLiveDeviceToken(claims.jti, nowMs);
       if (!row || row.deviceId !== claims.sub) return null;
       checkIns.record(row.deviceId, nowMs);
       return { tenantId: row.tenantId, deviceId: row.deviceId, authSetId: row.authSetId, tokenId: row.id };

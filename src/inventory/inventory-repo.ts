@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
-import { type Executor, num, type Store } from '../store/store.js';
+import { prepareQuery } from '../store/prepared.js';
+import { type Db, type Executor, num, type Store } from '../store/store.js';
 
 export type AttributeValue = string | number | string[] | number[];
 export const scopes = ['inventory', 'identity', 'system', 'tags'] as const;
@@ -87,7 +88,52 @@ export const upsertAttributes = async (
 };
 
 export const deleteDeviceInventory = async (tx: Executor, deviceId: string): Promise<void> => {
+  await tx.deleteFrom('inventory_digests').where('device_id', '=', deviceId).execute();
   await tx.deleteFrom('inventory_attributes').where('device_id', '=', deviceId).execute();
+};
+
+/** Reads the digest of a device's scope; compiled once (it runs on every inventory report). */
+export const prepareDigestRead = (db: Db) => {
+  const query = prepareQuery(
+    db,
+    (deviceId: string, scope: string) =>
+      db
+        .selectFrom('inventory_digests')
+        .select('digest')
+        .where('device_id', '=', deviceId)
+        .where('scope', '=', scope),
+    2,
+  );
+  return async (deviceId: string, scope: Scope): Promise<string | undefined> =>
+    (await query(deviceId, scope))[0]?.digest;
+};
+
+/** Records the digest of the scope's full content, or forgets it (`null`) after a partial update. */
+export const writeDigest = async (
+  tx: Executor,
+  deviceId: string,
+  scope: Scope,
+  digest: string | null,
+  nowMs: number,
+): Promise<void> => {
+  if (digest === null) {
+    await tx
+      .deleteFrom('inventory_digests')
+      .where('device_id', '=', deviceId)
+      .where('scope', '=', scope)
+      .execute();
+    return;
+  }
+  await tx
+    .insertInto('inventory_digests')
+    .values({ device_id: deviceId, scope, digest, updated_at: nowMs })
+    .onConflict((oc) =>
+      oc.columns(['device_id', 'scope']).doUpdateSet((eb) => ({
+        digest: eb.ref('excluded.digest'),
+        updated_at: eb.ref('excluded.updated_at'),
+      })),
+    )
+    .execute();
 };
 
 export const listDeviceAttributes = async (

@@ -1,13 +1,16 @@
 import type { Clock } from '../core/clock.js';
 import { AppError } from '../core/errors.js';
+import { sha256Hex } from '../core/hash.js';
 import { isForeignKeyViolation, type Store } from '../store/store.js';
 import {
   type Attribute,
   type AttributeValue,
   listDeviceAttributes,
   lockDeviceInventory,
+  prepareDigestRead,
   replaceScope,
   upsertAttributes,
+  writeDigest,
 } from './inventory-repo.js';
 
 export const MAX_ATTRIBUTES_PER_REQUEST = 100;
@@ -84,21 +87,34 @@ export interface InventoryService {
   deviceAttributes(tenantId: string, deviceId: string): Promise<Attribute[]>;
 }
 
-export const createInventoryService = (deps: { store: Store; clock: Clock }): InventoryService => ({
-  async reportAttributes(tenantId, deviceId, body, mode) {
-    const attrs = parseDeviceAttributes(body);
-    const nowMs = deps.clock.nowMs();
-    try {
-      await deps.store.db.transaction().execute(async (tx) => {
-        await lockDeviceInventory(deps.store, tx, deviceId);
-        if (mode === 'replace') await replaceScope(tx, tenantId, deviceId, 'inventory', attrs, nowMs);
-        else await upsertAttributes(tx, tenantId, deviceId, 'inventory', attrs, nowMs);
-      });
-    } catch (e) {
-      // The device was decommissioned between the token check and this write.
-      if (isForeignKeyViolation(e)) throw new AppError('INVENTORY_DEVICE_GONE', 401, 'unauthorized');
-      throw e;
-    }
-  },
-  deviceAttributes: (tenantId, deviceId) => listDeviceAttributes(deps.store.db, tenantId, deviceId),
-});
+export const createInventoryService = (deps: { store: Store; clock: Clock }): InventoryService => {
+  const readDigest = prepareDigestRead(deps.store.db);
+  return {
+    async reportAttributes(tenantId, deviceId, body, mode) {
+      const attrs = parseDeviceAttributes(body);
+      const nowMs = deps.clock.nowMs();
+      // The client re-sends its whole inventory every poll, attributes in random order: compare a
+      // digest of the sorted report with the last one stored and skip the write when nothing changed.
+      const digest =
+        mode === 'replace'
+          ? sha256Hex(
+              JSON.stringify([...attrs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))),
+            )
+          : null;
+      if (digest !== null && (await readDigest(deviceId, 'inventory')) === digest) return;
+      try {
+        await deps.store.db.transaction().execute(async (tx) => {
+          await lockDeviceInventory(deps.store, tx, deviceId);
+          if (mode === 'replace') await replaceScope(tx, tenantId, deviceId, 'inventory', attrs, nowMs);
+          else await upsertAttributes(tx, tenantId, deviceId, 'inventory', attrs, nowMs);
+          await writeDigest(tx, deviceId, 'inventory', digest, nowMs);
+        });
+      } catch (e) {
+        // The device was decommissioned between the token check and this write.
+        if (isForeignKeyViolation(e)) throw new AppError('INVENTORY_DEVICE_GONE', 401, 'unauthorized');
+        throw e;
+      }
+    },
+    deviceAttributes: (tenantId, deviceId) => listDeviceAttributes(deps.store.db, tenantId, deviceId),
+  };
+};

@@ -95,6 +95,13 @@ export interface InventoryAttributesTable {
   updated_at: Int8;
 }
 
+export interface InventoryDigestsTable {
+  device_id: string;
+  scope: string;
+  digest: string;
+  updated_at: Int8;
+}
+
 export interface Database {
   tenants: TenantsTable;
   users: UsersTable;
@@ -105,4 +112,5 @@ export interface Database {
   signing_keys: SigningKeysTable;
   events: EventsTable;
   inventory_attributes: InventoryAttributesTable;
+  inventory_digests: InventoryDigestsTable;
 }

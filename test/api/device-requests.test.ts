@@ -1,8 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertDeviceToken } from '../../src/devauth/devauth-repo-tokens.js';
 import { DEFAULT_TENANT_ID } from '../../src/tenants/index.js';
 import { dialects } from '../helpers/databases.js';
 import { authRequest, makeDeviceKeys } from '../helpers/device-client.js';
 import { bearer, startTestGatehouse, type TestServer } from '../helpers/gatehouse.js';
+import { jwtPayload } from '../helpers/rows.js';
 
 describe.each(dialects())('device requests on %s', (dialect) => {
   let t: TestServer;
@@ -85,11 +88,32 @@ describe.each(dialects())('device requests on %s', (dialect) => {
     expect(wire.json().check_in_time).toBe(new Date(checkInAt as number).toISOString());
   });
 
-  it('keeps only the newest tokens of an auth set, all of them valid', async () => {
+  it('hands a young token back on re-authentication, and a fresh one once it is revoked', async () => {
+    const d = await admit('reauth');
+    const again = (await t.app.inject(authRequest(d.keys, { mac: 'reauth' }))).body;
+    expect(again).toBe(d.token);
+    await t.gh.devauthAdmin.revokeToken(DEFAULT_TENANT_ID, jwtPayload(d.token).jti as string);
+    const fresh = (await t.app.inject(authRequest(d.keys, { mac: 'reauth' }))).body;
+    expect(fresh).not.toBe(d.token);
+    expect(jwtPayload(fresh).jti).not.toBe(jwtPayload(d.token).jti);
+  });
+
+  it('keeps only the newest tokens of an auth set', async () => {
     const d = await admit('many-tokens');
-    const tokens = [d.token];
-    for (let i = 0; i < 7; i++)
-      tokens.push((await t.app.inject(authRequest(d.keys, { mac: 'many-tokens' }))).body);
+    const now = Date.now();
+    for (let i = 0; i < 7; i++) {
+      await insertDeviceToken(
+        t.gh.store.db,
+        {
+          id: randomUUID(),
+          tenantId: DEFAULT_TENANT_ID,
+          deviceId: d.deviceId,
+          authSetId: d.authSetId,
+          expiresAt: now + 1e9,
+        },
+        now + i + 1,
+      );
+    }
     const rows = await t.gh.store.db
       .selectFrom('device_tokens')
       .select('id')
@@ -105,8 +129,7 @@ describe.each(dialects())('device requests on %s', (dialect) => {
           payload: [],
         })
       ).statusCode;
-    expect(await status(tokens[0] as string)).toBe(401);
-    for (const tok of tokens.slice(-5)) expect(await status(tok)).toBe(200);
+    expect(await status(d.token)).toBe(401);
   });
 
   it('caps the auth sets one identity can pile up with new keys', async () => {
@@ -120,5 +143,35 @@ describe.each(dialects())('device requests on %s', (dialect) => {
     });
     const dev = devices.find((d) => d.identity.mac === 'key-spammer');
     expect(dev?.authSets).toHaveLength(20);
+  });
+
+  it('skips the write for an unchanged report, whatever the attribute order', async () => {
+    const d = await admit('unchanged');
+    const put = (payload: object[], method: 'PUT' | 'PATCH' = 'PUT') =>
+      t.app.inject({
+        method,
+        url: '/api/devices/v1/inventory/device/attributes',
+        headers: bearer(d.token),
+        payload,
+      });
+    const a = { name: 'device_type', value: 'qemux86-64' };
+    const b = { name: 'artifact_name', value: 'release-1' };
+    expect((await put([a, b])).statusCode).toBe(200);
+    const stamp = async () =>
+      (await t.gh.inventory.deviceAttributes(DEFAULT_TENANT_ID, d.deviceId)).map(
+        (x) => `${x.name}@${x.updatedAt}`,
+      );
+    const first = await stamp();
+    await new Promise((r) => setTimeout(r, 5));
+    expect((await put([b, a])).statusCode).toBe(200);
+    expect(await stamp()).toEqual(first);
+    // A partial update forgets the digest, so the next full report is written even if it repeats an earlier one.
+    expect((await put([{ name: 'artifact_name', value: 'release-2' }], 'PATCH')).statusCode).toBe(200);
+    expect((await put([a, b])).statusCode).toBe(200);
+    const attrs = await t.gh.inventory.deviceAttributes(DEFAULT_TENANT_ID, d.deviceId);
+    expect(attrs.map((x) => [x.name, x.value])).toEqual([
+      ['artifact_name', 'release-1'],
+      ['device_type', 'qemux86-64'],
+    ]);
   });
 });

@@ -5,6 +5,7 @@ const TABLES = [
   'auth_sets',
   'device_tokens',
   'inventory_attributes',
+  'inventory_digests',
   'events',
   'users',
   'user_tokens',

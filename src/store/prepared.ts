@@ -1,0 +1,29 @@
+import type { Compilable, CompiledQuery } from 'kysely';
+import type { Db } from './store.js';
+
+/**
+ * A query compiled once and run with new arguments, for the few queries on the device polling
+ * path: building and compiling a Kysely query costs several times the SQLite lookup itself.
+ * `build` is called once with sentinel arguments; every compiled parameter that is a sentinel is
+ * replaced by the matching argument at run time, the rest stay as compiled. Only for queries
+ * whose SQL text does not depend on the argument values (no `in (...)` of variable length).
+ */
+export const prepareQuery = <Args extends string[], Row>(
+  db: Db,
+  build: (...args: Args) => Compilable<Row>,
+  arity: Args['length'],
+): ((...args: Args) => Promise<Row[]>) => {
+  const sentinels = Array.from({ length: arity }, (_, i) => `\u0000prepared-arg-${i}\u0000`) as Args;
+  const compiled = build(...sentinels).compile() as CompiledQuery<Row>;
+  const slots = compiled.parameters.map((p) => sentinels.indexOf(p as string));
+  for (let i = 0; i < arity; i++) {
+    if (!slots.includes(i)) throw new Error(`prepared query does not use argument ${i}: ${compiled.sql}`);
+  }
+  return async (...args) => {
+    const parameters = compiled.parameters.map((p, i) => {
+      const slot = slots[i] as number;
+      return slot >= 0 ? args[slot] : p;
+    });
+    return (await db.executeQuery<Row>({ ...compiled, parameters })).rows;
+  };
+};

@@ -1,0 +1,38 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prepareQuery } from '../../src/store/prepared.js';
+import { dialects } from '../helpers/databases.js';
+import { startTestGatehouse, type TestServer } from '../helpers/gatehouse.js';
+
+describe.each(dialects())('prepared queries on %s', (dialect) => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestGatehouse(dialect);
+  });
+  afterAll(() => t.close());
+
+  it('binds new arguments into a query compiled once, keeping compiled constants', async () => {
+    const db = t.gh.store.db;
+    const { tenant } = await t.gh.tenants.create({ name: 'prepared' });
+    const q = prepareQuery(
+      db,
+      (id: string, name: string) =>
+        db
+          .selectFrom('tenants')
+          .select(['id', 'name'])
+          .where('id', '=', id)
+          .where('name', '=', name)
+          .where('max_devices', '=', -1),
+      2,
+    );
+    expect(await q(tenant.id, 'prepared')).toEqual([{ id: tenant.id, name: 'prepared' }]);
+    expect(await q(tenant.id, 'other')).toEqual([]);
+    expect(await q('00000000-0000-4000-8000-000000000000', 'default')).toHaveLength(1);
+  });
+
+  it('refuses a builder that ignores an argument', () => {
+    const db = t.gh.store.db;
+    expect(() => prepareQuery(db, (_id: string) => db.selectFrom('tenants').select('id'), 1)).toThrow(
+      /does not use argument 0/,
+    );
+  });
+});
