@@ -50,11 +50,8 @@ export const measureBreakdown = async (
     (i) => gh.tokens.sign({ sub: 'bench', jti: `bench-${i}`, 'mender.device': true }, Date.now() + 60_000),
     ms,
   );
-  const findLiveDeviceToken = prepareLiveTokenLookup(gh.store.db);
-  out.tokenRowRead = await timeAsync(
-    (i) => findLiveDeviceToken(jtis[i % jtis.length] as string, now()),
-    ms,
-  );
+  const findLiveDeviceToken = prepareLiveTokenLookup(gh.store);
+  out.tokenRowRead = await timeAsync((i) => findLiveDeviceToken(jtis[i % jtis.length] as string, now()), ms);
   out.checkToken = await timeAsync((i) => gh.deviceAuth.checkToken(tokenAt(i)), ms);
 
   const deviceIds: string[] = [];

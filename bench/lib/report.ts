@@ -158,7 +158,7 @@ export const renderReport = (o: BenchOutcome, problems: Problem[]): string => {
     );
     parts.push(
       'Device auth requests — POST auth_requests of accepted devices, their signed requests replayed',
-      '  (each: signature verify + JWT sign + token row insert/prune + check-in update)',
+      '  (each: parse + signature verify + auth set lookup + token row read; the young token is handed back)',
       renderTable(['store', 'key', 'devices', 'auth req/s', 'auth/verify', ...LOAD_HEADER], authRows),
       '',
       'Device-authenticated requests — PUT inventory/device/attributes, 3 attributes',

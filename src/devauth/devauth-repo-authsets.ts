@@ -1,5 +1,5 @@
 import { prepareQuery } from '../store/prepared.js';
-import { type Db, type Executor, num } from '../store/store.js';
+import { type Executor, num, type Store } from '../store/store.js';
 import { toDevice } from './devauth-repo-devices.js';
 import type { AuthSet, AuthSetStatus, Device } from './devauth-types.js';
 
@@ -61,9 +61,10 @@ export const findAuthSetByDeviceKey = async (
  * The auth set an auth request names (identity + key): one indexed join, compiled once (devices
  * re-authenticate on every restart and after every 401).
  */
-export const prepareAuthSetLookup = (db: Db) => {
+export const prepareAuthSetLookup = (store: Store) => {
+  const db = store.db;
   const query = prepareQuery(
-    db,
+    store,
     (tenantId: string, identitySha256: string, pubkeySha256: string) =>
       db
         .selectFrom('devices as d')

@@ -1,5 +1,5 @@
 import { prepareQuery } from '../store/prepared.js';
-import { type Db, type Executor, num } from '../store/store.js';
+import { type Executor, num, type Store } from '../store/store.js';
 
 export interface DeviceTokenRow {
   id: string;
@@ -60,9 +60,10 @@ export const insertDeviceToken = async (db: Executor, t: DeviceTokenRow, nowMs: 
  * The one read behind every device request: a primary-key lookup, compiled once (it runs for
  * every poll of every device).
  */
-export const prepareLiveTokenLookup = (db: Db) => {
+export const prepareLiveTokenLookup = (store: Store) => {
+  const db = store.db;
   const query = prepareQuery(
-    db,
+    store,
     (id: string) => db.selectFrom('device_tokens').select(TOKEN_COLUMNS).where('id', '=', id),
     1,
   );

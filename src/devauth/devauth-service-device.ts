@@ -49,8 +49,8 @@ export const createDeviceAuthService = (deps: {
 }): DeviceAuthService => {
   const { store, clock, tokens, tenants, checkIns } = deps;
   const db = store.db;
-  const findLiveDeviceToken = prepareLiveTokenLookup(db);
-  const findAuthSetByIdentityKey = prepareAuthSetLookup(db);
+  const findLiveDeviceToken = prepareLiveTokenLookup(store);
+  const findAuthSetByIdentityKey = prepareAuthSetLookup(store);
 
   const issue = async (tenantId: string, deviceId: string, authSetId: string) => {
     const jti = newId();

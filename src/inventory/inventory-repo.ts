@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { prepareQuery } from '../store/prepared.js';
-import { type Db, type Executor, num, type Store } from '../store/store.js';
+import { type Executor, num, type Store } from '../store/store.js';
 
 export type AttributeValue = string | number | string[] | number[];
 export const scopes = ['inventory', 'identity', 'system', 'tags'] as const;
@@ -93,9 +93,10 @@ export const deleteDeviceInventory = async (tx: Executor, deviceId: string): Pro
 };
 
 /** Reads the digest of a device's scope; compiled once (it runs on every inventory report). */
-export const prepareDigestRead = (db: Db) => {
+export const prepareDigestRead = (store: Store) => {
+  const db = store.db;
   const query = prepareQuery(
-    db,
+    store,
     (deviceId: string, scope: string) =>
       db
         .selectFrom('inventory_digests')

@@ -88,7 +88,7 @@ export interface InventoryService {
 }
 
 export const createInventoryService = (deps: { store: Store; clock: Clock }): InventoryService => {
-  const readDigest = prepareDigestRead(deps.store.db);
+  const readDigest = prepareDigestRead(deps.store);
   return {
     async reportAttributes(tenantId, deviceId, body, mode) {
       const attrs = parseDeviceAttributes(body);

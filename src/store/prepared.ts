@@ -1,15 +1,16 @@
 import type { Compilable, CompiledQuery } from 'kysely';
-import type { Db } from './store.js';
+import type { Store } from './store.js';
 
 /**
- * A query compiled once and run with new arguments, for the few queries on the device polling
- * path: building and compiling a Kysely query costs several times the SQLite lookup itself.
+ * A read-only query compiled once and run with new arguments through Store.readRows, for the few
+ * queries on the device polling path: building, compiling and executing a query through Kysely
+ * costs several times the SQLite lookup itself.
  * `build` is called once with sentinel arguments; every compiled parameter that is a sentinel is
  * replaced by the matching argument at run time, the rest stay as compiled. Only for queries
  * whose SQL text does not depend on the argument values (no `in (...)` of variable length).
  */
 export const prepareQuery = <Args extends string[], Row>(
-  db: Db,
+  store: Pick<Store, 'readRows'>,
   build: (...args: Args) => Compilable<Row>,
   arity: Args['length'],
 ): ((...args: Args) => Promise<Row[]>) => {
@@ -24,6 +25,6 @@ export const prepareQuery = <Args extends string[], Row>(
       const slot = slots[i] as number;
       return slot >= 0 ? args[slot] : p;
     });
-    return (await db.executeQuery<Row>({ ...compiled, parameters })).rows;
+    return (await store.readRows(compiled.sql, parameters)) as Row[];
   };
 };

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -16,6 +17,13 @@ export interface Store {
   readonly dialect: Dialect;
   /** Where the data is, for log lines (no credentials). */
   readonly description: string;
+  /**
+   * Runs one compiled read-only statement outside Kysely's executor, on the hot path of device
+   * polling (see prepared.ts): SQLite reads go to a second, read-only connection (they see
+   * committed data only, never another request's open transaction); PostgreSQL reads use named
+   * prepared statements.
+   */
+  readRows(sql: string, parameters: readonly unknown[]): Promise<unknown[]>;
   destroy(): Promise<void>;
 }
 
@@ -39,11 +47,24 @@ const openSqlite = (file: string): Store => {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: createSqliteDialect(sqlite) });
+  const reader = path === ':memory:' ? sqlite : new BetterSqlite3(path, { readonly: true, timeout: 5000 });
+  const statements = new Map<string, BetterSqlite3.Statement>();
   return {
     db,
     dialect: 'sqlite',
     description: `sqlite:${path}`,
-    destroy: () => db.destroy(),
+    async readRows(sql, parameters) {
+      let stmt = statements.get(sql);
+      if (!stmt) {
+        stmt = reader.prepare(sql);
+        statements.set(sql, stmt);
+      }
+      return stmt.all(parameters as unknown[]);
+    },
+    destroy: async () => {
+      if (reader !== sqlite && reader.open) reader.close();
+      await db.destroy();
+    },
   };
 };
 
@@ -53,10 +74,19 @@ const openPostgres = (url: string, poolSize: number): Store => {
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const u = new URL(url);
+  const names = new Map<string, string>();
   return {
     db,
     dialect: 'postgres',
     description: `postgres://${u.hostname}:${u.port || 5432}${u.pathname}`,
+    async readRows(sql, parameters) {
+      let name = names.get(sql);
+      if (!name) {
+        name = `gh_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
+        names.set(sql, name);
+      }
+      return (await pool.query({ name, text: sql, values: parameters as unknown[] })).rows;
+    },
     destroy: () => db.destroy(),
   };
 };

@@ -14,7 +14,7 @@ describe.each(dialects())('prepared queries on %s', (dialect) => {
     const db = t.gh.store.db;
     const { tenant } = await t.gh.tenants.create({ name: 'prepared' });
     const q = prepareQuery(
-      db,
+      t.gh.store,
       (id: string, name: string) =>
         db
           .selectFrom('tenants')
@@ -31,7 +31,7 @@ describe.each(dialects())('prepared queries on %s', (dialect) => {
 
   it('refuses a builder that ignores an argument', () => {
     const db = t.gh.store.db;
-    expect(() => prepareQuery(db, (_id: string) => db.selectFrom('tenants').select('id'), 1)).toThrow(
+    expect(() => prepareQuery(t.gh.store, (_id: string) => db.selectFrom('tenants').select('id'), 1)).toThrow(
       /does not use argument 0/,
     );
   });
