@@ -1,7 +1,6 @@
 import { prepareQuery } from '../store/prepared.js';
 import { type Executor, num, type Store } from '../store/store.js';
-import { toDevice } from './devauth-repo-devices.js';
-import type { AuthSet, AuthSetStatus, Device } from './devauth-types.js';
+import type { AuthSet, AuthSetStatus } from './devauth-types.js';
 
 type AuthSetRow = {
   id: string;
