@@ -9,7 +9,7 @@ import {
   type DevauthAdminService,
   type DeviceAuthService,
 } from './devauth/index.js';
-import { createInventoryService, type InventoryService } from './inventory/index.js';
+import { createInventoryDeviceHooks, createInventoryService, type InventoryService } from './inventory/index.js';
 import { migrateToLatest } from './store/migrate.js';
 import { openStore, type Store } from './store/store.js';
 import { createTenantsService, type TenantsService } from './tenants/index.js';
@@ -58,6 +58,7 @@ export const openGatehouse = async (
     });
     const db = store.db;
     const tenants = createTenantsService({ db, clock, tokens });
+    const hooks = createInventoryDeviceHooks(store);
     const checkIns = createCheckInRecorder({
       db,
       // Best effort: a lost batch only makes check_in_time older; say so without failing requests.
@@ -83,8 +84,9 @@ export const openGatehouse = async (
         tenants,
         deviceTokenTtlSeconds: config.deviceTokenTtlSeconds,
         checkIns,
+        hooks,
       }),
-      devauthAdmin: createDevauthAdminService({ store, clock }),
+      devauthAdmin: createDevauthAdminService({ store, clock, hooks }),
       inventory: createInventoryService({ store, clock }),
       checkIns,
       close: async () => {

@@ -22,7 +22,7 @@ import {
 } from './devauth-repo-devices.js';
 import { insertDeviceToken, prepareLiveTokenLookup } from './devauth-repo-tokens.js';
 import { acceptAuthSet, recomputeDeviceStatus } from './devauth-transitions.js';
-import type { DevicePrincipal } from './devauth-types.js';
+import { type DevauthContext, type DeviceHooks, type DevicePrincipal, noDeviceHooks } from './devauth-types.js';
 
 /** Auth sets a device may accumulate; beyond this, requests with yet another key are refused unrecorded. */
 export const MAX_AUTH_SETS_PER_DEVICE = 20;
@@ -46,8 +46,10 @@ export const createDeviceAuthService = (deps: {
   tenants: Pick<TenantsService, 'resolveTenantToken'>;
   deviceTokenTtlSeconds: number;
   checkIns: CheckInRecorder;
+  hooks?: DeviceHooks;
 }): DeviceAuthService => {
   const { store, clock, tokens, tenants, checkIns } = deps;
+  const ctx: DevauthContext = { store, hooks: deps.hooks ?? noDeviceHooks };
   const db = store.db;
   const findLiveDeviceToken = prepareLiveTokenLookup(store);
   const findAuthSetByIdentityKey = prepareAuthSetLookup(store);
@@ -126,7 +128,7 @@ export const createDeviceAuthService = (deps: {
         updatedAt: nowMs,
       });
       if (!inserted) return;
-      await recomputeDeviceStatus(tx, device, nowMs);
+      await recomputeDeviceStatus(ctx, tx, device, nowMs);
       await recordEvent(tx, {
         tenantId,
         type: 'device.authset_pending',
@@ -170,7 +172,7 @@ export const createDeviceAuthService = (deps: {
         if (!device || !authSet) throw devauthErrors.unauthorized('auth set vanished');
         if (authSet.status === 'preauthorized') {
           try {
-            await acceptAuthSet(store, tx, { device, authSet, nowMs, via: 'preauthorized' });
+            await acceptAuthSet(ctx, tx, { device, authSet, nowMs, via: 'preauthorized' });
           } catch (e) {
             // Mender hides the reason from the device: the limit shows as a plain 401.
             if (isAppError(e) && e.code === 'DEVAUTH_LIMIT_REACHED')

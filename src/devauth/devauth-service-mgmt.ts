@@ -3,7 +3,6 @@ import { isUuid, newId } from '../core/ids.js';
 import type { Page } from '../core/pagination.js';
 import { offsetOf } from '../core/pagination.js';
 import { recordEvent } from '../events/index.js';
-import { deleteDeviceInventory } from '../inventory/index.js';
 import type { Executor, Store } from '../store/store.js';
 import { readMaxDevices } from '../tenants/index.js';
 import { devauthErrors } from './devauth-errors.js';
@@ -29,7 +28,16 @@ import {
 } from './devauth-repo-devices.js';
 import { deleteDeviceToken, deleteTokensOfAuthSets, deleteTokensOfDevice } from './devauth-repo-tokens.js';
 import { acceptAuthSet, leaveStatus, recomputeDeviceStatus } from './devauth-transitions.js';
-import type { AuthSet, AuthSetStatus, Device, DeviceStatus, DeviceWithAuthSets } from './devauth-types.js';
+import {
+  type AuthSet,
+  type AuthSetStatus,
+  type DevauthContext,
+  type Device,
+  type DeviceHooks,
+  type DeviceStatus,
+  type DeviceWithAuthSets,
+  noDeviceHooks,
+} from './devauth-types.js';
 import { type CanonicalIdentity, canonicalIdentity, IdentityError } from './identity.js';
 import { type DevicePublicKey, PublicKeyError, parseDevicePublicKey } from './pubkey.js';
 
@@ -56,8 +64,9 @@ export interface DevauthAdminService {
 const CHANGEABLE = ['accepted', 'rejected', 'pending'] as const;
 type ChangeableStatus = (typeof CHANGEABLE)[number];
 
-export const createDevauthAdminService = (deps: { store: Store; clock: Clock }): DevauthAdminService => {
+export const createDevauthAdminService = (deps: { store: Store; clock: Clock; hooks?: DeviceHooks }): DevauthAdminService => {
   const { store, clock } = deps;
+  const ctx: DevauthContext = { store, hooks: deps.hooks ?? noDeviceHooks };
   const db = store.db;
 
   const withAuthSets = async (ex: Executor, devices: Device[]): Promise<DeviceWithAuthSets[]> => {
@@ -175,7 +184,7 @@ export const createDevauthAdminService = (deps: { store: Store; clock: Clock }):
             updatedAt: nowMs,
           });
         }
-        await recomputeDeviceStatus(tx, device, nowMs);
+        await recomputeDeviceStatus(ctx, tx, device, nowMs);
         await recordEvent(tx, {
           tenantId,
           type: 'device.preauthorized',
@@ -203,8 +212,8 @@ export const createDevauthAdminService = (deps: { store: Store; clock: Clock }):
         if (authSet.status === to) return;
         if (authSet.status === 'preauthorized') throw devauthErrors.badTransition(authSet.status, to);
         const nowMs = clock.nowMs();
-        if (to === 'accepted') await acceptAuthSet(store, tx, { device, authSet, nowMs, via: 'manual' });
-        else await leaveStatus(tx, { device, authSet, to, nowMs });
+        if (to === 'accepted') await acceptAuthSet(ctx, tx, { device, authSet, nowMs, via: 'manual' });
+        else await leaveStatus(ctx, tx, { device, authSet, to, nowMs });
       });
     },
 
@@ -223,15 +232,15 @@ export const createDevauthAdminService = (deps: { store: Store; clock: Clock }):
         });
         // A preauthorization that is withdrawn before the device ever showed up leaves nothing behind.
         if (authSet.status === 'preauthorized' && (await countAuthSets(tx, device.id)) === 0) {
-          await removeDevice(tx, device, nowMs);
+          await removeDevice(ctx, tx, device, nowMs);
           return;
         }
-        await recomputeDeviceStatus(tx, device, nowMs);
+        await recomputeDeviceStatus(ctx, tx, device, nowMs);
       });
     },
 
     async decommission(tenantId, deviceId) {
-      await onDevice(tenantId, deviceId, (tx, device) => removeDevice(tx, device, clock.nowMs()));
+      await onDevice(tenantId, deviceId, (tx, device) => removeDevice(ctx, tx, device, clock.nowMs()));
     },
 
     async maxDevices(tenantId) {
@@ -256,10 +265,10 @@ export const createDevauthAdminService = (deps: { store: Store; clock: Clock }):
 };
 
 /** Decommission: the device, its auth sets, tokens and inventory go in one transaction. */
-const removeDevice = async (tx: Executor, device: Device, nowMs: number): Promise<void> => {
+const removeDevice = async (ctx: DevauthContext, tx: Executor, device: Device, nowMs: number): Promise<void> => {
+  await ctx.hooks.deviceRemoved(tx, device, nowMs);
   await deleteTokensOfDevice(tx, device.id);
   await deleteAuthSetsOfDevice(tx, device.id);
-  await deleteDeviceInventory(tx, device.id);
   await deleteDeviceRow(tx, device.tenantId, device.id);
   await recordEvent(tx, {
     tenantId: device.tenantId,

@@ -6,17 +6,18 @@ import { devauthErrors } from './devauth-errors.js';
 import { authSetStatuses, rejectOtherAccepted, setAuthSetStatus } from './devauth-repo-authsets.js';
 import { countDevices, setDeviceStatus } from './devauth-repo-devices.js';
 import { deleteTokensOfAuthSets } from './devauth-repo-tokens.js';
-import { type AuthSet, type Device, deriveDeviceStatus } from './devauth-types.js';
+import { type AuthSet, type DevauthContext, type Device, deriveDeviceStatus } from './devauth-types.js';
 
 /**
  * State changes of auth sets that both the device flow and the management API make. Each runs
  * inside the caller's transaction, after the caller locked the device (lockDevice).
  */
 
-/** Re-derives and stores the device status; returns it. */
-export const recomputeDeviceStatus = async (tx: Executor, device: Device, nowMs: number) => {
+/** Re-derives and stores the device status, then tells the other domains; returns the status. */
+export const recomputeDeviceStatus = async (ctx: DevauthContext, tx: Executor, device: Device, nowMs: number) => {
   const status = deriveDeviceStatus(await authSetStatuses(tx, device.id));
   if (status !== device.status) await setDeviceStatus(tx, device.id, status, nowMs);
+  await ctx.hooks.deviceChanged(tx, { ...device, status, updatedAt: status !== device.status ? nowMs : device.updatedAt }, nowMs);
   return status;
 };
 
@@ -26,16 +27,16 @@ export const recomputeDeviceStatus = async (tx: Executor, device: Device, nowMs:
  * device), records the event.
  */
 export const acceptAuthSet = async (
-  store: Store,
+  ctx: DevauthContext,
   tx: Executor,
   args: { device: Device; authSet: AuthSet; nowMs: number; via: 'manual' | 'preauthorized' },
 ): Promise<void> => {
   const { device, authSet, nowMs } = args;
-  if (device.status !== 'accepted') await enforceDeviceLimit(store, tx, device.tenantId);
+  if (device.status !== 'accepted') await enforceDeviceLimit(ctx.store, tx, device.tenantId);
   await setAuthSetStatus(tx, authSet.id, 'accepted', nowMs);
   const rejected = await rejectOtherAccepted(tx, device.id, authSet.id, nowMs);
   await deleteTokensOfAuthSets(tx, rejected);
-  await recomputeDeviceStatus(tx, device, nowMs);
+  await recomputeDeviceStatus(ctx, tx, device, nowMs);
   await recordEvent(tx, {
     tenantId: device.tenantId,
     type: 'device.accepted',
@@ -47,13 +48,14 @@ export const acceptAuthSet = async (
 
 /** Moves an auth set out of `accepted` (or between pending/rejected); its tokens die with it. */
 export const leaveStatus = async (
+  ctx: DevauthContext,
   tx: Executor,
   args: { device: Device; authSet: AuthSet; to: 'pending' | 'rejected'; nowMs: number },
 ): Promise<void> => {
   const { device, authSet, to, nowMs } = args;
   await setAuthSetStatus(tx, authSet.id, to, nowMs);
   await deleteTokensOfAuthSets(tx, [authSet.id]);
-  await recomputeDeviceStatus(tx, device, nowMs);
+  await recomputeDeviceStatus(ctx, tx, device, nowMs);
   if (to === 'rejected') {
     await recordEvent(tx, {
       tenantId: device.tenantId,

@@ -1,3 +1,4 @@
+import type { Executor, Store } from '../store/store.js';
 import type { Identity } from './identity.js';
 
 export const authSetStatuses = ['pending', 'accepted', 'rejected', 'preauthorized'] as const;
@@ -59,3 +60,26 @@ export const deriveDeviceStatus = (statuses: readonly AuthSetStatus[]): DeviceSt
   }
   return best;
 };
+
+/**
+ * What other domains learn of device changes, inside devauth's own transaction (so inventory
+ * and deployments change in the same transaction as the device; DESIGN.md §1). Wired in
+ * src/wiring.ts, which keeps devauth free of imports of those domains.
+ */
+export interface DeviceHooks {
+  /** After a device was created or any of its auth sets changed; `device.status` is current. */
+  deviceChanged(tx: Executor, device: Device, nowMs: number): Promise<void>;
+  /** Before a decommissioned device's rows are deleted. */
+  deviceRemoved(tx: Executor, device: Device, nowMs: number): Promise<void>;
+}
+
+export const noDeviceHooks: DeviceHooks = {
+  deviceChanged: async () => {},
+  deviceRemoved: async () => {},
+};
+
+/** What devauth's transitions need besides the transaction. */
+export interface DevauthContext {
+  store: Store;
+  hooks: DeviceHooks;
+}

@@ -42,7 +42,9 @@ describe.each(dialects())('device requests on %s', (dialect) => {
     expect(results.map((r) => r.statusCode)).toEqual(Array(30).fill(200));
     // PUT replaces the scope: after one final report only its attributes remain.
     await put(100);
-    const attrs = await t.gh.inventory.deviceAttributes(DEFAULT_TENANT_ID, d.deviceId);
+    const attrs = (await t.gh.inventory.deviceAttributes(DEFAULT_TENANT_ID, d.deviceId)).filter(
+      (a) => a.scope === 'inventory',
+    );
     expect(attrs.map((a) => [a.name, a.value])).toEqual([
       ['device_type', 'qemux86-64'],
       ['n', 100],
@@ -54,9 +56,11 @@ describe.each(dialects())('device requests on %s', (dialect) => {
       payload: [{ name: 'extra', value: ['a', 'b'] }],
     });
     expect(patch.statusCode).toBe(200);
-    expect((await t.gh.inventory.deviceAttributes(DEFAULT_TENANT_ID, d.deviceId)).map((a) => a.name)).toEqual(
-      ['device_type', 'extra', 'n'],
-    );
+    expect(
+      (await t.gh.inventory.deviceAttributes(DEFAULT_TENANT_ID, d.deviceId))
+        .filter((a) => a.scope === 'inventory')
+        .map((a) => a.name),
+    ).toEqual(['device_type', 'extra', 'n']);
   });
 
   it('records the check-in time of a polling device', async () => {
@@ -158,9 +162,9 @@ describe.each(dialects())('device requests on %s', (dialect) => {
     const b = { name: 'artifact_name', value: 'release-1' };
     expect((await put([a, b])).statusCode).toBe(200);
     const stamp = async () =>
-      (await t.gh.inventory.deviceAttributes(DEFAULT_TENANT_ID, d.deviceId)).map(
-        (x) => `${x.name}@${x.updatedAt}`,
-      );
+      (await t.gh.inventory.deviceAttributes(DEFAULT_TENANT_ID, d.deviceId))
+        .filter((a) => a.scope === 'inventory')
+        .map((x) => `${x.name}@${x.updatedAt}`);
     const first = await stamp();
     await new Promise((r) => setTimeout(r, 5));
     expect((await put([b, a])).statusCode).toBe(200);
@@ -168,10 +172,39 @@ describe.each(dialects())('device requests on %s', (dialect) => {
     // A partial update forgets the digest, so the next full report is written even if it repeats an earlier one.
     expect((await put([{ name: 'artifact_name', value: 'release-2' }], 'PATCH')).statusCode).toBe(200);
     expect((await put([a, b])).statusCode).toBe(200);
-    const attrs = await t.gh.inventory.deviceAttributes(DEFAULT_TENANT_ID, d.deviceId);
+    const attrs = (await t.gh.inventory.deviceAttributes(DEFAULT_TENANT_ID, d.deviceId)).filter(
+      (a) => a.scope === 'inventory',
+    );
     expect(attrs.map((x) => [x.name, x.value])).toEqual([
       ['artifact_name', 'release-1'],
       ['device_type', 'qemux86-64'],
     ]);
+  });
+
+  it('mirrors identity and auth status into the inventory identity scope, in the same transaction', async () => {
+    const keys = makeDeviceKeys();
+    await t.app.inject(authRequest(keys, { mac: 'mirror', status: 'ignored', sn: ['a', 'b'] }));
+    const [dev] = (
+      await t.gh.devauthAdmin.listDevices(DEFAULT_TENANT_ID, {
+        page: { page: 1, perPage: 500 },
+        statuses: ['pending'],
+      })
+    ).devices.filter((d) => d.identity.mac === 'mirror');
+    const identity = async () =>
+      Object.fromEntries(
+        (await t.gh.inventory.deviceAttributes(DEFAULT_TENANT_ID, dev?.id as string))
+          .filter((a) => a.scope === 'identity')
+          .map((a) => [a.name, a.value]),
+      );
+    expect(await identity()).toEqual({ mac: 'mirror', sn: ['a', 'b'], status: 'pending' });
+    await t.gh.devauthAdmin.setAuthSetStatus(
+      DEFAULT_TENANT_ID,
+      dev?.id as string,
+      dev?.authSets[0]?.id as string,
+      'accepted',
+    );
+    expect((await identity()).status).toBe('accepted');
+    await t.gh.devauthAdmin.decommission(DEFAULT_TENANT_ID, dev?.id as string);
+    expect(await t.gh.inventory.deviceAttributes(DEFAULT_TENANT_ID, dev?.id as string)).toEqual([]);
   });
 });
