@@ -1,6 +1,7 @@
 import { type Migration, type MigrationProvider, type MigrationResultSet, Migrator } from 'kysely';
 import * as m0001 from './migrations/0001-foundation.js';
 import * as m0002 from './migrations/0002-inventory.js';
+import * as m0003 from './migrations/0003-deployments.js';
 import type { Db } from './store.js';
 
 // Migrations are listed here explicitly (not read from disk) so they work from the compiled
@@ -8,6 +9,7 @@ import type { Db } from './store.js';
 const migrations: Record<string, Migration> = {
   '0001-foundation': m0001,
   '0002-inventory': m0002,
+  '0003-deployments': m0003,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -102,6 +102,69 @@ export interface InventoryDigestsTable {
   updated_at: Int8;
 }
 
+export interface ArtifactsTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  description: string;
+  device_types: string;
+  info: string;
+  signed: number;
+  updates: string;
+  provides: string;
+  depends: string;
+  clears_provides: string;
+  size: Int8;
+  blob_key: string;
+  created_at: Int8;
+  modified_at: Int8;
+}
+
+export interface ArtifactDependsKeysTable {
+  artifact_id: string;
+  tenant_id: string;
+  name: string;
+  depends_key: string;
+  device_type: string;
+}
+
+export interface DeploymentsTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  artifact_name: string;
+  status: string;
+  force_installation: number;
+  max_devices: number;
+  groups: string;
+  constructor_sha256: string;
+  created_at: Int8;
+  finished_at: Int8 | null;
+}
+
+export interface DeviceDeploymentsTable {
+  deployment_id: string;
+  device_id: string;
+  tenant_id: string;
+  status: string;
+  substate: string | null;
+  is_active: number;
+  artifact_id: string | null;
+  provides: string | null;
+  created_at: Int8;
+  started_at: Int8 | null;
+  finished_at: Int8 | null;
+  log_available: number;
+}
+
+export interface DeploymentLogsTable {
+  deployment_id: string;
+  device_id: string;
+  tenant_id: string;
+  messages: string;
+  created_at: Int8;
+}
+
 export interface Database {
   tenants: TenantsTable;
   users: UsersTable;
@@ -113,4 +176,9 @@ export interface Database {
   events: EventsTable;
   inventory_attributes: InventoryAttributesTable;
   inventory_digests: InventoryDigestsTable;
+  artifacts: ArtifactsTable;
+  artifact_depends_keys: ArtifactDependsKeysTable;
+  deployments: DeploymentsTable;
+  device_deployments: DeviceDeploymentsTable;
+  deployment_logs: DeploymentLogsTable;
 }

@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { type BlobStore, type BlobWriter, isSafeBlobKey } from './blob-store.js';
+
+/**
+ * Blobs as files under `<root>`: written to `<root>/.tmp/<random>` and renamed into place on
+ * commit, so a reader never sees a half-written blob and an aborted upload leaves nothing.
+ */
+export const createFsBlobStore = (root: string): BlobStore => {
+  const pathOf = (key: string) => {
+    if (!isSafeBlobKey(key)) throw new Error(`invalid blob key: ${key}`);
+    return join(root, key);
+  };
+  return {
+    async createWriter(): Promise<BlobWriter> {
+      const tmpDir = join(root, '.tmp');
+      await mkdir(tmpDir, { recursive: true, mode: 0o700 });
+      const tmp = join(tmpDir, randomUUID());
+      const stream = createWriteStream(tmp, { flags: 'wx', mode: 0o600 });
+      let done = false;
+      const closed = () =>
+        new Promise<void>((resolve) => {
+          if (stream.closed) resolve();
+          else stream.once('close', () => resolve());
+        });
+      return {
+        stream,
+        async commit(key) {
+          const target = pathOf(key);
+          await closed();
+          await mkdir(dirname(target), { recursive: true, mode: 0o700 });
+          await rename(tmp, target);
+          done = true;
+        },
+        async abort() {
+          if (done) return;
+          done = true;
+          if (!stream.destroyed) stream.destroy();
+          await closed();
+          await rm(tmp, { force: true });
+        },
+      };
+    },
+    async size(key) {
+      try {
+        return (await stat(pathOf(key))).size;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw e;
+      }
+    },
+    open(key, range) {
+      return createReadStream(pathOf(key), range ? { start: range.start, end: range.end } : {});
+    },
+    async remove(key) {
+      await rm(pathOf(key), { force: true });
+    },
+  };
+};

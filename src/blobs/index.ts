@@ -1,0 +1,2 @@
+export { type BlobStore, type BlobWriter, isSafeBlobKey } from './blob-store.js';
+export { createFsBlobStore } from './fs-blob-store.js';
