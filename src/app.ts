@@ -1,6 +1,12 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyServerOptions, type RouteOptions } from 'fastify';
 import { Type } from 'typebox';
+import {
+  deploymentsArtifactRoutes,
+  deploymentsDeviceRoutes,
+  deploymentsDownloadRoutes,
+  deploymentsMgmtRoutes,
+} from './deployments/index.js';
 import { devauthDeviceRoutes, devauthMgmtRoutes } from './devauth/index.js';
 import { deviceAuthHook, userAuthHook } from './http/auth-hooks.js';
 import { installErrorHandling } from './http/error-handler.js';
@@ -8,7 +14,12 @@ import { openApiRoute, registerOpenApi } from './http/openapi.js';
 import { genReqId } from './http/request-id.js';
 import { ErrorBody } from './http/schemas-common.js';
 import type { App } from './http/types.js';
-import { inventoryDeviceRoutes } from './inventory/index.js';
+import {
+  inventoryDeviceRoutes,
+  inventoryGroupRoutes,
+  inventoryMgmtRoutes,
+  inventoryMgmtV2Routes,
+} from './inventory/index.js';
 import { usersLoginRoutes, usersMgmtRoutes } from './users/index.js';
 import type { Gatehouse } from './wiring.js';
 
@@ -85,12 +96,16 @@ export const buildApp = async (gh: Gatehouse, opts: AppOptions = {}): Promise<Ap
   );
 
   await app.register(devauthDeviceRoutes(gh.deviceAuth));
+  await app.register(
+    deploymentsDownloadRoutes({ store: gh.store, blobs: gh.blobs, links: gh.links, clock: gh.clock }),
+  );
   await app.register(usersLoginRoutes(gh.users));
 
   await app.register(async (device: App) => {
     device.addHook('onRoute', documentBearer);
     device.addHook('onRequest', deviceAuthHook(gh.deviceAuth.checkToken));
     await device.register(inventoryDeviceRoutes(gh.inventory));
+    await device.register(deploymentsDeviceRoutes(gh.deviceDeployments, gh.config));
   });
 
   await app.register(async (mgmt: App) => {
@@ -98,6 +113,11 @@ export const buildApp = async (gh: Gatehouse, opts: AppOptions = {}): Promise<Ap
     mgmt.addHook('onRequest', userAuthHook(gh.users.checkToken));
     await mgmt.register(devauthMgmtRoutes(gh.devauthAdmin));
     await mgmt.register(usersMgmtRoutes(gh.users));
+    await mgmt.register(inventoryMgmtRoutes(gh.inventoryAdmin));
+    await mgmt.register(inventoryGroupRoutes(gh.inventoryAdmin));
+    await mgmt.register(inventoryMgmtV2Routes(gh.inventoryAdmin));
+    await mgmt.register(deploymentsArtifactRoutes(gh.artifacts, gh.config));
+    await mgmt.register(deploymentsMgmtRoutes(gh.deployments));
   });
 
   return app;

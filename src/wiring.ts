@@ -1,15 +1,37 @@
+import { join } from 'node:path';
+import { type BlobStore, createFsBlobStore } from './blobs/index.js';
 import type { Config } from './config/config.js';
 import { type Clock, systemClock } from './core/clock.js';
 import { loadOrCreateMasterKey } from './core/master-key.js';
 import { createSecretBox } from './core/secret-box.js';
+import {
+  type ArtifactsService,
+  createArtifactsService,
+  createDeploymentsDeviceHooks,
+  createDeploymentsService,
+  createDeviceDeploymentsService,
+  createDownloadLinks,
+  type DeploymentsService,
+  type DeviceDeploymentsService,
+  type DownloadLinks,
+} from './deployments/index.js';
 import { type CheckInRecorder, createCheckInRecorder } from './devauth/check-in-recorder.js';
 import {
+  combineDeviceHooks,
   createDevauthAdminService,
   createDeviceAuthService,
   type DevauthAdminService,
   type DeviceAuthService,
 } from './devauth/index.js';
-import { createInventoryDeviceHooks, createInventoryService, type InventoryService } from './inventory/index.js';
+import {
+  createInventoryAdminService,
+  createInventoryDeviceHooks,
+  createInventoryService,
+  createRegexMatcher,
+  type InventoryAdminService,
+  type InventoryService,
+  listAcceptedDeviceIds,
+} from './inventory/index.js';
 import { migrateToLatest } from './store/migrate.js';
 import { openStore, type Store } from './store/store.js';
 import { createTenantsService, type TenantsService } from './tenants/index.js';
@@ -28,6 +50,12 @@ export interface Gatehouse {
   deviceAuth: DeviceAuthService;
   devauthAdmin: DevauthAdminService;
   inventory: InventoryService;
+  inventoryAdmin: InventoryAdminService;
+  blobs: BlobStore;
+  links: DownloadLinks;
+  artifacts: ArtifactsService;
+  deployments: DeploymentsService;
+  deviceDeployments: DeviceDeploymentsService;
   checkIns: CheckInRecorder;
   close(): Promise<void>;
 }
@@ -47,7 +75,8 @@ export const openGatehouse = async (
     // A database that already has sealed secrets must not get a freshly generated (wrong) key.
     const hasSecrets =
       (await store.db.selectFrom('signing_keys').select('kid').limit(1).execute()).length > 0;
-    const box = createSecretBox(loadOrCreateMasterKey(config.masterKeyFile, { mayCreate: !hasSecrets }));
+    const masterKey = loadOrCreateMasterKey(config.masterKeyFile, { mayCreate: !hasSecrets });
+    const box = createSecretBox(masterKey);
     const keys = await ensureSigningKeys(store.db, box, clock.nowMs());
     const tokens = createTokenKit({
       keys,
@@ -58,7 +87,10 @@ export const openGatehouse = async (
     });
     const db = store.db;
     const tenants = createTenantsService({ db, clock, tokens });
-    const hooks = createInventoryDeviceHooks(store);
+    const hooks = combineDeviceHooks(createInventoryDeviceHooks(store), createDeploymentsDeviceHooks(store));
+    const blobs = createFsBlobStore(join(config.dataDir, 'blobs'));
+    const links = createDownloadLinks(masterKey);
+    const inventoryAdmin = createInventoryAdminService({ store, clock, regex: createRegexMatcher() });
     const checkIns = createCheckInRecorder({
       db,
       // Best effort: a lost batch only makes check_in_time older; say so without failing requests.
@@ -88,8 +120,26 @@ export const openGatehouse = async (
       }),
       devauthAdmin: createDevauthAdminService({ store, clock, hooks }),
       inventory: createInventoryService({ store, clock }),
+      inventoryAdmin,
+      blobs,
+      links,
+      artifacts: createArtifactsService({
+        store,
+        clock,
+        blobs,
+        links,
+        maxArtifactBytes: config.maxArtifactBytes,
+      }),
+      deployments: createDeploymentsService({
+        store,
+        clock,
+        acceptedDeviceIds: (tenantId, group) =>
+          listAcceptedDeviceIds(db, tenantId, group === undefined ? {} : { group }),
+      }),
+      deviceDeployments: createDeviceDeploymentsService({ store, clock, links }),
       checkIns,
       close: async () => {
+        await inventoryAdmin.close();
         await checkIns.close();
         await store.destroy();
       },

@@ -91,7 +91,7 @@ export const settings = {
     env: 'GATEHOUSE_PUBLIC_URL',
     flag: '--public-url',
     defaultText: 'derived from listen',
-    doc: 'Base URL devices and users reach this server at (used in links handed out).',
+    doc: 'Base URL devices and users reach this server at, used in the artifact download links handed out. Unset: the scheme and Host of the request that asks for the link.',
     parse: url,
   },
   masterKeyFile: {
@@ -152,6 +152,14 @@ export const settings = {
     defaultText: '100000',
     doc: 'Verified token signatures remembered per process (no revocation delay: validity is still read from the database on every request). Keep it at least the number of devices one process serves, or polling devices pay a signature check on every request.',
     parse: int(0, 10_000_000),
+  },
+  maxArtifactBytes: {
+    key: 'maxArtifactBytes',
+    env: 'GATEHOUSE_MAX_ARTIFACT_BYTES',
+    flag: '--max-artifact-bytes',
+    defaultText: '10737418240',
+    doc: 'Largest artifact accepted for upload (10 GiB, like Mender). Uploads are streamed: memory use does not grow with size.',
+    parse: int(4096, 1024 ** 4),
   },
   dbPoolSize: {
     key: 'dbPoolSize',

@@ -8,6 +8,8 @@ export interface Config {
   dataDir: string;
   databaseUrl: string;
   publicUrl: string;
+  /** False when publicUrl was derived from listen (then links follow the request's Host). */
+  publicUrlConfigured: boolean;
   masterKeyFile: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   deviceTokenTtlSeconds: number;
@@ -15,6 +17,7 @@ export interface Config {
   jwtIssuer: string;
   maxSessionsPerUser: number;
   tokenCacheSize: number;
+  maxArtifactBytes: number;
   dbPoolSize: number;
   shutdownTimeoutSeconds: number;
 }
@@ -68,6 +71,7 @@ export const loadConfig = (
     dataDir,
     databaseUrl,
     publicUrl,
+    publicUrlConfigured: get('publicUrl') !== undefined,
     masterKeyFile,
     logLevel: dflt('logLevel'),
     deviceTokenTtlSeconds: dflt('deviceTokenTtlSeconds'),
@@ -75,6 +79,7 @@ export const loadConfig = (
     jwtIssuer: dflt('jwtIssuer'),
     maxSessionsPerUser: dflt('maxSessionsPerUser'),
     tokenCacheSize: dflt('tokenCacheSize'),
+    maxArtifactBytes: dflt('maxArtifactBytes'),
     dbPoolSize: dflt('dbPoolSize'),
     shutdownTimeoutSeconds: dflt('shutdownTimeoutSeconds'),
   });

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { linkHeaders, parsePage } from '../core/pagination.js';
+import { READ_ONLY_SAFE } from '../http/auth-hooks.js';
 import { EmptyBody, errorResponses, PagingQuery } from '../http/schemas-common.js';
 import { type App, userOf } from '../http/types.js';
 import { devauthErrors } from './devauth-errors.js';
@@ -66,6 +67,7 @@ export const devauthMgmtRoutes = (service: DevauthAdminService) => async (app: A
   app.post(
     `${BASE}/devices/search`,
     {
+      config: READ_ONLY_SAFE,
       schema: {
         tags,
         summary: 'Search devices by status and id',

@@ -22,7 +22,12 @@ import {
 } from './devauth-repo-devices.js';
 import { insertDeviceToken, prepareLiveTokenLookup } from './devauth-repo-tokens.js';
 import { acceptAuthSet, recomputeDeviceStatus } from './devauth-transitions.js';
-import { type DevauthContext, type DeviceHooks, type DevicePrincipal, noDeviceHooks } from './devauth-types.js';
+import {
+  type DevauthContext,
+  type DeviceHooks,
+  type DevicePrincipal,
+  noDeviceHooks,
+} from './devauth-types.js';
 
 /** Auth sets a device may accumulate; beyond this, requests with yet another key are refused unrecorded. */
 export const MAX_AUTH_SETS_PER_DEVICE = 20;

@@ -64,7 +64,11 @@ export interface DevauthAdminService {
 const CHANGEABLE = ['accepted', 'rejected', 'pending'] as const;
 type ChangeableStatus = (typeof CHANGEABLE)[number];
 
-export const createDevauthAdminService = (deps: { store: Store; clock: Clock; hooks?: DeviceHooks }): DevauthAdminService => {
+export const createDevauthAdminService = (deps: {
+  store: Store;
+  clock: Clock;
+  hooks?: DeviceHooks;
+}): DevauthAdminService => {
   const { store, clock } = deps;
   const ctx: DevauthContext = { store, hooks: deps.hooks ?? noDeviceHooks };
   const db = store.db;
@@ -265,7 +269,12 @@ export const createDevauthAdminService = (deps: { store: Store; clock: Clock; ho
 };
 
 /** Decommission: the device, its auth sets, tokens and inventory go in one transaction. */
-const removeDevice = async (ctx: DevauthContext, tx: Executor, device: Device, nowMs: number): Promise<void> => {
+const removeDevice = async (
+  ctx: DevauthContext,
+  tx: Executor,
+  device: Device,
+  nowMs: number,
+): Promise<void> => {
   await ctx.hooks.deviceRemoved(tx, device, nowMs);
   await deleteTokensOfDevice(tx, device.id);
   await deleteAuthSetsOfDevice(tx, device.id);

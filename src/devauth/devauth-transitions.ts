@@ -14,10 +14,19 @@ import { type AuthSet, type DevauthContext, type Device, deriveDeviceStatus } fr
  */
 
 /** Re-derives and stores the device status, then tells the other domains; returns the status. */
-export const recomputeDeviceStatus = async (ctx: DevauthContext, tx: Executor, device: Device, nowMs: number) => {
+export const recomputeDeviceStatus = async (
+  ctx: DevauthContext,
+  tx: Executor,
+  device: Device,
+  nowMs: number,
+) => {
   const status = deriveDeviceStatus(await authSetStatuses(tx, device.id));
   if (status !== device.status) await setDeviceStatus(tx, device.id, status, nowMs);
-  await ctx.hooks.deviceChanged(tx, { ...device, status, updatedAt: status !== device.status ? nowMs : device.updatedAt }, nowMs);
+  await ctx.hooks.deviceChanged(
+    tx,
+    { ...device, status, updatedAt: status !== device.status ? nowMs : device.updatedAt },
+    nowMs,
+  );
   return status;
 };
 

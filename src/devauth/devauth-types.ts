@@ -73,6 +73,16 @@ export interface DeviceHooks {
   deviceRemoved(tx: Executor, device: Device, nowMs: number): Promise<void>;
 }
 
+/** Runs each domain's hooks in turn, in the same transaction. */
+export const combineDeviceHooks = (...all: DeviceHooks[]): DeviceHooks => ({
+  async deviceChanged(tx, device, nowMs) {
+    for (const h of all) await h.deviceChanged(tx, device, nowMs);
+  },
+  async deviceRemoved(tx, device, nowMs) {
+    for (const h of all) await h.deviceRemoved(tx, device, nowMs);
+  },
+});
+
 export const noDeviceHooks: DeviceHooks = {
   deviceChanged: async () => {},
   deviceRemoved: async () => {},

@@ -3,4 +3,5 @@ export { devauthMgmtRoutes } from './devauth-routes-mgmt.js';
 export { createDeviceAuthService, type DeviceAuthService } from './devauth-service-device.js';
 export { createDevauthAdminService, type DevauthAdminService } from './devauth-service-mgmt.js';
 export type { AuthSetStatus, DevicePrincipal, DeviceStatus } from './devauth-types.js';
+export { combineDeviceHooks, type DeviceHooks } from './devauth-types.js';
 export { canonicalIdentity, parseIdData } from './identity.js';

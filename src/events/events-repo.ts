@@ -13,6 +13,11 @@ export const eventTypes = [
   'device.authset_deleted',
   'device.decommissioned',
   'device.token_revoked',
+  'artifact.uploaded',
+  'artifact.deleted',
+  'deployment.created',
+  'deployment.aborted',
+  'deployment.finished',
 ] as const;
 export type EventType = (typeof eventTypes)[number];
 

@@ -15,6 +15,9 @@ export const bearerToken = (req: FastifyRequest): string | undefined => {
   return m?.[1];
 };
 
+/** Route config of a POST that only reads (searches), so read-only users may call it. */
+export const READ_ONLY_SAFE = { readOnlySafe: true } as const;
+
 const noAuthHeader = () => new AppError('AUTH_MISSING', 401, 'Authorization not present in header');
 const badToken = () => new AppError('AUTH_INVALID', 401, 'unauthorized');
 

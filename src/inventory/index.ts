@@ -1,4 +1,10 @@
-export { type Attribute, type AttributeValue, deleteDeviceInventory } from './inventory-repo.js';
-export { inventoryDeviceRoutes } from './inventory-routes-device.js';
-export { createInventoryService, type InventoryService } from './inventory-service.js';
 export { createInventoryDeviceHooks } from './inventory-hooks.js';
+export { createRegexMatcher, type RegexMatcher } from './inventory-regex.js';
+export { type Attribute, type AttributeValue, deleteDeviceInventory } from './inventory-repo.js';
+export { deviceGroup, listAcceptedDeviceIds } from './inventory-repo-mgmt.js';
+export { inventoryDeviceRoutes } from './inventory-routes-device.js';
+export { inventoryGroupRoutes } from './inventory-routes-groups.js';
+export { inventoryMgmtRoutes } from './inventory-routes-mgmt.js';
+export { inventoryMgmtV2Routes } from './inventory-routes-mgmt-v2.js';
+export { createInventoryService, type InventoryService } from './inventory-service.js';
+export { createInventoryAdminService, type InventoryAdminService } from './inventory-service-mgmt.js';

@@ -1,5 +1,10 @@
 import type { Executor, Store } from '../store/store.js';
-import { type AttributeValue, deleteDeviceInventory, lockDeviceInventory, replaceScope } from './inventory-repo.js';
+import {
+  type AttributeValue,
+  deleteDeviceInventory,
+  lockDeviceInventory,
+  replaceScope,
+} from './inventory-repo.js';
 
 /** The device facts devauth hands to inventory (structurally its Device type). */
 export interface DeviceFacts {

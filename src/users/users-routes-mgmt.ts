@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { READ_ONLY_SAFE } from '../http/auth-hooks.js';
 import { EmptyBody, errorResponses } from '../http/schemas-common.js';
 import { type App, userOf } from '../http/types.js';
 import { usersErrors } from './users-errors.js';
@@ -26,6 +27,7 @@ export const usersMgmtRoutes = (service: UsersService) => async (app: App) => {
   app.post(
     `${BASE}/auth/logout`,
     {
+      config: READ_ONLY_SAFE,
       schema: {
         tags,
         summary: 'Log out (revokes this token)',

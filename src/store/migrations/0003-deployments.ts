@@ -21,7 +21,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('modified_at', 'bigint', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('artifacts_tenant_name_idx').on('artifacts').columns(['tenant_id', 'name']).execute();
+  await db.schema
+    .createIndex('artifacts_tenant_name_idx')
+    .on('artifacts')
+    .columns(['tenant_id', 'name'])
+    .execute();
   await db.schema
     .createIndex('artifacts_tenant_modified_idx')
     .on('artifacts')
@@ -109,7 +113,13 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const t of ['deployment_logs', 'device_deployments', 'deployments', 'artifact_depends_keys', 'artifacts']) {
+  for (const t of [
+    'deployment_logs',
+    'device_deployments',
+    'deployments',
+    'artifact_depends_keys',
+    'artifacts',
+  ]) {
     await db.schema.dropTable(t).execute();
   }
 }

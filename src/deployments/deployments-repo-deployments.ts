@@ -1,0 +1,172 @@
+import { type Executor, num, numOrNull, type Store } from '../store/store.js';
+import type { Deployment, DeploymentStatus, DeviceDeploymentStatus } from './deployments-types.js';
+
+type Row = {
+  id: string;
+  tenant_id: string;
+  name: string;
+  artifact_name: string;
+  status: string;
+  force_installation: number;
+  max_devices: number | string;
+  groups: string;
+  constructor_sha256: string;
+  created_at: number | string;
+  finished_at: number | string | null;
+};
+
+export const toDeployment = (r: Row): Deployment => ({
+  id: r.id,
+  tenantId: r.tenant_id,
+  name: r.name,
+  artifactName: r.artifact_name,
+  status: r.status as DeploymentStatus,
+  forceInstallation: Number(r.force_installation) === 1,
+  maxDevices: num(r.max_devices),
+  groups: JSON.parse(r.groups) as string[],
+  constructorSha256: r.constructor_sha256,
+  createdAt: num(r.created_at),
+  finishedAt: numOrNull(r.finished_at),
+});
+
+export const insertDeployment = async (tx: Executor, d: Deployment): Promise<void> => {
+  await tx
+    .insertInto('deployments')
+    .values({
+      id: d.id,
+      tenant_id: d.tenantId,
+      name: d.name,
+      artifact_name: d.artifactName,
+      status: d.status,
+      force_installation: d.forceInstallation ? 1 : 0,
+      max_devices: d.maxDevices,
+      groups: JSON.stringify(d.groups),
+      constructor_sha256: d.constructorSha256,
+      created_at: d.createdAt,
+      finished_at: d.finishedAt,
+    })
+    .execute();
+};
+
+export const findDeployment = async (
+  db: Executor,
+  tenantId: string,
+  id: string,
+): Promise<Deployment | undefined> => {
+  const r = await db
+    .selectFrom('deployments')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return r ? toDeployment(r) : undefined;
+};
+
+/** Locks the deployment row until the transaction ends (PostgreSQL; SQLite serialises writers). */
+export const lockDeployment = async (
+  store: Store,
+  tx: Executor,
+  tenantId: string,
+  id: string,
+): Promise<Deployment | undefined> => {
+  let q = tx.selectFrom('deployments').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id);
+  if (store.dialect === 'postgres') q = q.forUpdate();
+  const r = await q.executeTakeFirst();
+  return r ? toDeployment(r) : undefined;
+};
+
+export const findActiveDeploymentByConstructor = async (
+  db: Executor,
+  tenantId: string,
+  sha: string,
+): Promise<string | undefined> =>
+  (
+    await db
+      .selectFrom('deployments')
+      .select('id')
+      .where('tenant_id', '=', tenantId)
+      .where('constructor_sha256', '=', sha)
+      .where('status', '!=', 'finished')
+      .executeTakeFirst()
+  )?.id;
+
+export const hasUnfinishedDeploymentOf = async (
+  db: Executor,
+  tenantId: string,
+  artifactName: string,
+): Promise<boolean> =>
+  !!(await db
+    .selectFrom('deployments')
+    .select('id')
+    .where('tenant_id', '=', tenantId)
+    .where('artifact_name', '=', artifactName)
+    .where('status', '!=', 'finished')
+    .executeTakeFirst());
+
+export const setDeploymentStatus = async (
+  tx: Executor,
+  id: string,
+  status: DeploymentStatus,
+  finishedAt: number | null,
+): Promise<void> => {
+  await tx.updateTable('deployments').set({ status, finished_at: finishedAt }).where('id', '=', id).execute();
+};
+
+export interface DeploymentQuery {
+  status?: DeploymentStatus;
+  search?: string;
+  ids?: string[];
+  createdBeforeMs?: number;
+  createdAfterMs?: number;
+  desc: boolean;
+  offset: number;
+  limit: number;
+}
+
+export const listDeployments = async (
+  db: Executor,
+  tenantId: string,
+  q: DeploymentQuery,
+): Promise<{ deployments: Deployment[]; total: number }> => {
+  let base = db.selectFrom('deployments').where('tenant_id', '=', tenantId);
+  if (q.status) base = base.where('status', '=', q.status);
+  if (q.ids && q.ids.length > 0) base = base.where('id', 'in', q.ids);
+  if (q.search) {
+    const s = q.search;
+    base = base.where((eb) => eb.or([eb('name', '=', s), eb('artifact_name', '=', s), eb('id', '=', s)]));
+  }
+  if (q.createdBeforeMs !== undefined) base = base.where('created_at', '<', q.createdBeforeMs);
+  if (q.createdAfterMs !== undefined) base = base.where('created_at', '>', q.createdAfterMs);
+  const total = num(
+    (await base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow()).n,
+  );
+  const rows = await base
+    .selectAll()
+    .orderBy('created_at', q.desc ? 'desc' : 'asc')
+    .orderBy('id', q.desc ? 'desc' : 'asc')
+    .offset(q.offset)
+    .limit(q.limit)
+    .execute();
+  return { deployments: rows.map(toDeployment), total };
+};
+
+/** Device counts per status for each deployment: one grouped, indexed query. */
+export const deploymentStatistics = async (
+  db: Executor,
+  ids: string[],
+): Promise<Map<string, Partial<Record<DeviceDeploymentStatus, number>>>> => {
+  const out = new Map<string, Partial<Record<DeviceDeploymentStatus, number>>>();
+  if (ids.length === 0) return out;
+  const rows = await db
+    .selectFrom('device_deployments')
+    .select(['deployment_id', 'status', (eb) => eb.fn.countAll<number | string>().as('n')])
+    .where('deployment_id', 'in', ids)
+    .groupBy(['deployment_id', 'status'])
+    .execute();
+  for (const r of rows) {
+    const stats = out.get(r.deployment_id) ?? {};
+    stats[r.status as DeviceDeploymentStatus] = num(r.n);
+    out.set(r.deployment_id, stats);
+  }
+  return out;
+};

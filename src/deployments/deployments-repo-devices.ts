@@ -1,0 +1,237 @@
+import { prepareQuery } from '../store/prepared.js';
+import { type Executor, num, numOrNull, type Store } from '../store/store.js';
+import type { DeviceDeployment, DeviceDeploymentStatus } from './deployments-types.js';
+
+type Row = {
+  deployment_id: string;
+  device_id: string;
+  tenant_id: string;
+  status: string;
+  substate: string | null;
+  is_active: number;
+  artifact_id: string | null;
+  provides: string | null;
+  created_at: number | string;
+  started_at: number | string | null;
+  finished_at: number | string | null;
+  log_available: number;
+};
+
+const COLUMNS = [
+  'deployment_id',
+  'device_id',
+  'tenant_id',
+  'status',
+  'substate',
+  'is_active',
+  'artifact_id',
+  'provides',
+  'created_at',
+  'started_at',
+  'finished_at',
+  'log_available',
+] as const;
+
+export const toDeviceDeployment = (r: Row): DeviceDeployment => ({
+  deploymentId: r.deployment_id,
+  deviceId: r.device_id,
+  tenantId: r.tenant_id,
+  status: r.status as DeviceDeploymentStatus,
+  substate: r.substate,
+  isActive: Number(r.is_active) === 1,
+  artifactId: r.artifact_id,
+  provides: r.provides === null ? null : (JSON.parse(r.provides) as Record<string, string>),
+  createdAt: num(r.created_at),
+  startedAt: numOrNull(r.started_at),
+  finishedAt: numOrNull(r.finished_at),
+  logAvailable: Number(r.log_available) === 1,
+});
+
+/** Inserts the pending per-device rows of a new deployment, in batches. */
+export const insertDeviceDeployments = async (
+  tx: Executor,
+  p: { tenantId: string; deploymentId: string; deviceIds: string[]; createdAt: number },
+): Promise<void> => {
+  for (let i = 0; i < p.deviceIds.length; i += 500) {
+    await tx
+      .insertInto('device_deployments')
+      .values(
+        p.deviceIds.slice(i, i + 500).map((deviceId) => ({
+          deployment_id: p.deploymentId,
+          device_id: deviceId,
+          tenant_id: p.tenantId,
+          status: 'pending',
+          substate: null,
+          is_active: 1,
+          artifact_id: null,
+          provides: null,
+          created_at: p.createdAt,
+          started_at: null,
+          finished_at: null,
+          log_available: 0,
+        })),
+      )
+      .execute();
+  }
+};
+
+/**
+ * The device's oldest active deployment, the only read behind a "nothing to do" poll; compiled
+ * once and served by Store.readRows (see src/store/prepared.ts).
+ */
+export const prepareNextDeviceDeployment = (store: Store) => {
+  const db = store.db;
+  const query = prepareQuery(
+    store,
+    (deviceId: string) =>
+      db
+        .selectFrom('device_deployments')
+        .select(COLUMNS)
+        .where('device_id', '=', deviceId)
+        .where('is_active', '=', 1)
+        .orderBy('created_at')
+        .orderBy('deployment_id')
+        .limit(1),
+    1,
+  );
+  return async (tenantId: string, deviceId: string): Promise<DeviceDeployment | undefined> => {
+    const [r] = await query(deviceId);
+    return r && r.tenant_id === tenantId ? toDeviceDeployment(r) : undefined;
+  };
+};
+
+export const findDeviceDeployment = async (
+  db: Executor,
+  store: Store,
+  p: { tenantId: string; deploymentId: string; deviceId: string; lock?: boolean },
+): Promise<DeviceDeployment | undefined> => {
+  let q = db
+    .selectFrom('device_deployments')
+    .select(COLUMNS)
+    .where('tenant_id', '=', p.tenantId)
+    .where('deployment_id', '=', p.deploymentId)
+    .where('device_id', '=', p.deviceId);
+  if (p.lock && store.dialect === 'postgres') q = q.forUpdate();
+  const r = await q.executeTakeFirst();
+  return r ? toDeviceDeployment(r) : undefined;
+};
+
+export const updateDeviceDeployment = async (
+  tx: Executor,
+  key: { deploymentId: string; deviceId: string },
+  patch: {
+    status?: DeviceDeploymentStatus;
+    substate?: string | null;
+    isActive?: boolean;
+    artifactId?: string;
+    provides?: Record<string, string>;
+    startedAt?: number;
+    finishedAt?: number;
+    logAvailable?: boolean;
+  },
+): Promise<void> => {
+  await tx
+    .updateTable('device_deployments')
+    .set({
+      ...(patch.status !== undefined ? { status: patch.status } : {}),
+      ...(patch.substate !== undefined ? { substate: patch.substate } : {}),
+      ...(patch.isActive !== undefined ? { is_active: patch.isActive ? 1 : 0 } : {}),
+      ...(patch.artifactId !== undefined ? { artifact_id: patch.artifactId } : {}),
+      ...(patch.provides !== undefined ? { provides: JSON.stringify(patch.provides) } : {}),
+      ...(patch.startedAt !== undefined ? { started_at: patch.startedAt } : {}),
+      ...(patch.finishedAt !== undefined ? { finished_at: patch.finishedAt } : {}),
+      ...(patch.logAvailable !== undefined ? { log_available: patch.logAvailable ? 1 : 0 } : {}),
+    })
+    .where('deployment_id', '=', key.deploymentId)
+    .where('device_id', '=', key.deviceId)
+    .execute();
+};
+
+export const countActiveDevices = async (db: Executor, deploymentId: string): Promise<number> =>
+  num(
+    (
+      await db
+        .selectFrom('device_deployments')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .where('deployment_id', '=', deploymentId)
+        .where('is_active', '=', 1)
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
+
+/** Finishes every still-active device row of a deployment with `status`; returns how many. */
+export const finishActiveDevices = async (
+  tx: Executor,
+  deploymentId: string,
+  status: DeviceDeploymentStatus,
+  nowMs: number,
+): Promise<number> => {
+  const res = await tx
+    .updateTable('device_deployments')
+    .set({ status, is_active: 0, finished_at: nowMs })
+    .where('deployment_id', '=', deploymentId)
+    .where('is_active', '=', 1)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows);
+};
+
+/** The active deployment rows of one device (for decommissioning). */
+export const activeDeploymentsOfDevice = async (tx: Executor, deviceId: string): Promise<string[]> =>
+  (
+    await tx
+      .selectFrom('device_deployments')
+      .select('deployment_id')
+      .where('device_id', '=', deviceId)
+      .where('is_active', '=', 1)
+      .execute()
+  ).map((r) => r.deployment_id);
+
+export const listDeploymentDevices = async (
+  db: Executor,
+  deploymentId: string,
+  q: { status?: DeviceDeploymentStatus[]; offset: number; limit: number },
+): Promise<{ devices: DeviceDeployment[]; total: number }> => {
+  let base = db.selectFrom('device_deployments').where('deployment_id', '=', deploymentId);
+  if (q.status && q.status.length > 0) base = base.where('status', 'in', q.status);
+  const total = num(
+    (await base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow()).n,
+  );
+  const rows = await base.select(COLUMNS).orderBy('device_id').offset(q.offset).limit(q.limit).execute();
+  return { devices: rows.map(toDeviceDeployment), total };
+};
+
+export const saveDeviceLog = async (
+  tx: Executor,
+  p: { tenantId: string; deploymentId: string; deviceId: string; messages: unknown[]; nowMs: number },
+): Promise<void> => {
+  await tx
+    .insertInto('deployment_logs')
+    .values({
+      deployment_id: p.deploymentId,
+      device_id: p.deviceId,
+      tenant_id: p.tenantId,
+      messages: JSON.stringify(p.messages),
+      created_at: p.nowMs,
+    })
+    .onConflict((oc) =>
+      oc.columns(['deployment_id', 'device_id']).doUpdateSet((eb) => ({
+        messages: eb.ref('excluded.messages'),
+        created_at: eb.ref('excluded.created_at'),
+      })),
+    )
+    .execute();
+};
+
+export const findDeviceLog = async (
+  db: Executor,
+  p: { tenantId: string; deploymentId: string; deviceId: string },
+): Promise<unknown[] | undefined> => {
+  const r = await db
+    .selectFrom('deployment_logs')
+    .select('messages')
+    .where('tenant_id', '=', p.tenantId)
+    .where('deployment_id', '=', p.deploymentId)
+    .where('device_id', '=', p.deviceId)
+    .executeTakeFirst();
+  return r ? (JSON.parse(r.messages) as unknown[]) : undefined;
+};

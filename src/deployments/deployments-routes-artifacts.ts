@@ -1,0 +1,233 @@
+import multipart from '@fastify/multipart';
+import { type Static, Type } from 'typebox';
+import { linkHeaders, offsetOf, parsePage } from '../core/pagination.js';
+import { baseUrlFor } from '../http/base-url.js';
+import { EmptyBody, errorResponses } from '../http/schemas-common.js';
+import { type App, userOf } from '../http/types.js';
+import { deploymentsErrors } from './deployments-errors.js';
+import type { ArtifactQuery } from './deployments-repo-artifacts.js';
+import { ArtifactWire, artifactToWire } from './deployments-schemas.js';
+import { type ArtifactsService, MAX_DESCRIPTION_LENGTH } from './deployments-service-artifacts.js';
+
+const BASE = '/api/management/v1/deployments';
+const tags = ['Artifacts'];
+const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+const ListQuery = Type.Object({
+  name: Type.Optional(Type.String({ maxLength: 256 })),
+  description: Type.Optional(Type.String({ maxLength: MAX_DESCRIPTION_LENGTH })),
+  device_type: Type.Optional(Type.String({ maxLength: 256 })),
+  page: Type.Optional(Type.String({ maxLength: 10 })),
+  per_page: Type.Optional(Type.String({ maxLength: 10 })),
+  sort: Type.Optional(
+    Type.String({ maxLength: 32, description: 'name:asc (default), name:desc, modified:asc, modified:desc' }),
+  ),
+});
+
+const parseSort = (sort: string | undefined): ArtifactQuery['sort'] => {
+  if (sort === undefined || sort === '') return { by: 'name', desc: false };
+  const m = /^(name|modified)(?::(asc|desc))?$/.exec(sort);
+  if (!m) throw deploymentsErrors.badUpload('sort must be name or modified, optionally with :asc or :desc');
+  return { by: m[1] as 'name' | 'modified', desc: m[2] === 'desc' };
+};
+
+/** Artifact management (spec §5.2): upload (multipart, streamed), list, get, edit, delete, download link. */
+export const deploymentsArtifactRoutes =
+  (
+    service: ArtifactsService,
+    config: { publicUrl: string; publicUrlConfigured: boolean; maxArtifactBytes: number },
+  ) =>
+  async (app: App) => {
+    await app.register(multipart, {
+      limits: {
+        fileSize: config.maxArtifactBytes,
+        files: 1,
+        fields: 8,
+        fieldSize: MAX_DESCRIPTION_LENGTH,
+        parts: 10,
+      },
+    });
+
+    app.post(
+      `${BASE}/artifacts`,
+      {
+        schema: {
+          tags,
+          summary:
+            'Upload an artifact (multipart: size, description, artifact_id, then the artifact file last)',
+          description:
+            'The artifact is streamed to storage and parsed at once; every manifest checksum is verified. A malformed, truncated or tampered artifact is refused with 400 and nothing is kept. 409 when an artifact of the same name shares device types and depends.',
+          consumes: ['multipart/form-data'],
+          response: { 201: EmptyBody, ...errorResponses(400, 401, 409, 413, 415) },
+        },
+      },
+      async (req, reply) => {
+        if (!req.isMultipart()) throw deploymentsErrors.badUpload('expected multipart/form-data');
+        const tenantId = userOf(req).tenantId;
+        let description = '';
+        let declaredSize: number | undefined;
+        let id: string | undefined;
+        for await (const part of req.parts()) {
+          if (part.type === 'field') {
+            const value = String(part.value);
+            if (part.fieldname === 'description') description = value;
+            else if (part.fieldname === 'artifact_id') id = value;
+            else if (part.fieldname === 'size') {
+              if (!/^\d{1,15}$/.test(value))
+                throw deploymentsErrors.badUpload('size must be a number of bytes');
+              declaredSize = Number(value);
+            }
+            continue;
+          }
+          if (part.fieldname !== 'artifact') {
+            part.file.resume();
+            continue;
+          }
+          const artifact = await service.upload(tenantId, {
+            source: part.file,
+            description,
+            declaredSize,
+            id,
+          });
+          return reply.code(201).header('Location', `${BASE}/artifacts/${artifact.id}`).send();
+        }
+        throw deploymentsErrors.badUpload('missing the "artifact" file part');
+      },
+    );
+
+    const list = async (tenantId: string, url: string, q: Static<typeof ListQuery>, paged: boolean) => {
+      const page = parsePage(paged ? q : { page: '1', per_page: '500' });
+      const { artifacts, total } = await service.list(tenantId, {
+        name: q.name,
+        description: q.description,
+        deviceType: q.device_type,
+        sort: parseSort(q.sort),
+        offset: offsetOf(page),
+        limit: page.perPage,
+      });
+      return {
+        body: artifacts.map(artifactToWire),
+        total,
+        links: linkHeaders(url, page, { hasNext: offsetOf(page) + artifacts.length < total, total }),
+      };
+    };
+
+    app.get(
+      `${BASE}/artifacts`,
+      {
+        schema: {
+          tags,
+          summary: 'List artifacts (deprecated Mender form, up to 500; mender-cli 1.9 uses it)',
+          querystring: ListQuery,
+          response: { 200: Type.Array(ArtifactWire), ...errorResponses(400, 401) },
+        },
+      },
+      async (req, reply) => {
+        const r = await list(userOf(req).tenantId, req.url, req.query, false);
+        return reply.header('X-Total-Count', String(r.total)).send(r.body);
+      },
+    );
+
+    app.get(
+      `${BASE}/artifacts/list`,
+      {
+        schema: {
+          tags,
+          summary: 'List artifacts, paged',
+          querystring: ListQuery,
+          response: { 200: Type.Array(ArtifactWire), ...errorResponses(400, 401) },
+        },
+      },
+      async (req, reply) => {
+        const r = await list(userOf(req).tenantId, req.url, req.query, true);
+        return reply.header('X-Total-Count', String(r.total)).header('Link', r.links).send(r.body);
+      },
+    );
+
+    app.get(
+      `${BASE}/artifacts/:id`,
+      {
+        schema: {
+          tags,
+          summary: 'Get an artifact',
+          params: IdParams,
+          response: { 200: ArtifactWire, ...errorResponses(401, 404) },
+        },
+      },
+      async (req) => artifactToWire(await service.get(userOf(req).tenantId, req.params.id)),
+    );
+
+    app.put(
+      `${BASE}/artifacts/:id`,
+      {
+        schema: {
+          tags,
+          summary: "Edit an artifact's description",
+          params: IdParams,
+          body: Type.Object({ description: Type.String({ maxLength: MAX_DESCRIPTION_LENGTH }) }),
+          response: { 204: EmptyBody, ...errorResponses(400, 401, 404) },
+        },
+      },
+      async (req, reply) => {
+        await service.setDescription(userOf(req).tenantId, req.params.id, req.body.description);
+        return reply.code(204).send();
+      },
+    );
+
+    app.delete(
+      `${BASE}/artifacts/:id`,
+      {
+        schema: {
+          tags,
+          summary: 'Delete an artifact (409 while an unfinished deployment uses its name)',
+          params: IdParams,
+          response: { 204: EmptyBody, ...errorResponses(401, 404, 409) },
+        },
+      },
+      async (req, reply) => {
+        await service.remove(userOf(req).tenantId, req.params.id);
+        return reply.code(204).send();
+      },
+    );
+
+    app.get(
+      `${BASE}/artifacts/:id/download`,
+      {
+        schema: {
+          tags,
+          summary: 'A signed link to download the artifact (valid 15 minutes, no Authorization needed)',
+          params: IdParams,
+          response: {
+            200: Type.Object({ uri: Type.String(), expire: Type.String() }),
+            ...errorResponses(401, 404),
+          },
+        },
+      },
+      async (req) => service.downloadLink(userOf(req).tenantId, req.params.id, baseUrlFor(config, req)),
+    );
+
+    app.get(
+      `${BASE}/deployments/releases`,
+      {
+        schema: {
+          tags,
+          summary: 'Releases: artifacts grouped by name',
+          querystring: Type.Object({ name: Type.Optional(Type.String({ maxLength: 256 })) }),
+          response: {
+            200: Type.Array(Type.Object({ name: Type.String(), artifacts: Type.Array(ArtifactWire) })),
+            ...errorResponses(401),
+          },
+        },
+      },
+      async (req) => {
+        const { artifacts } = await service.list(userOf(req).tenantId, {
+          name: req.query.name,
+          sort: { by: 'name', desc: false },
+          offset: 0,
+          limit: 10_000,
+        });
+        const byName = new Map<string, ReturnType<typeof artifactToWire>[]>();
+        for (const a of artifacts) byName.set(a.name, [...(byName.get(a.name) ?? []), artifactToWire(a)]);
+        return [...byName.entries()].map(([name, list]) => ({ name, artifacts: list }));
+      },
+    );
+  };

@@ -1,0 +1,234 @@
+import { createHash } from 'node:crypto';
+import type { Clock } from '../core/clock.js';
+import { isUuid, newId } from '../core/ids.js';
+import { recordEvent } from '../events/index.js';
+import type { Store } from '../store/store.js';
+import { refreshDeploymentStatus } from './deployment-progress.js';
+import { deploymentsErrors } from './deployments-errors.js';
+import { artifactsNamed } from './deployments-repo-artifacts.js';
+import {
+  type DeploymentQuery,
+  deploymentStatistics,
+  findActiveDeploymentByConstructor,
+  findDeployment,
+  insertDeployment,
+  listDeployments,
+  lockDeployment,
+} from './deployments-repo-deployments.js';
+import {
+  findDeviceLog,
+  finishActiveDevices,
+  insertDeviceDeployments,
+  listDeploymentDevices,
+} from './deployments-repo-devices.js';
+import type { Deployment, DeviceDeployment, DeviceDeploymentStatus } from './deployments-types.js';
+
+export const MAX_DEPLOYMENT_DEVICES = 100_000;
+const MAX_NAME_LENGTH = 256;
+
+export interface DeploymentTarget {
+  devices?: string[];
+  allDevices?: boolean;
+  group?: string;
+}
+
+export interface DeploymentView extends Deployment {
+  statistics: Partial<Record<DeviceDeploymentStatus, number>>;
+  artifactIds: string[];
+}
+
+export interface DeploymentsService {
+  create(
+    tenantId: string,
+    input: { name: string; artifactName: string; forceInstallation?: boolean } & DeploymentTarget,
+  ): Promise<Deployment>;
+  list(tenantId: string, q: DeploymentQuery): Promise<{ deployments: DeploymentView[]; total: number }>;
+  get(tenantId: string, id: string): Promise<DeploymentView>;
+  statistics(
+    tenantId: string,
+    ids: string[],
+  ): Promise<Map<string, Partial<Record<DeviceDeploymentStatus, number>>>>;
+  abort(tenantId: string, id: string): Promise<void>;
+  devices(
+    tenantId: string,
+    id: string,
+    q: { status?: DeviceDeploymentStatus[]; offset: number; limit: number },
+  ): Promise<{ devices: DeviceDeployment[]; total: number }>;
+  deviceLog(tenantId: string, id: string, deviceId: string): Promise<unknown[]>;
+}
+
+export const createDeploymentsService = (deps: {
+  store: Store;
+  clock: Clock;
+  /** Accepted devices of a tenant (optionally of one static group), from inventory. */
+  acceptedDeviceIds: (tenantId: string, group?: string) => Promise<string[]>;
+}): DeploymentsService => {
+  const { store, clock } = deps;
+  const db = store.db;
+
+  const view = async (tenantId: string, deployments: Deployment[]): Promise<DeploymentView[]> => {
+    const stats = await deploymentStatistics(
+      db,
+      deployments.map((d) => d.id),
+    );
+    const byName = new Map<string, string[]>();
+    for (const name of new Set(deployments.map((d) => d.artifactName))) {
+      byName.set(
+        name,
+        (await artifactsNamed(db, tenantId, name)).map((a) => a.id),
+      );
+    }
+    return deployments.map((d) => ({
+      ...d,
+      statistics: stats.get(d.id) ?? {},
+      artifactIds: byName.get(d.artifactName) ?? [],
+    }));
+  };
+
+  const mustGet = async (tenantId: string, id: string) => {
+    const d = isUuid(id) ? await findDeployment(db, tenantId, id) : undefined;
+    if (!d) throw deploymentsErrors.deploymentNotFound();
+    return d;
+  };
+
+  return {
+    async create(tenantId, input) {
+      const name = input.name.trim();
+      if (name.length === 0 || name.length > MAX_NAME_LENGTH) {
+        throw deploymentsErrors.badDeployment(`name must be 1..${MAX_NAME_LENGTH} characters`);
+      }
+      if (input.artifactName.length === 0 || input.artifactName.length > MAX_NAME_LENGTH) {
+        throw deploymentsErrors.badDeployment(`artifact_name must be 1..${MAX_NAME_LENGTH} characters`);
+      }
+      const given = [
+        input.devices !== undefined && input.devices.length > 0,
+        input.allDevices === true,
+        input.group !== undefined,
+      ];
+      if (given.filter(Boolean).length !== 1) {
+        throw deploymentsErrors.badDeployment(
+          'give exactly one of a non-empty devices list, all_devices: true, or a group',
+        );
+      }
+      let deviceIds: string[];
+      if (input.devices && input.devices.length > 0) {
+        if (input.devices.length > MAX_DEPLOYMENT_DEVICES) {
+          throw deploymentsErrors.badDeployment(`at most ${MAX_DEPLOYMENT_DEVICES} devices per deployment`);
+        }
+        const bad = input.devices.find((d) => !isUuid(d));
+        if (bad !== undefined) throw deploymentsErrors.badDeployment(`not a device id: ${bad.slice(0, 64)}`);
+        deviceIds = [...new Set(input.devices.map((d) => d.toLowerCase()))];
+      } else {
+        deviceIds = await deps.acceptedDeviceIds(tenantId, input.group);
+      }
+      if (deviceIds.length === 0) throw deploymentsErrors.noDevices();
+      if ((await artifactsNamed(db, tenantId, input.artifactName)).length === 0) {
+        throw deploymentsErrors.noArtifactForDeployment();
+      }
+      const constructorSha256 = createHash('sha256')
+        .update(
+          JSON.stringify({
+            name,
+            artifact: input.artifactName,
+            force: !!input.forceInstallation,
+            all: !!input.allDevices,
+            group: input.group ?? null,
+            devices: input.devices ? [...deviceIds].sort() : null,
+          }),
+        )
+        .digest('hex');
+      const nowMs = clock.nowMs();
+      const deployment: Deployment = {
+        id: newId(),
+        tenantId,
+        name,
+        artifactName: input.artifactName,
+        status: 'pending',
+        forceInstallation: !!input.forceInstallation,
+        maxDevices: deviceIds.length,
+        groups: input.group !== undefined ? [input.group] : [],
+        constructorSha256,
+        createdAt: nowMs,
+        finishedAt: null,
+      };
+      await db.transaction().execute(async (tx) => {
+        if (await findActiveDeploymentByConstructor(tx, tenantId, constructorSha256)) {
+          throw deploymentsErrors.duplicateDeployment();
+        }
+        await insertDeployment(tx, deployment);
+        await insertDeviceDeployments(tx, {
+          tenantId,
+          deploymentId: deployment.id,
+          deviceIds,
+          createdAt: nowMs,
+        });
+        await recordEvent(tx, {
+          tenantId,
+          type: 'deployment.created',
+          payload: {
+            deployment_id: deployment.id,
+            name,
+            artifact_name: input.artifactName,
+            device_count: deviceIds.length,
+          },
+          nowMs,
+        });
+      });
+      return deployment;
+    },
+
+    async list(tenantId, q) {
+      const { deployments, total } = await listDeployments(db, tenantId, q);
+      return { deployments: await view(tenantId, deployments), total };
+    },
+
+    async get(tenantId, id) {
+      return (await view(tenantId, [await mustGet(tenantId, id)]))[0] as DeploymentView;
+    },
+
+    async statistics(tenantId, ids) {
+      const valid = ids.filter(isUuid);
+      const { deployments } = await listDeployments(db, tenantId, {
+        ids: valid,
+        desc: false,
+        offset: 0,
+        limit: valid.length || 1,
+      });
+      return deploymentStatistics(
+        db,
+        deployments.map((d) => d.id),
+      );
+    },
+
+    async abort(tenantId, id) {
+      if (!isUuid(id)) throw deploymentsErrors.deploymentNotFound();
+      await db.transaction().execute(async (tx) => {
+        const nowMs = clock.nowMs();
+        const d = await lockDeployment(store, tx, tenantId, id);
+        if (!d) throw deploymentsErrors.deploymentNotFound();
+        if (d.status === 'finished') throw deploymentsErrors.alreadyFinished();
+        const aborted = await finishActiveDevices(tx, id, 'aborted', nowMs);
+        await recordEvent(tx, {
+          tenantId,
+          type: 'deployment.aborted',
+          payload: { deployment_id: id, aborted_devices: aborted },
+          nowMs,
+        });
+        // No device is active any more: this marks the deployment finished.
+        await refreshDeploymentStatus(tx, d, nowMs);
+      });
+    },
+
+    async devices(tenantId, id, q) {
+      await mustGet(tenantId, id);
+      return listDeploymentDevices(db, id, q);
+    },
+
+    async deviceLog(tenantId, id, deviceId) {
+      if (!isUuid(id) || !isUuid(deviceId)) throw deploymentsErrors.logNotFound();
+      const log = await findDeviceLog(db, { tenantId, deploymentId: id, deviceId });
+      if (!log) throw deploymentsErrors.logNotFound();
+      return log;
+    },
+  };
+};

@@ -1,0 +1,94 @@
+/** Per-device deployment statuses (spec/mender-api.md §5.6), as on the wire. */
+export const deviceDeploymentStatuses = [
+  'pending',
+  'downloading',
+  'pause_before_installing',
+  'installing',
+  'pause_before_rebooting',
+  'rebooting',
+  'pause_before_committing',
+  'success',
+  'failure',
+  'noartifact',
+  'already-installed',
+  'aborted',
+  'decommissioned',
+] as const;
+export type DeviceDeploymentStatus = (typeof deviceDeploymentStatuses)[number];
+
+export const activeStatuses: readonly DeviceDeploymentStatus[] = [
+  'pending',
+  'downloading',
+  'pause_before_installing',
+  'installing',
+  'pause_before_rebooting',
+  'rebooting',
+  'pause_before_committing',
+];
+export const isActiveStatus = (s: DeviceDeploymentStatus): boolean => activeStatuses.includes(s);
+
+/** What a device may report about itself; the other statuses are set by the server. */
+export const deviceReportableStatuses: readonly DeviceDeploymentStatus[] = [
+  'downloading',
+  'pause_before_installing',
+  'installing',
+  'pause_before_rebooting',
+  'rebooting',
+  'pause_before_committing',
+  'success',
+  'failure',
+  'already-installed',
+];
+
+export type DeploymentStatus = 'pending' | 'inprogress' | 'finished';
+
+export interface Artifact {
+  id: string;
+  tenantId: string;
+  name: string;
+  description: string;
+  deviceTypes: string[];
+  info: { format: string; version: number };
+  signed: boolean;
+  updates: {
+    typeInfo: { type: string | null };
+    files: { name: string; checksum: string; size: number; date: string }[];
+    metadata: Record<string, unknown>;
+  }[];
+  provides: Record<string, string>;
+  depends: Record<string, string[]>;
+  clearsProvides: string[];
+  size: number;
+  blobKey: string;
+  createdAt: number;
+  modifiedAt: number;
+}
+
+export interface Deployment {
+  id: string;
+  tenantId: string;
+  name: string;
+  artifactName: string;
+  status: DeploymentStatus;
+  forceInstallation: boolean;
+  maxDevices: number;
+  groups: string[];
+  constructorSha256: string;
+  createdAt: number;
+  finishedAt: number | null;
+}
+
+export interface DeviceDeployment {
+  deploymentId: string;
+  deviceId: string;
+  tenantId: string;
+  status: DeviceDeploymentStatus;
+  substate: string | null;
+  isActive: boolean;
+  artifactId: string | null;
+  provides: Record<string, string> | null;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  logAvailable: boolean;
+}

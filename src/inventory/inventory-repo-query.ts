@@ -1,0 +1,177 @@
+import { sql } from 'kysely';
+import type { Dialect, Executor } from '../store/store.js';
+import { num, numOrNull } from '../store/store.js';
+import type { AttrRef, Condition, SortKey } from './inventory-filters.js';
+import type { AttributeValue, Scope } from './inventory-repo.js';
+import { conditionSql, idSetSql, orderSql, textSql, whereSql } from './inventory-sql.js';
+
+/** Which devices of a tenant a search selects; regex filters are already resolved to id sets. */
+export interface DeviceQuery {
+  tenantId: string;
+  conditions: Condition[];
+  /** The device must be in every one of these sets. */
+  idSets: string[][];
+  /** Each keyword must occur in some attribute value. */
+  keywords: string[];
+}
+
+export interface DeviceRow {
+  id: string;
+  createdAt: number;
+  /** Of the device row only (device auth changes); see attributesOfDevices for the rest. */
+  updatedAt: number;
+  checkInAt: number | null;
+}
+
+export interface StoredAttribute {
+  scope: Scope;
+  name: string;
+  value: AttributeValue;
+  description: string | null;
+}
+
+type RawDeviceRow = {
+  id: string;
+  created_at: number | string;
+  updated_at: number | string;
+  check_in_at: number | string | null;
+};
+
+const whereOf = (dialect: Dialect, q: DeviceQuery) =>
+  whereSql([
+    sql`d.tenant_id = ${q.tenantId}`,
+    ...q.conditions.map((c) => conditionSql(dialect, q.tenantId, c)),
+    ...q.idSets.map((ids) => idSetSql(dialect, ids)),
+    ...q.keywords.map((k) => textSql(q.tenantId, k)),
+  ]);
+
+export const countDevices = async (db: Executor, dialect: Dialect, q: DeviceQuery): Promise<number> => {
+  const r = await sql<{
+    n: number | string;
+  }>`select count(*) as n from devices d where ${whereOf(dialect, q)}`.execute(db);
+  return num(r.rows[0]?.n ?? 0);
+};
+
+/** One page of devices in sort order: one statement, whatever the number of filters and keys. */
+export const pageDevices = async (
+  db: Executor,
+  dialect: Dialect,
+  q: DeviceQuery,
+  sort: SortKey[],
+  offset: number,
+  limit: number,
+): Promise<DeviceRow[]> => {
+  const order = orderSql(dialect, sort);
+  const r =
+    await sql<RawDeviceRow>`select d.id, d.created_at, d.updated_at, d.check_in_at from devices d ${order.joins} where ${whereOf(dialect, q)} order by ${order.orderBy} limit ${limit} offset ${offset}`.execute(
+      db,
+    );
+  return r.rows.map((row) => ({
+    id: row.id,
+    createdAt: num(row.created_at),
+    updatedAt: num(row.updated_at),
+    checkInAt: numOrNull(row.check_in_at),
+  }));
+};
+
+/** The stored attributes of a page of devices and the time of the newest one, in one query. */
+export const attributesOfDevices = async (
+  db: Executor,
+  tenantId: string,
+  deviceIds: string[],
+): Promise<Map<string, { attributes: StoredAttribute[]; updatedAt: number }>> => {
+  const out = new Map(deviceIds.map((id) => [id, { attributes: [] as StoredAttribute[], updatedAt: 0 }]));
+  if (deviceIds.length === 0) return out;
+  const rows = await db
+    .selectFrom('inventory_attributes')
+    .select(['device_id', 'scope', 'name', 'value', 'description', 'updated_at'])
+    .where('tenant_id', '=', tenantId)
+    .where('device_id', 'in', deviceIds)
+    .execute();
+  for (const r of rows) {
+    const entry = out.get(r.device_id);
+    if (!entry) continue;
+    entry.attributes.push({
+      scope: r.scope as Scope,
+      name: r.name,
+      value: JSON.parse(r.value) as AttributeValue,
+      description: r.description,
+    });
+    entry.updatedAt = Math.max(entry.updatedAt, num(r.updated_at));
+  }
+  return out;
+};
+
+/**
+ * Candidates of a regex filter: the string values of `attr` (each element of an array) of the
+ * devices the rest of the query selects, at most `max` rows (undefined when there are more).
+ */
+export const regexCandidates = async (
+  db: Executor,
+  dialect: Dialect,
+  q: DeviceQuery,
+  attr: AttrRef,
+  isId: boolean,
+  max: number,
+): Promise<{ deviceIds: string[]; values: string[] } | undefined> => {
+  const where = whereOf(dialect, q);
+  const r = isId
+    ? await sql<{
+        device_id: string;
+        value: string;
+      }>`select d.id as device_id, d.id as value from devices d where ${where} limit ${max + 1}`.execute(db)
+    : await sql<{
+        device_id: string;
+        value: string;
+      }>`select a.device_id, a.value from inventory_attributes a where a.tenant_id = ${q.tenantId} and a.scope = ${attr.scope} and a.name = ${attr.name} and a.device_id in (select d.id from devices d where ${where}) limit ${max + 1}`.execute(
+        db,
+      );
+  if (r.rows.length > max) return undefined;
+  const deviceIds: string[] = [];
+  const values: string[] = [];
+  for (const row of r.rows) {
+    const v: unknown = isId ? row.value : JSON.parse(row.value);
+    for (const s of Array.isArray(v) ? v : [v]) {
+      if (typeof s !== 'string') continue;
+      deviceIds.push(row.device_id);
+      values.push(s);
+    }
+  }
+  return { deviceIds, values };
+};
+
+/** Attribute names in use with the number of devices having each, most common first. */
+export const attributeCatalogue = async (
+  db: Executor,
+  tenantId: string,
+  limit: number,
+): Promise<{ scope: string; name: string; count: number }[]> => {
+  const rows = await db
+    .selectFrom('inventory_attributes')
+    .select((eb) => ['scope', 'name', eb.fn.countAll<number | string>().as('n')])
+    .where('tenant_id', '=', tenantId)
+    .groupBy(['scope', 'name'])
+    .orderBy('n', 'desc')
+    .orderBy('scope')
+    .orderBy('name')
+    .limit(limit)
+    .execute();
+  const devices = await db
+    .selectFrom('devices')
+    .select((eb) => [
+      eb.fn.countAll<number | string>().as('n'),
+      eb.fn.count<number | string>('check_in_at').as('c'),
+    ])
+    .where('tenant_id', '=', tenantId)
+    .executeTakeFirstOrThrow();
+  const all = rows.map((r) => ({ scope: r.scope, name: r.name, count: num(r.n) }));
+  if (num(devices.n) > 0) {
+    all.push({ scope: 'system', name: 'created_ts', count: num(devices.n) });
+    all.push({ scope: 'system', name: 'updated_ts', count: num(devices.n) });
+  }
+  if (num(devices.c) > 0) all.push({ scope: 'system', name: 'check_in_time', count: num(devices.c) });
+  const key = (a: { scope: string; name: string }) => `${a.scope}\u0000${a.name}`;
+  return all
+    .sort((a, b) => b.count - a.count || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
+    .slice(0, limit);
+};

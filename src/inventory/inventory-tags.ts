@@ -1,0 +1,28 @@
+import { sha256Hex } from '../core/hash.js';
+import type { AttributeValue } from './inventory-repo.js';
+
+// Tags (the `tags` scope) are guarded by an ETag for If-Match (spec §4.3). Mender stores a random
+// ETag per change; ours is a digest of the tags' content, which needs no storage and gives the
+// same answer to the same state.
+
+export type Tag = { name: string; value: AttributeValue; description: string | null };
+
+/** Strong ETag of a device's tags: a digest of their content, so equal tags give equal ETags. */
+export const tagsEtag = (tags: Tag[]): string | undefined => {
+  if (tags.length === 0) return undefined;
+  const sorted = [...tags]
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((t) => [t.name, t.value, t.description ?? null]);
+  return `"${sha256Hex(JSON.stringify(sorted)).slice(0, 32)}"`;
+};
+
+/** If-Match: `*`, or a list of ETags (quoted or, as Mender clients may send them, bare). */
+export const etagMatches = (ifMatch: string, current: string | undefined): boolean => {
+  if (current === undefined) return false;
+  if (ifMatch.trim() === '*') return true;
+  const bare = current.slice(1, -1);
+  return ifMatch.split(',').some((t) => {
+    const v = t.trim();
+    return v === current || v === bare;
+  });
+};
