@@ -21,8 +21,10 @@ const providesOf = (body: Record<string, unknown>): Record<string, string> => {
 };
 
 /**
- * Device side of deployments (spec §5.4, §5.6). The 3.4 client asks POST v2 /next first and
- * falls back on 404 only, so v2 is deliberately not served (404 from the not-found handler).
+ * Device side of deployments (spec §5.4, §5.6). The 3.4 client asks POST v2 /next first
+ * (`{"device_provides": {...}, "update_control_map": true}`) and falls back to POST v1 and then
+ * GET v1 on 404 only; all three are served with the same answers. Update control maps are not
+ * supported, so none is ever returned.
  */
 export const deploymentsDeviceRoutes =
   (service: DeviceDeploymentsService, config: { publicUrl: string; publicUrlConfigured: boolean }) =>
@@ -33,6 +35,23 @@ export const deploymentsDeviceRoutes =
       if (!next) return reply.code(204).send();
       return reply.code(200).send(next);
     };
+
+    app.post(
+      '/api/devices/v2/deployments/device/deployments/next',
+      {
+        schema: {
+          tags,
+          summary: 'Check for an update (v2: provides wrapped in device_provides)',
+          body: Type.Object({
+            device_provides: NextBody,
+            update_control_map: Type.Optional(Type.Boolean()),
+          }),
+          response: { 200: InstructionsWire, 204: EmptyBody, ...errorResponses(400, 401, 409) },
+        },
+      },
+      async (req, reply) =>
+        answer(req, reply, providesOf(req.body.device_provides as Record<string, unknown>)),
+    );
 
     app.post(
       `${BASE}/next`,

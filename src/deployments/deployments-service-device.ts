@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import { isUuid } from '../core/ids.js';
 import type { Store } from '../store/store.js';
+import { chooseArtifact } from './artifact-match.js';
 import { setDeviceStatus } from './deployment-progress.js';
 import { deploymentsErrors } from './deployments-errors.js';
 import { artifactsNamed } from './deployments-repo-artifacts.js';
@@ -86,7 +87,7 @@ export const createDeviceDeploymentsService = (deps: {
       // The steady poll of a device with nothing to do is this one indexed read.
       const candidate = await nextRow(device.tenantId, device.deviceId);
       if (!candidate) return null;
-      return db.transaction().execute(async (tx) => {
+      const outcome = await db.transaction().execute(async (tx) => {
         const nowMs = clock.nowMs();
         const deployment = await lockDeployment(store, tx, device.tenantId, candidate.deploymentId);
         const row =
@@ -110,14 +111,15 @@ export const createDeviceDeploymentsService = (deps: {
           row.provides.artifact_name !== provides.artifact_name ||
           row.provides.device_type !== provides.device_type
         ) {
+          // Recorded, then answered 409 once the transaction has committed.
           await setDeviceStatus(tx, deployment, row, 'failure', nowMs);
-          throw deploymentsErrors.providesChanged();
+          return 'provides-changed' as const;
         }
 
         let artifact: Artifact | undefined;
         const candidates = await artifactsNamed(tx, device.tenantId, deployment.artifactName);
         if (row.artifactId !== null) artifact = candidates.find((a) => a.id === row.artifactId);
-        else artifact = candidates.find((a) => a.deviceTypes.includes(provides.device_type ?? ''));
+        else artifact = chooseArtifact(candidates, provides);
         if (!artifact) {
           await setDeviceStatus(tx, deployment, row, 'noartifact', nowMs);
           return null;
@@ -139,6 +141,8 @@ export const createDeviceDeploymentsService = (deps: {
         }
         return instructions(device, deployment.id, artifact, baseUrl);
       });
+      if (outcome === 'provides-changed') throw deploymentsErrors.providesChanged();
+      return outcome;
     },
 
     async reportStatus(device, deploymentId, status, substate) {

@@ -282,4 +282,46 @@ describe.each(dialects())('artifacts and deployments on %s', (dialect) => {
     expect((await mgmt('GET', `${D}/artifacts/${id}`)).statusCode).toBe(404);
     expect(await t.gh.blobs.size(`artifacts/${DEFAULT_TENANT_ID}/${id}`)).toBeUndefined();
   });
+
+  it('serves v2 next (device_provides), and chooses the artifact whose depends the device provides', async () => {
+    const needsR1 = readFileSync(
+      makeSingleFileArtifact({
+        name: 'release-9',
+        deviceTypes: ['qemux86-64'],
+        extraArgs: ['-N', 'release-1', '-d', 'board.rev:B'],
+      }),
+    );
+    expect((await upload(needsR1)).statusCode).toBe(201);
+    const dev = await admit();
+    const depId = await deploy({ name: 'depends', artifact_name: 'release-9', devices: [dev.id] });
+    const v2 = (provides: Record<string, string>) =>
+      dev.device('POST', '/api/devices/v2/deployments/device/deployments/next', {
+        device_provides: provides,
+        update_control_map: true,
+      });
+    // Wrong board revision: the artifact's depends are not met, so nothing to install.
+    const other = await admit();
+    const depOther = await deploy({ name: 'depends-other', artifact_name: 'release-9', devices: [other.id] });
+    const miss = await other.device('POST', '/api/devices/v2/deployments/device/deployments/next', {
+      device_provides: { artifact_name: 'release-1', device_type: 'qemux86-64', 'board.rev': 'A' },
+    });
+    expect(miss.statusCode).toBe(204);
+    expect((await mgmt('GET', `${D}/deployments/${depOther}/statistics`)).json().noartifact).toBe(1);
+    const hit = await v2({ artifact_name: 'release-1', device_type: 'qemux86-64', 'board.rev': 'B' });
+    expect(hit.statusCode).toBe(200);
+    expect(hit.json()).toMatchObject({ id: depId, artifact: { artifact_name: 'release-9' } });
+    expect(
+      (await dev.device('POST', '/api/devices/v2/deployments/device/deployments/next', { nope: 1 }))
+        .statusCode,
+    ).toBe(400);
+  });
+
+  it('fails a device deployment whose device changed its provides mid-way (409), and keeps that', async () => {
+    const dev = await admit();
+    const depId = await deploy({ name: 'provides', artifact_name: 'release-2', devices: [dev.id] });
+    expect((await dev.next('release-1')).statusCode).toBe(200);
+    expect((await dev.next('release-0')).statusCode).toBe(409);
+    expect((await mgmt('GET', `${D}/deployments/${depId}/statistics`)).json().failure).toBe(1);
+    expect((await dev.next('release-0')).statusCode).toBe(204);
+  });
 });
