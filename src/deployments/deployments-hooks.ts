@@ -1,7 +1,7 @@
 import type { Executor, Store } from '../store/store.js';
 import { setDeviceStatus } from './deployment-progress.js';
-import { lockDeployment } from './deployments-repo-deployments.js';
-import { activeDeploymentsOfDevice, findDeviceDeployment } from './deployments-repo-devices.js';
+import { lockDeviceDeployment } from './deployments-repo-deployments.js';
+import { activeDeploymentsOfDevice } from './deployments-repo-devices.js';
 
 /**
  * Device lifecycle as deployments sees it, run inside devauth's transaction: a decommissioned
@@ -11,15 +11,13 @@ export const createDeploymentsDeviceHooks = (store: Store) => ({
   async deviceChanged(): Promise<void> {},
   async deviceRemoved(tx: Executor, device: { id: string; tenantId: string }, nowMs: number): Promise<void> {
     for (const deploymentId of await activeDeploymentsOfDevice(tx, device.id)) {
-      const deployment = await lockDeployment(store, tx, device.tenantId, deploymentId);
-      const row =
-        deployment &&
-        (await findDeviceDeployment(tx, store, {
-          tenantId: device.tenantId,
-          deploymentId,
-          deviceId: device.id,
-        }));
-      if (deployment && row?.isActive) await setDeviceStatus(tx, deployment, row, 'decommissioned', nowMs);
+      const found = await lockDeviceDeployment(store, tx, {
+        tenantId: device.tenantId,
+        deploymentId,
+        deviceId: device.id,
+      });
+      if (found?.row.isActive)
+        await setDeviceStatus(tx, found.deployment, found.row, 'decommissioned', nowMs);
     }
   },
 });

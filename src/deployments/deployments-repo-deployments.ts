@@ -1,5 +1,11 @@
 import { type Executor, num, numOrNull, type Store } from '../store/store.js';
-import type { Deployment, DeploymentStatus, DeviceDeploymentStatus } from './deployments-types.js';
+import { findDeviceDeployment } from './deployments-repo-devices.js';
+import type {
+  Deployment,
+  DeploymentStatus,
+  DeviceDeployment,
+  DeviceDeploymentStatus,
+} from './deployments-types.js';
 
 type Row = {
   id: string;
@@ -73,6 +79,20 @@ export const lockDeployment = async (
   if (store.dialect === 'postgres') q = q.forUpdate();
   const r = await q.executeTakeFirst();
   return r ? toDeployment(r) : undefined;
+};
+
+/**
+ * A deployment (locked, see lockDeployment) and one device's row of it: how every per-device
+ * status change starts.
+ */
+export const lockDeviceDeployment = async (
+  store: Store,
+  tx: Executor,
+  p: { tenantId: string; deploymentId: string; deviceId: string },
+): Promise<{ deployment: Deployment; row: DeviceDeployment } | undefined> => {
+  const deployment = await lockDeployment(store, tx, p.tenantId, p.deploymentId);
+  const row = deployment && (await findDeviceDeployment(tx, store, p));
+  return deployment && row ? { deployment, row } : undefined;
 };
 
 export const findActiveDeploymentByConstructor = async (

@@ -5,7 +5,7 @@ import { chooseArtifact } from './artifact-match.js';
 import { setDeviceStatus } from './deployment-progress.js';
 import { deploymentsErrors } from './deployments-errors.js';
 import { artifactsNamed } from './deployments-repo-artifacts.js';
-import { lockDeployment } from './deployments-repo-deployments.js';
+import { lockDeviceDeployment } from './deployments-repo-deployments.js';
 import {
   findDeviceDeployment,
   prepareNextDeviceDeployment,
@@ -89,15 +89,13 @@ export const createDeviceDeploymentsService = (deps: {
       if (!candidate) return null;
       const outcome = await db.transaction().execute(async (tx) => {
         const nowMs = clock.nowMs();
-        const deployment = await lockDeployment(store, tx, device.tenantId, candidate.deploymentId);
-        const row =
-          deployment &&
-          (await findDeviceDeployment(tx, store, {
-            tenantId: device.tenantId,
-            deploymentId: candidate.deploymentId,
-            deviceId: device.deviceId,
-          }));
-        if (!deployment || !row?.isActive) return null;
+        const found = await lockDeviceDeployment(store, tx, {
+          tenantId: device.tenantId,
+          deploymentId: candidate.deploymentId,
+          deviceId: device.deviceId,
+        });
+        if (!found?.row.isActive) return null;
+        const { deployment, row } = found;
 
         // A device reporting other provides than at the start of its deployment lost its state
         // (MEN-5518): fail that deployment rather than loop.
@@ -151,15 +149,13 @@ export const createDeviceDeploymentsService = (deps: {
       const to = status as DeviceDeploymentStatus;
       if (!isUuid(deploymentId)) throw deploymentsErrors.deviceDeploymentNotFound();
       await db.transaction().execute(async (tx) => {
-        const deployment = await lockDeployment(store, tx, device.tenantId, deploymentId);
-        const row =
-          deployment &&
-          (await findDeviceDeployment(tx, store, {
-            tenantId: device.tenantId,
-            deploymentId,
-            deviceId: device.deviceId,
-          }));
-        if (!deployment || !row) throw deploymentsErrors.deviceDeploymentNotFound();
+        const found = await lockDeviceDeployment(store, tx, {
+          tenantId: device.tenantId,
+          deploymentId,
+          deviceId: device.deviceId,
+        });
+        if (!found) throw deploymentsErrors.deviceDeploymentNotFound();
+        const { deployment, row } = found;
         if (row.status === to) return;
         if (row.status === 'aborted' || row.status === 'decommissioned') throw deploymentsErrors.aborted();
         // Stricter than Mender OSS: a finished device deployment stays finished.
