@@ -45,18 +45,35 @@ export const missingPrerequisite = findMissingPrerequisite();
 /** Per-test budget: longer than any single waitFor (20 s by default), so a timeout shows its diagnostics. */
 export const MENDER_TEST_TIMEOUT_MS = 60_000;
 
+/** The first of `tools` (absolute paths) that is not an executable file, as a reason. */
+const findMissingTool = (tools: readonly string[]): string | undefined => {
+  for (const tool of tools) {
+    try {
+      accessSync(tool, constants.X_OK);
+    } catch {
+      return `${tool} is not installed (apt-get install ${tool.split('/').pop()})`;
+    }
+  }
+  return undefined;
+};
+
 /**
- * A describe() block that needs the real Mender client. Locally it is skipped, with the reason
- * in its name, when the host lacks the client; in CI it runs and fails instead.
+ * A describe() block that needs the real Mender client (and, when given, further tools such as
+ * mender-artifact and mender-cli). Locally it is skipped, with the reason in its name, when the
+ * host lacks one; in CI it runs and fails instead.
  */
-export const describeWithMender = (name: string, body: () => void): void => {
-  const missing = missingPrerequisite;
+export const describeWithMender = (
+  name: string,
+  body: () => void,
+  opts: { tools?: readonly string[]; timeoutMs?: number } = {},
+): void => {
+  const missing = missingPrerequisite ?? findMissingTool(opts.tools ?? []);
   if (missing && !IN_CI) {
     console.warn(`skipping "${name}": ${missing} (run test/e2e/setup-host.sh as root; in CI this fails)`);
     describe.skip(`${name} [skipped: ${missing}; run test/e2e/setup-host.sh as root]`, body);
     return;
   }
-  describe(name, { timeout: MENDER_TEST_TIMEOUT_MS }, () => {
+  describe(name, { timeout: opts.timeoutMs ?? MENDER_TEST_TIMEOUT_MS }, () => {
     if (missing) {
       beforeAll(() => {
         throw new Error(`e2e prerequisite missing in CI: ${missing} (run test/e2e/setup-host.sh)`);

@@ -19,6 +19,8 @@ export interface SimDeviceOptions {
   /** Sent as `serialnumber` when set. */
   serial?: string;
   deviceType?: string;
+  /** Further mender.conf keys (e.g. ArtifactVerifyKey), merged over the defaults. */
+  extraConfig?: Record<string, unknown>;
 }
 
 const live = new Set<SimDevice>();
@@ -64,6 +66,7 @@ export class SimDevice {
       InventoryPollIntervalSeconds: 1,
       RetryPollIntervalSeconds: 1,
       DBus: { Enabled: false },
+      ...opts.extraConfig,
     };
     await writeFile(d.configPath, `${JSON.stringify(conf, null, 2)}\n`);
     await writeFile(join(d.dataDir, 'device_type'), `device_type=${opts.deviceType ?? 'qemux86-64'}\n`);

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { buildApp } from '../../../src/app.js';
 import { loadConfig } from '../../../src/config/config.js';
 import type { App } from '../../../src/http/types.js';
@@ -9,6 +10,8 @@ import { type ManagementClient, managementClient } from './management-api.js';
 
 export const AUTH_PATH = '/api/devices/v1/authentication/auth_requests';
 export const INVENTORY_PATH = '/api/devices/v1/inventory/device/attributes';
+export const DEPLOYMENT_STATUS_PATH =
+  /^\/api\/devices\/v1\/deployments\/device\/deployments\/([^/]+)\/status$/;
 
 /** One request as the server answered it. */
 export interface RecordedRequest {
@@ -24,7 +27,23 @@ export interface RecordedRequest {
   authMac?: string;
   /** For auth requests: the `pubkey` in the signed body. */
   authPubkey?: string;
+  /** The request's Host header (links are built from it when no public URL is configured). */
+  host?: string;
+  /** The request's Range header, if any (a resumed artifact download). */
+  range?: string;
+  /** For deployment status reports: the deployment id in the path and the `status` in the body. */
+  deploymentId?: string;
+  reportedStatus?: string;
+  /** The response's Content-Length header, if any. */
+  contentLength?: string;
 }
+
+/**
+ * Runs in a root preHandler hook (after the device-token check) for every request; it may delay
+ * the request (await something) or act on the reply. Tests use it to act at an exact step of the
+ * real client's sequence, or to inject a network fault.
+ */
+export type Interceptor = (req: FastifyRequest, reply: FastifyReply) => void | Promise<void>;
 
 export interface RecordedServer {
   gh: Gatehouse;
@@ -36,6 +55,8 @@ export interface RecordedServer {
   mark(): number;
   /** A logged-in admin of the default tenant, talking to the management API over HTTP. */
   mgmt: ManagementClient;
+  /** Adds an interceptor (see Interceptor); returns a function that removes it. */
+  intercept(fn: Interceptor): () => void;
   /** The last `n` recorded requests, one per line, for failure messages. */
   describeRequests(n?: number): string;
   close(): Promise<void>;
@@ -97,8 +118,15 @@ export const startRecordedServer = async (dialect: DialectName): Promise<Recorde
       seq += 1;
       arrival.set(raw, seq);
     });
+    const interceptors = new Set<Interceptor>();
+    app.addHook('preHandler', async (req, reply) => {
+      for (const fn of [...interceptors]) await fn(req, reply);
+    });
     app.addHook('onResponse', async (req, reply) => {
       const path = req.url.split('?')[0] ?? req.url;
+      const statusMatch = req.method === 'PUT' ? DEPLOYMENT_STATUS_PATH.exec(path) : null;
+      const reported = (req.body as { status?: unknown } | undefined)?.status;
+      const contentLength = reply.getHeader('content-length');
       requests.push({
         seq: arrival.get(req.raw) ?? -1,
         method: req.method,
@@ -106,6 +134,11 @@ export const startRecordedServer = async (dialect: DialectName): Promise<Recorde
         statusCode: reply.statusCode,
         ...jwtClaims(req.headers.authorization),
         ...(path === AUTH_PATH ? authRequestFields(req.body) : {}),
+        ...(req.headers.host !== undefined ? { host: req.headers.host } : {}),
+        ...(req.headers.range !== undefined ? { range: req.headers.range } : {}),
+        ...(statusMatch?.[1] !== undefined ? { deploymentId: statusMatch[1] } : {}),
+        ...(statusMatch && typeof reported === 'string' ? { reportedStatus: reported } : {}),
+        ...(contentLength !== undefined ? { contentLength: String(contentLength) } : {}),
       });
     });
     await app.listen({ host: '127.0.0.1', port: 0 });
@@ -123,12 +156,16 @@ export const startRecordedServer = async (dialect: DialectName): Promise<Recorde
       requests,
       mark: () => seq,
       mgmt: managementClient(url, token),
+      intercept: (fn) => {
+        interceptors.add(fn);
+        return () => interceptors.delete(fn);
+      },
       describeRequests: (n = 200) =>
         `--- last ${n} requests (seq method path status jti mac) ---\n${requests
           .slice(-n)
           .map(
             (r) =>
-              `${r.seq} ${r.method} ${r.path} ${r.statusCode}${r.jti ? ` jti=${r.jti}` : ''}${r.authMac ? ` mac=${r.authMac}` : ''}`,
+              `${r.seq} ${r.method} ${r.path} ${r.statusCode}${r.jti ? ` jti=${r.jti}` : ''}${r.authMac ? ` mac=${r.authMac}` : ''}${r.reportedStatus ? ` status=${r.reportedStatus}` : ''}${r.range ? ` range=${r.range}` : ''}`,
           )
           .join('\n')}`,
       close: async () => {
