@@ -1,9 +1,20 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 
 export const MENDER_ARTIFACT = '/usr/bin/mender-artifact';
+
+const made: string[] = [];
+process.once('exit', () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+/** A temp dir removed when the test process exits. */
+const tempDir = (prefix: string): string => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+};
 
 /**
  * Builds a single-file module-image artifact with the real mender-artifact (spec
@@ -19,7 +30,7 @@ export const makeSingleFileArtifact = (opts: {
   signingKey?: string;
   extraArgs?: string[];
 }): string => {
-  const dir = mkdtempSync(join(tmpdir(), 'gh-artifact-'));
+  const dir = tempDir('gh-artifact-');
   const src = join(dir, opts.fileName ?? 'payload.txt');
   writeFileSync(src, opts.content ?? `hello from ${opts.name}\n`);
   chmodSync(src, 0o644);
@@ -60,7 +71,7 @@ export const makeSingleFileArtifact = (opts: {
 
 /** A rootfs-image artifact (it cannot install in a container: a deterministic failure). */
 export const makeRootfsArtifact = (opts: { name: string; deviceTypes: string[] }): string => {
-  const dir = mkdtempSync(join(tmpdir(), 'gh-rootfs-'));
+  const dir = tempDir('gh-rootfs-');
   const img = join(dir, 'rootfs.ext4');
   writeFileSync(img, Buffer.alloc(64 * 1024, 7));
   const out = join(dir, `${opts.name}.mender`);
