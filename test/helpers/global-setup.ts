@@ -1,3 +1,6 @@
+import { readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { IN_CI, PG_ADMIN_URL } from './env.js';
 
@@ -21,6 +24,12 @@ export default async function setup({ provide }: { provide: (k: string, v: unkno
     await client.end().catch(() => {});
   }
   provide('pgAvailable', available);
+  // Test workers are stopped, not exited, so their own cleanup may not run: sweep temp dirs.
+  return () => {
+    for (const name of readdirSync(tmpdir())) {
+      if (/^gh-(artifact|rootfs)-/.test(name)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    }
+  };
 }
 
 declare module 'vitest' {
