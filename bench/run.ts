@@ -2,9 +2,10 @@
  * `npm run bench`: throughput of Gatehouse's device paths, reported as ratios against baselines
  * measured in the same run on the same machine. What each number means: bench/README.md.
  *
- *   npm run bench                     default durations (about 2 minutes)
- *   npm run bench -- --quick          smoke run (short durations)
- *   options: --duration=S --warmup=S --connections=N --devices=N --dialects=sqlite,postgres --strict
+ *   npm run bench                     default durations (about 6 minutes)
+ *   npm run bench -- --quick          smoke run (short durations, fewer devices, 256 MiB artifact)
+ *   options: --duration=S --warmup=S --connections=N --devices=N --poll-devices=N --dialects=sqlite,postgres
+ *            --no-big --big-mib=N --strict
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -18,21 +19,28 @@ import {
   type SignatureBaseline,
   startBareFastify,
 } from './lib/baselines.js';
+import { removeBigArtifactDirs, runBigArtifact } from './lib/big-artifact.js';
 import { type DialectName, dropLiveDatabases, PG_ADMIN_URL, postgresUnavailable } from './lib/databases.js';
 import { runDialect } from './lib/dialect-run.js';
 import { makeSignedAuthRequest } from './lib/gatehouse.js';
 import { type HttpCaseResult, measureHttp } from './lib/http-case.js';
+import { MiB } from './lib/http-transfer.js';
 import { startLoadGenerator } from './lib/load-generator.js';
+import { runPolling } from './lib/polling.js';
 import { type BenchOutcome, collectProblems, type Machine, ratios, renderReport } from './lib/report.js';
+import { killServerProcesses } from './lib/server-process.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const KEY_KINDS = ['ed25519', 'ec', 'rsa3072'] as const;
 const USAGE = `usage: npm run bench [-- --quick] [--duration=S] [--warmup=S] [--connections=N] [--devices=N]
-                     [--dialects=sqlite,postgres] [--strict]
-  --quick        smoke run: 1 s per case, 0.5 s warm-up
+                     [--poll-devices=N] [--dialects=sqlite,postgres] [--no-big] [--big-mib=N] [--strict]
+  --quick        smoke run: 1 s per case, 0.5 s warm-up, 2,000 polling devices, 256 MiB artifact
   --duration=S   seconds per HTTP case (default 5)      --warmup=S  discarded run before each case (default 1)
   --connections  autocannon connections (default 16)    --devices=N fleet size for the rotated cases (default 1000)
+  --poll-devices=N  accepted devices in the polling cases (default 10000)
   --dialects     which stores to run (default sqlite,postgres; PostgreSQL is skipped if unreachable)
+  --no-big       skip the artifact upload/download part (it writes about 4 GiB of temporary files)
+  --big-mib=N    size of the big artifact's payload in MiB (default 1024; 256 with --quick)
   --strict       exit 1 when a case got non-2xx answers or connection errors (its numbers are invalid)`;
 
 const { values: args } = parseArgs({
@@ -42,7 +50,10 @@ const { values: args } = parseArgs({
     warmup: { type: 'string' },
     connections: { type: 'string' },
     devices: { type: 'string' },
+    'poll-devices': { type: 'string' },
     dialects: { type: 'string' },
+    'no-big': { type: 'boolean', default: false },
+    'big-mib': { type: 'string' },
     strict: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -64,6 +75,12 @@ const settings = {
   warmupSeconds: positive('warmup', args.warmup, args.quick ? 0.5 : 1),
   connections: Math.round(positive('connections', args.connections, 16)),
   fleetSize: Math.round(positive('devices', args.devices, 1000)),
+  pollDevices: Math.round(positive('poll-devices', args['poll-devices'], args.quick ? 2_000 : 10_000)),
+  /** Devices of the polling fleet that install the update through the services (the rest are aborted). */
+  finishingDevices: args.quick ? 100 : 500,
+  big: !args['no-big'],
+  bigBytes: Math.round(positive('big-mib', args['big-mib'], args.quick ? 256 : 1024) * MiB),
+  smallBytes: 100 * MiB,
   /** Budget per in-process micro measurement. */
   microMs: args.quick ? 150 : 600,
 };
@@ -114,6 +131,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     log(`${signal}: cleaning up`);
     // Dropping a database WITH (FORCE) makes the server's busy connections fail: expected now.
     process.on('uncaughtException', () => {});
+    killServerProcesses();
+    removeBigArtifactDirs();
     dropLiveDatabases().finally(() => process.exit(130));
   });
 }
@@ -131,7 +150,15 @@ const main = async () => {
   const signatures: Record<string, SignatureBaseline> = {};
   for (const req of authDevices) signatures[req.kind] = measureSignatureBaseline(req, settings.microMs * 2);
 
-  const outcome: BenchOutcome = { machine, settings, signatures, bareRuns: [], results: {}, skipped: {} };
+  const outcome: BenchOutcome = {
+    machine,
+    settings,
+    signatures,
+    bareRuns: [],
+    results: {},
+    skipped: {},
+    deployments: { polling: {}, pollingErrors: {}, bigArtifact: null },
+  };
   const load = await startLoadGenerator();
   const bareServer = await startBareFastify();
   try {
@@ -166,11 +193,32 @@ const main = async () => {
         warpSpeed,
         log,
       });
+      try {
+        outcome.deployments.polling[dialect] = await runPolling(dialect, load, { ...settings, log });
+      } catch (e) {
+        outcome.deployments.pollingErrors[dialect] = e instanceof Error ? (e.stack ?? e.message) : String(e);
+        log(`  ${dialect}: polling failed: ${outcome.deployments.pollingErrors[dialect]}`);
+      }
     }
     outcome.bareRuns.push(await measureBare('after'));
   } finally {
     await bareServer.close();
     await load.close();
+  }
+
+  // Last, on a quiet machine: the server runs in a process of its own, the client is this one.
+  if (settings.big) {
+    log(
+      `artifacts: upload ${settings.smallBytes / MiB} MiB and ${settings.bigBytes / MiB} MiB, download (SQLite, server in a child process)`,
+    );
+    try {
+      outcome.deployments.bigArtifact = await runBigArtifact({ ...settings, log });
+      if ('skipped' in outcome.deployments.bigArtifact)
+        log(`  skipped: ${outcome.deployments.bigArtifact.skipped}`);
+    } catch (e) {
+      outcome.deployments.bigArtifact = { error: e instanceof Error ? (e.stack ?? e.message) : String(e) };
+      log(`  failed: ${outcome.deployments.bigArtifact.error}`);
+    }
   }
 
   const elapsedSeconds = (Date.now() - started) / 1000;
@@ -188,6 +236,7 @@ const main = async () => {
     baselines: { signatures, bareFastify: outcome.bareRuns },
     dialects: outcome.results,
     skipped: outcome.skipped,
+    deployments: outcome.deployments,
     elapsedSeconds,
   };
   writeFileSync(out, `${JSON.stringify(json, null, 2)}\n`);
@@ -197,6 +246,8 @@ const main = async () => {
 
 main().catch(async (e: unknown) => {
   console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+  killServerProcesses();
+  removeBigArtifactDirs();
   await dropLiveDatabases();
   process.exit(1);
 });

@@ -14,8 +14,22 @@ export interface LoadJob {
    * many devices (distinct tokens, or distinct signed auth requests).
    */
   variants?: { headers?: Record<string, string>; body?: string }[];
+  /**
+   * A mix of requests: request i is template i mod t (its method, path, headers and body replace
+   * the job's), sent with variant ⌊i / t⌋ mod n, so each variant (device) sends every template
+   * once per lap, back to back, before the next variant.
+   */
+  templates?: { method: LoadJob['method']; path: string; headers?: Record<string, string>; body?: string }[];
   connections: number;
   durationSeconds: number;
+}
+
+export interface LatencySummary {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  mean: number;
 }
 
 export interface LoadResult {
@@ -28,7 +42,9 @@ export interface LoadResult {
   timeouts: number;
   statusCodes: Record<string, number>;
   /** Latency of 2xx responses in milliseconds (sub-millisecond resolution). */
-  latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
+  latencyMs: LatencySummary;
+  /** The same per 2xx status code (a mix of request kinds is told apart by their status). */
+  latencyByStatusMs: Record<string, LatencySummary>;
   durationSeconds: number;
   /** CPU time the load generator used, as a fraction of one core (near 1.0 = it may be the bottleneck). */
   generatorCpu: number;

@@ -3,6 +3,12 @@ import { BREAKDOWN_LABELS } from './breakdown.js';
 import type { DialectName } from './databases.js';
 import type { DialectResults } from './dialect-run.js';
 import type { HttpCaseResult } from './http-case.js';
+import {
+  type DeploymentOutcome,
+  deploymentProblems,
+  deploymentRatios,
+  renderDeploymentSections,
+} from './report-deployments.js';
 import { fmtInt, fmtMs, fmtPct, fmtRatio, fmtUs, renderTable } from './table.js';
 
 export const KEY_LABEL: Record<string, string> = {
@@ -31,6 +37,8 @@ export interface BenchOutcome {
   bareRuns: HttpCaseResult[];
   results: Partial<Record<DialectName, DialectResults>>;
   skipped: Partial<Record<DialectName, string>>;
+  /** Polling, artifact upload and download (issue #3). */
+  deployments: DeploymentOutcome;
 }
 
 export interface Problem {
@@ -56,11 +64,14 @@ export const collectProblems = (o: BenchOutcome): Problem[] => {
       r.device.fleetCheckInDue,
     );
   }
-  return cases.flatMap((c): Problem[] =>
-    c.problem
-      ? [{ case: c.name, problem: c.problem, ...(c.serverErrors && { serverErrors: c.serverErrors }) }]
-      : [],
-  );
+  return [
+    ...cases.flatMap((c): Problem[] =>
+      c.problem
+        ? [{ case: c.name, problem: c.problem, ...(c.serverErrors && { serverErrors: c.serverErrors }) }]
+        : [],
+    ),
+    ...deploymentProblems(o.deployments),
+  ];
 };
 
 const ratioOf = (c: HttpCaseResult, base: number | null | undefined): number | null =>
@@ -82,7 +93,7 @@ export const ratios = (o: BenchOutcome): Record<string, number | null> => {
     out[`${dialect}.device.fleet_per_bare`] = ratioOf(r.device.fleet, bare);
     out[`${dialect}.device.fleet_checkin_due_per_bare`] = ratioOf(r.device.fleetCheckInDue, bare);
   }
-  return out;
+  return { ...out, ...deploymentRatios(o.deployments, bare) };
 };
 
 const rpsCell = (c: HttpCaseResult) => (c.problem ? 'INVALID' : fmtInt(c.rps));
@@ -181,11 +192,12 @@ export const renderReport = (o: BenchOutcome, problems: Problem[]): string => {
         runs.map((r) => `${r.dialect} ${r.seedSeconds.toFixed(1)} s`).join(', '),
     );
   }
-  for (const [d, why] of Object.entries(o.skipped)) parts.push('', `${d}: skipped — ${why}`);
+  parts.push('', ...renderDeploymentSections(o.deployments, bare, s));
+  for (const [d, why] of Object.entries(o.skipped)) parts.push(`${d}: skipped — ${why}`);
   if (problems.length > 0) {
     parts.push(
       '',
-      `PROBLEMS — ${problems.length} case(s) got answers other than 2xx; their numbers are invalid:`,
+      `PROBLEMS — ${problems.length} case(s) got answers other than expected or failed; their numbers are invalid:`,
     );
     for (const p of problems) {
       parts.push(`  ${p.case}: ${p.problem}`);
