@@ -8,6 +8,9 @@ import { type BlobStore, type BlobWriter, isSafeBlobKey } from './blob-store.js'
  * Blobs as files under `<root>`: written to `<root>/.tmp/<random>` and renamed into place on
  * commit, so a reader never sees a half-written blob and an aborted upload leaves nothing.
  */
+/** Larger than the fs stream default (64 KiB): artifacts are read and written in bulk. */
+const IO_BUFFER_BYTES = 1024 * 1024;
+
 export const createFsBlobStore = (root: string): BlobStore => {
   const pathOf = (key: string) => {
     if (!isSafeBlobKey(key)) throw new Error(`invalid blob key: ${key}`);
@@ -18,7 +21,7 @@ export const createFsBlobStore = (root: string): BlobStore => {
       const tmpDir = join(root, '.tmp');
       await mkdir(tmpDir, { recursive: true, mode: 0o700 });
       const tmp = join(tmpDir, randomUUID());
-      const stream = createWriteStream(tmp, { flags: 'wx', mode: 0o600 });
+      const stream = createWriteStream(tmp, { flags: 'wx', mode: 0o600, highWaterMark: IO_BUFFER_BYTES });
       let done = false;
       const closed = () =>
         new Promise<void>((resolve) => {
@@ -52,7 +55,10 @@ export const createFsBlobStore = (root: string): BlobStore => {
       }
     },
     open(key, range) {
-      return createReadStream(pathOf(key), range ? { start: range.start, end: range.end } : {});
+      return createReadStream(pathOf(key), {
+        highWaterMark: IO_BUFFER_BYTES,
+        ...(range ? { start: range.start, end: range.end } : {}),
+      });
     },
     async remove(key) {
       await rm(pathOf(key), { force: true });

@@ -4,6 +4,12 @@ import type { BlobStore } from '../blobs/index.js';
 import { ArtifactError, type ArtifactMeta, parseArtifact } from './artifact/index.js';
 import { deploymentsErrors } from './deployments-errors.js';
 
+/**
+ * Buffer of each stage of the upload tee: the 16 KiB default makes backpressure flip on every
+ * small chunk (uploads ran at a fraction of loopback speed); three 1 MiB buffers stay bounded.
+ */
+const STREAM_BUFFER_BYTES = 1024 * 1024;
+
 /** An upload that sends nothing for this long is abandoned. */
 export const UPLOAD_IDLE_TIMEOUT_MS = 60_000;
 
@@ -39,6 +45,7 @@ export const receiveArtifact = async (
     );
   };
   const counter = new Transform({
+    highWaterMark: STREAM_BUFFER_BYTES,
     transform(chunk: Buffer, _enc, done) {
       armIdle();
       size += chunk.length;
@@ -51,8 +58,8 @@ export const receiveArtifact = async (
     },
   });
   armIdle();
-  const toParser = new PassThrough();
-  const toBlob = new PassThrough();
+  const toParser = new PassThrough({ highWaterMark: STREAM_BUFFER_BYTES });
+  const toBlob = new PassThrough({ highWaterMark: STREAM_BUFFER_BYTES });
   counter.pipe(toParser);
   counter.pipe(toBlob);
   // Not pipeline(source, ...): on failure the source must be drained, not destroyed, so that the

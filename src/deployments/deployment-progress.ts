@@ -1,7 +1,7 @@
 import { recordEvent } from '../events/index.js';
 import type { Executor } from '../store/store.js';
 import { setDeploymentStatus } from './deployments-repo-deployments.js';
-import { countActiveDevices, updateDeviceDeployment } from './deployments-repo-devices.js';
+import { hasActiveDevices, updateDeviceDeployment } from './deployments-repo-devices.js';
 import {
   type Deployment,
   type DeviceDeployment,
@@ -46,7 +46,7 @@ export const refreshDeploymentStatus = async (
   nowMs: number,
 ): Promise<void> => {
   if (deployment.status === 'finished') return;
-  if ((await countActiveDevices(tx, deployment.id)) === 0) {
+  if (!(await hasActiveDevices(tx, deployment.id))) {
     await setDeploymentStatus(tx, deployment.id, 'finished', nowMs);
     await recordEvent(tx, {
       tenantId: deployment.tenantId,

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { prepareQuery } from '../store/prepared.js';
 import { type Executor, num, numOrNull, type Store } from '../store/store.js';
 import type { DeviceDeployment, DeviceDeploymentStatus } from './deployments-types.js';
@@ -91,7 +92,8 @@ export const prepareNextDeviceDeployment = (store: Store) => {
         .where('is_active', '=', 1)
         .orderBy('created_at')
         .orderBy('deployment_id')
-        .limit(1),
+        // A literal LIMIT lets SQLite stop at the first index entry (a bound one costs a sort).
+        .limit(sql.lit(1)),
     1,
   );
   return async (tenantId: string, deviceId: string): Promise<DeviceDeployment | undefined> => {
@@ -147,17 +149,15 @@ export const updateDeviceDeployment = async (
     .execute();
 };
 
-export const countActiveDevices = async (db: Executor, deploymentId: string): Promise<number> =>
-  num(
-    (
-      await db
-        .selectFrom('device_deployments')
-        .select((eb) => eb.fn.countAll<number | string>().as('n'))
-        .where('deployment_id', '=', deploymentId)
-        .where('is_active', '=', 1)
-        .executeTakeFirstOrThrow()
-    ).n,
-  );
+/** Whether any device of the deployment is still active: one index probe, whatever its size. */
+export const hasActiveDevices = async (db: Executor, deploymentId: string): Promise<boolean> =>
+  (await db
+    .selectFrom('device_deployments')
+    .select('device_id')
+    .where('deployment_id', '=', deploymentId)
+    .where('is_active', '=', 1)
+    .limit(1)
+    .executeTakeFirst()) !== undefined;
 
 /** Finishes every still-active device row of a deployment with `status`; returns how many. */
 export const finishActiveDevices = async (

@@ -90,10 +90,17 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('log_available', 'integer', (c) => c.notNull().defaultTo(0))
     .addPrimaryKeyConstraint('device_deployments_pk', ['deployment_id', 'device_id'])
     .execute();
+  // Covers a device's poll: its oldest active row, in (created_at, deployment_id) order.
   await db.schema
     .createIndex('device_deployments_device_idx')
     .on('device_deployments')
-    .columns(['device_id', 'is_active', 'created_at'])
+    .columns(['device_id', 'is_active', 'created_at', 'deployment_id'])
+    .execute();
+  // "Is any device of this deployment still active?" after every status change.
+  await db.schema
+    .createIndex('device_deployments_active_idx')
+    .on('device_deployments')
+    .columns(['deployment_id', 'is_active'])
     .execute();
   await db.schema
     .createIndex('device_deployments_status_idx')
