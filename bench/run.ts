@@ -20,6 +20,7 @@ import {
   startBareFastify,
 } from './lib/baselines.js';
 import { removeBigArtifactDirs, runBigArtifact } from './lib/big-artifact.js';
+import { runBootstrapBench } from './lib/bootstrap.js';
 import { type DialectName, dropLiveDatabases, PG_ADMIN_URL, postgresUnavailable } from './lib/databases.js';
 import { runDialect } from './lib/dialect-run.js';
 import { makeSignedAuthRequest } from './lib/gatehouse.js';
@@ -242,6 +243,9 @@ const main = async () => {
   writeFileSync(out, `${JSON.stringify(json, null, 2)}\n`);
   log(`wrote ${out}`);
   if (args.strict && problems.length > 0) process.exitCode = 1;
+  // Issue #4: bootstrap fetches/s vs a bare route (own baseline, table and bench/results/bootstrap.json).
+  const bootstrapProblems = await runBootstrapBench({ ...settings, dialects, log });
+  if (args.strict && bootstrapProblems.length > 0) process.exitCode = 1;
 };
 
 main().catch(async (e: unknown) => {

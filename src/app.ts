@@ -2,17 +2,27 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyServerOptions, type RouteOptions } from 'fastify';
 import { Type } from 'typebox';
 import {
+  bootstrapChannelRoutes,
+  bootstrapDeviceRoutes,
+  bootstrapDeviceTokenRoutes,
+  bootstrapMgmtRoutes,
+  bootstrapV2Routes,
+} from './bootstrap/index.js';
+import {
   deploymentsArtifactRoutes,
   deploymentsDeviceRoutes,
   deploymentsDownloadRoutes,
   deploymentsMgmtRoutes,
 } from './deployments/index.js';
 import { devauthDeviceRoutes, devauthMgmtRoutes } from './devauth/index.js';
+import { auditRoutes } from './events/index.js';
 import { deviceAuthHook, userAuthHook } from './http/auth-hooks.js';
+import { installClientCertAuth } from './http/client-cert.js';
 import { installErrorHandling } from './http/error-handler.js';
 import { openApiRoute, registerOpenApi } from './http/openapi.js';
 import { genReqId } from './http/request-id.js';
 import { ErrorBody } from './http/schemas-common.js';
+import { createTrustedProxies } from './http/trusted-proxies.js';
 import type { App } from './http/types.js';
 import {
   inventoryDeviceRoutes,
@@ -20,7 +30,9 @@ import {
   inventoryMgmtRoutes,
   inventoryMgmtV2Routes,
 } from './inventory/index.js';
+import { pkiBuiltinRoutes, pkiCaRoutes, pkiPublicRoutes } from './pki/index.js';
 import { usersLoginRoutes, usersMgmtRoutes } from './users/index.js';
+import { allocationWebhooksRoutes, webhooksMgmtRoutes } from './webhooks/index.js';
 import type { Gatehouse } from './wiring.js';
 
 export const VERSION = '0.1.0';
@@ -60,10 +72,19 @@ export const buildApp = async (gh: Gatehouse, opts: AppOptions = {}): Promise<Ap
     // No type coercion: `"force": "true"` or `"value": true` is an error, not a guess.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: true, allErrors: false } },
     return503OnClosing: true,
+    // X-Forwarded-* (req.protocol, req.host, req.ip) count only from the configured edge proxies.
+    trustProxy: gh.config.trustedProxies.length > 0 ? [...gh.config.trustedProxies] : false,
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   app.decorateRequest('device', null);
   app.decorateRequest('user', null);
+  // req.clientCert: a client certificate from our TLS listener or a trusted proxy (ADR 9).
+  installClientCertAuth(app, {
+    db: gh.store.db,
+    clock: gh.clock,
+    trustedProxies: createTrustedProxies(gh.config.trustedProxies),
+    clientCertHeader: gh.config.clientCertHeader,
+  });
   app.addHook('onSend', async (req, reply) => {
     reply.header('X-MEN-RequestID', req.id);
   });
@@ -100,12 +121,20 @@ export const buildApp = async (gh: Gatehouse, opts: AppOptions = {}): Promise<Ap
     deploymentsDownloadRoutes({ store: gh.store, blobs: gh.blobs, links: gh.links, clock: gh.clock }),
   );
   await app.register(usersLoginRoutes(gh.users));
+  // Bootstrap device routes authenticate with their own credentials (external key, v2 proof).
+  await app.register(bootstrapDeviceRoutes(gh.bootstrap.device));
+  await app.register(bootstrapV2Routes(gh.bootstrap.v2));
+  // EST and the CRL authenticate on their own (credential, device token, client certificate).
+  await app.register(
+    pkiPublicRoutes({ est: gh.pki.est, builtin: gh.pki.builtin, checkDeviceToken: gh.deviceAuth.checkToken }),
+  );
 
   await app.register(async (device: App) => {
     device.addHook('onRoute', documentBearer);
     device.addHook('onRequest', deviceAuthHook(gh.deviceAuth.checkToken));
     await device.register(inventoryDeviceRoutes(gh.inventory));
     await device.register(deploymentsDeviceRoutes(gh.deviceDeployments, gh.config));
+    await device.register(bootstrapDeviceTokenRoutes(gh.bootstrap.device));
   });
 
   await app.register(async (mgmt: App) => {
@@ -118,6 +147,13 @@ export const buildApp = async (gh: Gatehouse, opts: AppOptions = {}): Promise<Ap
     await mgmt.register(inventoryMgmtV2Routes(gh.inventoryAdmin));
     await mgmt.register(deploymentsArtifactRoutes(gh.artifacts, gh.config));
     await mgmt.register(deploymentsMgmtRoutes(gh.deployments));
+    await mgmt.register(bootstrapMgmtRoutes(gh.bootstrap.configs));
+    await mgmt.register(bootstrapChannelRoutes(gh.bootstrap.channels));
+    await mgmt.register(pkiCaRoutes(gh.pki.cas));
+    await mgmt.register(pkiBuiltinRoutes(gh.pki.builtin, gh.pki.credentials));
+    await mgmt.register(webhooksMgmtRoutes(gh.webhooks.subscriptions));
+    await mgmt.register(allocationWebhooksRoutes(gh.webhooks.allocation));
+    await mgmt.register(auditRoutes(gh.audit));
   });
 
   return app;

@@ -1,5 +1,6 @@
 import { buildApp, loggerOptions } from './app.js';
 import type { Config } from './config/config.js';
+import { createTlsListener, type TlsListener } from './http/tls.js';
 import type { App } from './http/types.js';
 import { type Gatehouse, openGatehouse } from './wiring.js';
 
@@ -7,6 +8,9 @@ export interface RunningServer {
   app: App;
   gh: Gatehouse;
   url: string;
+  /** The HTTPS (mTLS-capable) listener's URL and port, when GATEHOUSE_TLS_LISTEN is set. */
+  tlsUrl: string | undefined;
+  tlsPort: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -16,15 +20,27 @@ export const startServer = async (config: Readonly<Config>): Promise<RunningServ
   const app = await buildApp(gh, {
     logger: loggerOptions(config.logLevel),
   });
+  let tls: TlsListener | undefined;
+  let tlsPort: number | undefined;
   try {
+    // Certificate and key are read and checked before anything listens.
+    if (config.tlsListen && config.tlsCertFile && config.tlsKeyFile)
+      tls = createTlsListener(app, { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile });
     await app.listen({ host: config.listen.host, port: config.listen.port });
+    if (tls && config.tlsListen) tlsPort = await tls.listen(config.tlsListen.host, config.tlsListen.port);
   } catch (e) {
+    await app.close();
     await gh.close();
     throw e;
   }
+  // Stopped by gh.close() below (before the store closes).
+  if (config.webhookWorker) gh.webhooks.worker.start();
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.listen.port;
-  app.log.info({ store: gh.store.description, dataDir: config.dataDir, port }, 'gatehouse is serving');
+  app.log.info(
+    { store: gh.store.description, dataDir: config.dataDir, port, ...(tls ? { tlsPort } : {}) },
+    'gatehouse is serving',
+  );
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
@@ -34,7 +50,7 @@ export const startServer = async (config: Readonly<Config>): Promise<RunningServ
       }, config.shutdownTimeoutSeconds * 1000);
       timer.unref();
       try {
-        await app.close();
+        await Promise.all([app.close(), tls?.close(config.shutdownTimeoutSeconds * 1000)]);
       } finally {
         clearTimeout(timer);
         await gh.close();
@@ -42,7 +58,14 @@ export const startServer = async (config: Readonly<Config>): Promise<RunningServ
     })();
     return stopping;
   };
-  return { app, gh, url: `http://127.0.0.1:${port}`, stop };
+  return {
+    app,
+    gh,
+    url: `http://127.0.0.1:${port}`,
+    tlsUrl: tlsPort === undefined ? undefined : `https://127.0.0.1:${tlsPort}`,
+    tlsPort,
+    stop,
+  };
 };
 
 /** `gatehouse serve`: runs until SIGTERM/SIGINT, then shuts down gracefully. */

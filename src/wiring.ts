@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { type BlobStore, createFsBlobStore } from './blobs/index.js';
+import { type Bootstrap, createBootstrap, parseEncryptKey } from './bootstrap/index.js';
 import type { Config } from './config/config.js';
 import { type Clock, systemClock } from './core/clock.js';
 import { loadOrCreateMasterKey } from './core/master-key.js';
@@ -23,6 +24,7 @@ import {
   type DevauthAdminService,
   type DeviceAuthService,
 } from './devauth/index.js';
+import { type AuditLog, createAuditLog } from './events/index.js';
 import {
   createInventoryAdminService,
   createInventoryDeviceHooks,
@@ -32,12 +34,14 @@ import {
   type InventoryService,
   listAcceptedDeviceIds,
 } from './inventory/index.js';
+import { createPki, type Pki } from './pki/index.js';
 import { migrateToLatest } from './store/migrate.js';
 import { openStore, type Store } from './store/store.js';
 import { createTenantsService, type TenantsService } from './tenants/index.js';
 import { ensureSigningKeys, loadSigningKeys } from './tokens/signing-keys.js';
 import { createTokenKit, type TokenKit } from './tokens/token-kit.js';
 import { createUsersService, type UsersService } from './users/index.js';
+import { createWebhooks, type HttpSender, type Webhooks } from './webhooks/index.js';
 
 /** Everything a Gatehouse process (server or CLI command) works with. */
 export interface Gatehouse {
@@ -57,6 +61,10 @@ export interface Gatehouse {
   deployments: DeploymentsService;
   deviceDeployments: DeviceDeploymentsService;
   checkIns: CheckInRecorder;
+  bootstrap: Bootstrap;
+  pki: Pki;
+  webhooks: Webhooks;
+  audit: AuditLog;
   close(): Promise<void>;
 }
 
@@ -66,7 +74,7 @@ export interface Gatehouse {
  */
 export const openGatehouse = async (
   config: Readonly<Config>,
-  opts: { clock?: Clock } = {},
+  opts: { clock?: Clock; webhookSender?: HttpSender } = {},
 ): Promise<Gatehouse> => {
   const clock = opts.clock ?? systemClock;
   const store = openStore({ databaseUrl: config.databaseUrl, poolSize: config.dbPoolSize });
@@ -96,6 +104,47 @@ export const openGatehouse = async (
       // Best effort: a lost batch only makes check_in_time older; say so without failing requests.
       onError: (e) => process.emitWarning(`device check-in write failed: ${(e as Error).message}`),
     });
+    const inventory = createInventoryService({ store, clock });
+    const devauthAdmin = createDevauthAdminService({ store, clock, hooks });
+    const bootstrap = createBootstrap({
+      store,
+      clock,
+      masterKey,
+      box,
+      settings: {
+        encryptKey:
+          config.bootstrapEncryptKey === undefined ? undefined : parseEncryptKey(config.bootstrapEncryptKey),
+        maxFailures: config.bootstrapMaxFailures,
+        lockoutSeconds: config.bootstrapLockoutSeconds,
+        challengeTtlSeconds: config.bootstrapChallengeTtlSeconds,
+      },
+      deviceExists: (tenantId, deviceId) =>
+        devauthAdmin.getDevice(tenantId, deviceId).then(
+          () => true,
+          () => false,
+        ),
+      deviceAttributes: (tenantId, deviceId) => inventory.deviceAttributes(tenantId, deviceId),
+    });
+    // Built here, started only by `serve` (src/server.ts): CLI commands never deliver webhooks.
+    const webhooks = createWebhooks({
+      store,
+      clock,
+      box,
+      send: opts.webhookSender,
+      settings: {
+        allowPrivateTargets: config.webhookAllowPrivateTargets,
+        pollIntervalMs: config.webhookPollIntervalMs,
+        settleMs: config.webhookSettleMs,
+        timeoutMs: config.webhookTimeoutMs,
+        retry: {
+          baseMs: config.webhookRetryBaseMs,
+          maxMs: config.webhookRetryMaxMs,
+          maxAttempts: config.webhookMaxAttempts,
+          maxAgeMs: config.webhookMaxAgeSeconds * 1000,
+        },
+        retentionMs: config.webhookLogRetentionDays * 86_400_000,
+      },
+    });
     return {
       config,
       store,
@@ -118,8 +167,8 @@ export const openGatehouse = async (
         checkIns,
         hooks,
       }),
-      devauthAdmin: createDevauthAdminService({ store, clock, hooks }),
-      inventory: createInventoryService({ store, clock }),
+      devauthAdmin,
+      inventory,
       inventoryAdmin,
       blobs,
       links,
@@ -138,7 +187,19 @@ export const openGatehouse = async (
       }),
       deviceDeployments: createDeviceDeploymentsService({ store, clock, links }),
       checkIns,
+      bootstrap,
+      // Issued certificates name a CRL URL only when the public URL is known (not derived).
+      pki: createPki({
+        db,
+        clock,
+        box,
+        crlBaseUrl: config.publicUrlConfigured ? config.publicUrl : undefined,
+      }),
+      webhooks,
+      audit: createAuditLog({ db }),
       close: async () => {
+        await webhooks.worker.stop();
+        await bootstrap.close();
         await inventoryAdmin.close();
         await checkIns.close();
         await store.destroy();

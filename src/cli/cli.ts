@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../app.js';
 import { ConfigError } from '../config/config.js';
 import { isAppError } from '../core/errors.js';
+import { registerBootstrap } from './cmd-bootstrap.js';
 import { registerMigrate } from './cmd-migrate.js';
 import { registerServe } from './cmd-serve.js';
 import { registerTenants } from './cmd-tenants.js';
@@ -16,6 +17,7 @@ export const buildProgram = (): Command => {
   registerMigrate(program);
   registerUsers(program);
   registerTenants(program);
+  registerBootstrap(program);
   return program;
 };
 

@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 /**
  * Every Gatehouse setting, in one table. Each has an environment variable and a command-line
  * flag (flags win). This table is the only description of settings: `loadConfig` parses it and
@@ -54,6 +56,49 @@ const url = (raw: string): string => {
     throw new ConfigError(`expected an http(s) URL, got "${raw}"`);
   }
   return raw.replace(/\/+$/, '');
+};
+
+/** Magistrala's secure-mode key is the string's bytes, which AES needs to be 16, 24 or 32 long. */
+export const parseEncryptKeyText = (raw: string): string => {
+  const n = Buffer.byteLength(raw, 'utf8');
+  if (n !== 16 && n !== 24 && n !== 32)
+    throw new ConfigError(`must be 16, 24 or 32 bytes (AES-128/192/256), got ${n}`);
+  return raw;
+};
+
+/** `GATEHOUSE_TRUSTED_PROXIES`: comma-separated IPv4/IPv6 addresses and CIDR ranges. */
+export const parseTrustedProxies = (raw: string): string[] => {
+  const out: string[] = [];
+  for (const part of raw.split(',')) {
+    const e = part.trim();
+    if (e === '') continue;
+    const [addr = '', prefix, extra] = e.split('/');
+    const family = isIP(addr);
+    const max = family === 6 ? 128 : 32;
+    if (
+      family === 0 ||
+      extra !== undefined ||
+      (prefix !== undefined && !/^\d{1,3}$/.test(prefix)) ||
+      Number(prefix ?? 0) > max
+    )
+      throw new ConfigError(`expected IP addresses or CIDR ranges, got "${e}"`);
+    out.push(e);
+  }
+  return out;
+};
+
+/** An HTTP header name (the client-certificate header an edge proxy sets). */
+const headerName = (raw: string): string => {
+  if (!/^[A-Za-z0-9-]{1,64}$/.test(raw)) throw new ConfigError(`expected an HTTP header name, got "${raw}"`);
+  return raw;
+};
+
+/** `true`/`false` (also `1`/`0`, `yes`/`no`). */
+const bool = (raw: string): boolean => {
+  const v = raw.trim().toLowerCase();
+  if (v === 'true' || v === '1' || v === 'yes') return true;
+  if (v === 'false' || v === '0' || v === 'no') return false;
+  throw new ConfigError(`expected true or false, got "${raw}"`);
 };
 
 export const settings = {
@@ -176,6 +221,166 @@ export const settings = {
     defaultText: '10',
     doc: 'How long a stopping server waits for requests in flight before it exits.',
     parse: int(0, 600),
+  },
+  bootstrapEncryptKey: {
+    key: 'bootstrapEncryptKey',
+    env: 'GATEHOUSE_BOOTSTRAP_ENCRYPT_KEY',
+    flag: '--bootstrap-encrypt-key',
+    defaultText: 'none: secure mode off',
+    doc: "Key of Magistrala's secure bootstrap mode (`/bootstrap/clients/bootstrap/secure/...`): the string's bytes, 16, 24 or 32 of them (AES-128/192/256), shared with every device. Prefer `GATEHOUSE_BOOTSTRAP_ENCRYPT_KEY_FILE`: a flag shows in `ps`. Unset: secure mode answers 404. Bootstrap v2 needs no such key.",
+    parse: parseEncryptKeyText,
+  },
+  bootstrapEncryptKeyFile: {
+    key: 'bootstrapEncryptKeyFile',
+    env: 'GATEHOUSE_BOOTSTRAP_ENCRYPT_KEY_FILE',
+    flag: '--bootstrap-encrypt-key-file',
+    defaultText: 'none',
+    doc: 'File holding the secure-mode key (one trailing newline is ignored); instead of `GATEHOUSE_BOOTSTRAP_ENCRYPT_KEY`.',
+    parse: str,
+  },
+  bootstrapMaxFailures: {
+    key: 'bootstrapMaxFailures',
+    env: 'GATEHOUSE_BOOTSTRAP_MAX_FAILURES',
+    flag: '--bootstrap-max-failures',
+    defaultText: '10',
+    doc: 'Failed bootstrap attempts in a row, per external id and per source address, after which further attempts get 429 (the failure reaching the limit included). 0 disables the limit.',
+    parse: int(0, 1000),
+  },
+  bootstrapLockoutSeconds: {
+    key: 'bootstrapLockoutSeconds',
+    env: 'GATEHOUSE_BOOTSTRAP_LOCKOUT_SECONDS',
+    flag: '--bootstrap-lockout-seconds',
+    defaultText: '300',
+    doc: 'How long the first lock lasts; each further lock of the same key doubles it, up to a day. A successful bootstrap clears the key.',
+    parse: int(1, 86400),
+  },
+  bootstrapChallengeTtlSeconds: {
+    key: 'bootstrapChallengeTtlSeconds',
+    env: 'GATEHOUSE_BOOTSTRAP_CHALLENGE_TTL_SECONDS',
+    flag: '--bootstrap-challenge-ttl-seconds',
+    defaultText: '60',
+    doc: 'Lifetime of a bootstrap v2 challenge (each is also single use).',
+    parse: int(5, 600),
+  },
+  tlsListen: {
+    key: 'tlsListen',
+    env: 'GATEHOUSE_TLS_LISTEN',
+    flag: '--tls-listen',
+    defaultText: 'none: no HTTPS listener',
+    doc: "HTTPS listen address (`host:port`, e.g. `0.0.0.0:8443`) of the TLS listener, which serves the same API as the HTTP one and asks clients for a certificate (mTLS) without requiring one: the chain is verified against the tenants' CAs (docs/adr/0009-pki-and-mtls.md). Needs `GATEHOUSE_TLS_CERT_FILE` and `GATEHOUSE_TLS_KEY_FILE`.",
+    parse: parseListen,
+  },
+  tlsCertFile: {
+    key: 'tlsCertFile',
+    env: 'GATEHOUSE_TLS_CERT_FILE',
+    flag: '--tls-cert-file',
+    defaultText: 'none',
+    doc: 'PEM file with the server certificate (and its intermediates) of the TLS listener; read and checked against the key at start.',
+    parse: str,
+  },
+  tlsKeyFile: {
+    key: 'tlsKeyFile',
+    env: 'GATEHOUSE_TLS_KEY_FILE',
+    flag: '--tls-key-file',
+    defaultText: 'none',
+    doc: 'PEM file with the private key of the TLS listener.',
+    parse: str,
+  },
+  trustedProxies: {
+    key: 'trustedProxies',
+    env: 'GATEHOUSE_TRUSTED_PROXIES',
+    flag: '--trusted-proxies',
+    defaultText: 'none',
+    doc: 'Comma-separated IP addresses and CIDR ranges of edge proxies. Only requests whose TCP peer is one of them may set `X-Forwarded-For`/`-Proto`/`-Host` and the client-certificate header.',
+    parse: parseTrustedProxies,
+  },
+  clientCertHeader: {
+    key: 'clientCertHeader',
+    env: 'GATEHOUSE_CLIENT_CERT_HEADER',
+    flag: '--client-cert-header',
+    defaultText: 'none',
+    doc: "Header in which a trusted edge proxy passes the client certificate it received (URL-encoded PEM, leaf first, as nginx's `$ssl_client_escaped_cert`), e.g. `X-Client-Cert`. Ignored from any other peer. Needs `GATEHOUSE_TRUSTED_PROXIES`.",
+    parse: headerName,
+  },
+  webhookAllowPrivateTargets: {
+    key: 'webhookAllowPrivateTargets',
+    env: 'GATEHOUSE_WEBHOOK_ALLOW_PRIVATE_TARGETS',
+    flag: '--webhook-allow-private-targets',
+    defaultText: 'false',
+    doc: 'Whether webhooks (event and allocation) may be sent to loopback, private, link-local and other reserved addresses. Off by default so that a tenant admin cannot make the server reach into its own network (SSRF); the check covers every address a host name resolves to, at connection time. Turn on for receivers on your own network (docs/webhooks.md).',
+    parse: bool,
+  },
+  webhookWorker: {
+    key: 'webhookWorker',
+    env: 'GATEHOUSE_WEBHOOK_WORKER',
+    flag: '--webhook-worker',
+    defaultText: 'true',
+    doc: 'Whether this `serve` process delivers webhooks. Any number of processes may (they share the work through leases); turn it off on nodes that should only serve requests.',
+    parse: bool,
+  },
+  webhookPollIntervalMs: {
+    key: 'webhookPollIntervalMs',
+    env: 'GATEHOUSE_WEBHOOK_POLL_INTERVAL_MS',
+    flag: '--webhook-poll-interval-ms',
+    defaultText: '500',
+    doc: 'How often the webhook worker looks for new events and due retries when idle.',
+    parse: int(10, 60_000),
+  },
+  webhookSettleMs: {
+    key: 'webhookSettleMs',
+    env: 'GATEHOUSE_WEBHOOK_SETTLE_MS',
+    flag: '--webhook-settle-ms',
+    defaultText: '1000',
+    doc: 'How long an event waits in the outbox before it is fanned out to webhooks. Events of one device are delivered in outbox order; an event written up to this much later than its timestamp (write-behind event buffers, long transactions, clock differences between processes) still goes out in order.',
+    parse: int(0, 600_000),
+  },
+  webhookTimeoutMs: {
+    key: 'webhookTimeoutMs',
+    env: 'GATEHOUSE_WEBHOOK_TIMEOUT_MS',
+    flag: '--webhook-timeout-ms',
+    defaultText: '10000',
+    doc: 'Deadline of one webhook delivery (connect, send, answer); a slower receiver counts as a failed attempt.',
+    parse: int(100, 60_000),
+  },
+  webhookRetryBaseMs: {
+    key: 'webhookRetryBaseMs',
+    env: 'GATEHOUSE_WEBHOOK_RETRY_BASE_MS',
+    flag: '--webhook-retry-base-ms',
+    defaultText: '1000',
+    doc: 'First retry delay of a failed delivery; it doubles per attempt (with jitter) up to `GATEHOUSE_WEBHOOK_RETRY_MAX_MS`.',
+    parse: int(10, 3_600_000),
+  },
+  webhookRetryMaxMs: {
+    key: 'webhookRetryMaxMs',
+    env: 'GATEHOUSE_WEBHOOK_RETRY_MAX_MS',
+    flag: '--webhook-retry-max-ms',
+    defaultText: '600000',
+    doc: 'Longest delay between two attempts of a delivery (10 minutes).',
+    parse: int(10, 86_400_000),
+  },
+  webhookMaxAttempts: {
+    key: 'webhookMaxAttempts',
+    env: 'GATEHOUSE_WEBHOOK_MAX_ATTEMPTS',
+    flag: '--webhook-max-attempts',
+    defaultText: '200',
+    doc: 'Attempts after which a delivery is marked failed (it then holds back later events of its device until redelivered). With the default backoff, 200 attempts take about a day, so `GATEHOUSE_WEBHOOK_MAX_AGE_SECONDS` is what usually ends the retries.',
+    parse: int(1, 1000),
+  },
+  webhookMaxAgeSeconds: {
+    key: 'webhookMaxAgeSeconds',
+    env: 'GATEHOUSE_WEBHOOK_MAX_AGE_SECONDS',
+    flag: '--webhook-max-age-seconds',
+    defaultText: '86400',
+    doc: 'Age after which a delivery that still fails is marked failed, whatever its attempt count (1 day).',
+    parse: int(1, 30 * 86400),
+  },
+  webhookLogRetentionDays: {
+    key: 'webhookLogRetentionDays',
+    env: 'GATEHOUSE_WEBHOOK_LOG_RETENTION_DAYS',
+    flag: '--webhook-log-retention-days',
+    defaultText: '30',
+    doc: 'Delivered deliveries (and their attempt logs) are deleted this long after delivery; failed ones are kept until redelivered or the webhook is deleted.',
+    parse: int(1, 3650),
   },
 } as const satisfies Record<string, SettingSpec<unknown>>;
 

@@ -1,5 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { ConfigError, type ListenAddress, type SettingKey, settings } from './config-schema.js';
+import {
+  ConfigError,
+  type ListenAddress,
+  parseEncryptKeyText,
+  type SettingKey,
+  settings,
+} from './config-schema.js';
 
 export { ConfigError } from './config-schema.js';
 
@@ -20,6 +27,28 @@ export interface Config {
   maxArtifactBytes: number;
   dbPoolSize: number;
   shutdownTimeoutSeconds: number;
+  /** Magistrala secure-mode key (validated: 16/24/32 bytes); undefined = secure mode off. */
+  bootstrapEncryptKey: string | undefined;
+  bootstrapMaxFailures: number;
+  bootstrapLockoutSeconds: number;
+  bootstrapChallengeTtlSeconds: number;
+  /** The HTTPS (mTLS-capable) listener; undefined = none. Cert and key files are set with it. */
+  tlsListen: ListenAddress | undefined;
+  tlsCertFile: string | undefined;
+  tlsKeyFile: string | undefined;
+  /** Addresses / CIDR ranges of edge proxies (X-Forwarded-* and the client-certificate header). */
+  trustedProxies: readonly string[];
+  clientCertHeader: string | undefined;
+  webhookAllowPrivateTargets: boolean;
+  webhookWorker: boolean;
+  webhookPollIntervalMs: number;
+  webhookSettleMs: number;
+  webhookTimeoutMs: number;
+  webhookRetryBaseMs: number;
+  webhookRetryMaxMs: number;
+  webhookMaxAttempts: number;
+  webhookMaxAgeSeconds: number;
+  webhookLogRetentionDays: number;
 }
 
 /** Flags as parsed by the CLI, keyed by setting key (`dataDir`), values still strings. */
@@ -82,7 +111,70 @@ export const loadConfig = (
     maxArtifactBytes: dflt('maxArtifactBytes'),
     dbPoolSize: dflt('dbPoolSize'),
     shutdownTimeoutSeconds: dflt('shutdownTimeoutSeconds'),
+    bootstrapEncryptKey: bootstrapEncryptKey(get('bootstrapEncryptKey'), get('bootstrapEncryptKeyFile')),
+    bootstrapMaxFailures: dflt('bootstrapMaxFailures'),
+    bootstrapLockoutSeconds: dflt('bootstrapLockoutSeconds'),
+    bootstrapChallengeTtlSeconds: dflt('bootstrapChallengeTtlSeconds'),
+    ...tlsAndProxies(
+      get('tlsListen'),
+      get('tlsCertFile'),
+      get('tlsKeyFile'),
+      get('trustedProxies'),
+      get('clientCertHeader'),
+    ),
+    webhookAllowPrivateTargets: dflt('webhookAllowPrivateTargets'),
+    webhookWorker: dflt('webhookWorker'),
+    webhookPollIntervalMs: dflt('webhookPollIntervalMs'),
+    webhookSettleMs: dflt('webhookSettleMs'),
+    webhookTimeoutMs: dflt('webhookTimeoutMs'),
+    webhookRetryBaseMs: dflt('webhookRetryBaseMs'),
+    webhookRetryMaxMs: dflt('webhookRetryMaxMs'),
+    webhookMaxAttempts: dflt('webhookMaxAttempts'),
+    webhookMaxAgeSeconds: dflt('webhookMaxAgeSeconds'),
+    webhookLogRetentionDays: dflt('webhookLogRetentionDays'),
   });
+};
+
+/** The secure-mode key, from the setting or from its file (not both); validated either way. */
+const bootstrapEncryptKey = (value: string | undefined, file: string | undefined): string | undefined => {
+  const { bootstrapEncryptKey: key, bootstrapEncryptKeyFile: keyFile } = settings;
+  if (value !== undefined && file !== undefined) {
+    throw new ConfigError(`set ${key.env} or ${keyFile.env} (${key.flag} or ${keyFile.flag}), not both`);
+  }
+  if (file === undefined) return value;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch (e) {
+    throw new ConfigError(`invalid ${keyFile.flag} / ${keyFile.env}: ${(e as Error).message}`);
+  }
+  try {
+    return parseEncryptKeyText(text);
+  } catch (e) {
+    throw new ConfigError(`invalid ${keyFile.flag} / ${keyFile.env}: ${file}: ${(e as Error).message}`);
+  }
+};
+
+/** The TLS listener needs its certificate and key; the proxy header needs trusted proxies. */
+const tlsAndProxies = (
+  tlsListen: ListenAddress | undefined,
+  tlsCertFile: string | undefined,
+  tlsKeyFile: string | undefined,
+  trustedProxies: string[] | undefined,
+  clientCertHeader: string | undefined,
+) => {
+  const { tlsListen: l, tlsCertFile: c, tlsKeyFile: k, trustedProxies: p, clientCertHeader: h } = settings;
+  if (tlsListen && (!tlsCertFile || !tlsKeyFile))
+    throw new ConfigError(`${l.flag} / ${l.env} needs ${c.flag} / ${c.env} and ${k.flag} / ${k.env}`);
+  if (clientCertHeader && !trustedProxies?.length)
+    throw new ConfigError(`${h.flag} / ${h.env} needs ${p.flag} / ${p.env}`);
+  return {
+    tlsListen,
+    tlsCertFile: tlsCertFile === undefined ? undefined : resolve(tlsCertFile),
+    tlsKeyFile: tlsKeyFile === undefined ? undefined : resolve(tlsKeyFile),
+    trustedProxies: Object.freeze([...(trustedProxies ?? [])]),
+    clientCertHeader,
+  };
 };
 
 /** docs/config.md, generated from the settings table. */

@@ -18,6 +18,35 @@ export const eventTypes = [
   'deployment.created',
   'deployment.aborted',
   'deployment.finished',
+  'bootstrap.fetched',
+  'bootstrap.failed',
+  'bootstrap.config_created',
+  'bootstrap.config_updated',
+  'bootstrap.config_removed',
+  'bootstrap.state_changed',
+  'bootstrap.channel_created',
+  'bootstrap.channel_updated',
+  'bootstrap.channel_removed',
+  'pki.ca_registered',
+  'pki.ca_verified',
+  'pki.ca_updated',
+  'pki.ca_removed',
+  'pki.ca_crl_uploaded',
+  'pki.builtin_ca_created',
+  'pki.certificate_issued',
+  'pki.certificate_revoked',
+  'pki.enrollment_credential_created',
+  'pki.enrollment_credential_removed',
+  'webhook.created',
+  'webhook.updated',
+  'webhook.deleted',
+  'webhook.secret_rotated',
+  'allocation_webhook.created',
+  'allocation_webhook.updated',
+  'allocation_webhook.deleted',
+  'allocation_webhook.secret_rotated',
+  'allocation.allowed',
+  'allocation.denied',
 ] as const;
 export type EventType = (typeof eventTypes)[number];
 
@@ -51,6 +80,34 @@ export const recordEvent = async (
       created_at: e.nowMs,
     })
     .execute();
+};
+
+/** Several events in one statement per 500 (for write-behind buffers of high-rate events). */
+export const recordEvents = async (
+  db: Executor,
+  events: readonly {
+    tenantId: string;
+    type: EventType;
+    deviceId?: string | null;
+    payload?: Record<string, unknown>;
+    nowMs: number;
+  }[],
+): Promise<void> => {
+  for (let i = 0; i < events.length; i += 500) {
+    await db
+      .insertInto('events')
+      .values(
+        events.slice(i, i + 500).map((e) => ({
+          id: newOrderedId(e.nowMs),
+          tenant_id: e.tenantId,
+          type: e.type,
+          device_id: e.deviceId ?? null,
+          payload: JSON.stringify(e.payload ?? {}),
+          created_at: e.nowMs,
+        })),
+      )
+      .execute();
+  }
 };
 
 export const listEvents = async (

@@ -1,1 +1,11 @@
-export { type DomainEvent, type EventType, eventTypes, listEvents, recordEvent } from './events-repo.js';
+export {
+  type DomainEvent,
+  type EventType,
+  eventTypes,
+  listEvents,
+  recordEvent,
+  recordEvents,
+} from './events-repo.js';
+export type { AuditQuery } from './events-repo-audit.js';
+export { AUDIT_EVENTS_PATH, auditRoutes } from './events-routes-audit.js';
+export { type AuditLog, createAuditLog } from './events-service-audit.js';

@@ -2,6 +2,9 @@ import { type Migration, type MigrationProvider, type MigrationResultSet, Migrat
 import * as m0001 from './migrations/0001-foundation.js';
 import * as m0002 from './migrations/0002-inventory.js';
 import * as m0003 from './migrations/0003-deployments.js';
+import * as m0004 from './migrations/0004-bootstrap.js';
+import * as m0005 from './migrations/0005-pki.js';
+import * as m0006 from './migrations/0006-webhooks.js';
 import type { Db } from './store.js';
 
 // Migrations are listed here explicitly (not read from disk) so they work from the compiled
@@ -10,6 +13,9 @@ const migrations: Record<string, Migration> = {
   '0001-foundation': m0001,
   '0002-inventory': m0002,
   '0003-deployments': m0003,
+  '0004-bootstrap': m0004,
+  '0005-pki': m0005,
+  '0006-webhooks': m0006,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -83,6 +83,8 @@ export interface EventsTable {
   device_id: string | null;
   payload: string;
   created_at: Int8;
+  /** Set once the webhook fan-out has processed the event (migration 0006). */
+  fanned_out_at: Int8 | null;
 }
 
 export interface InventoryAttributesTable {
@@ -165,6 +167,178 @@ export interface DeploymentLogsTable {
   created_at: Int8;
 }
 
+export interface BootstrapChannelsTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  metadata: string;
+  created_at: Int8;
+  updated_at: Int8;
+}
+
+export interface BootstrapConfigsTable {
+  id: string;
+  tenant_id: string;
+  external_id: string;
+  external_key_hash: string;
+  external_key_sealed: string;
+  client_secret_hash: string;
+  client_secret_sealed: string;
+  client_key_sealed: string | null;
+  client_cert: string | null;
+  ca_cert: string | null;
+  name: string | null;
+  content: string | null;
+  content_template: string;
+  state: number;
+  device_id: string | null;
+  created_at: Int8;
+  updated_at: Int8;
+}
+
+export interface BootstrapConnectionsTable {
+  config_id: string;
+  channel_id: string;
+  tenant_id: string;
+  active: number;
+  updated_at: Int8;
+}
+
+export interface BootstrapChallengesTable {
+  id: string;
+  tenant_id: string;
+  external_id: string;
+  config_id: string | null;
+  server_nonce: string;
+  expires_at: Int8;
+  created_at: Int8;
+}
+
+export interface BootstrapAttemptsTable {
+  key: string;
+  failures: number;
+  locks: number;
+  locked_until: Int8 | null;
+  last_failure_at: Int8;
+}
+
+export interface PkiCasTable {
+  id: string;
+  tenant_id: string;
+  kind: string;
+  name: string | null;
+  cert_pem: string;
+  fingerprint: string;
+  subject: string;
+  subject_hash: string;
+  issuer: string;
+  serial: string;
+  not_before: Int8;
+  not_after: Int8;
+  status: string;
+  enabled: number;
+  verification_code: string | null;
+  verification_code_expires_at: Int8 | null;
+  verified_at: Int8 | null;
+  private_key_sealed: string | null;
+  cert_validity_days: number | null;
+  crl_der: string | null;
+  crl_this_update: Int8 | null;
+  crl_next_update: Int8 | null;
+  created_at: Int8;
+  updated_at: Int8;
+}
+
+export interface PkiCertificatesTable {
+  ca_id: string;
+  serial: string;
+  tenant_id: string;
+  subject: string;
+  cn: string | null;
+  fingerprint: string;
+  cert_pem: string;
+  not_before: Int8;
+  not_after: Int8;
+  issued_via: string;
+  credential_id: string | null;
+  device_id: string | null;
+  replaces_serial: string | null;
+  revoked_at: Int8 | null;
+  revocation_reason: string | null;
+  created_at: Int8;
+}
+
+export interface PkiEnrollmentCredentialsTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  secret_hash: string;
+  expires_at: Int8 | null;
+  max_uses: number | null;
+  uses: number;
+  created_at: Int8;
+  last_used_at: Int8 | null;
+}
+
+export interface WebhookSubscriptionsTable {
+  id: string;
+  tenant_id: string;
+  url: string;
+  description: string;
+  /** JSON array of event types or patterns. */
+  event_types: string;
+  enabled: number;
+  secret_sealed: string;
+  created_at: Int8;
+  updated_at: Int8;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  tenant_id: string;
+  subscription_id: string;
+  event_id: string;
+  event_type: string;
+  device_id: string | null;
+  status: string;
+  attempts: number;
+  budget_attempts: number;
+  budget_since: Int8;
+  next_attempt_at: Int8;
+  lease_owner: string | null;
+  lease_until: Int8 | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: Int8;
+  updated_at: Int8;
+  delivered_at: Int8 | null;
+}
+
+export interface WebhookAttemptsTable {
+  delivery_id: string;
+  attempt: number;
+  started_at: Int8;
+  duration_ms: number;
+  status_code: number | null;
+  error: string | null;
+}
+
+export interface WebhookFanoutTable {
+  id: number;
+  ran_at: Int8;
+}
+
+export interface AllocationWebhooksTable {
+  id: string;
+  tenant_id: string;
+  url: string;
+  description: string;
+  timeout_ms: number;
+  secret_sealed: string;
+  created_at: Int8;
+  updated_at: Int8;
+}
+
 export interface Database {
   tenants: TenantsTable;
   users: UsersTable;
@@ -181,4 +355,17 @@ export interface Database {
   deployments: DeploymentsTable;
   device_deployments: DeviceDeploymentsTable;
   deployment_logs: DeploymentLogsTable;
+  bootstrap_channels: BootstrapChannelsTable;
+  bootstrap_configs: BootstrapConfigsTable;
+  bootstrap_connections: BootstrapConnectionsTable;
+  bootstrap_challenges: BootstrapChallengesTable;
+  bootstrap_attempts: BootstrapAttemptsTable;
+  pki_cas: PkiCasTable;
+  pki_certificates: PkiCertificatesTable;
+  pki_enrollment_credentials: PkiEnrollmentCredentialsTable;
+  webhook_subscriptions: WebhookSubscriptionsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
+  webhook_fanout: WebhookFanoutTable;
+  allocation_webhooks: AllocationWebhooksTable;
 }

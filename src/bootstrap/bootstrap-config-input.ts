@@ -1,0 +1,66 @@
+import { isUuid } from '../core/ids.js';
+import { type Executor, isUniqueViolation } from '../store/store.js';
+import { bootstrapErrors } from './bootstrap-errors.js';
+import { existingChannelIds } from './bootstrap-repo-channels.js';
+import { parseTemplate, TemplateError } from './bootstrap-template.js';
+import type { TemplateMode } from './bootstrap-types.js';
+
+/** Validation shared by the config use cases: channels, templates, ids and conflicts. */
+
+/** Empty strings mean "not set", as in Magistrala (Go zero values). */
+export const orNull = (s: string | undefined | null): string | null =>
+  s === undefined || s === null || s === '' ? null : s;
+
+export const normaliseClientId = (id: string): string => {
+  if (!isUuid(id)) throw bootstrapErrors.badRequest('client_id must be a UUID');
+  return id.toLowerCase();
+};
+
+export const checkTemplate = (mode: TemplateMode, content: string | null): void => {
+  if (mode === 'none') return;
+  try {
+    parseTemplate(content ?? '');
+  } catch (e) {
+    if (e instanceof TemplateError) throw bootstrapErrors.badTemplate(e.message);
+    throw e;
+  }
+};
+
+/** Deduplicated channel ids, every one a channel of the tenant, else 400 naming the unknown ones. */
+export const checkChannels = async (ex: Executor, tenantId: string, ids: string[]): Promise<string[]> => {
+  const unique = [...new Set(ids)];
+  if (unique.some((id) => id === '')) throw bootstrapErrors.badRequest('empty channel id');
+  const known = await existingChannelIds(ex, tenantId, unique);
+  const unknown = unique.filter((id) => !known.has(id));
+  if (unknown.length > 0) throw bootstrapErrors.unknownChannels(unknown);
+  return unique;
+};
+
+/**
+ * Turns a unique violation on bootstrap_configs into a 409 saying what collided (looked up after
+ * the failed transaction, so the common path pays nothing for it).
+ */
+export const explainConflict = async (
+  e: unknown,
+  ex: Executor,
+  c: { tenantId: string; id: string; externalId?: string; name?: string | null; deviceId?: string | null },
+): Promise<never> => {
+  if (!isUniqueViolation(e)) throw e;
+  const hit = async (
+    col: 'id' | 'external_id' | 'name' | 'device_id',
+    value: string | null | undefined,
+    scoped: boolean,
+  ) => {
+    if (value === undefined || value === null) return false;
+    let q = ex.selectFrom('bootstrap_configs').select('id').where(col, '=', value).where('id', '!=', c.id);
+    if (scoped) q = q.where('tenant_id', '=', c.tenantId);
+    return (await q.executeTakeFirst()) !== undefined;
+  };
+  if (await hit('external_id', c.externalId, true))
+    throw bootstrapErrors.conflict('a config with this external_id already exists in this domain');
+  if (await hit('name', c.name, true))
+    throw bootstrapErrors.conflict('a config with this name already exists in this domain');
+  if (await hit('device_id', c.deviceId, true))
+    throw bootstrapErrors.conflict('the device is already linked to another config');
+  throw bootstrapErrors.conflict('client_id is already in use');
+};

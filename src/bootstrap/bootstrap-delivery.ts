@@ -1,0 +1,91 @@
+import type { Store } from '../store/store.js';
+import { prepareConfigChannels } from './bootstrap-repo-connections.js';
+import type { BootstrapSecrets } from './bootstrap-secrets.js';
+import {
+  needsDeviceAttributes,
+  parseTemplate,
+  renderTemplate,
+  type TemplateValue,
+} from './bootstrap-template.js';
+import type { ConfigRecord, Delivery } from './bootstrap-types.js';
+
+/** An inventory attribute of the linked device (structurally inventory's Attribute). */
+export interface DeviceAttribute {
+  scope: string;
+  name: string;
+  value: TemplateValue;
+}
+
+export type DeviceAttributesReader = (tenantId: string, deviceId: string) => Promise<DeviceAttribute[]>;
+
+/** Builds what a device receives: secrets opened, channels listed, the content template filled. */
+export const createDelivery = (deps: {
+  store: Store;
+  secrets: BootstrapSecrets;
+  deviceAttributes: DeviceAttributesReader;
+}) => {
+  const channelsOf = prepareConfigChannels(deps.store);
+
+  const renderContent = async ({ config }: ConfigRecord): Promise<string | null> => {
+    if (config.contentTemplate === 'none' || config.content === null) return config.content;
+    // Validated when saved; parsing again is cheaper than caching it per config.
+    const segments = parseTemplate(config.content);
+    const attrs =
+      config.deviceId !== null && needsDeviceAttributes(segments)
+        ? await deps.deviceAttributes(config.tenantId, config.deviceId)
+        : [];
+    const fixed: Record<string, string | null> = {
+      'device.id': config.deviceId,
+      'device.tenant_id': config.tenantId,
+      'config.client_id': config.id,
+      'config.external_id': config.externalId,
+      'config.name': config.name,
+    };
+    return renderTemplate(
+      segments,
+      (scope, name) => {
+        const key = `${scope}.${name}`;
+        if (key in fixed) return fixed[key];
+        return attrs.find((a) => a.scope === scope && a.name === name)?.value;
+      },
+      config.contentTemplate,
+    );
+  };
+
+  return async (record: ConfigRecord): Promise<Delivery> => {
+    const { config, secrets: sealed } = record;
+    const [channels, content] = await Promise.all([channelsOf(config.id), renderContent(record)]);
+    return {
+      clientId: config.id,
+      clientSecret: deps.secrets.open(config, 'client_secret', sealed.clientSecretSealed),
+      channels: channels.map(({ id, name, metadata }) => ({ id, name, metadata })),
+      content,
+      clientCert: config.clientCert,
+      clientKey:
+        sealed.clientKeySealed === null
+          ? null
+          : deps.secrets.open(config, 'client_key', sealed.clientKeySealed),
+      caCert: config.caCert,
+    };
+  };
+};
+export type DeliveryBuilder = ReturnType<typeof createDelivery>;
+
+/**
+ * The bootstrap response JSON as Magistrala's reader writes it (spec §1.3): field order and
+ * omitted empty fields as in Go; `channels` is always a list (Go writes null for none).
+ */
+export const deliveryToWire = (d: Delivery) => ({
+  client_id: d.clientId,
+  client_secret: d.clientSecret,
+  channels: d.channels.map((c) => ({
+    id: c.id,
+    ...(c.name ? { name: c.name } : {}),
+    ...(Object.keys(c.metadata).length > 0 ? { metadata: c.metadata } : {}),
+  })),
+  ...(d.content ? { content: d.content } : {}),
+  ...(d.clientCert ? { client_cert: d.clientCert } : {}),
+  ...(d.clientKey ? { client_key: d.clientKey } : {}),
+  ...(d.caCert ? { ca_cert: d.caCert } : {}),
+});
+export type DeliveryWire = ReturnType<typeof deliveryToWire>;

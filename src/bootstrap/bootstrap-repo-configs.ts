@@ -1,0 +1,200 @@
+import { CompiledQuery, type Selectable, sql } from 'kysely';
+import { prepareQuery } from '../store/prepared.js';
+import type { BootstrapConfigsTable } from '../store/schema.js';
+import { type Executor, num, type Store } from '../store/store.js';
+import type { ConfigRecord, ConfigState, TemplateMode } from './bootstrap-types.js';
+
+type Row = Selectable<BootstrapConfigsTable>;
+
+export const toConfigRecord = (r: Row): ConfigRecord => ({
+  config: {
+    id: r.id,
+    tenantId: r.tenant_id,
+    externalId: r.external_id,
+    name: r.name,
+    content: r.content,
+    contentTemplate: r.content_template as TemplateMode,
+    clientCert: r.client_cert,
+    caCert: r.ca_cert,
+    hasClientKey: r.client_key_sealed !== null,
+    state: Number(r.state) === 1 ? 1 : 0,
+    deviceId: r.device_id,
+    createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at),
+  },
+  secrets: {
+    externalKeyHash: r.external_key_hash,
+    externalKeySealed: r.external_key_sealed,
+    clientSecretHash: r.client_secret_hash,
+    clientSecretSealed: r.client_secret_sealed,
+    clientKeySealed: r.client_key_sealed,
+  },
+});
+
+export const insertConfig = async (ex: Executor, { config: c, secrets: s }: ConfigRecord): Promise<void> => {
+  await ex
+    .insertInto('bootstrap_configs')
+    .values({
+      id: c.id,
+      tenant_id: c.tenantId,
+      external_id: c.externalId,
+      external_key_hash: s.externalKeyHash,
+      external_key_sealed: s.externalKeySealed,
+      client_secret_hash: s.clientSecretHash,
+      client_secret_sealed: s.clientSecretSealed,
+      client_key_sealed: s.clientKeySealed,
+      client_cert: c.clientCert,
+      ca_cert: c.caCert,
+      name: c.name,
+      content: c.content,
+      content_template: c.contentTemplate,
+      state: c.state,
+      device_id: c.deviceId,
+      created_at: c.createdAt,
+      updated_at: c.updatedAt,
+    })
+    .execute();
+};
+
+export const findConfig = async (
+  ex: Executor,
+  tenantId: string,
+  id: string,
+): Promise<ConfigRecord | undefined> => {
+  const r = await ex
+    .selectFrom('bootstrap_configs')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return r ? toConfigRecord(r) : undefined;
+};
+
+/**
+ * Where the device path's compiled reads run. PostgreSQL: named prepared statements
+ * (Store.readRows). SQLite: the main connection, not Store.readRows' read-only one: every
+ * bootstrap request writes (its event), and a write by one connection empties the page cache of
+ * the other, so reads on the second connection would start cold every time.
+ */
+export const devicePathReader = (store: Store): Pick<Store, 'readRows'> =>
+  store.dialect === 'postgres'
+    ? store
+    : {
+        readRows: async (text, parameters) =>
+          (await store.db.executeQuery(CompiledQuery.raw(text, [...parameters]))).rows,
+      };
+
+/** Lookups on the device path, compiled once (see store/prepared.ts). */
+export const prepareDeviceLookups = (store: Store) => {
+  const db = store.db;
+  const reader = devicePathReader(store);
+  const byExternalId = prepareQuery(
+    reader,
+    (externalId: string) =>
+      db
+        .selectFrom('bootstrap_configs')
+        .selectAll()
+        .where('external_id', '=', externalId)
+        .orderBy('id')
+        .limit(10),
+    1,
+  );
+  const byTenantExternalId = prepareQuery(
+    reader,
+    (tenantId: string, externalId: string) =>
+      db
+        .selectFrom('bootstrap_configs')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('external_id', '=', externalId),
+    2,
+  );
+  const byId = prepareQuery(
+    reader,
+    (tenantId: string, id: string) =>
+      db.selectFrom('bootstrap_configs').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id),
+    2,
+  );
+  const byDevice = prepareQuery(
+    reader,
+    (tenantId: string, deviceId: string) =>
+      db
+        .selectFrom('bootstrap_configs')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('device_id', '=', deviceId),
+    2,
+  );
+  return {
+    /** Every tenant's config with this external id (Magistrala's device route names no tenant). */
+    byExternalId: async (externalId: string) => (await byExternalId(externalId)).map(toConfigRecord),
+    byTenantExternalId: async (tenantId: string, externalId: string) =>
+      (await byTenantExternalId(tenantId, externalId)).map(toConfigRecord)[0],
+    byId: async (tenantId: string, id: string) => (await byId(tenantId, id)).map(toConfigRecord)[0],
+    byDevice: async (tenantId: string, deviceId: string) =>
+      (await byDevice(tenantId, deviceId)).map(toConfigRecord)[0],
+  };
+};
+
+export interface ConfigFilter {
+  state?: ConfigState;
+  externalId?: string;
+  clientId?: string;
+  clientSecretHash?: string;
+  /** Case-insensitive substring of the name. */
+  name?: string;
+}
+
+export const listConfigRecords = async (
+  ex: Executor,
+  tenantId: string,
+  f: ConfigFilter,
+  page: { offset: number; limit: number },
+): Promise<{ records: ConfigRecord[]; total: number }> => {
+  let q = ex.selectFrom('bootstrap_configs').where('tenant_id', '=', tenantId);
+  if (f.state !== undefined) q = q.where('state', '=', f.state);
+  if (f.externalId !== undefined) q = q.where('external_id', '=', f.externalId);
+  if (f.clientId !== undefined) q = q.where('id', '=', f.clientId);
+  if (f.clientSecretHash !== undefined) q = q.where('client_secret_hash', '=', f.clientSecretHash);
+  if (f.name !== undefined) {
+    const pattern = `%${f.name.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    q = q.where(sql<boolean>`lower(name) like ${pattern} escape '\\'`);
+  }
+  const [rows, count] = await Promise.all([
+    q.selectAll().orderBy('id').offset(page.offset).limit(page.limit).execute(),
+    q.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { records: rows.map(toConfigRecord), total: num(count.n) };
+};
+
+export type ConfigPatch = Partial<
+  Pick<
+    Row,
+    'name' | 'content' | 'content_template' | 'client_cert' | 'ca_cert' | 'client_key_sealed' | 'device_id'
+  >
+> & { state?: ConfigState };
+
+export const updateConfigRow = async (
+  ex: Executor,
+  tenantId: string,
+  id: string,
+  patch: ConfigPatch,
+  nowMs: number,
+): Promise<boolean> => {
+  const r = await ex
+    .updateTable('bootstrap_configs')
+    .set({ ...patch, updated_at: nowMs })
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+};
+
+export const deleteConfigRow = async (ex: Executor, tenantId: string, id: string): Promise<boolean> => {
+  const r = await ex
+    .deleteFrom('bootstrap_configs')
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
+};

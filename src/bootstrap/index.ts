@@ -1,0 +1,94 @@
+import type { Clock } from '../core/clock.js';
+import type { SecretBox } from '../core/secret-box.js';
+import type { Store } from '../store/store.js';
+import { createAttemptOutcomes } from './bootstrap-attempts.js';
+import { createDelivery, type DeviceAttributesReader } from './bootstrap-delivery.js';
+import { createEventBuffer } from './bootstrap-event-buffer.js';
+import { createAttemptGuard, DAY_MS } from './bootstrap-rate-limit.js';
+import { prepareDeviceLookups } from './bootstrap-repo-configs.js';
+import { createBootstrapSecrets } from './bootstrap-secrets.js';
+import {
+  type BootstrapChannelsService,
+  createBootstrapChannelsService,
+} from './bootstrap-service-channels.js';
+import { type BootstrapConfigsService, createBootstrapConfigsService } from './bootstrap-service-configs.js';
+import { type BootstrapDeviceService, createBootstrapDeviceService } from './bootstrap-service-device.js';
+import { type BootstrapV2Service, createBootstrapV2Service } from './bootstrap-service-v2.js';
+
+export { BootstrapFetchError, type FetchOptions, fetchBootstrap } from './bootstrap-client.js';
+export {
+  cfbDecrypt,
+  cfbEncrypt,
+  EncryptKeyError,
+  parseEncryptKey,
+} from './bootstrap-crypto-cfb.js';
+export { deviceV2Exchange } from './bootstrap-crypto-v2.js';
+export type { DeviceAttribute, DeviceAttributesReader } from './bootstrap-delivery.js';
+export { ImportError, type ImportRow, parseImportFile } from './bootstrap-import.js';
+export { bootstrapChannelRoutes } from './bootstrap-routes-channels.js';
+export { bootstrapDeviceRoutes, bootstrapDeviceTokenRoutes } from './bootstrap-routes-device.js';
+export { bootstrapMgmtRoutes } from './bootstrap-routes-mgmt.js';
+export { bootstrapV2Routes } from './bootstrap-routes-v2.js';
+export type { BootstrapChannelsService } from './bootstrap-service-channels.js';
+export type { BootstrapConfigsService, CreateConfigInput } from './bootstrap-service-configs.js';
+export type { BootstrapDeviceService } from './bootstrap-service-device.js';
+export type { BootstrapV2Service } from './bootstrap-service-v2.js';
+export type { BootstrapConfig, Channel, ConfigState, TemplateMode } from './bootstrap-types.js';
+
+export interface Bootstrap {
+  configs: BootstrapConfigsService;
+  channels: BootstrapChannelsService;
+  device: BootstrapDeviceService;
+  v2: BootstrapV2Service;
+  /** Writes the buffered `bootstrap.fetched` events now. */
+  flushEvents(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface BootstrapSettings {
+  /** Magistrala secure-mode key (16/24/32 bytes), undefined = secure mode off. */
+  encryptKey: Buffer | undefined;
+  maxFailures: number;
+  lockoutSeconds: number;
+  challengeTtlSeconds: number;
+}
+
+/** Builds the bootstrap domain's services (wired in src/wiring.ts). */
+export const createBootstrap = (deps: {
+  store: Store;
+  clock: Clock;
+  masterKey: Uint8Array;
+  box: SecretBox;
+  settings: BootstrapSettings;
+  deviceExists: (tenantId: string, deviceId: string) => Promise<boolean>;
+  deviceAttributes: DeviceAttributesReader;
+}): Bootstrap => {
+  const { store, clock, settings } = deps;
+  const secrets = createBootstrapSecrets({ masterKey: deps.masterKey, box: deps.box });
+  const lookups = prepareDeviceLookups(store);
+  const deliver = createDelivery({ store, secrets, deviceAttributes: deps.deviceAttributes });
+  const guard = createAttemptGuard({
+    store,
+    policy: {
+      maxFailures: settings.maxFailures,
+      lockoutMs: settings.lockoutSeconds * 1000,
+      maxLockoutMs: DAY_MS,
+      forgetAfterMs: DAY_MS,
+    },
+  });
+  const eventBuffer = createEventBuffer({
+    db: store.db,
+    // Best effort, like check-ins: say so without failing requests.
+    onError: (e) => process.emitWarning(`bootstrap event write failed: ${(e as Error).message}`),
+  });
+  const outcomes = createAttemptOutcomes({ store, clock, guard, eventBuffer });
+  const shared = { store, clock, secrets, lookups, deliver, outcomes };
+  return {
+    configs: createBootstrapConfigsService({ store, clock, secrets, deviceExists: deps.deviceExists }),
+    channels: createBootstrapChannelsService({ store, clock }),
+    device: createBootstrapDeviceService({ ...shared, eventBuffer, encryptKey: settings.encryptKey }),
+    v2: createBootstrapV2Service({ ...shared, challengeTtlMs: settings.challengeTtlSeconds * 1000 }),
+    flushEvents: () => eventBuffer.flush(),
+    close: () => eventBuffer.close(),
+  };
+};

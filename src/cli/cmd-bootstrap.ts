@@ -1,0 +1,238 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import {
+  type BootstrapConfig,
+  type CreateConfigInput,
+  fetchBootstrap,
+  parseImportFile,
+  type TemplateMode,
+} from '../bootstrap/index.js';
+import { isAppError } from '../core/errors.js';
+import { DEFAULT_TENANT_ID } from '../tenants/index.js';
+import { addConfigFlags, output, withGatehouse } from './cli-common.js';
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+const readOpt = (file: string | undefined) => (file === undefined ? undefined : readFileSync(file, 'utf8'));
+const tenantOption = ['--tenant <id>', 'tenant (Magistrala domain) id', DEFAULT_TENANT_ID] as const;
+
+const configLine = (c: BootstrapConfig) =>
+  `${c.id}  ${c.state === 1 ? 'enabled ' : 'disabled'}  ${c.externalId}  ${c.name ?? '-'}  channels=${c.channels.length}`;
+const configJson = (c: BootstrapConfig) => ({
+  client_id: c.id,
+  external_id: c.externalId,
+  name: c.name,
+  state: c.state,
+  channels: c.channels.map((ch) => ch.id),
+  content_template: c.contentTemplate,
+  device_id: c.deviceId,
+});
+
+/**
+ * `gatehouse bootstrap ...`: configs and channels through the services (like every command), and
+ * `fetch`, which acts as a device over HTTP (see src/bootstrap/bootstrap-client.ts).
+ */
+export const registerBootstrap = (program: Command): void => {
+  const bs = program
+    .command('bootstrap')
+    .description('Magistrala-compatible bootstrap configs, channels, device fetch');
+
+  addConfigFlags(
+    bs
+      .command('create')
+      .description('create a bootstrap config (disabled unless --enable)')
+      .option(...tenantOption)
+      .requiredOption('--external-id <id>', 'the device-side id (MAC, serial ...)')
+      .requiredOption(
+        '--external-key <key>',
+        'the device-side bootstrap secret (prefer `import` from a file)',
+      )
+      .option('--name <name>', 'config name (unique in the tenant)')
+      .option('--content <text>', 'custom content')
+      .option('--content-file <file>', 'custom content from a file')
+      .option('--template <mode>', 'content template mode: none, text or json', 'none')
+      .option('--channel <id>', 'channel id (repeatable)', collect, [])
+      .option('--client-id <uuid>', 'client id (generated when absent)')
+      .option('--client-secret <secret>', 'client secret (generated when absent)')
+      .option('--client-cert-file <file>', 'client certificate (PEM)')
+      .option('--client-key-file <file>', 'client private key (PEM)')
+      .option('--ca-cert-file <file>', 'CA certificate(s) (PEM)')
+      .option('--device <id>', 'link to a Gatehouse device')
+      .option('--enable', 'enable the config right away')
+      .option('--json', 'JSON output'),
+  ).action(async (opts) => {
+    await withGatehouse(opts, async (gh) => {
+      let c = await gh.bootstrap.configs.create(opts.tenant, {
+        externalId: opts.externalId,
+        externalKey: opts.externalKey,
+        name: opts.name,
+        content: opts.content ?? readOpt(opts.contentFile),
+        contentTemplate: opts.template as TemplateMode,
+        channels: opts.channel,
+        clientId: opts.clientId,
+        clientSecret: opts.clientSecret,
+        clientCert: readOpt(opts.clientCertFile),
+        clientKey: readOpt(opts.clientKeyFile),
+        caCert: readOpt(opts.caCertFile),
+        deviceId: opts.device,
+      });
+      if (opts.enable) {
+        await gh.bootstrap.configs.setState(opts.tenant, c.id, 1);
+        c = await gh.bootstrap.configs.get(opts.tenant, c.id);
+      }
+      output(opts, configJson(c), () => `created ${configLine(c)}`);
+    });
+  });
+
+  addConfigFlags(
+    bs
+      .command('import')
+      .description('create configs from a .csv (header row of field names) or .jsonl file')
+      .option(...tenantOption)
+      .requiredOption('--file <file>', 'the file')
+      .option('--json', 'JSON output'),
+  ).action(async (opts) => {
+    const rows = parseImportFile(opts.file, readFileSync(opts.file, 'utf8'));
+    await withGatehouse(opts, async (gh) => {
+      const results: { line: number; external_id: string; client_id?: string; error?: string }[] = [];
+      for (const { line, input, enable } of rows) {
+        try {
+          const c = await gh.bootstrap.configs.create(opts.tenant, input as CreateConfigInput);
+          if (enable) await gh.bootstrap.configs.setState(opts.tenant, c.id, 1);
+          results.push({ line, external_id: input.externalId, client_id: c.id });
+        } catch (e) {
+          if (!isAppError(e)) throw e;
+          results.push({ line, external_id: input.externalId, error: e.publicMessage });
+        }
+      }
+      const failed = results.filter((r) => r.error).length;
+      output(opts, { created: results.length - failed, failed, results }, (d) =>
+        [
+          ...d.results.map((r) =>
+            r.error
+              ? `line ${r.line}: ${r.external_id}: ${r.error}`
+              : `line ${r.line}: ${r.external_id} → ${r.client_id}`,
+          ),
+          `${d.created} created, ${d.failed} failed`,
+        ].join('\n'),
+      );
+      if (failed > 0) throw new Error(`${failed} of ${results.length} configs were not imported`);
+    });
+  });
+
+  addConfigFlags(
+    bs
+      .command('list')
+      .description('list bootstrap configs')
+      .option(...tenantOption)
+      .option('--state <0|1>', 'only disabled (0) or enabled (1) configs')
+      .option('--external-id <id>', 'exact external id')
+      .option('--name <text>', 'name contains (case-insensitive)')
+      .option('--offset <n>', 'skip this many', '0')
+      .option('--limit <n>', 'at most this many (≤ 100)', '100')
+      .option('--json', 'JSON output'),
+  ).action(async (opts) => {
+    await withGatehouse(opts, async (gh) => {
+      const { configs, total } = await gh.bootstrap.configs.list(opts.tenant, {
+        state: opts.state === undefined ? undefined : opts.state === '1' ? 1 : 0,
+        externalId: opts.externalId,
+        name: opts.name,
+        offset: Number(opts.offset),
+        limit: Math.min(100, Number(opts.limit)),
+      });
+      output(opts, { total, configs: configs.map(configJson) }, () =>
+        configs.length === 0 ? '(no configs)' : [...configs.map(configLine), `${total} in total`].join('\n'),
+      );
+    });
+  });
+
+  for (const [name, state] of [
+    ['enable', 1],
+    ['disable', 0],
+  ] as const) {
+    addConfigFlags(
+      bs
+        .command(name)
+        .description(state === 1 ? 'enable a config (deliver it, connect its channels)' : 'disable a config')
+        .option(...tenantOption)
+        .requiredOption('--id <client_id>', 'config id (= client id)')
+        .option('--json', 'JSON output'),
+    ).action(async (opts) => {
+      await withGatehouse(opts, async (gh) => {
+        await gh.bootstrap.configs.setState(opts.tenant, opts.id, state);
+        output(
+          opts,
+          { client_id: opts.id, state },
+          () => `${opts.id} ${state === 1 ? 'enabled' : 'disabled'}`,
+        );
+      });
+    });
+  }
+
+  addConfigFlags(
+    bs
+      .command('remove')
+      .description('remove a config')
+      .option(...tenantOption)
+      .requiredOption('--id <client_id>', 'config id (= client id)')
+      .option('--json', 'JSON output'),
+  ).action(async (opts) => {
+    await withGatehouse(opts, async (gh) => {
+      await gh.bootstrap.configs.remove(opts.tenant, opts.id);
+      output(opts, { client_id: opts.id, removed: true }, () => `${opts.id} removed`);
+    });
+  });
+
+  const channels = bs.command('channels').description('channels that configs refer to');
+  addConfigFlags(
+    channels
+      .command('create')
+      .description('create a channel; prints its id')
+      .option(...tenantOption)
+      .requiredOption('--name <name>', 'channel name (unique in the tenant)')
+      .option('--json', 'JSON output'),
+  ).action(async (opts) => {
+    await withGatehouse(opts, async (gh) => {
+      const c = await gh.bootstrap.channels.create(opts.tenant, { name: opts.name });
+      output(opts, { id: c.id, name: c.name }, (d) => d.id);
+    });
+  });
+  addConfigFlags(
+    channels
+      .command('list')
+      .description('list channels')
+      .option(...tenantOption)
+      .option('--json', 'JSON output'),
+  ).action(async (opts) => {
+    await withGatehouse(opts, async (gh) => {
+      const { channels: list } = await gh.bootstrap.channels.list(opts.tenant, { offset: 0, limit: 100 });
+      output(
+        opts,
+        list.map((c) => ({ id: c.id, name: c.name })),
+        (d) => d.map((c) => `${c.id}  ${c.name}`).join('\n') || '(no channels)',
+      );
+    });
+  });
+
+  bs.command('fetch')
+    .description('fetch a config as a device would, over HTTP (plain, --secure or --v2)')
+    .requiredOption('--url <url>', 'Gatehouse URL, e.g. http://127.0.0.1:8080')
+    .requiredOption('--external-id <id>', 'external id')
+    .requiredOption('--external-key <key>', 'external key')
+    .option('--secure', "Magistrala's secure mode (needs --encrypt-key)")
+    .option('--encrypt-key <key>', 'the secure-mode key (16, 24 or 32 bytes)')
+    .option('--v2', 'bootstrap v2 (needs --tenant)')
+    .option('--tenant <id>', 'tenant (domain) id, for --v2', DEFAULT_TENANT_ID)
+    .option('--json', 'JSON output (the default output is also JSON: the config as delivered)')
+    .action(async (opts) => {
+      if (opts.secure && opts.v2) throw new Error('choose --secure or --v2, not both');
+      const config = await fetchBootstrap({
+        url: opts.url,
+        externalId: opts.externalId,
+        externalKey: opts.externalKey,
+        mode: opts.v2 ? 'v2' : opts.secure ? 'secure' : 'plain',
+        encryptKey: opts.encryptKey,
+        tenantId: opts.tenant,
+      });
+      process.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
+    });
+};

@@ -1,0 +1,143 @@
+import { X509Certificate } from 'node:crypto';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import type { FastifyRequest } from 'fastify';
+import type { Clock } from '../core/clock.js';
+import {
+  type ChainFailure,
+  type ClientCertPrincipal,
+  type ClientCertVerification,
+  verifyClientCertificate,
+} from '../pki/index.js';
+import type { Executor } from '../store/store.js';
+import type { TrustedProxies } from './trusted-proxies.js';
+import type { App } from './types.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The chain the client presented (TLS handshake, or the header of a trusted proxy), leaf first. */
+    clientCertChain: readonly X509Certificate[] | null;
+    clientCertSource: 'tls' | 'proxy' | null;
+    /** The presented chain, verified against every tenant's CAs (null: none, or refused). */
+    clientCert: ClientCertPrincipal | null;
+    /** Why a presented chain was refused (null when none was presented or it verified). */
+    clientCertFailure: ChainFailure | null;
+    /**
+     * Verifies the presented chain for one tenant (the caller knows it from a path or tenant
+     * token), which also resolves a CA registered in several tenants. Null when no chain.
+     */
+    verifyClientCert(tenantHint?: string): Promise<ClientCertVerification | null>;
+  }
+}
+
+const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+const MAX_HEADER_CERTS = 8;
+
+/**
+ * The chain in a proxy header: URL-encoded PEM as nginx's `$ssl_client_escaped_cert` sends it
+ * (one or more certificates, leaf first), or plain PEM with its newlines replaced by spaces.
+ */
+export const parseClientCertHeader = (value: string): X509Certificate[] => {
+  let text = value;
+  if (text.includes('%')) text = decodeURIComponent(text);
+  const out: X509Certificate[] = [];
+  for (const m of text.matchAll(PEM_BLOCK)) {
+    const body = m[0].replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
+    out.push(new X509Certificate(Buffer.from(body, 'base64')));
+    if (out.length >= MAX_HEADER_CERTS) break;
+  }
+  return out;
+};
+
+// The peer chain of a TLS connection does not change: parse it once per socket.
+const socketChains = new WeakMap<Socket, X509Certificate[] | null>();
+
+/** The chain the TLS client sent (leaf first), from Node's linked peer certificate objects. */
+const tlsChain = (socket: Socket): X509Certificate[] | null => {
+  if (!(socket as TLSSocket).encrypted) return null;
+  if (socketChains.has(socket)) return socketChains.get(socket) ?? null;
+  let chain: X509Certificate[] | null = null;
+  const peer = (socket as TLSSocket).getPeerCertificate(true);
+  if (peer?.raw) {
+    chain = [];
+    const seen = new Set<string>();
+    for (
+      let c: typeof peer | undefined = peer;
+      c?.raw && chain.length < MAX_HEADER_CERTS;
+      c = c.issuerCertificate
+    ) {
+      if (seen.has(c.fingerprint256)) break; // a self-signed root points at itself
+      seen.add(c.fingerprint256);
+      chain.push(new X509Certificate(c.raw));
+    }
+  }
+  socketChains.set(socket, chain);
+  return chain;
+};
+
+/**
+ * Client-certificate authentication for every route (ADR 9): a certificate from the TLS
+ * handshake of Gatehouse's own HTTPS listener, or, only when the TCP peer is a trusted proxy,
+ * from the configured header. A trusted proxy's own TLS certificate is never taken for a device's.
+ * Requests without a certificate pass untouched: routes decide whether they need one.
+ */
+export const installClientCertAuth = (
+  app: App,
+  deps: { db: Executor; clock: Clock; trustedProxies: TrustedProxies; clientCertHeader: string | undefined },
+): void => {
+  const header = deps.clientCertHeader?.toLowerCase();
+  app.decorateRequest('clientCertChain', null);
+  app.decorateRequest('clientCertSource', null);
+  app.decorateRequest('clientCert', null);
+  app.decorateRequest('clientCertFailure', null);
+  app.decorateRequest('verifyClientCert', async function (this: FastifyRequest, tenantHint?: string) {
+    const chain = this.clientCertChain;
+    if (!chain) return null;
+    const known = this.clientCert;
+    if (known && (tenantHint === undefined || tenantHint === known.tenantId)) {
+      const { tenantId, caId, caKind, source: _source, ...leaf } = known;
+      return { ok: true, tenantId, caId, caKind, leaf };
+    }
+    return verifyClientCertificate(deps.db, { chain, tenantHint, nowMs: deps.clock.nowMs() });
+  });
+
+  app.addHook('onRequest', async (req) => {
+    const socket = req.raw.socket;
+    let chain: X509Certificate[] | null = null;
+    if (deps.trustedProxies.has(socket.remoteAddress)) {
+      const value = header ? req.headers[header] : undefined;
+      if (typeof value === 'string' && value !== '') {
+        try {
+          chain = parseClientCertHeader(value);
+        } catch (e) {
+          req.log.info({ err: (e as Error).message }, 'unparseable client certificate header from proxy');
+        }
+        if (chain?.length === 0) chain = null;
+        req.clientCertSource = chain ? 'proxy' : null;
+      }
+    } else {
+      if (header && req.headers[header] !== undefined)
+        req.log.debug(
+          { peer: socket.remoteAddress },
+          'client certificate header ignored: peer is not a trusted proxy',
+        );
+      chain = tlsChain(socket);
+      req.clientCertSource = chain ? 'tls' : null;
+    }
+    if (!chain) return;
+    req.clientCertChain = chain;
+    const result = await verifyClientCertificate(deps.db, { chain, nowMs: deps.clock.nowMs() });
+    if (result.ok) {
+      req.clientCert = {
+        ...result.leaf,
+        tenantId: result.tenantId,
+        caId: result.caId,
+        caKind: result.caKind,
+        source: req.clientCertSource ?? 'tls',
+      };
+    } else {
+      req.clientCertFailure = result.reason;
+      req.log.info({ reason: result.reason, detail: result.detail }, 'client certificate refused');
+    }
+  });
+};

@@ -1,0 +1,55 @@
+import type { Clock } from '../core/clock.js';
+import type { SecretBox } from '../core/secret-box.js';
+import type { Db } from '../store/store.js';
+import { createPkiBuiltinService, type PkiBuiltinService } from './pki-service-builtin.js';
+import { createPkiCasService, type PkiCasService } from './pki-service-cas.js';
+import { createPkiCredentialsService, type PkiCredentialsService } from './pki-service-credentials.js';
+import { createPkiEstService, type PkiEstService } from './pki-service-est.js';
+
+export { pkcs7CertsOnlyBase64 } from './pki-ca-crypto.js';
+export { type CheckedCsr, checkCsr, csrDerFromBody } from './pki-csr.js';
+export { pkiErrors } from './pki-errors.js';
+export { pkiBuiltinRoutes } from './pki-routes-builtin.js';
+export { PKI_BASE, pkiCaRoutes } from './pki-routes-cas.js';
+export { EST_BASE, pkiPublicRoutes } from './pki-routes-public.js';
+export type { IssueInput, PkiBuiltinService } from './pki-service-builtin.js';
+export type { PkiCasService } from './pki-service-cas.js';
+export type { PkiCredentialsService } from './pki-service-credentials.js';
+export type { EstCaller, PkiEstService } from './pki-service-est.js';
+export type {
+  Ca,
+  ChainFailure,
+  ClientCertPrincipal,
+  ClientCertVerification,
+  EnrollmentCredential,
+  IssuedCertificate,
+  VerifiedLeaf,
+} from './pki-types.js';
+export { MAX_CHAIN_DEPTH, type VerifyClientCertificateInput, verifyClientCertificate } from './pki-verify.js';
+export { certFacts, parseCertificatesPem } from './pki-x509.js';
+
+export interface Pki {
+  cas: PkiCasService;
+  builtin: PkiBuiltinService;
+  credentials: PkiCredentialsService;
+  est: PkiEstService;
+}
+
+/** Builds the PKI domain's services (wired in src/wiring.ts). */
+export const createPki = (deps: {
+  db: Db;
+  clock: Clock;
+  box: SecretBox;
+  /** Public base URL for the CRL distribution point of issued certificates; unset: none is written. */
+  crlBaseUrl: string | undefined;
+}): Pki => {
+  const { db, clock } = deps;
+  const builtin = createPkiBuiltinService({ db, clock, box: deps.box, crlBaseUrl: deps.crlBaseUrl });
+  const credentials = createPkiCredentialsService({ db, clock });
+  return {
+    cas: createPkiCasService({ db, clock }),
+    builtin,
+    credentials,
+    est: createPkiEstService({ builtin, credentials }),
+  };
+};

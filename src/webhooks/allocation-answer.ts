@@ -1,0 +1,83 @@
+import type { AllocationOverrides, AllocationResult } from './webhooks-types.js';
+
+/**
+ * The allocation webhook's answer (docs/webhooks.md, "Allocation webhook"), checked strictly:
+ *
+ *   { "decision": "allow" | "deny"  (or "allow": true | false, not both),
+ *     "reason"?: string, "group"?: string, "tags"?: {string: string}, "config"?: object }
+ *
+ * Anything else (unknown fields, wrong types, limits exceeded) is malformed, and a malformed
+ * answer denies. Overrides in a deny are checked but have no effect.
+ */
+export const MAX_REASON_LENGTH = 1024;
+export const MAX_OVERRIDE_TAGS = 20;
+export const MAX_CONFIG_BYTES = 16 * 1024;
+/** Mender's group names (inventory `GROUP_NAME_RE`). */
+const GROUP_NAME_RE = /^[A-Za-z0-9_-]{1,1024}$/;
+const ALLOWED_KEYS = new Set(['decision', 'allow', 'reason', 'group', 'tags', 'config']);
+
+export type ParsedAnswer = { ok: true; result: AllocationResult } | { ok: false; problem: string };
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export const parseAllocationAnswer = (body: Buffer): ParsedAnswer => {
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch {
+    return { ok: false, problem: 'body is not JSON' };
+  }
+  if (!isPlainObject(json)) return { ok: false, problem: 'body is not a JSON object' };
+  const unknown = Object.keys(json).filter((k) => !ALLOWED_KEYS.has(k));
+  if (unknown.length > 0) return { ok: false, problem: `unknown field "${unknown[0]?.slice(0, 64)}"` };
+
+  let allow: boolean;
+  if ('decision' in json && 'allow' in json) return { ok: false, problem: 'both "decision" and "allow"' };
+  if ('decision' in json) {
+    if (json.decision !== 'allow' && json.decision !== 'deny')
+      return { ok: false, problem: '"decision" must be "allow" or "deny"' };
+    allow = json.decision === 'allow';
+  } else if ('allow' in json) {
+    if (typeof json.allow !== 'boolean') return { ok: false, problem: '"allow" must be a boolean' };
+    allow = json.allow;
+  } else {
+    return { ok: false, problem: 'neither "decision" nor "allow"' };
+  }
+
+  if ('reason' in json && (typeof json.reason !== 'string' || json.reason.length > MAX_REASON_LENGTH))
+    return { ok: false, problem: `"reason" must be a string of at most ${MAX_REASON_LENGTH} characters` };
+  const overrides: AllocationOverrides = {};
+  if ('group' in json) {
+    if (typeof json.group !== 'string' || !GROUP_NAME_RE.test(json.group))
+      return { ok: false, problem: '"group" must be a group name (letters, digits, "-" and "_")' };
+    overrides.group = json.group;
+  }
+  if ('tags' in json) {
+    const tags = json.tags;
+    if (!isPlainObject(tags)) return { ok: false, problem: '"tags" must be an object of strings' };
+    const entries = Object.entries(tags);
+    if (entries.length > MAX_OVERRIDE_TAGS)
+      return { ok: false, problem: `more than ${MAX_OVERRIDE_TAGS} tags` };
+    for (const [k, v] of entries) {
+      if (k.length === 0 || k.length > 1024 || typeof v !== 'string' || v.length > 4096)
+        return { ok: false, problem: '"tags" must map names (1..1024 characters) to strings (up to 4096)' };
+    }
+    overrides.tags = tags as Record<string, string>;
+  }
+  if ('config' in json) {
+    if (!isPlainObject(json.config)) return { ok: false, problem: '"config" must be a JSON object' };
+    if (Buffer.byteLength(JSON.stringify(json.config)) > MAX_CONFIG_BYTES)
+      return { ok: false, problem: `"config" larger than ${MAX_CONFIG_BYTES} bytes` };
+    overrides.bootstrap_config = json.config;
+  }
+
+  if (!allow) {
+    const reason = typeof json.reason === 'string' && json.reason !== '' ? json.reason : 'no reason given';
+    return { ok: true, result: { decision: 'deny', reason: `denied by allocation webhook: ${reason}` } };
+  }
+  return {
+    ok: true,
+    result: Object.keys(overrides).length > 0 ? { decision: 'allow', overrides } : { decision: 'allow' },
+  };
+};

@@ -1,0 +1,112 @@
+import type { Clock } from '../core/clock.js';
+import { isUuid, newOrderedId } from '../core/ids.js';
+import type { SecretBox } from '../core/secret-box.js';
+import { recordEvent } from '../events/index.js';
+import type { Store } from '../store/store.js';
+import { parseAllocationAnswer } from './allocation-answer.js';
+import { allocationSecretAad, envelopeJson } from './webhooks-envelope.js';
+import type { HttpSender, OutboundResult } from './webhooks-http.js';
+import { findAllocationWebhook } from './webhooks-repo-allocation.js';
+import { signedHeaders } from './webhooks-signing.js';
+import type { Allocate, AllocationContext, AllocationResult } from './webhooks-types.js';
+
+export const MAX_ANSWER_BYTES = 64 * 1024;
+export const ALLOCATION_REQUEST_TYPE = 'allocation.request';
+
+/**
+ * The custom allocation call (spec bootstrap-and-peers.md §2.3 DPS custom allocation, §3.5 AWS
+ * pre-provisioning hook): POSTs the device's context, signed like every webhook, and turns the
+ * answer into allow (with optional overrides) or deny. It fails closed: an unknown webhook, a
+ * timeout, a network error, a non-2xx status or a malformed answer all deny, with the reason.
+ * Every call is recorded as `allocation.allowed` / `allocation.denied` (no secrets, no config
+ * contents). Resolves to a decision; rejects only if the event cannot be stored.
+ */
+export const createAllocate = (deps: {
+  store: Store;
+  clock: Clock;
+  box: SecretBox;
+  send: HttpSender;
+}): Allocate => {
+  const { clock, box } = deps;
+  const db = deps.store.db;
+
+  const decide = (res: OutboundResult, timeoutMs: number): AllocationResult => {
+    if (res.timedOut) return deny(`allocation webhook timed out after ${timeoutMs} ms`);
+    if (res.error !== null || res.statusCode === null)
+      return deny(`allocation webhook unreachable: ${res.error ?? 'no response'}`);
+    if (res.statusCode < 200 || res.statusCode > 299)
+      return deny(`allocation webhook answered HTTP ${res.statusCode}`);
+    if (res.truncated)
+      return deny(`allocation webhook answer malformed: larger than ${MAX_ANSWER_BYTES} bytes`);
+    const parsed = parseAllocationAnswer(res.body);
+    return parsed.ok ? parsed.result : deny(`allocation webhook answer malformed: ${parsed.problem}`);
+  };
+
+  return async (tenantId: string, webhookId: string, context: AllocationContext) => {
+    const startedAt = clock.nowMs();
+    const requestId = newOrderedId(startedAt);
+    const deviceId = context.device_id ?? null;
+    let result: AllocationResult;
+    let call: { statusCode: number | null; durationMs: number } | undefined;
+
+    const found = isUuid(webhookId) ? await findAllocationWebhook(db, tenantId, webhookId) : undefined;
+    let secret: string | undefined;
+    try {
+      secret = found && box.open(found.secretSealed, allocationSecretAad(found.hook.id)).toString('utf8');
+    } catch {
+      secret = undefined;
+    }
+    if (!found) {
+      result = deny('allocation webhook not found');
+    } else if (secret === undefined) {
+      result = deny('allocation webhook secret cannot be opened (master key changed?)');
+    } else {
+      const body = envelopeJson({
+        id: requestId,
+        type: ALLOCATION_REQUEST_TYPE,
+        tenantId,
+        deviceId,
+        createdAt: startedAt,
+        data: context,
+      });
+      const res = await deps.send({
+        url: found.hook.url,
+        headers: signedHeaders({
+          secret,
+          body,
+          eventType: ALLOCATION_REQUEST_TYPE,
+          deliveryId: requestId,
+          nowMs: startedAt,
+        }),
+        body,
+        timeoutMs: found.hook.timeoutMs,
+        maxResponseBytes: MAX_ANSWER_BYTES,
+      });
+      call = { statusCode: res.statusCode, durationMs: res.durationMs };
+      result = decide(res, found.hook.timeoutMs);
+    }
+
+    await recordEvent(db, {
+      tenantId,
+      type: result.decision === 'allow' ? 'allocation.allowed' : 'allocation.denied',
+      deviceId,
+      payload: {
+        webhook_id: webhookId,
+        request_id: requestId,
+        registration_id: context.registration_id,
+        ...(call ? { status_code: call.statusCode, duration_ms: call.durationMs } : {}),
+        ...(result.decision === 'deny'
+          ? { reason: result.reason }
+          : {
+              ...(result.overrides?.group === undefined ? {} : { group: result.overrides.group }),
+              ...(result.overrides?.tags === undefined ? {} : { tags: result.overrides.tags }),
+              config_overridden: result.overrides?.bootstrap_config !== undefined,
+            }),
+      },
+      nowMs: clock.nowMs(),
+    });
+    return result;
+  };
+};
+
+const deny = (reason: string): AllocationResult => ({ decision: 'deny', reason });

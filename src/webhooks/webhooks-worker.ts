@@ -1,0 +1,233 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Clock } from '../core/clock.js';
+import type { SecretBox } from '../core/secret-box.js';
+import type { Store } from '../store/store.js';
+import { envelopeJson, subscriptionSecretAad } from './webhooks-envelope.js';
+import type { HttpSender, OutboundResult } from './webhooks-http.js';
+import {
+  type AttemptOutcome,
+  type ClaimedDelivery,
+  claimDue,
+  recordAttempt,
+  releaseLease,
+} from './webhooks-repo-deliveries.js';
+import { fanOutBatch } from './webhooks-repo-fanout.js';
+import { pruneDeliveries } from './webhooks-repo-log.js';
+import { type RetryPolicy, retryDelayMs, shouldGiveUp } from './webhooks-retry.js';
+import { signedHeaders } from './webhooks-signing.js';
+
+export interface WebhookWorkerSettings {
+  pollIntervalMs: number;
+  /** How long an event waits before fan-out, so that late-written earlier events go first. */
+  settleMs: number;
+  /** Deadline of one delivery request. */
+  timeoutMs: number;
+  retry: RetryPolicy;
+  /** Delivered deliveries older than this are pruned from the log. */
+  retentionMs: number;
+  /** Deliveries sent concurrently per round. */
+  concurrency?: number;
+  fanOutBatchSize?: number;
+}
+
+export interface WebhookWorker {
+  /** Starts polling (idempotent). Timers are unref'd: the worker never keeps a process alive. */
+  start(): void;
+  /** Stops polling, cuts requests in flight short (their leases are released) and waits. */
+  stop(): Promise<void>;
+  /** One round: fan out, prune when due, claim and send. For tests and the polling loop. */
+  runOnce(): Promise<{ fannedOut: number; attempted: number }>;
+  readonly owner: string;
+}
+
+const PRUNE_EVERY_MS = 60 * 60 * 1000;
+const MAX_FANOUT_PER_ROUND = 5000;
+/** Failed deliveries hold later events of their device; those are re-examined this rarely. */
+const FAILED_HOLD_MS = 24 * 60 * 60 * 1000;
+const MAX_ERROR_LENGTH = 500;
+const NOT_SENT: OutboundResult = {
+  statusCode: null,
+  body: Buffer.alloc(0),
+  truncated: false,
+  error: null,
+  timedOut: false,
+  aborted: false,
+  durationMs: 0,
+};
+
+/**
+ * Delivers the outbox to webhook subscriptions (docs/adr/0010-webhook-delivery.md): fan-out into
+ * `webhook_deliveries`, then leased, signed POSTs with retries. At least once: a delivery is only
+ * marked delivered after a 2xx answer, so a crash between the answer and the write repeats it.
+ */
+export const createWebhookWorker = (deps: {
+  store: Store;
+  clock: Clock;
+  box: SecretBox;
+  send: HttpSender;
+  settings: WebhookWorkerSettings;
+  random?: () => number;
+  owner?: string;
+  onError?: (e: unknown) => void;
+}): WebhookWorker => {
+  const { store, clock, settings } = deps;
+  const db = store.db;
+  const owner = deps.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const random = deps.random ?? Math.random;
+  const onError =
+    deps.onError ?? ((e: unknown) => process.emitWarning(`webhook delivery: ${(e as Error).message}`));
+  const concurrency = settings.concurrency ?? 16;
+  const fanOutBatchSize = settings.fanOutBatchSize ?? 500;
+  // Long enough that a live request never loses its lease; a crashed process's expire after it.
+  const leaseMs = settings.timeoutMs + 60_000;
+  let lastPruneMs = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> | undefined;
+  let started = false;
+  let abort = new AbortController();
+
+  const openSecret = (d: ClaimedDelivery): string | undefined => {
+    try {
+      return deps.box.open(d.secretSealed, subscriptionSecretAad(d.subscriptionId)).toString('utf8');
+    } catch {
+      return undefined;
+    }
+  };
+
+  const attempt = async (d: ClaimedDelivery): Promise<void> => {
+    const startedAt = clock.nowMs();
+    const n = d.attempts + 1;
+    if (d.event === null) {
+      await recordAttempt(db, {
+        delivery: d,
+        owner,
+        attempt: {
+          attempt: n,
+          startedAt,
+          durationMs: 0,
+          statusCode: null,
+          error: 'event no longer in the outbox',
+        },
+        outcome: { kind: 'failed', holdUntil: startedAt + FAILED_HOLD_MS },
+        nowMs: startedAt,
+      });
+      return;
+    }
+    const body = envelopeJson({
+      id: d.eventId,
+      type: d.eventType,
+      tenantId: d.tenantId,
+      deviceId: d.deviceId,
+      createdAt: d.event.createdAt,
+      data: JSON.parse(d.event.payload) as unknown,
+    });
+    const secret = openSecret(d);
+    // A secret that does not open (another master key) is a failed attempt, retried with backoff.
+    const res: OutboundResult =
+      secret === undefined
+        ? { ...NOT_SENT, error: 'webhook secret cannot be opened (master key changed?)' }
+        : await deps.send({
+            url: d.url,
+            headers: signedHeaders({
+              secret,
+              body,
+              eventType: d.eventType,
+              deliveryId: d.id,
+              nowMs: startedAt,
+            }),
+            body,
+            timeoutMs: settings.timeoutMs,
+            maxResponseBytes: 1024,
+            signal: abort.signal,
+          });
+    if (res.aborted) {
+      await releaseLease(db, d.id, owner);
+      return;
+    }
+    const nowMs = clock.nowMs();
+    const ok = res.error === null && res.statusCode !== null && res.statusCode >= 200 && res.statusCode < 300;
+    const error = ok ? null : (res.error ?? `HTTP ${res.statusCode}`).slice(0, MAX_ERROR_LENGTH);
+    const budget = { attempts: n - d.budgetAttempts, sinceMs: d.budgetSince };
+    const outcome: AttemptOutcome = ok
+      ? { kind: 'delivered' }
+      : shouldGiveUp(settings.retry, budget, nowMs)
+        ? { kind: 'failed', holdUntil: nowMs + FAILED_HOLD_MS }
+        : { kind: 'retry', nextAttemptAt: nowMs + retryDelayMs(settings.retry, budget.attempts, random) };
+    await recordAttempt(db, {
+      delivery: d,
+      owner,
+      attempt: { attempt: n, startedAt, durationMs: res.durationMs, statusCode: res.statusCode, error },
+      outcome,
+      nowMs,
+    });
+  };
+
+  const runOnce = async () => {
+    let fannedOut = 0;
+    for (;;) {
+      const nowMs = clock.nowMs();
+      const n = await fanOutBatch(db, {
+        nowMs,
+        cutoffMs: nowMs - settings.settleMs,
+        batchSize: fanOutBatchSize,
+      });
+      fannedOut += n;
+      if (n < fanOutBatchSize || fannedOut >= MAX_FANOUT_PER_ROUND) break;
+    }
+    const nowMs = clock.nowMs();
+    if (nowMs - lastPruneMs >= PRUNE_EVERY_MS) {
+      lastPruneMs = nowMs;
+      await pruneDeliveries(db, nowMs - settings.retentionMs, 10_000);
+    }
+    const claimed = await claimDue(db, { nowMs, owner, leaseMs, limit: concurrency });
+    await Promise.all(
+      claimed.map((d) =>
+        attempt(d).catch(async (e) => {
+          onError(e);
+          await releaseLease(db, d.id, owner).catch(() => {});
+        }),
+      ),
+    );
+    return { fannedOut, attempted: claimed.length };
+  };
+
+  const schedule = (delayMs: number) => {
+    if (!started) return;
+    timer = setTimeout(tick, delayMs);
+    timer.unref();
+  };
+  const tick = () => {
+    timer = undefined;
+    const round = runOnce().then(
+      (r) => r.attempted === concurrency || r.fannedOut >= MAX_FANOUT_PER_ROUND,
+      (e) => {
+        onError(e);
+        return false;
+      },
+    );
+    running = round;
+    void round.then((busy) => {
+      running = undefined;
+      schedule(busy ? 0 : settings.pollIntervalMs);
+    });
+  };
+
+  return {
+    owner,
+    runOnce,
+    start() {
+      if (started) return;
+      started = true;
+      abort = new AbortController();
+      schedule(0);
+    },
+    async stop() {
+      started = false;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      abort.abort();
+      await running;
+    },
+  };
+};

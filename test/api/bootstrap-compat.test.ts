@@ -1,0 +1,320 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listEvents } from '../../src/events/index.js';
+import { dialects } from '../helpers/databases.js';
+import { type BootstrapFixture, type BsTenant, newExternalId, startBootstrap } from './bootstrap-setup.js';
+
+type View = {
+  client_id: string;
+  external_id: string;
+  name?: string;
+  content?: string;
+  state: number;
+  channels: { id: string; name: string; connected: boolean }[];
+  [k: string]: unknown;
+};
+
+describe.each(dialects())('Magistrala-compatible bootstrap on %s', (dialect) => {
+  let f: BootstrapFixture;
+  let tenant: BsTenant;
+  let other: BsTenant;
+  let telemetry: string;
+  let control: string;
+
+  beforeAll(async () => {
+    f = await startBootstrap(dialect);
+    tenant = await f.newTenant('bootstrap');
+    other = await f.newTenant('bootstrap-other');
+    telemetry = await f.createChannel(tenant, 'telemetry');
+    control = await f.createChannel(tenant, 'control');
+  });
+  afterAll(() => f.close());
+
+  const view = async (id: string, t = tenant) => {
+    const res = await f.mgmt(t, 'GET', `/clients/configs/${id}`);
+    expect(res.statusCode, res.body).toBe(200);
+    return res.json() as View;
+  };
+
+  it("runs the seed's flow: upload, fetch with the external key, connect with state 1, disconnect with 0", async () => {
+    const externalId = newExternalId();
+    const id = await f.createConfig(tenant, {
+      external_id: externalId,
+      external_key: 'key',
+      channels: [telemetry, control],
+      content: '{"broker":"mqtts://broker.example:8883"}',
+      name: 'gw-seed',
+      client_cert: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----',
+      client_key: '-----BEGIN PRIVATE KEY-----\nseed-key\n-----END PRIVATE KEY-----',
+      ca_cert: '-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----',
+    });
+    // New configs are disabled: nothing is delivered, and no channel is connected.
+    expect((await f.fetchPlain(externalId, 'key')).statusCode).toBe(403);
+    expect((await view(id)).channels.map((c) => c.connected)).toEqual([false, false]);
+
+    await f.setState(tenant, id, 1);
+    const res = await f.fetchPlain(externalId, 'key');
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    const got = res.json() as Record<string, unknown>;
+    expect(got).toEqual({
+      client_id: id,
+      client_secret: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      channels: [
+        { id: control, name: 'control' },
+        { id: telemetry, name: 'telemetry' },
+      ],
+      content: '{"broker":"mqtts://broker.example:8883"}',
+      client_cert: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----',
+      client_key: '-----BEGIN PRIVATE KEY-----\nseed-key\n-----END PRIVATE KEY-----',
+      ca_cert: '-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----',
+    });
+    // Successful fetches are recorded write-behind (docs/adr/0008-bootstrap.md); flush to see it in order.
+    await f.t.gh.bootstrap.flushEvents();
+    const enabled = await view(id);
+    expect(enabled.state).toBe(1);
+    expect(enabled.channels.every((c) => c.connected)).toBe(true);
+
+    await f.setState(tenant, id, 0);
+    expect((await f.fetchPlain(externalId, 'key')).statusCode).toBe(403);
+    const disabled = await view(id);
+    expect(disabled.state).toBe(0);
+    expect(disabled.channels.every((c) => !c.connected)).toBe(true);
+
+    const events = await listEvents(f.t.gh.store.db, tenant.id, { limit: 1000 });
+    const mine = events.filter((e) => e.payload.client_id === id || e.payload.external_id === externalId);
+    expect(mine.map((e) => e.type)).toEqual([
+      'bootstrap.config_created',
+      'bootstrap.failed',
+      'bootstrap.state_changed',
+      'bootstrap.fetched',
+      'bootstrap.state_changed',
+      'bootstrap.failed',
+    ]);
+    expect(mine[3]?.payload).toMatchObject({ mode: 'plain', external_id: externalId, source: '127.0.0.1' });
+  });
+
+  it('answers the bare route and other Authorization schemes with 400, as Magistrala', async () => {
+    const eid = newExternalId();
+    for (const headers of [{}, { authorization: 'Bearer key' }, { authorization: 'Client ' }]) {
+      const res = await f.t.app.inject({
+        method: 'GET',
+        url: `/bootstrap/clients/bootstrap/${eid}`,
+        headers,
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({
+        error: expect.stringMatching(/Client <external key>/),
+        message: expect.any(String),
+      });
+    }
+    expect((await f.t.app.inject({ method: 'GET', url: '/bootstrap/clients/bootstrap/' })).statusCode).toBe(
+      400,
+    );
+  });
+
+  it('lists with offset/limit and the filters state, external_id, client_id, client_key and name', async () => {
+    const t = await f.newTenant('listing');
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      ids.push(
+        await f.createConfig(t, {
+          external_id: `list-${i}`,
+          external_key: `k${i}`,
+          name: i === 3 ? 'Gate_100%' : `gateway ${i}`,
+          client_secret: `secret-${i}`,
+        }),
+      );
+    }
+    await f.setState(t, ids[1] as string, 1);
+    const list = async (q: string) => {
+      const res = await f.mgmt(t, 'GET', `/clients/configs${q}`);
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json() as { total: number; offset: number; limit: number; configs: View[] };
+    };
+    const all = await list('');
+    expect(all).toMatchObject({ total: 5, offset: 0, limit: 10 });
+    expect(all.configs.map((c) => c.client_id)).toEqual([...ids].sort());
+    const page = await list('?offset=1&limit=2');
+    expect(page).toMatchObject({ total: 5, offset: 1, limit: 2 });
+    expect(page.configs.map((c) => c.client_id)).toEqual([...ids].sort().slice(1, 3));
+    expect((await list('?state=1')).configs.map((c) => c.client_id)).toEqual([ids[1]]);
+    expect((await list('?state=0')).total).toBe(4);
+    expect((await list('?external_id=list-2')).configs.map((c) => c.client_id)).toEqual([ids[2]]);
+    expect((await list(`?client_id=${ids[4]}`)).configs.map((c) => c.external_id)).toEqual(['list-4']);
+    expect((await list('?client_key=secret-0')).configs.map((c) => c.client_id)).toEqual([ids[0]]);
+    expect((await list('?name=GATEWAY')).total).toBe(4);
+    expect((await list('?name=_100%25')).configs.map((c) => c.client_id)).toEqual([ids[3]]);
+    expect((await list('?name=%25')).total).toBe(1);
+    expect((await f.mgmt(t, 'GET', '/clients/configs?limit=101')).statusCode).toBe(400);
+    expect((await f.mgmt(t, 'GET', '/clients/configs?offset=-1')).statusCode).toBe(400);
+  });
+
+  it('updates name and content, certs (the key is not echoed), and connections', async () => {
+    const eid = newExternalId();
+    const id = await f.createConfig(tenant, {
+      external_id: eid,
+      external_key: 'k',
+      channels: [telemetry],
+      name: 'n1',
+    });
+    // Magistrala's SDK PUTs a whole config (channels as objects, keys...): extra fields are ignored.
+    const put = await f.mgmt(tenant, 'PUT', `/clients/configs/${id}`, {
+      name: 'n2',
+      content: 'c2',
+      client_id: id,
+      external_key: 'ignored',
+      channels: [{ id: telemetry, name: 'telemetry' }],
+      state: 1,
+    });
+    expect(put.statusCode, put.body).toBe(200);
+    expect(put.body).toBe('');
+    expect(await view(id)).toMatchObject({ name: 'n2', content: 'c2', state: 0 });
+    const cleared = await f.mgmt(tenant, 'PUT', `/clients/configs/${id}`, {});
+    expect(cleared.statusCode).toBe(200);
+    const v = await view(id);
+    expect(v.name).toBeUndefined();
+    expect(v.content).toBeUndefined();
+
+    const certs = await f.mgmt(tenant, 'PATCH', `/clients/configs/certs/${id}`, {
+      client_cert: 'CERT',
+      client_key: 'PRIVATE-KEY-PATCHED',
+      ca_cert: 'CA',
+    });
+    expect(certs.statusCode, certs.body).toBe(200);
+    expect(certs.json()).toEqual({ client_id: id, client_cert: 'CERT', ca_cert: 'CA' });
+    expect(await view(id)).toMatchObject({ client_cert: 'CERT', ca_cert: 'CA', has_client_key: true });
+
+    await f.setState(tenant, id, 1);
+    const conn = await f.mgmt(tenant, 'PUT', `/clients/configs/connections/${id}`, { channels: [control] });
+    expect(conn.statusCode, conn.body).toBe(200);
+    expect((await view(id)).channels).toEqual([expect.objectContaining({ id: control, connected: true })]);
+    const delivered = (await f.fetchPlain(eid, 'k')).json() as {
+      channels: { id: string }[];
+      client_key: string;
+    };
+    expect(delivered.channels.map((c) => c.id)).toEqual([control]);
+    expect(delivered.client_key).toBe('PRIVATE-KEY-PATCHED');
+
+    const unknown = await f.mgmt(tenant, 'PUT', `/clients/configs/connections/${id}`, {
+      channels: [control, 'nope'],
+    });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().error).toMatch(/unknown channel ids: nope/);
+  });
+
+  it('refuses unknown or foreign channels, duplicates, bad ids and bad templates', async () => {
+    const otherChannel = await f.createChannel(other, 'theirs');
+    const create = (body: Record<string, unknown>, t = tenant) => f.mgmt(t, 'POST', '/clients/configs', body);
+    expect(
+      (await create({ external_id: newExternalId(), external_key: 'k', channels: [otherChannel] }))
+        .statusCode,
+    ).toBe(400);
+    expect(
+      (await create({ external_id: newExternalId(), external_key: 'k', channels: [''] })).statusCode,
+    ).toBe(400);
+    expect((await create({ external_id: '', external_key: 'k' })).statusCode).toBe(400);
+    expect((await create({ external_id: newExternalId(), external_key: '' })).statusCode).toBe(400);
+    expect(
+      (await create({ external_id: newExternalId(), external_key: 'k', client_id: 'not-a-uuid' })).statusCode,
+    ).toBe(400);
+    const tpl = await create({
+      external_id: newExternalId(),
+      external_key: 'k',
+      content: '{{nope}}',
+      content_template: 'text',
+    });
+    expect(tpl.statusCode).toBe(400);
+    expect(tpl.json().error).toMatch(/invalid content template/);
+
+    const eid = newExternalId();
+    const id = await f.createConfig(tenant, { external_id: eid, external_key: 'k', name: 'dup-name' });
+    const again = await create({ external_id: eid, external_key: 'k2' });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().error).toMatch(/external_id/);
+    expect(
+      (await create({ external_id: newExternalId(), external_key: 'k', name: 'dup-name' })).json().error,
+    ).toMatch(/name/);
+    expect(
+      (await create({ external_id: newExternalId(), external_key: 'k', client_id: id })).statusCode,
+    ).toBe(409);
+    // External ids are unique per tenant, not globally: another tenant may use the same one.
+    await f.createConfig(other, { external_id: eid, external_key: 'k-other' });
+  });
+
+  it("keeps tenants apart: another domain's path, config or channel is a 404; read-only users only read", async () => {
+    const id = await f.createConfig(tenant, { external_id: newExternalId(), external_key: 'k' });
+    const asOther = await f.t.app.inject({
+      method: 'GET',
+      url: `/bootstrap/${tenant.id}/clients/configs/${id}`,
+      headers: { authorization: `Bearer ${other.admin}` },
+    });
+    expect(asOther.statusCode).toBe(404);
+    expect(asOther.json()).toMatchObject({ error: 'domain not found', message: 'domain not found' });
+    expect((await f.mgmt(other, 'GET', `/clients/configs/${id}`)).statusCode).toBe(404);
+    expect((await f.mgmt(other, 'PUT', `/clients/state/${id}`, { state: 1 })).statusCode).toBe(404);
+    expect((await f.mgmt(other, 'GET', `/channels/${telemetry}`)).statusCode).toBe(404);
+    expect(
+      (await f.t.app.inject({ method: 'GET', url: `/bootstrap/${tenant.id}/clients/configs` })).statusCode,
+    ).toBe(401);
+
+    const { adminToken } = await import('../helpers/gatehouse.js');
+    const ro = (await adminToken(f.t.gh, { tenantId: tenant.id, role: 'readonly' })).token;
+    expect((await f.mgmt(tenant, 'GET', '/clients/configs', undefined, ro)).statusCode).toBe(200);
+    expect((await f.mgmt(tenant, 'PUT', `/clients/state/${id}`, { state: 1 }, ro)).statusCode).toBe(403);
+  });
+
+  it('validates state, content type and removes configs (204, then 404)', async () => {
+    const eid = newExternalId();
+    const id = await f.createConfig(tenant, { external_id: eid, external_key: 'k' });
+    for (const state of [2, '1', null]) {
+      expect((await f.mgmt(tenant, 'PUT', `/clients/state/${id}`, { state })).statusCode).toBe(400);
+    }
+    const text = await f.t.app.inject({
+      method: 'POST',
+      url: `/bootstrap/${tenant.id}/clients/configs`,
+      headers: { authorization: `Bearer ${tenant.admin}`, 'content-type': 'text/plain' },
+      payload: 'x',
+    });
+    expect(text.statusCode).toBe(415);
+    expect((await f.mgmt(tenant, 'DELETE', `/clients/configs/${id}`)).statusCode).toBe(204);
+    expect((await f.mgmt(tenant, 'DELETE', `/clients/configs/${id}`)).statusCode).toBe(404);
+    expect((await f.mgmt(tenant, 'GET', `/clients/configs/${id}`)).statusCode).toBe(404);
+  });
+
+  it('manages channels: create (201, id, Location), list, rename, delete (configs stop listing it)', async () => {
+    const t = await f.newTenant('channels');
+    const res = await f.mgmt(t, 'POST', '/channels', { name: 'alerts', metadata: { qos: 1 } });
+    expect(res.statusCode).toBe(201);
+    const ch = res.json() as { id: string; name: string; metadata: unknown };
+    expect(res.headers.location).toBe(`/bootstrap/${t.id}/channels/${ch.id}`);
+    expect(ch).toMatchObject({ name: 'alerts', metadata: { qos: 1 } });
+    expect((await f.mgmt(t, 'POST', '/channels', { name: 'alerts' })).statusCode).toBe(409);
+    expect((await f.mgmt(t, 'POST', '/channels', { name: '   ' })).statusCode).toBe(400);
+    const renamed = await f.mgmt(t, 'PUT', `/channels/${ch.id}`, { name: 'alarms' });
+    expect(renamed.json()).toMatchObject({ id: ch.id, name: 'alarms', metadata: { qos: 1 } });
+    const list = (await f.mgmt(t, 'GET', '/channels')).json() as {
+      total: number;
+      channels: { name: string }[];
+    };
+    expect(list.total).toBe(1);
+    expect(list.channels[0]?.name).toBe('alarms');
+
+    const eid = newExternalId();
+    const id = await f.createConfig(t, { external_id: eid, external_key: 'k', channels: [ch.id] });
+    await f.setState(t, id, 1);
+    expect(((await f.fetchPlain(eid, 'k')).json() as { channels: unknown[] }).channels).toEqual([
+      { id: ch.id, name: 'alarms', metadata: { qos: 1 } },
+    ]);
+    expect((await f.mgmt(t, 'DELETE', `/channels/${ch.id}`)).statusCode).toBe(204);
+    expect((await f.mgmt(t, 'GET', `/channels/${ch.id}`)).statusCode).toBe(404);
+    expect(((await f.fetchPlain(eid, 'k')).json() as { channels: unknown[] }).channels).toEqual([]);
+    const types = (await listEvents(f.t.gh.store.db, t.id, { limit: 100 })).map((e) => e.type);
+    expect(types).toEqual(
+      expect.arrayContaining([
+        'bootstrap.channel_created',
+        'bootstrap.channel_updated',
+        'bootstrap.channel_removed',
+      ]),
+    );
+  });
+});
