@@ -1,3 +1,4 @@
+import { newOrderedId } from '../core/ids.js';
 import { type EventType, recordEvents } from '../events/index.js';
 import type { Db } from '../store/store.js';
 
@@ -29,7 +30,7 @@ export const createEventBuffer = (deps: {
   onError?: (e: unknown) => void;
 }): EventBuffer => {
   const maxPending = deps.maxPending ?? 500;
-  let pending: BufferedEvent[] = [];
+  let pending: (BufferedEvent & { id: string })[] = [];
   let flushing: Promise<void> = Promise.resolve();
 
   const flush = () => {
@@ -44,7 +45,8 @@ export const createEventBuffer = (deps: {
 
   return {
     add(e) {
-      pending.push(e);
+      // The id is taken now, not at flush time, so the event is ordered where it happened.
+      pending.push({ ...e, id: newOrderedId(e.nowMs) });
       if (pending.length >= maxPending) void flush();
     },
     flush,

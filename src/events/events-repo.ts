@@ -82,10 +82,15 @@ export const recordEvent = async (
     .execute();
 };
 
-/** Several events in one statement per 500 (for write-behind buffers of high-rate events). */
+/**
+ * Several events in one statement per 500 (for write-behind buffers of high-rate events). A
+ * buffer passes the `id` it took when the event happened (newOrderedId), so the event keeps its
+ * place in the outbox order among events written meanwhile.
+ */
 export const recordEvents = async (
   db: Executor,
   events: readonly {
+    id?: string;
     tenantId: string;
     type: EventType;
     deviceId?: string | null;
@@ -98,7 +103,7 @@ export const recordEvents = async (
       .insertInto('events')
       .values(
         events.slice(i, i + 500).map((e) => ({
-          id: newOrderedId(e.nowMs),
+          id: e.id ?? newOrderedId(e.nowMs),
           tenant_id: e.tenantId,
           type: e.type,
           device_id: e.deviceId ?? null,
