@@ -15,8 +15,19 @@ describe.each(dialects())('outbox order on %s', (dialect) => {
   it('keeps a write-behind event where it happened, before events written while it waited', async () => {
     const buffer = createEventBuffer({ db: t.gh.store.db, flushIntervalMs: 60_000 });
     const deviceId = '00000000-0000-4000-8000-0000000000aa';
-    buffer.add({ tenantId: DEFAULT_TENANT_ID, type: 'bootstrap.fetched', deviceId, payload: {}, nowMs: Date.now() });
-    await recordEvent(t.gh.store.db, { tenantId: DEFAULT_TENANT_ID, type: 'device.decommissioned', deviceId, nowMs: Date.now() });
+    buffer.add({
+      tenantId: DEFAULT_TENANT_ID,
+      type: 'bootstrap.fetched',
+      deviceId,
+      payload: {},
+      nowMs: Date.now(),
+    });
+    await recordEvent(t.gh.store.db, {
+      tenantId: DEFAULT_TENANT_ID,
+      type: 'device.decommissioned',
+      deviceId,
+      nowMs: Date.now(),
+    });
     await buffer.close();
     const events = await listEvents(t.gh.store.db, DEFAULT_TENANT_ID, { deviceId, limit: 10 });
     expect(events.map((e) => e.type)).toEqual(['bootstrap.fetched', 'device.decommissioned']);
