@@ -15,6 +15,7 @@ import {
   deploymentsMgmtRoutes,
 } from './deployments/index.js';
 import { devauthDeviceRoutes, devauthMgmtRoutes } from './devauth/index.js';
+import { enrollmentRoutes } from './enrollment/index.js';
 import { auditRoutes } from './events/index.js';
 import { deviceAuthHook, userAuthHook } from './http/auth-hooks.js';
 import { installClientCertAuth } from './http/client-cert.js';
@@ -154,6 +155,7 @@ export const buildApp = async (gh: Gatehouse, opts: AppOptions = {}): Promise<Ap
     await mgmt.register(webhooksMgmtRoutes(gh.webhooks.subscriptions));
     await mgmt.register(allocationWebhooksRoutes(gh.webhooks.allocation));
     await mgmt.register(auditRoutes(gh.audit));
+    await mgmt.register(enrollmentRoutes(gh.enrollment));
   });
 
   return app;

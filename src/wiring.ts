@@ -24,8 +24,10 @@ import {
   type DevauthAdminService,
   type DeviceAuthService,
 } from './devauth/index.js';
+import { createEnrollment, type Enrollment } from './enrollment/index.js';
 import { type AuditLog, createAuditLog } from './events/index.js';
 import {
+  applyEnrollmentInventory,
   createInventoryAdminService,
   createInventoryDeviceHooks,
   createInventoryService,
@@ -63,6 +65,7 @@ export interface Gatehouse {
   checkIns: CheckInRecorder;
   bootstrap: Bootstrap;
   pki: Pki;
+  enrollment: Enrollment;
   webhooks: Webhooks;
   audit: AuditLog;
   close(): Promise<void>;
@@ -95,7 +98,6 @@ export const openGatehouse = async (
     });
     const db = store.db;
     const tenants = createTenantsService({ db, clock, tokens });
-    const hooks = combineDeviceHooks(createInventoryDeviceHooks(store), createDeploymentsDeviceHooks(store));
     const blobs = createFsBlobStore(join(config.dataDir, 'blobs'));
     const links = createDownloadLinks(masterKey);
     const inventoryAdmin = createInventoryAdminService({ store, clock, regex: createRegexMatcher() });
@@ -105,7 +107,6 @@ export const openGatehouse = async (
       onError: (e) => process.emitWarning(`device check-in write failed: ${(e as Error).message}`),
     });
     const inventory = createInventoryService({ store, clock });
-    const devauthAdmin = createDevauthAdminService({ store, clock, hooks });
     const bootstrap = createBootstrap({
       store,
       clock,
@@ -145,6 +146,41 @@ export const openGatehouse = async (
         retentionMs: config.webhookLogRetentionDays * 86_400_000,
       },
     });
+    // Issued certificates name a CRL URL only when the public URL is known (not derived).
+    const pki = createPki({
+      db,
+      clock,
+      box,
+      crlBaseUrl: config.publicUrlConfigured ? config.publicUrl : undefined,
+    });
+    const enrollment = createEnrollment({
+      store,
+      clock,
+      refs: {
+        caExists: (tenantId, caId) =>
+          pki.cas.get(tenantId, caId).then(
+            () => true,
+            () => false,
+          ),
+        allocationWebhookExists: (tenantId, id) =>
+          webhooks.allocation.get(tenantId, id).then(
+            () => true,
+            () => false,
+          ),
+        checkBootstrapTemplate: (tenantId, t) => bootstrap.enrollment.checkTemplate(db, tenantId, t),
+      },
+      allocate: webhooks.allocation.allocate,
+      effects: {
+        applyInventory: (tx, args) => applyEnrollmentInventory(store, tx, args),
+        provisionBootstrap: (tx, args) => bootstrap.enrollment.provision(tx, args),
+      },
+    });
+    const hooks = combineDeviceHooks(
+      createInventoryDeviceHooks(store),
+      createDeploymentsDeviceHooks(store),
+      enrollment.deviceHooks,
+    );
+    const devauthAdmin = createDevauthAdminService({ store, clock, hooks });
     return {
       config,
       store,
@@ -166,6 +202,7 @@ export const openGatehouse = async (
         deviceTokenTtlSeconds: config.deviceTokenTtlSeconds,
         checkIns,
         hooks,
+        certificates: enrollment.admission,
       }),
       devauthAdmin,
       inventory,
@@ -188,13 +225,8 @@ export const openGatehouse = async (
       deviceDeployments: createDeviceDeploymentsService({ store, clock, links }),
       checkIns,
       bootstrap,
-      // Issued certificates name a CRL URL only when the public URL is known (not derived).
-      pki: createPki({
-        db,
-        clock,
-        box,
-        crlBaseUrl: config.publicUrlConfigured ? config.publicUrl : undefined,
-      }),
+      pki,
+      enrollment,
       webhooks,
       audit: createAuditLog({ db }),
       close: async () => {

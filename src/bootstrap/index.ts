@@ -3,6 +3,7 @@ import type { SecretBox } from '../core/secret-box.js';
 import type { Store } from '../store/store.js';
 import { createAttemptOutcomes } from './bootstrap-attempts.js';
 import { createDelivery, type DeviceAttributesReader } from './bootstrap-delivery.js';
+import { createEnrollmentConfigs, type EnrollmentConfigs } from './bootstrap-enrollment.js';
 import { createEventBuffer } from './bootstrap-event-buffer.js';
 import { createAttemptGuard, DAY_MS } from './bootstrap-rate-limit.js';
 import { prepareDeviceLookups } from './bootstrap-repo-configs.js';
@@ -24,6 +25,11 @@ export {
 } from './bootstrap-crypto-cfb.js';
 export { deviceV2Exchange } from './bootstrap-crypto-v2.js';
 export type { DeviceAttribute, DeviceAttributesReader } from './bootstrap-delivery.js';
+export type {
+  EnrollmentConfigOutcome,
+  EnrollmentConfigs,
+  EnrollmentConfigTemplate,
+} from './bootstrap-enrollment.js';
 export { ImportError, type ImportRow, parseImportFile } from './bootstrap-import.js';
 export { bootstrapChannelRoutes } from './bootstrap-routes-channels.js';
 export { bootstrapDeviceRoutes, bootstrapDeviceTokenRoutes } from './bootstrap-routes-device.js';
@@ -40,6 +46,8 @@ export interface Bootstrap {
   channels: BootstrapChannelsService;
   device: BootstrapDeviceService;
   v2: BootstrapV2Service;
+  /** The configs certificate-based enrollment gives admitted devices. */
+  enrollment: EnrollmentConfigs;
   /** Writes the buffered `bootstrap.fetched` events now. */
   flushEvents(): Promise<void>;
   close(): Promise<void>;
@@ -88,6 +96,7 @@ export const createBootstrap = (deps: {
     channels: createBootstrapChannelsService({ store, clock }),
     device: createBootstrapDeviceService({ ...shared, eventBuffer, encryptKey: settings.encryptKey }),
     v2: createBootstrapV2Service({ ...shared, challengeTtlMs: settings.challengeTtlSeconds * 1000 }),
+    enrollment: createEnrollmentConfigs({ secrets }),
     flushEvents: () => eventBuffer.flush(),
     close: () => eventBuffer.close(),
   };

@@ -47,6 +47,8 @@ export const devauthDeviceRoutes = (service: Pick<DeviceAuthService, 'authentica
         body,
         signature: Array.isArray(sig) ? sig[0] : sig,
         bearer: bearerToken(req),
+        // Certificate-based admission: the TLS client certificate or a trusted proxy's header (ADR 11).
+        clientCertificate: (tenantHint) => req.verifyClientCert(tenantHint),
       });
       return reply.code(200).type('application/jwt').send(token);
     },

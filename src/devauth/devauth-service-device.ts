@@ -1,5 +1,4 @@
 import type { Clock } from '../core/clock.js';
-import { isAppError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { recordEvent } from '../events/index.js';
 import type { Store } from '../store/store.js';
@@ -21,16 +20,20 @@ import {
   setDeviceCheckIn,
 } from './devauth-repo-devices.js';
 import { insertDeviceToken, prepareLiveTokenLookup } from './devauth-repo-tokens.js';
-import { acceptAuthSet, recomputeDeviceStatus } from './devauth-transitions.js';
+import { createCertificateAuth } from './devauth-service-certificate.js';
+import { acceptWithLimit, recomputeDeviceStatus } from './devauth-transitions.js';
 import {
+  type CertificateAdmission,
   type DevauthContext,
   type DeviceHooks,
   type DevicePrincipal,
+  MAX_AUTH_SETS_PER_DEVICE,
   noDeviceHooks,
+  type PresentedCertificate,
 } from './devauth-types.js';
 
-/** Auth sets a device may accumulate; beyond this, requests with yet another key are refused unrecorded. */
-export const MAX_AUTH_SETS_PER_DEVICE = 20;
+export { MAX_AUTH_SETS_PER_DEVICE } from './devauth-types.js';
+
 const RECENT_TOKENS_KEPT = 100_000;
 
 export interface DeviceAuthService {
@@ -39,6 +42,11 @@ export interface DeviceAuthService {
     body: Buffer;
     signature: string | undefined;
     bearer: string | undefined;
+    /**
+     * The client certificate of the request (TLS handshake or trusted proxy), verified for a
+     * tenant (or, without one, for whichever tenant's CA it chains to); null when none.
+     */
+    clientCertificate?: (tenantHint: string | undefined) => Promise<PresentedCertificate | null>;
   }): Promise<string>;
   /** The principal behind a device token, or null if it is not (or no longer) valid. */
   checkToken(token: string): Promise<DevicePrincipal | null>;
@@ -52,6 +60,7 @@ export const createDeviceAuthService = (deps: {
   deviceTokenTtlSeconds: number;
   checkIns: CheckInRecorder;
   hooks?: DeviceHooks;
+  certificates?: CertificateAdmission;
 }): DeviceAuthService => {
   const { store, clock, tokens, tenants, checkIns } = deps;
   const ctx: DevauthContext = { store, hooks: deps.hooks ?? noDeviceHooks };
@@ -148,60 +157,77 @@ export const createDeviceAuthService = (deps: {
     });
   };
 
+  /**
+   * Token for an auth set that is accepted or preauthorized (a preauthorized one is accepted
+   * now). Young tokens are handed out again without signing or writing.
+   */
+  const tokenForKnown = async (
+    tenantId: string,
+    found: { deviceId: string; authSetId: string; status: string },
+    pubkeySha256: string,
+  ): Promise<string> => {
+    if (found.status !== 'accepted' && found.status !== 'preauthorized') {
+      throw devauthErrors.unauthorized(`auth set is ${found.status}`);
+    }
+    if (found.status === 'accepted') {
+      const reused = await reusableToken(found.authSetId);
+      if (reused) {
+        checkIns.record(found.deviceId, clock.nowMs());
+        return reused;
+      }
+    }
+    // Sign before the transaction (DESIGN.md §5.7); the token only becomes valid once its row commits.
+    const issued = await issue(tenantId, found.deviceId, found.authSetId);
+    await db.transaction().execute(async (tx) => {
+      const nowMs = clock.nowMs();
+      const device = await lockDevice(store, tx, tenantId, found.deviceId);
+      const authSet = device && (await findAuthSetByDeviceKey(tx, device.id, pubkeySha256));
+      if (!device || !authSet) throw devauthErrors.unauthorized('auth set vanished');
+      if (authSet.status === 'preauthorized') {
+        await acceptWithLimit(ctx, tx, { device, authSet, nowMs, via: 'preauthorized' });
+      } else if (authSet.status !== 'accepted') {
+        throw devauthErrors.unauthorized(`auth set is ${authSet.status}`);
+      }
+      await insertDeviceToken(
+        tx,
+        { id: issued.jti, tenantId, deviceId: device.id, authSetId: authSet.id, expiresAt: issued.expiresAt },
+        nowMs,
+      );
+      await setDeviceCheckIn(tx, device.id, nowMs);
+    });
+    rememberIssued(found.authSetId, issued);
+    return issued.token;
+  };
+
+  const byCertificate = createCertificateAuth({
+    ctx,
+    clock,
+    admission: deps.certificates,
+    findAuthSetByIdentityKey,
+    tokenForKnown,
+    issue,
+    rememberIssued,
+  });
+
   return {
     async authenticate(input) {
       // Every check on the request, the signature included, happens before anything is stored.
       const req = verifyAuthRequest(input.body, input.signature, input.bearer);
-      const tenantId = await tenants.resolveTenantToken(req.tenantToken);
+      // A device without a tenant token may be placed by its certificate's CA (ADR 11).
+      const hintless = req.tenantToken === '' && input.clientCertificate !== undefined;
+      const certificate = hintless ? await input.clientCertificate?.(undefined) : undefined;
+      const tenantId = certificate?.ok
+        ? certificate.tenantId
+        : await tenants.resolveTenantToken(req.tenantToken);
+      const presented =
+        certificate !== undefined ? certificate : ((await input.clientCertificate?.(tenantId)) ?? null);
+      if (presented) return byCertificate(tenantId, req, presented);
       const found = await findAuthSetByIdentityKey(tenantId, req.identity.sha256, req.pubkey.sha256);
       if (!found) {
         await recordPending(tenantId, req);
         throw devauthErrors.unauthorized('new or unknown auth set');
       }
-      if (found.status !== 'accepted' && found.status !== 'preauthorized') {
-        throw devauthErrors.unauthorized(`auth set is ${found.status}`);
-      }
-      if (found.status === 'accepted') {
-        const reused = await reusableToken(found.authSetId);
-        if (reused) {
-          checkIns.record(found.deviceId, clock.nowMs());
-          return reused;
-        }
-      }
-      // Sign before the transaction (DESIGN.md §5.7); the token only becomes valid once its row commits.
-      const issued = await issue(tenantId, found.deviceId, found.authSetId);
-      await db.transaction().execute(async (tx) => {
-        const nowMs = clock.nowMs();
-        const device = await lockDevice(store, tx, tenantId, found.deviceId);
-        const authSet = device && (await findAuthSetByDeviceKey(tx, device.id, req.pubkey.sha256));
-        if (!device || !authSet) throw devauthErrors.unauthorized('auth set vanished');
-        if (authSet.status === 'preauthorized') {
-          try {
-            await acceptAuthSet(ctx, tx, { device, authSet, nowMs, via: 'preauthorized' });
-          } catch (e) {
-            // Mender hides the reason from the device: the limit shows as a plain 401.
-            if (isAppError(e) && e.code === 'DEVAUTH_LIMIT_REACHED')
-              throw devauthErrors.unauthorized('device limit reached');
-            throw e;
-          }
-        } else if (authSet.status !== 'accepted') {
-          throw devauthErrors.unauthorized(`auth set is ${authSet.status}`);
-        }
-        await insertDeviceToken(
-          tx,
-          {
-            id: issued.jti,
-            tenantId,
-            deviceId: device.id,
-            authSetId: authSet.id,
-            expiresAt: issued.expiresAt,
-          },
-          nowMs,
-        );
-        await setDeviceCheckIn(tx, device.id, nowMs);
-      });
-      rememberIssued(found.authSetId, issued);
-      return issued.token;
+      return tokenForKnown(tenantId, found, req.pubkey.sha256);
     },
 
     async checkToken(token) {

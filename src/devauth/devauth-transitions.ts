@@ -1,4 +1,4 @@
-import { commonErrors } from '../core/errors.js';
+import { commonErrors, isAppError } from '../core/errors.js';
 import { recordEvent } from '../events/index.js';
 import type { Executor, Store } from '../store/store.js';
 import { readMaxDevices } from '../tenants/index.js';
@@ -38,7 +38,7 @@ export const recomputeDeviceStatus = async (
 export const acceptAuthSet = async (
   ctx: DevauthContext,
   tx: Executor,
-  args: { device: Device; authSet: AuthSet; nowMs: number; via: 'manual' | 'preauthorized' },
+  args: { device: Device; authSet: AuthSet; nowMs: number; via: 'manual' | 'preauthorized' | 'certificate' },
 ): Promise<void> => {
   const { device, authSet, nowMs } = args;
   if (device.status !== 'accepted') await enforceDeviceLimit(ctx.store, tx, device.tenantId);
@@ -53,6 +53,21 @@ export const acceptAuthSet = async (
     payload: { auth_set_id: authSet.id, via: args.via, rejected_auth_set_ids: rejected },
     nowMs,
   });
+};
+
+/** acceptAuthSet for the device flows: Mender hides the limit from the device, it shows as a plain 401. */
+export const acceptWithLimit = async (
+  ctx: DevauthContext,
+  tx: Executor,
+  args: Parameters<typeof acceptAuthSet>[2],
+): Promise<void> => {
+  try {
+    await acceptAuthSet(ctx, tx, args);
+  } catch (e) {
+    if (isAppError(e) && e.code === 'DEVAUTH_LIMIT_REACHED')
+      throw devauthErrors.unauthorized('device limit reached');
+    throw e;
+  }
 };
 
 /** Moves an auth set out of `accepted` (or between pending/rejected); its tokens die with it. */

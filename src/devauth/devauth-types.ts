@@ -1,6 +1,9 @@
 import type { Executor, Store } from '../store/store.js';
 import type { Identity } from './identity.js';
 
+/** Auth sets a device may accumulate; beyond this, requests with yet another key are refused unrecorded. */
+export const MAX_AUTH_SETS_PER_DEVICE = 20;
+
 export const authSetStatuses = ['pending', 'accepted', 'rejected', 'preauthorized'] as const;
 export type AuthSetStatus = (typeof authSetStatuses)[number];
 
@@ -92,4 +95,53 @@ export const noDeviceHooks: DeviceHooks = {
 export interface DevauthContext {
   store: Store;
   hooks: DeviceHooks;
+}
+
+/**
+ * A client certificate presented with an auth request, as the PKI verified it against the
+ * tenant's CAs (structurally pki's ClientCertVerification; devauth does not import pki).
+ */
+export type PresentedCertificate =
+  | {
+      ok: true;
+      tenantId: string;
+      caId: string;
+      leaf: {
+        subject: string;
+        cn: string | null;
+        serial: string;
+        fingerprint: string;
+        notAfter: number;
+        publicKeyPem: string;
+        pem: string;
+      };
+    }
+  | { ok: false; reason: string; detail?: string };
+
+export type VerifiedCertificate = Extract<PresentedCertificate, { ok: true }>;
+
+/**
+ * Certificate-based admission (issue 5, docs/adr/0011-certificate-admission.md), implemented by
+ * the enrollment domain and wired in src/wiring.ts. Devauth owns the device and auth-set
+ * transaction; enrollment decides who the certificate says the device is, whether it may in,
+ * and what it gets.
+ */
+export interface CertificateAdmission {
+  /** Reads the enrollment that covers the certificate; throws a 401 AppError to refuse. */
+  resolve(tenantId: string, certificate: VerifiedCertificate): Promise<CertificateEnrollment>;
+}
+
+export interface CertificateEnrollment {
+  /** The device's identity, derived from the certificate. */
+  identity: Identity;
+  registrationId: string;
+  /** Records the refusal (audit event) and throws the 401. */
+  refuse(reason: string): Promise<never>;
+  /** For a device not accepted yet: the allocation decision (may call a webhook); throws 401 to deny. */
+  allocate(ctx: { deviceId: string | null; requestIdentity: Identity }): Promise<CertificateAllocation>;
+}
+
+export interface CertificateAllocation {
+  /** Inside devauth's transaction, right after the auth set was accepted: group, tags, config, event. */
+  apply(tx: Executor, args: { device: Device; authSetId: string; nowMs: number }): Promise<void>;
 }

@@ -3,5 +3,12 @@ export { devauthMgmtRoutes } from './devauth-routes-mgmt.js';
 export { createDeviceAuthService, type DeviceAuthService } from './devauth-service-device.js';
 export { createDevauthAdminService, type DevauthAdminService } from './devauth-service-mgmt.js';
 export type { AuthSetStatus, DevicePrincipal, DeviceStatus } from './devauth-types.js';
-export { combineDeviceHooks, type DeviceHooks } from './devauth-types.js';
+export {
+  type CertificateAdmission,
+  type CertificateAllocation,
+  type CertificateEnrollment,
+  combineDeviceHooks,
+  type DeviceHooks,
+  type PresentedCertificate,
+} from './devauth-types.js';
 export { canonicalIdentity, parseIdData } from './identity.js';

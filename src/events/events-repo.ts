@@ -47,6 +47,14 @@ export const eventTypes = [
   'allocation_webhook.secret_rotated',
   'allocation.allowed',
   'allocation.denied',
+  'device.enrolled_by_certificate',
+  'device.enrollment_refused',
+  'enrollment.group_created',
+  'enrollment.group_updated',
+  'enrollment.group_removed',
+  'enrollment.individual_created',
+  'enrollment.individual_updated',
+  'enrollment.individual_removed',
 ] as const;
 export type EventType = (typeof eventTypes)[number];
 

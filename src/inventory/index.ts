@@ -1,3 +1,4 @@
+export { applyEnrollmentInventory } from './inventory-enrollment.js';
 export { createInventoryDeviceHooks } from './inventory-hooks.js';
 export { createRegexMatcher, type RegexMatcher } from './inventory-regex.js';
 export { type Attribute, type AttributeValue, deleteDeviceInventory } from './inventory-repo.js';

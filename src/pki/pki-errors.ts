@@ -13,6 +13,8 @@ export const pkiErrors = {
   expired: (what = 'certificate') => err('PKI_EXPIRED', 400, `${what} has expired`),
   duplicateCa: () => err('PKI_CA_DUPLICATE', 409, 'this CA certificate is already registered in this tenant'),
   caNotFound: () => err('PKI_CA_NOT_FOUND', 404, 'CA not found'),
+  caInUse: () =>
+    err('PKI_CA_IN_USE', 409, 'an enrollment group uses this CA: delete the group first (or disable the CA)'),
   alreadyVerified: () => err('PKI_CA_ALREADY_VERIFIED', 409, 'CA is already verified'),
   verificationFailed: (message: string, detail?: string) =>
     err('PKI_VERIFICATION_FAILED', 400, `verification failed: ${message}`, detail),

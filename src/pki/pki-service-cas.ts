@@ -2,7 +2,7 @@ import { randomBytes, type X509Certificate } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { isUuid, newId } from '../core/ids.js';
 import { recordEvent } from '../events/index.js';
-import { type Db, isUniqueViolation } from '../store/store.js';
+import { type Db, isForeignKeyViolation, isUniqueViolation } from '../store/store.js';
 import { pkiErrors } from './pki-errors.js';
 import { deleteCa, findCa, insertCa, listCas, updateCa } from './pki-repo-cas.js';
 import type { Ca } from './pki-types.js';
@@ -179,15 +179,21 @@ export const createPkiCasService = (deps: { db: Db; clock: Clock }): PkiCasServi
       const ca = await mustGet(tenantId, id);
       if (ca.kind === 'builtin') throw pkiErrors.builtinUndeletable();
       const nowMs = clock.nowMs();
-      await db.transaction().execute(async (tx) => {
-        if (!(await deleteCa(tx, tenantId, id))) throw pkiErrors.caNotFound();
-        await recordEvent(tx, {
-          tenantId,
-          type: 'pki.ca_removed',
-          payload: { ca_id: id, fingerprint: ca.fingerprint },
-          nowMs,
+      try {
+        await db.transaction().execute(async (tx) => {
+          if (!(await deleteCa(tx, tenantId, id))) throw pkiErrors.caNotFound();
+          await recordEvent(tx, {
+            tenantId,
+            type: 'pki.ca_removed',
+            payload: { ca_id: id, fingerprint: ca.fingerprint },
+            nowMs,
+          });
         });
-      });
+      } catch (e) {
+        // Enrollment groups refer to their CA with a foreign key.
+        if (isForeignKeyViolation(e)) throw pkiErrors.caInUse();
+        throw e;
+      }
     },
 
     async uploadCrl(tenantId, id, input) {

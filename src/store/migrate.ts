@@ -5,6 +5,7 @@ import * as m0003 from './migrations/0003-deployments.js';
 import * as m0004 from './migrations/0004-bootstrap.js';
 import * as m0005 from './migrations/0005-pki.js';
 import * as m0006 from './migrations/0006-webhooks.js';
+import * as m0007 from './migrations/0007-enrollment.js';
 import type { Db } from './store.js';
 
 // Migrations are listed here explicitly (not read from disk) so they work from the compiled
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '0004-bootstrap': m0004,
   '0005-pki': m0005,
   '0006-webhooks': m0006,
+  '0007-enrollment': m0007,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -339,6 +339,50 @@ export interface AllocationWebhooksTable {
   updated_at: Int8;
 }
 
+export interface EnrollmentGroupsTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  ca_id: string;
+  enabled: number;
+  identity_attribute: string;
+  identity_source: string;
+  inventory_group: string | null;
+  tags: string;
+  bootstrap: string | null;
+  allocation_webhook_id: string | null;
+  created_at: Int8;
+  updated_at: Int8;
+}
+
+export interface EnrollmentIndividualsTable {
+  id: string;
+  tenant_id: string;
+  registration_id: string;
+  group_id: string | null;
+  enabled: number;
+  certificate_fingerprint: string | null;
+  inventory_group: string | null;
+  tags: string | null;
+  created_at: Int8;
+  updated_at: Int8;
+}
+
+export interface EnrollmentRegistrationsTable {
+  device_id: string;
+  tenant_id: string;
+  registration_id: string;
+  ca_id: string;
+  group_id: string | null;
+  individual_id: string | null;
+  cert_subject: string;
+  cert_serial: string;
+  cert_fingerprint: string;
+  cert_not_after: Int8;
+  created_at: Int8;
+  updated_at: Int8;
+}
+
 export interface Database {
   tenants: TenantsTable;
   users: UsersTable;
@@ -368,4 +412,7 @@ export interface Database {
   webhook_attempts: WebhookAttemptsTable;
   webhook_fanout: WebhookFanoutTable;
   allocation_webhooks: AllocationWebhooksTable;
+  enrollment_groups: EnrollmentGroupsTable;
+  enrollment_individuals: EnrollmentIndividualsTable;
+  enrollment_registrations: EnrollmentRegistrationsTable;
 }

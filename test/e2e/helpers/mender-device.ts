@@ -19,6 +19,18 @@ export interface SimDeviceOptions {
   /** Sent as `serialnumber` when set. */
   serial?: string;
   deviceType?: string;
+  /**
+   * mTLS (`HttpsClient`): the client certificate file (leaf first, intermediates may follow) and
+   * its key. The 3.4 client then also signs its auth requests with this key, unless
+   * `authPrivateKey` is set (spec mender-clients.md §4).
+   */
+  httpsClient?: { certificate: string; key: string };
+  /** `ServerCertificate`: the CA (or self-signed certificate) that the https server must chain to. */
+  serverCertificate?: string;
+  /** `Security.AuthPrivateKey`: a static auth-signing key that takes precedence over the mTLS key. */
+  authPrivateKey?: string;
+  /** Further identity lines printed by the identity script (MENDER_ID_EXTRA), e.g. {DeviceId: 'x'}. */
+  extraIdentity?: Record<string, string>;
   /** Further mender.conf keys (e.g. ArtifactVerifyKey), merged over the defaults. */
   extraConfig?: Record<string, unknown>;
 }
@@ -42,6 +54,7 @@ export class SimDevice {
   readonly outputPath: string;
   readonly mac: string;
   readonly serial: string | undefined;
+  readonly extraIdentity: Readonly<Record<string, string>>;
   private daemon: ChildProcess | undefined;
   private daemonExit: Promise<void> | undefined;
 
@@ -54,6 +67,7 @@ export class SimDevice {
     this.outputPath = join(this.root, 'output.log');
     this.mac = opts.mac ?? randomMac();
     this.serial = opts.serial;
+    this.extraIdentity = { ...opts.extraIdentity };
   }
 
   static async create(opts: SimDeviceOptions): Promise<SimDevice> {
@@ -66,6 +80,11 @@ export class SimDevice {
       InventoryPollIntervalSeconds: 1,
       RetryPollIntervalSeconds: 1,
       DBus: { Enabled: false },
+      ...(opts.serverCertificate ? { ServerCertificate: opts.serverCertificate } : {}),
+      ...(opts.httpsClient
+        ? { HttpsClient: { Certificate: opts.httpsClient.certificate, Key: opts.httpsClient.key } }
+        : {}),
+      ...(opts.authPrivateKey ? { Security: { AuthPrivateKey: opts.authPrivateKey } } : {}),
       ...opts.extraConfig,
     };
     await writeFile(d.configPath, `${JSON.stringify(conf, null, 2)}\n`);
@@ -80,7 +99,9 @@ export class SimDevice {
 
   /** The identity exactly as the client sends it (the identity script's key=value lines). */
   get identity(): Record<string, string> {
-    return this.serial === undefined ? { mac: this.mac } : { mac: this.mac, serialnumber: this.serial };
+    const base: Record<string, string> =
+      this.serial === undefined ? { mac: this.mac } : { mac: this.mac, serialnumber: this.serial };
+    return { ...base, ...this.extraIdentity };
   }
 
   /** Generates a device key with openssl at <data>/mender-agent.pem; returns its public PEM. */
@@ -125,6 +146,8 @@ export class SimDevice {
     for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('MENDER_')) env[k] = v;
     env.MENDER_ID_MAC = this.mac;
     if (this.serial !== undefined) env.MENDER_ID_SERIAL = this.serial;
+    const extra = Object.entries(this.extraIdentity);
+    if (extra.length > 0) env.MENDER_ID_EXTRA = extra.map(([k, v]) => `${k}=${v}`).join('\n');
     return env;
   }
 

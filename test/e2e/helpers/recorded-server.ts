@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { buildApp } from '../../../src/app.js';
-import { loadConfig } from '../../../src/config/config.js';
+import { type ConfigFlags, loadConfig } from '../../../src/config/config.js';
+import { createTlsListener, type TlsListener } from '../../../src/http/tls.js';
 import type { App } from '../../../src/http/types.js';
 import { type Gatehouse, openGatehouse } from '../../../src/wiring.js';
 import { createTestDatabase, type DialectName, type TestDatabase } from '../../helpers/databases.js';
@@ -36,6 +37,13 @@ export interface RecordedRequest {
   reportedStatus?: string;
   /** The response's Content-Length header, if any. */
   contentLength?: string;
+  /** Where a client certificate came from (TLS handshake or a trusted proxy's header), if any. */
+  clientCertSource?: 'tls' | 'proxy';
+  /** The CN of a client certificate Gatehouse verified, or why it refused the presented one. */
+  clientCertCn?: string;
+  clientCertFailure?: string;
+  /** How many certificates the client presented (leaf first). */
+  clientCertChainLength?: number;
 }
 
 /**
@@ -49,6 +57,8 @@ export interface RecordedServer {
   gh: Gatehouse;
   app: App;
   url: string;
+  /** The HTTPS (mTLS-capable) listener, when started with `tls`. */
+  tlsUrl: string | undefined;
   db: TestDatabase;
   requests: RecordedRequest[];
   /** The arrival number of the latest request so far: later requests have a higher `seq`. */
@@ -97,13 +107,31 @@ const authRequestFields = (body: unknown): { authMac?: string; authPubkey?: stri
  * path, status and the token id the device used. Tests read the record to see what the real
  * client did and what it was answered.
  */
-export const startRecordedServer = async (dialect: DialectName): Promise<RecordedServer> => {
+export const startRecordedServer = async (
+  dialect: DialectName,
+  opts: {
+    /** Further settings, as `gatehouse serve` flags would give them (e.g. trustedProxies). */
+    flags?: ConfigFlags;
+    /** Also serve HTTPS on 127.0.0.1 (like --tls-listen), with this certificate and key. */
+    tls?: { certFile: string; keyFile: string };
+  } = {},
+): Promise<RecordedServer> => {
   const db = await createTestDatabase(dialect);
   let gh: Gatehouse | undefined;
   let app: App | undefined;
+  let tls: TlsListener | undefined;
   try {
     const config = loadConfig(
-      { dataDir: db.dataDir, databaseUrl: db.url, listen: '127.0.0.1:0', logLevel: 'silent' },
+      {
+        dataDir: db.dataDir,
+        databaseUrl: db.url,
+        listen: '127.0.0.1:0',
+        logLevel: 'silent',
+        ...opts.flags,
+        ...(opts.tls
+          ? { tlsListen: '127.0.0.1:0', tlsCertFile: opts.tls.certFile, tlsKeyFile: opts.tls.keyFile }
+          : {}),
+      },
       {},
     );
     gh = await openGatehouse(config);
@@ -114,10 +142,15 @@ export const startRecordedServer = async (dialect: DialectName): Promise<Recorde
     // not at all for requests that hook refuses.
     const arrival = new WeakMap<IncomingMessage, number>();
     let seq = 0;
-    app.server.prependListener('request', (raw: IncomingMessage) => {
+    const onArrival = (raw: IncomingMessage) => {
       seq += 1;
       arrival.set(raw, seq);
-    });
+    };
+    app.server.prependListener('request', onArrival);
+    if (opts.tls) {
+      tls = createTlsListener(app, opts.tls);
+      tls.server.prependListener('request', onArrival);
+    }
     const interceptors = new Set<Interceptor>();
     app.addHook('preHandler', async (req, reply) => {
       for (const fn of [...interceptors]) await fn(req, reply);
@@ -139,19 +172,26 @@ export const startRecordedServer = async (dialect: DialectName): Promise<Recorde
         ...(statusMatch?.[1] !== undefined ? { deploymentId: statusMatch[1] } : {}),
         ...(statusMatch && typeof reported === 'string' ? { reportedStatus: reported } : {}),
         ...(contentLength !== undefined ? { contentLength: String(contentLength) } : {}),
+        ...(req.clientCertSource ? { clientCertSource: req.clientCertSource } : {}),
+        ...(req.clientCert ? { clientCertCn: req.clientCert.cn ?? '' } : {}),
+        ...(req.clientCertFailure ? { clientCertFailure: req.clientCertFailure } : {}),
+        ...(req.clientCertChain ? { clientCertChainLength: req.clientCertChain.length } : {}),
       });
     });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const addr = app.server.address();
     if (!addr || typeof addr !== 'object') throw new Error('server has no TCP address');
     const url = `http://127.0.0.1:${addr.port}`;
+    const tlsUrl = tls ? `https://127.0.0.1:${await tls.listen('127.0.0.1', 0)}` : undefined;
     const { token } = await adminToken(gh);
     const openedGh = gh;
     const openedApp = app;
+    const openedTls = tls;
     return {
       gh,
       app,
       url,
+      tlsUrl,
       db,
       requests,
       mark: () => seq,
@@ -165,11 +205,12 @@ export const startRecordedServer = async (dialect: DialectName): Promise<Recorde
           .slice(-n)
           .map(
             (r) =>
-              `${r.seq} ${r.method} ${r.path} ${r.statusCode}${r.jti ? ` jti=${r.jti}` : ''}${r.authMac ? ` mac=${r.authMac}` : ''}${r.reportedStatus ? ` status=${r.reportedStatus}` : ''}${r.range ? ` range=${r.range}` : ''}`,
+              `${r.seq} ${r.method} ${r.path} ${r.statusCode}${r.jti ? ` jti=${r.jti}` : ''}${r.authMac ? ` mac=${r.authMac}` : ''}${r.reportedStatus ? ` status=${r.reportedStatus}` : ''}${r.range ? ` range=${r.range}` : ''}${r.clientCertSource ? ` cert=${r.clientCertSource}:${r.clientCertCn ?? r.clientCertFailure}/${r.clientCertChainLength}` : ''}`,
           )
           .join('\n')}`,
       close: async () => {
         try {
+          await openedTls?.close(1_000);
           await openedApp.close();
         } finally {
           await openedGh.close();
@@ -178,6 +219,7 @@ export const startRecordedServer = async (dialect: DialectName): Promise<Recorde
       },
     };
   } catch (e) {
+    await tls?.close(0).catch(() => {});
     await app?.close().catch(() => {});
     await gh?.close().catch(() => {});
     await db.drop().catch(() => {});

@@ -1,0 +1,138 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { newId } from '../core/ids.js';
+import { recordEvent } from '../events/index.js';
+import type { Executor } from '../store/store.js';
+import { checkChannels, checkTemplate } from './bootstrap-config-input.js';
+import { bootstrapErrors } from './bootstrap-errors.js';
+import { existingChannelIds } from './bootstrap-repo-channels.js';
+import { insertConfig, toConfigRecord } from './bootstrap-repo-configs.js';
+import { replaceConnections } from './bootstrap-repo-connections.js';
+import type { BootstrapSecrets } from './bootstrap-secrets.js';
+import {
+  type ConfigRecord,
+  MAX_CHANNELS_PER_CONFIG,
+  MAX_CONTENT_LENGTH,
+  type TemplateMode,
+} from './bootstrap-types.js';
+
+/** The bootstrap config an enrollment gives an admitted device (enrollment's BootstrapTemplate). */
+export interface EnrollmentConfigTemplate {
+  content: string;
+  contentTemplate: TemplateMode;
+  channels: string[];
+  active: boolean;
+}
+
+export type EnrollmentConfigOutcome =
+  /** The device already had a linked config: left as it is. */
+  | { outcome: 'existing'; configId: string }
+  /** A config with the registration id as external id existed, unlinked: now linked. */
+  | { outcome: 'linked'; configId: string }
+  | { outcome: 'created'; configId: string }
+  /** The external id is taken by another device's config: nothing created. */
+  | { outcome: 'conflict'; configId: null }
+  | { outcome: 'none'; configId: null };
+
+export interface EnrollmentConfigs {
+  /** Checks a template when an enrollment group is saved (syntax, channels); 400 otherwise. */
+  checkTemplate(
+    ex: Executor,
+    tenantId: string,
+    t: EnrollmentConfigTemplate,
+  ): Promise<EnrollmentConfigTemplate>;
+  /**
+   * At admission, inside devauth's transaction: links or creates the device's config. The
+   * external id is the registration id; the external key is random and sealed (the device
+   * fetches with its device token, GET /bootstrap/device/config).
+   */
+  provision(
+    tx: Executor,
+    args: {
+      tenantId: string;
+      deviceId: string;
+      externalId: string;
+      template: EnrollmentConfigTemplate | null;
+      nowMs: number;
+    },
+  ): Promise<EnrollmentConfigOutcome>;
+}
+
+export const createEnrollmentConfigs = (deps: { secrets: BootstrapSecrets }): EnrollmentConfigs => {
+  const { secrets } = deps;
+  return {
+    async checkTemplate(ex, tenantId, t) {
+      if (t.content.length > MAX_CONTENT_LENGTH)
+        throw bootstrapErrors.badRequest(`bootstrap content longer than ${MAX_CONTENT_LENGTH} characters`);
+      if (t.channels.length > MAX_CHANNELS_PER_CONFIG)
+        throw bootstrapErrors.badRequest(`more than ${MAX_CHANNELS_PER_CONFIG} channels`);
+      checkTemplate(t.contentTemplate, t.content === '' ? null : t.content);
+      return { ...t, channels: await checkChannels(ex, tenantId, t.channels) };
+    },
+
+    async provision(tx, { tenantId, deviceId, externalId, template, nowMs }) {
+      const configs = tx.selectFrom('bootstrap_configs').selectAll().where('tenant_id', '=', tenantId);
+      const linked = await configs.where('device_id', '=', deviceId).executeTakeFirst();
+      if (linked) return { outcome: 'existing', configId: linked.id };
+      const named = await configs.where('external_id', '=', externalId).executeTakeFirst();
+      if (named) {
+        if (named.device_id !== null) return { outcome: 'conflict', configId: null };
+        await tx
+          .updateTable('bootstrap_configs')
+          .set({ device_id: deviceId, updated_at: nowMs })
+          .where('id', '=', named.id)
+          .execute();
+        await recordEvent(tx, {
+          tenantId,
+          type: 'bootstrap.config_updated',
+          deviceId,
+          payload: { client_id: named.id, fields: ['device_id'] },
+          nowMs,
+        });
+        return { outcome: 'linked', configId: toConfigRecord(named).config.id };
+      }
+      if (!template) return { outcome: 'none', configId: null };
+
+      const id = newId();
+      const ref = { tenantId, id };
+      const externalKey = randomBytes(32).toString('base64url');
+      const clientSecret = randomUUID();
+      const record: ConfigRecord = {
+        config: {
+          id,
+          tenantId,
+          externalId,
+          name: null,
+          content: template.content === '' ? null : template.content,
+          contentTemplate: template.contentTemplate,
+          clientCert: null,
+          caCert: null,
+          hasClientKey: false,
+          state: template.active ? 1 : 0,
+          deviceId,
+          createdAt: nowMs,
+          updatedAt: nowMs,
+        },
+        secrets: {
+          externalKeyHash: secrets.externalKeyHash(externalId, externalKey),
+          externalKeySealed: secrets.seal(ref, 'external_key', externalKey),
+          clientSecretHash: secrets.clientSecretHash(clientSecret),
+          clientSecretSealed: secrets.seal(ref, 'client_secret', clientSecret),
+          clientKeySealed: null,
+        },
+      };
+      await insertConfig(tx, record);
+      // Channels deleted since the group was saved are skipped, not fatal to the admission.
+      const known = await existingChannelIds(tx, tenantId, template.channels);
+      const channels = template.channels.filter((c) => known.has(c));
+      await replaceConnections(tx, tenantId, id, channels, template.active, nowMs);
+      await recordEvent(tx, {
+        tenantId,
+        type: 'bootstrap.config_created',
+        deviceId,
+        payload: { client_id: id, external_id: externalId, name: null, channels, via: 'enrollment' },
+        nowMs,
+      });
+      return { outcome: 'created', configId: id };
+    },
+  };
+};

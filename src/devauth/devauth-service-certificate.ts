@@ -1,0 +1,135 @@
+import type { Clock } from '../core/clock.js';
+import { newId } from '../core/ids.js';
+import type { VerifiedAuthRequest } from './auth-request.js';
+import { devauthErrors } from './devauth-errors.js';
+import {
+  countAuthSets,
+  findAuthSetByDeviceKey,
+  insertAuthSetIfAbsent,
+  type prepareAuthSetLookup,
+} from './devauth-repo-authsets.js';
+import {
+  findDeviceByIdentity,
+  insertDeviceIfAbsent,
+  lockDevice,
+  setDeviceCheckIn,
+} from './devauth-repo-devices.js';
+import { insertDeviceToken } from './devauth-repo-tokens.js';
+import { acceptWithLimit } from './devauth-transitions.js';
+import type { AuthSet, CertificateAdmission, DevauthContext, PresentedCertificate } from './devauth-types.js';
+import { MAX_AUTH_SETS_PER_DEVICE } from './devauth-types.js';
+import { canonicalIdentity, IdentityError } from './identity.js';
+import { parseDevicePublicKeyCached } from './pubkey.js';
+
+type Issued = { jti: string; expiresAt: number; token: string; authSetId: string };
+
+/**
+ * Certificate-based admission of an auth request (ADR 11, the seed's mutual-TLS flow): the
+ * client certificate chains to a verified CA of the tenant, the request is signed with the
+ * certificate's key, so the device is accepted on its first request, without anyone approving
+ * it. The identity comes from the certificate; the enrollment (group, individual enrollment,
+ * allocation webhook) decides whether and with what the device is admitted.
+ */
+export const createCertificateAuth = (deps: {
+  ctx: DevauthContext;
+  clock: Clock;
+  admission: CertificateAdmission | undefined;
+  findAuthSetByIdentityKey: ReturnType<typeof prepareAuthSetLookup>;
+  tokenForKnown: (
+    tenantId: string,
+    found: { deviceId: string; authSetId: string; status: string },
+    pubkeySha256: string,
+  ) => Promise<string>;
+  issue: (tenantId: string, deviceId: string, authSetId: string) => Promise<Issued>;
+  rememberIssued: (authSetId: string, t: Issued) => void;
+}) => {
+  const { ctx, clock } = deps;
+  const { store } = ctx;
+  const db = store.db;
+
+  return async (
+    tenantId: string,
+    req: VerifiedAuthRequest,
+    presented: PresentedCertificate,
+  ): Promise<string> => {
+    if (!presented.ok) throw devauthErrors.unauthorized(`client certificate refused: ${presented.reason}`);
+    if (!deps.admission) throw devauthErrors.unauthorized('certificate admission is not available');
+    const enrollment = await deps.admission.resolve(tenantId, presented);
+    // The key that signed the request must be the certificate's: whoever holds the certificate
+    // alone (it is public) must not get a device in with a key of their own.
+    const certKey = parseDevicePublicKeyCached(presented.leaf.publicKeyPem);
+    if (certKey.sha256 !== req.pubkey.sha256)
+      return enrollment.refuse('the auth request is not signed with the client certificate key');
+    let identity: ReturnType<typeof canonicalIdentity>;
+    try {
+      identity = canonicalIdentity(enrollment.identity);
+    } catch (e) {
+      if (e instanceof IdentityError) return enrollment.refuse(`identity from the certificate: ${e.message}`);
+      throw e;
+    }
+
+    const found = await deps.findAuthSetByIdentityKey(tenantId, identity.sha256, req.pubkey.sha256);
+    if (found?.status === 'accepted') return deps.tokenForKnown(tenantId, found, req.pubkey.sha256);
+    // A rejected auth set stays rejected: certificates do not overrule an operator.
+    if (found?.status === 'rejected') return enrollment.refuse('auth set is rejected');
+
+    const existing = found ? undefined : await findDeviceByIdentity(db, tenantId, identity.sha256);
+    const deviceId = found?.deviceId ?? existing?.id ?? newId();
+    const allocation = await enrollment.allocate({
+      deviceId: found || existing ? deviceId : null,
+      requestIdentity: req.identity.attributes,
+    });
+    const authSetId = found?.authSetId ?? newId();
+    // Sign before the transaction (DESIGN.md §5.7); the token is valid only once its row commits.
+    const issued = await deps.issue(tenantId, deviceId, authSetId);
+    await db.transaction().execute(async (tx) => {
+      const nowMs = clock.nowMs();
+      await insertDeviceIfAbsent(tx, {
+        id: deviceId,
+        tenantId,
+        identity: identity.attributes,
+        identityText: identity.text,
+        identitySha256: identity.sha256,
+        status: 'pending',
+        createdAt: nowMs,
+        updatedAt: nowMs,
+        checkInAt: null,
+      });
+      // A concurrent request may have created the identity under another id: the device retries.
+      const device = await lockDevice(store, tx, tenantId, deviceId);
+      if (!device || device.identitySha256 !== identity.sha256)
+        throw devauthErrors.unauthorized('concurrent enrollment of this identity');
+      let authSet: AuthSet | undefined = await findAuthSetByDeviceKey(tx, device.id, req.pubkey.sha256);
+      if (!authSet) {
+        if ((await countAuthSets(tx, device.id)) >= MAX_AUTH_SETS_PER_DEVICE)
+          throw devauthErrors.unauthorized('too many auth sets');
+        authSet = {
+          id: authSetId,
+          tenantId,
+          deviceId: device.id,
+          pubkey: req.pubkey.pem,
+          pubkeySha256: req.pubkey.sha256,
+          keyType: req.pubkey.type,
+          status: 'pending',
+          createdAt: nowMs,
+          updatedAt: nowMs,
+        };
+        if (!(await insertAuthSetIfAbsent(tx, authSet)))
+          throw devauthErrors.unauthorized('concurrent enrollment of this key');
+      }
+      if (authSet.id !== authSetId) throw devauthErrors.unauthorized('concurrent enrollment of this key');
+      if (authSet.status === 'rejected') throw devauthErrors.unauthorized('auth set is rejected');
+      if (authSet.status !== 'accepted')
+        await acceptWithLimit(ctx, tx, { device, authSet, nowMs, via: 'certificate' });
+      await allocation.apply(tx, { device: { ...device, status: 'accepted' }, authSetId, nowMs });
+      await insertDeviceToken(
+        tx,
+        { id: issued.jti, tenantId, deviceId, authSetId, expiresAt: issued.expiresAt },
+        nowMs,
+      );
+      await setDeviceCheckIn(tx, deviceId, nowMs);
+    });
+    deps.rememberIssued(authSetId, issued);
+    return issued.token;
+  };
+};

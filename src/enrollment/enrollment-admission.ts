@@ -1,0 +1,247 @@
+import type { Clock } from '../core/clock.js';
+import type { CertificateAdmission, CertificateAllocation, CertificateEnrollment } from '../devauth/index.js';
+import { recordEvent } from '../events/index.js';
+import type { Executor, Store } from '../store/store.js';
+import type { Allocate } from '../webhooks/index.js';
+import { enrollmentErrors } from './enrollment-errors.js';
+import { MAX_REGISTRATION_ID_LENGTH } from './enrollment-input.js';
+import { findGroupByCa } from './enrollment-repo-groups.js';
+import { findIndividualByRegistration } from './enrollment-repo-individuals.js';
+import { upsertRegistration } from './enrollment-repo-registrations.js';
+import { groupToWire, individualToWire } from './enrollment-schemas.js';
+import {
+  type BootstrapTemplate,
+  DEFAULT_IDENTITY_ATTRIBUTE,
+  DEFAULT_IDENTITY_SOURCE,
+  type EnrollmentGroup,
+  type IndividualEnrollment,
+} from './enrollment-types.js';
+
+type Certificate = Parameters<CertificateAdmission['resolve']>[1];
+
+/** What admission does in other domains, inside devauth's transaction (wired in src/wiring.ts). */
+export interface AdmissionEffects {
+  applyInventory(
+    tx: Executor,
+    args: {
+      tenantId: string;
+      deviceId: string;
+      group: string | null;
+      tags: Record<string, string>;
+      nowMs: number;
+    },
+  ): Promise<void>;
+  provisionBootstrap(
+    tx: Executor,
+    args: {
+      tenantId: string;
+      deviceId: string;
+      externalId: string;
+      template: BootstrapTemplate | null;
+      nowMs: number;
+    },
+  ): Promise<{ outcome: string; configId: string | null }>;
+}
+
+/** Refusals of one registration are recorded at most once per this window (devices retry). */
+const REFUSAL_EVENT_WINDOW_MS = 10 * 60_000;
+const MAX_REMEMBERED_REFUSALS = 10_000;
+
+/**
+ * Certificate-based admission (ADR 11): the enrollment group of the CA the certificate chains to
+ * (or, for a CA without a group, the defaults: identity {"DeviceId": CN}, nothing else), the
+ * individual enrollment of the registration id, the allocation webhook, and what the device gets.
+ */
+export const createCertificateAdmission = (deps: {
+  store: Store;
+  clock: Clock;
+  allocate: Allocate;
+  effects: AdmissionEffects;
+}): CertificateAdmission => {
+  const { clock, effects } = deps;
+  const db = deps.store.db;
+  const recentRefusals = new Map<string, number>();
+
+  const recordRefusal = async (key: string, write: () => Promise<void>) => {
+    const nowMs = clock.nowMs();
+    const last = recentRefusals.get(key);
+    if (last !== undefined && nowMs - last < REFUSAL_EVENT_WINDOW_MS) return;
+    if (recentRefusals.size >= MAX_REMEMBERED_REFUSALS) recentRefusals.clear();
+    recentRefusals.set(key, nowMs);
+    await write();
+  };
+
+  return {
+    async resolve(tenantId, cert) {
+      const group = await findGroupByCa(db, tenantId, cert.caId);
+      const attribute = group?.identityAttribute ?? DEFAULT_IDENTITY_ATTRIBUTE;
+      const source = group?.identitySource ?? DEFAULT_IDENTITY_SOURCE;
+      const value = sourceValue(cert, source);
+      let individual: IndividualEnrollment | undefined;
+
+      const refuse = async (reason: string): Promise<never> => {
+        await recordRefusal(`${tenantId}\n${value}\n${cert.leaf.fingerprint}\n${reason}`, () =>
+          recordEvent(db, {
+            tenantId,
+            type: 'device.enrollment_refused',
+            payload: {
+              registration_id: value,
+              reason,
+              ca_id: cert.caId,
+              enrollment_group_id: group?.id ?? null,
+              individual_enrollment_id: individual?.id ?? null,
+              certificate: certificateFacts(cert),
+            },
+            nowMs: clock.nowMs(),
+          }),
+        );
+        throw enrollmentErrors.refused(reason);
+      };
+
+      if (value === null || value === '') return refuse(`the certificate has no ${source}`);
+      if (value.length > MAX_REGISTRATION_ID_LENGTH)
+        return refuse(`the certificate's ${source} is longer than ${MAX_REGISTRATION_ID_LENGTH} characters`);
+      if (group && !group.enabled) return refuse('the enrollment group is disabled');
+      individual = await findIndividualByRegistration(db, tenantId, value);
+      if (individual && !individual.enabled) return refuse('the individual enrollment is disabled');
+      if (individual?.groupId != null && individual.groupId !== group?.id)
+        return refuse('the individual enrollment is pinned to another enrollment group');
+      if (
+        individual?.certificateFingerprint != null &&
+        individual.certificateFingerprint !== cert.leaf.fingerprint
+      )
+        return refuse('the certificate is not the one the individual enrollment pins');
+
+      const enrollment: CertificateEnrollment = {
+        identity: { [attribute]: value },
+        registrationId: value,
+        refuse,
+        allocate: (ctx) =>
+          allocation({
+            tenantId,
+            cert,
+            group,
+            individual,
+            registrationId: value,
+            identity: enrollment.identity,
+            ...ctx,
+          }),
+      };
+      return enrollment;
+    },
+  };
+
+  async function allocation(a: {
+    tenantId: string;
+    cert: Certificate;
+    group: EnrollmentGroup | undefined;
+    individual: IndividualEnrollment | undefined;
+    registrationId: string;
+    identity: Record<string, unknown>;
+    deviceId: string | null;
+  }): Promise<CertificateAllocation> {
+    const { tenantId, cert, group, individual } = a;
+    let overrides: { group?: string; tags?: Record<string, string>; bootstrap_config?: unknown } = {};
+    if (group?.allocationWebhookId) {
+      const result = await deps.allocate(tenantId, group.allocationWebhookId, {
+        registration_id: a.registrationId,
+        identity: a.identity,
+        ...(a.deviceId === null ? {} : { device_id: a.deviceId }),
+        certificate: { pem: cert.leaf.pem, subject: cert.leaf.subject, fingerprint: cert.leaf.fingerprint },
+        enrollment: {
+          group: groupToWire(group),
+          ...(individual ? { individual: individualToWire(individual) } : {}),
+        },
+      });
+      // The webhook call itself was recorded (allocation.denied), with its reason.
+      if (result.decision === 'deny') throw enrollmentErrors.refused(result.reason);
+      overrides = result.overrides ?? {};
+    }
+    const inventoryGroup = overrides.group ?? individual?.inventoryGroup ?? group?.inventoryGroup ?? null;
+    const tags = { ...group?.tags, ...individual?.tags, ...overrides.tags };
+    const template: BootstrapTemplate | null =
+      overrides.bootstrap_config === undefined
+        ? (group?.bootstrap ?? null)
+        : {
+            content: JSON.stringify(overrides.bootstrap_config),
+            contentTemplate: 'none',
+            channels: group?.bootstrap?.channels ?? [],
+            active: group?.bootstrap?.active ?? true,
+          };
+
+    return {
+      async apply(tx, { device, authSetId, nowMs }) {
+        await effects.applyInventory(tx, {
+          tenantId,
+          deviceId: device.id,
+          group: inventoryGroup,
+          tags,
+          nowMs,
+        });
+        const config = await effects.provisionBootstrap(tx, {
+          tenantId,
+          deviceId: device.id,
+          externalId: a.registrationId,
+          template,
+          nowMs,
+        });
+        await upsertRegistration(tx, {
+          deviceId: device.id,
+          tenantId,
+          registrationId: a.registrationId,
+          caId: cert.caId,
+          groupId: group?.id ?? null,
+          individualId: individual?.id ?? null,
+          certSubject: cert.leaf.subject,
+          certSerial: cert.leaf.serial,
+          certFingerprint: cert.leaf.fingerprint,
+          certNotAfter: cert.leaf.notAfter,
+          createdAt: nowMs,
+          updatedAt: nowMs,
+        });
+        await recordEvent(tx, {
+          tenantId,
+          type: 'device.enrolled_by_certificate',
+          deviceId: device.id,
+          payload: {
+            auth_set_id: authSetId,
+            registration_id: a.registrationId,
+            identity_data: a.identity,
+            ca_id: cert.caId,
+            enrollment_group_id: group?.id ?? null,
+            individual_enrollment_id: individual?.id ?? null,
+            allocation_webhook_id: group?.allocationWebhookId ?? null,
+            certificate: certificateFacts(cert),
+            inventory_group: inventoryGroup,
+            tags,
+            bootstrap: config.outcome,
+            bootstrap_config_id: config.configId,
+          },
+          nowMs,
+        });
+      },
+    };
+  }
+};
+
+const sourceValue = (cert: Certificate, source: string): string | null => {
+  switch (source) {
+    case 'cn':
+      return cert.leaf.cn;
+    case 'subject':
+      return cert.leaf.subject;
+    case 'serial':
+      return cert.leaf.serial;
+    case 'fingerprint':
+      return cert.leaf.fingerprint;
+    default:
+      return null;
+  }
+};
+
+const certificateFacts = (cert: Certificate) => ({
+  subject: cert.leaf.subject,
+  serial: cert.leaf.serial,
+  fingerprint: cert.leaf.fingerprint,
+  not_after: new Date(cert.leaf.notAfter).toISOString(),
+});

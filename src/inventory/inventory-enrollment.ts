@@ -1,0 +1,25 @@
+import type { Executor, Store } from '../store/store.js';
+import { lockDeviceInventory, upsertAttributes } from './inventory-repo.js';
+import { setDevicesGroup } from './inventory-repo-mgmt.js';
+
+/**
+ * What certificate-based enrollment gives an admitted device in the inventory: its static
+ * group and tags. Runs inside devauth's admission transaction.
+ */
+export const applyEnrollmentInventory = async (
+  store: Store,
+  tx: Executor,
+  args: {
+    tenantId: string;
+    deviceId: string;
+    group: string | null;
+    tags: Record<string, string>;
+    nowMs: number;
+  },
+): Promise<void> => {
+  const { tenantId, deviceId, nowMs } = args;
+  await lockDeviceInventory(store, tx, deviceId);
+  if (args.group !== null) await setDevicesGroup(tx, tenantId, [deviceId], args.group, nowMs);
+  const tags = Object.entries(args.tags).map(([name, value]) => ({ name, value, description: null }));
+  await upsertAttributes(tx, tenantId, deviceId, 'tags', tags, nowMs);
+};
