@@ -36,7 +36,12 @@ describe.skipIf(!haveOpenssl).each(dialects())('certificate-based admission on %
   let inter: Issued;
   let rootId: string;
   const api = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: unknown) =>
-    t.app.inject({ method, url, headers: bearer(token), ...(payload === undefined ? {} : { payload }) });
+    t.app.inject({
+      method,
+      url,
+      headers: bearer(token),
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    });
 
   beforeAll(async () => {
     t = await startTestGatehouse(dialect, { flags: proxyFlags });

@@ -20,7 +20,7 @@ export const registerVerifiedCa = async (
     headers: bearer(token),
     payload: { certificate: ca.pem },
   });
-  expect(reg.statusCode).toBe(201);
+  expect(reg.statusCode, reg.body).toBe(201);
   const { id, verification_code: code } = reg.json() as { id: string; verification_code: string };
   if (opts.verify === false) return id;
   const ok = await app.inject({
@@ -29,7 +29,7 @@ export const registerVerifiedCa = async (
     headers: bearer(token),
     payload: { certificate: makeVerificationCert(dir, ca, code) },
   });
-  expect(ok.statusCode).toBe(200);
+  expect(ok.statusCode, ok.body).toBe(200);
   return id;
 };
 
