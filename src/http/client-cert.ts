@@ -3,12 +3,7 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { FastifyRequest } from 'fastify';
 import type { Clock } from '../core/clock.js';
-import {
-  type ChainFailure,
-  type ClientCertPrincipal,
-  type ClientCertVerification,
-  verifyClientCertificate,
-} from '../pki/index.js';
+import { type ClientCertVerification, verifyClientCertificate } from '../pki/index.js';
 import type { Executor } from '../store/store.js';
 import type { TrustedProxies } from './trusted-proxies.js';
 import type { App } from './types.js';
@@ -18,13 +13,11 @@ declare module 'fastify' {
     /** The chain the client presented (TLS handshake, or the header of a trusted proxy), leaf first. */
     clientCertChain: readonly X509Certificate[] | null;
     clientCertSource: 'tls' | 'proxy' | null;
-    /** The presented chain, verified against every tenant's CAs (null: none, or refused). */
-    clientCert: ClientCertPrincipal | null;
-    /** Why a presented chain was refused (null when none was presented or it verified). */
-    clientCertFailure: ChainFailure | null;
     /**
-     * Verifies the presented chain for one tenant (the caller knows it from a path or tenant
-     * token), which also resolves a CA registered in several tenants. Null when no chain.
+     * Verifies the presented chain against the CAs of one tenant (the caller knows it from a
+     * path or tenant token) or, without a hint, of every tenant. Null when no chain was
+     * presented. Lazy: only routes that use a certificate pay for its verification (device
+     * polls over mTLS do not); the hint-less answer is remembered for the request.
      */
     verifyClientCert(tenantHint?: string): Promise<ClientCertVerification | null>;
   }
@@ -86,19 +79,27 @@ export const installClientCertAuth = (
   deps: { db: Executor; clock: Clock; trustedProxies: TrustedProxies; clientCertHeader: string | undefined },
 ): void => {
   const header = deps.clientCertHeader?.toLowerCase();
+  const verified = new WeakMap<FastifyRequest, Promise<ClientCertVerification>>();
   app.decorateRequest('clientCertChain', null);
   app.decorateRequest('clientCertSource', null);
-  app.decorateRequest('clientCert', null);
-  app.decorateRequest('clientCertFailure', null);
   app.decorateRequest('verifyClientCert', async function (this: FastifyRequest, tenantHint?: string) {
     const chain = this.clientCertChain;
     if (!chain) return null;
-    const known = this.clientCert;
-    if (known && (tenantHint === undefined || tenantHint === known.tenantId)) {
-      const { tenantId, caId, caKind, source: _source, ...leaf } = known;
-      return { ok: true, tenantId, caId, caKind, leaf };
+    const verify = (hint?: string) =>
+      verifyClientCertificate(deps.db, { chain, tenantHint: hint, nowMs: deps.clock.nowMs() });
+    let all = verified.get(this);
+    if (!all) {
+      all = verify();
+      verified.set(this, all);
     }
-    return verifyClientCertificate(deps.db, { chain, tenantHint, nowMs: deps.clock.nowMs() });
+    const result = await all;
+    if (tenantHint === undefined || (result.ok && result.tenantId === tenantHint)) {
+      if (!result.ok)
+        this.log.info({ reason: result.reason, detail: result.detail }, 'client certificate refused');
+      return result;
+    }
+    // A CA registered in several tenants (ambiguous without a hint), or another tenant's CA.
+    return verify(tenantHint);
   });
 
   app.addHook('onRequest', async (req) => {
@@ -124,20 +125,6 @@ export const installClientCertAuth = (
       chain = tlsChain(socket);
       req.clientCertSource = chain ? 'tls' : null;
     }
-    if (!chain) return;
     req.clientCertChain = chain;
-    const result = await verifyClientCertificate(deps.db, { chain, nowMs: deps.clock.nowMs() });
-    if (result.ok) {
-      req.clientCert = {
-        ...result.leaf,
-        tenantId: result.tenantId,
-        caId: result.caId,
-        caKind: result.caKind,
-        source: req.clientCertSource ?? 'tls',
-      };
-    } else {
-      req.clientCertFailure = result.reason;
-      req.log.info({ reason: result.reason, detail: result.detail }, 'client certificate refused');
-    }
   });
 };

@@ -147,19 +147,19 @@ export const pkiPublicRoutes =
         },
       },
       async (req) => {
-        const c = req.clientCert;
-        if (!c)
-          throw pkiErrors.estNoClientCertificate(req.clientCertFailure ?? 'no client certificate presented');
+        const v = await req.verifyClientCert();
+        if (!v) throw pkiErrors.estNoClientCertificate('no client certificate presented');
+        if (!v.ok) throw pkiErrors.estNoClientCertificate(v.reason);
         return {
-          tenant_id: c.tenantId,
-          ca_id: c.caId,
-          ca_kind: c.caKind,
-          subject: c.subject,
-          cn: c.cn,
-          serial: c.serial,
-          fingerprint: c.fingerprint,
-          not_after: toRfc3339(c.notAfter),
-          source: c.source,
+          tenant_id: v.tenantId,
+          ca_id: v.caId,
+          ca_kind: v.caKind,
+          subject: v.leaf.subject,
+          cn: v.leaf.cn,
+          serial: v.leaf.serial,
+          fingerprint: v.leaf.fingerprint,
+          not_after: toRfc3339(v.leaf.notAfter),
+          source: req.clientCertSource ?? 'tls',
         };
       },
     );

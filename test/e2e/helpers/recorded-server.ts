@@ -160,6 +160,7 @@ export const startRecordedServer = async (
       const statusMatch = req.method === 'PUT' ? DEPLOYMENT_STATUS_PATH.exec(path) : null;
       const reported = (req.body as { status?: unknown } | undefined)?.status;
       const contentLength = reply.getHeader('content-length');
+      const cert = await req.verifyClientCert();
       requests.push({
         seq: arrival.get(req.raw) ?? -1,
         method: req.method,
@@ -173,8 +174,8 @@ export const startRecordedServer = async (
         ...(statusMatch && typeof reported === 'string' ? { reportedStatus: reported } : {}),
         ...(contentLength !== undefined ? { contentLength: String(contentLength) } : {}),
         ...(req.clientCertSource ? { clientCertSource: req.clientCertSource } : {}),
-        ...(req.clientCert ? { clientCertCn: req.clientCert.cn ?? '' } : {}),
-        ...(req.clientCertFailure ? { clientCertFailure: req.clientCertFailure } : {}),
+        ...(cert?.ok ? { clientCertCn: cert.leaf.cn ?? '' } : {}),
+        ...(cert && !cert.ok ? { clientCertFailure: cert.reason } : {}),
         ...(req.clientCertChain ? { clientCertChainLength: req.clientCertChain.length } : {}),
       });
     });
