@@ -20,6 +20,7 @@ import { auditRoutes } from './events/index.js';
 import { deviceAuthHook, userAuthHook } from './http/auth-hooks.js';
 import { installClientCertAuth } from './http/client-cert.js';
 import { installErrorHandling } from './http/error-handler.js';
+import { installNulGuard } from './http/nul-guard.js';
 import { openApiRoute, registerOpenApi } from './http/openapi.js';
 import { genReqId } from './http/request-id.js';
 import { ErrorBody } from './http/schemas-common.js';
@@ -90,6 +91,7 @@ export const buildApp = async (gh: Gatehouse, opts: AppOptions = {}): Promise<Ap
     reply.header('X-MEN-RequestID', req.id);
   });
   installErrorHandling(app);
+  installNulGuard(app);
   await registerOpenApi(app, VERSION);
   app.addSchema(ErrorBody);
   openApiRoute(app);

@@ -99,6 +99,9 @@ export const createCertificateAdmission = (deps: {
       };
 
       if (value === null || value === '') return refuse(`the certificate has no ${source}`);
+      // PostgreSQL text cannot hold U+0000; such a certificate is refused, not a 500.
+      if (value.includes('\u0000') || cert.leaf.subject.includes('\u0000'))
+        return refuse('the certificate subject contains a NUL character');
       if (value.length > MAX_REGISTRATION_ID_LENGTH)
         return refuse(`the certificate's ${source} is longer than ${MAX_REGISTRATION_ID_LENGTH} characters`);
       if (group && !group.enabled) return refuse('the enrollment group is disabled');

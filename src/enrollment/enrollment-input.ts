@@ -13,18 +13,20 @@ export const MAX_GROUPS_PER_TENANT = 1000;
 /** Mender's inventory group names. */
 const GROUP_NAME_RE = /^[A-Za-z0-9_-]{1,1024}$/;
 const FINGERPRINT_RE = /^[0-9a-f]{64}$/;
+/** PostgreSQL text cannot hold U+0000: refuse it here rather than fail the write with a 500. */
+export const hasNul = (s: string): boolean => s.includes('\u0000');
 
 export const checkName = (name: string): string => {
   const n = name.trim();
-  if (n.length === 0 || n.length > MAX_NAME_LENGTH)
-    throw enrollmentErrors.badRequest(`name must be 1 to ${MAX_NAME_LENGTH} characters`);
+  if (n.length === 0 || n.length > MAX_NAME_LENGTH || hasNul(n))
+    throw enrollmentErrors.badRequest(`name must be 1 to ${MAX_NAME_LENGTH} characters (no NUL)`);
   return n;
 };
 
 export const checkAttribute = (a: string): string => {
-  if (a.length === 0 || a.length > MAX_ATTRIBUTE_LENGTH || a.trim() !== a)
+  if (a.length === 0 || a.length > MAX_ATTRIBUTE_LENGTH || a.trim() !== a || hasNul(a))
     throw enrollmentErrors.badRequest(
-      `identity.attribute must be 1 to ${MAX_ATTRIBUTE_LENGTH} characters without surrounding spaces`,
+      `identity.attribute must be 1 to ${MAX_ATTRIBUTE_LENGTH} characters without surrounding spaces or NUL`,
     );
   return a;
 };
@@ -48,20 +50,22 @@ export const checkTags = (tags: Record<string, unknown>): Record<string, string>
     if (
       k.length === 0 ||
       k.length > MAX_TAG_NAME_LENGTH ||
+      hasNul(k) ||
       typeof v !== 'string' ||
-      v.length > MAX_TAG_VALUE_LENGTH
+      v.length > MAX_TAG_VALUE_LENGTH ||
+      hasNul(v)
     )
       throw enrollmentErrors.badRequest(
-        `tags must map names (1 to ${MAX_TAG_NAME_LENGTH} characters) to strings (up to ${MAX_TAG_VALUE_LENGTH})`,
+        `tags must map names (1 to ${MAX_TAG_NAME_LENGTH} characters) to strings (up to ${MAX_TAG_VALUE_LENGTH}), without NUL`,
       );
   }
   return Object.fromEntries(entries) as Record<string, string>;
 };
 
 export const checkRegistrationId = (id: string): string => {
-  if (id.length === 0 || id.length > MAX_REGISTRATION_ID_LENGTH)
+  if (id.length === 0 || id.length > MAX_REGISTRATION_ID_LENGTH || hasNul(id))
     throw enrollmentErrors.badRequest(
-      `registration_id must be 1 to ${MAX_REGISTRATION_ID_LENGTH} characters`,
+      `registration_id must be 1 to ${MAX_REGISTRATION_ID_LENGTH} characters without NUL`,
     );
   return id;
 };

@@ -9,6 +9,7 @@ import {
   checkName,
   checkSource,
   checkTags,
+  hasNul,
   MAX_GROUPS_PER_TENANT,
 } from './enrollment-input.js';
 import {
@@ -91,7 +92,11 @@ export const createEnrollmentGroupsService = (deps: {
         !(await refs.allocationWebhookExists(g.tenantId, out.allocationWebhookId)))
     )
       throw enrollmentErrors.webhookNotFound();
-    if (out.bootstrap !== null) out.bootstrap = await refs.checkBootstrapTemplate(g.tenantId, out.bootstrap);
+    if (out.bootstrap !== null) {
+      if (hasNul(out.bootstrap.content) || out.bootstrap.channels.some(hasNul))
+        throw enrollmentErrors.badRequest('bootstrap content and channel ids must not contain NUL');
+      out.bootstrap = await refs.checkBootstrapTemplate(g.tenantId, out.bootstrap);
+    }
     return out;
   };
 
@@ -157,7 +162,9 @@ export const createEnrollmentGroupsService = (deps: {
       return g;
     },
 
-    list: (tenantId, q) => listGroups(db, tenantId, q),
+    // A filter that is no UUID matches nothing (and must not reach PostgreSQL, e.g. with a NUL).
+    list: async (tenantId, q) =>
+      q.caId !== undefined && !isUuid(q.caId) ? { groups: [], total: 0 } : listGroups(db, tenantId, q),
 
     get: (tenantId, id) => mustFind(db, tenantId, id),
 

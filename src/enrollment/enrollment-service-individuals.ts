@@ -110,7 +110,11 @@ export const createEnrollmentIndividualsService = (deps: {
       return e;
     },
 
-    list: (tenantId, q) => listIndividuals(db, tenantId, q),
+    // A filter that is no UUID matches nothing (and must not reach PostgreSQL, e.g. with a NUL).
+    list: async (tenantId, q) =>
+      q.groupId !== undefined && !isUuid(q.groupId)
+        ? { individuals: [], total: 0 }
+        : listIndividuals(db, tenantId, q),
 
     get: (tenantId, id) => mustFind(db, tenantId, id),
 

@@ -18,7 +18,11 @@ export const createEnrollmentRegistrationsService = (deps: {
 }): EnrollmentRegistrationsService => {
   const db = deps.store.db;
   return {
-    list: (tenantId, q) => listRegistrations(db, tenantId, q),
+    // A filter that is no UUID matches nothing (and must not reach PostgreSQL, e.g. with a NUL).
+    list: async (tenantId, q) =>
+      q.groupId !== undefined && !isUuid(q.groupId)
+        ? { registrations: [], total: 0 }
+        : listRegistrations(db, tenantId, q),
     async get(tenantId, deviceId) {
       const r = isUuid(deviceId) ? await findRegistration(db, tenantId, deviceId) : undefined;
       if (!r) throw enrollmentErrors.registrationNotFound();

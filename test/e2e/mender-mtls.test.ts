@@ -2,7 +2,7 @@ import { createPublicKey, X509Certificate } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { DEFAULT_TENANT_ID } from '../../src/tenants/index.js';
-import { dialects } from '../helpers/databases.js';
+import { createTestDatabase, dialects, type TestDatabase } from '../helpers/databases.js';
 import { authRequestBody, signBody } from '../helpers/device-client.js';
 import { curl, type Issued, makeCrl, makeRootCa, pkiDir } from '../helpers/openssl.js';
 import { loadDeviceKeys } from './helpers/device-flows.js';
@@ -17,9 +17,15 @@ import {
   type PkiClient,
   pkiClient,
 } from './helpers/device-pki.js';
+import {
+  adminTokenViaCli,
+  freePort,
+  type GatehouseProcess,
+  spawnGatehouse,
+} from './helpers/gatehouse-process.js';
 import { describeWithMender } from './helpers/host.js';
 import { generateKeyFile } from './helpers/keys.js';
-import type { DeviceJson } from './helpers/management-api.js';
+import { type DeviceJson, type ManagementClient, managementClient } from './helpers/management-api.js';
 import { disposeAllDevices, SimDevice } from './helpers/mender-device.js';
 import {
   CLIENT_CERT_HEADER,
@@ -180,7 +186,7 @@ for (const dialect of dialects()) {
         waitFor(
           `a device with identity {DeviceId: ${cn}} to be accepted`,
           async () => (await devicesOf(cn)).find((d) => d.status === 'accepted'),
-          { diagnostics: diagnostics(device) },
+          { intervalMs: 250, diagnostics: diagnostics(device) },
         );
 
       /** The admitted device: identity from the certificate only, one accepted auth set with its key. */
@@ -292,8 +298,9 @@ for (const dialect of dialects()) {
         await expectEnrolledEvent(dev.id, cert.cn);
       });
 
-      for (const kind of full ? (['ec', 'rsa'] as const) : []) {
-        it(`admits on the first request with an ${kind === 'ec' ? 'EC P-256' : 'RSA'} leaf; the identity the client sends is ignored (TLS listener)`, async () => {
+      const leafKinds = { ec: 'EC P-256', rsa: 'RSA-2048', ed25519: 'Ed25519' } as const;
+      for (const kind of full ? (['ec', 'rsa', 'ed25519'] as const) : []) {
+        it(`admits on the first request with an ${leafKinds[kind]} leaf; the identity the client sends is ignored (TLS listener)`, async () => {
           const cert = makeDeviceCert(dir, rootChain.intermediate, { kind, chain: [rootChain.intermediate] });
           const spoofed = `spoofed-${cert.cn}`;
           const device = await mtlsDevice(tlsUrl(), cert, { extraIdentity: { DeviceId: spoofed } });
@@ -512,3 +519,136 @@ for (const dialect of dialects()) {
     { tools: [NGINX_BIN, '/usr/bin/curl'] },
   );
 }
+
+/**
+ * The deployment as documented: a real `gatehouse serve` process, configured only by its flags
+ * (--tls-listen, --tls-cert-file, --tls-key-file, --trusted-proxies, --client-cert-header), with
+ * nginx in front. What the device did is read from the management API and nginx's access log.
+ */
+describeWithMender(
+  '`gatehouse serve` with its TLS listener and nginx in front (sqlite)',
+  () => {
+    const dir = pkiDir();
+    let db: TestDatabase;
+    let gatehouse: GatehouseProcess;
+    let nginx: Nginx;
+    let mgmt: ManagementClient;
+    let serverCa: Issued;
+    let chain: CaChain;
+    let tlsUrl: string;
+
+    beforeAll(async () => {
+      serverCa = makeRootCa(dir, 'server-ca');
+      const serverCert = makeServerCert(dir, serverCa);
+      db = await createTestDatabase('sqlite');
+      const tlsPort = await freePort();
+      gatehouse = await spawnGatehouse(db, [
+        '--tls-listen',
+        `127.0.0.1:${tlsPort}`,
+        '--tls-cert-file',
+        serverCert.crt,
+        '--tls-key-file',
+        serverCert.key,
+        '--trusted-proxies',
+        PROXY_SOURCE_ADDRESS,
+        '--client-cert-header',
+        CLIENT_CERT_HEADER,
+      ]);
+      tlsUrl = `https://127.0.0.1:${tlsPort}`;
+      nginx = await startNginx({
+        upstreamUrl: gatehouse.url,
+        certFile: serverCert.crt,
+        keyFile: serverCert.key,
+      });
+      mgmt = managementClient(gatehouse.url, await adminTokenViaCli(db, gatehouse.url));
+      chain = makeCaChain(dir, 'factory');
+      await pkiClient(mgmt, dir).registerVerifiedCa(chain.intermediate);
+    });
+    afterEach(async (ctx) => {
+      const failed = ctx.task.result?.state === 'fail';
+      if (failed && gatehouse)
+        console.error(`--- gatehouse output ---\n${gatehouse.output.join('').slice(-4000)}`);
+      if (failed && nginx)
+        console.error(`--- nginx access log ---\n${nginx.accessLog().slice(-30).join('\n')}`);
+      await disposeAllDevices({ printLogs: failed });
+    });
+    afterAll(async () => {
+      await nginx?.stop();
+      await gatehouse?.stop();
+      await db?.drop();
+    });
+
+    const accepted = (cn: string, device: SimDevice) =>
+      waitFor(
+        `a device with identity {DeviceId: ${cn}} to be accepted`,
+        async () =>
+          (await mgmt.listDevices()).find((d) => d.identity_data.DeviceId === cn && d.status === 'accepted'),
+        {
+          intervalMs: 250,
+          diagnostics: () => `${nginx.accessLog().slice(-20).join('\n')}\n${device.logTail()}`,
+        },
+      );
+
+    it('admits a daemon through nginx and a one-shot client on the TLS listener; ignores the header from 127.0.0.1', async () => {
+      const viaProxy = makeDeviceCert(dir, chain.intermediate, { kind: 'ec' });
+      const daemon = await SimDevice.create({
+        serverUrl: nginx.url,
+        serverCertificate: serverCa.crt,
+        httpsClient: { certificate: viaProxy.certFile, key: viaProxy.key },
+      });
+      daemon.startDaemon();
+      const dev = await accepted(viaProxy.cn, daemon);
+      expect(dev.identity_data).toEqual({ DeviceId: viaProxy.cn });
+      // Its inventory got through nginx with the token it was given.
+      await waitFor(
+        'the inventory reported through nginx',
+        async () => {
+          const r = await mgmt.call<{ attributes?: { name: string; value: unknown }[] }>(
+            'GET',
+            `/api/management/v1/inventory/devices/${dev.id}`,
+          );
+          return r.status === 200 && r.body.attributes?.some((a) => a.name === 'mender_client_version');
+        },
+        { intervalMs: 250, diagnostics: () => nginx.accessLog().slice(-20).join('\n') },
+      );
+      expect(nginx.accessLog().some((l) => l.includes(`PUT ${INVENTORY_PATH}`) && l.includes(' 200 '))).toBe(
+        true,
+      );
+
+      const direct = makeDeviceCert(dir, chain.intermediate, { kind: 'rsa', chain: [chain.intermediate] });
+      const oneShot = await SimDevice.create({
+        serverUrl: tlsUrl,
+        serverCertificate: serverCa.crt,
+        httpsClient: { certificate: direct.certFile, key: direct.key },
+      });
+      expect(await oneShot.bootstrap(), oneShot.logTail()).toBe(0);
+      expect((await accepted(direct.cn, oneShot)).identity_data).toEqual({ DeviceId: direct.cn });
+
+      // The same forwarded header, but from 127.0.0.1 straight to the plain port: not trusted.
+      const forged = makeDeviceCert(dir, chain.intermediate, { kind: 'ec' });
+      const keys = await loadDeviceKeys(forged.key);
+      const body = authRequestBody({ mac: `forged-${forged.cn}` }, keys.publicPem);
+      const res = await rawRequest(gatehouse.url, {
+        method: 'POST',
+        path: AUTH_PATH,
+        localAddress: '127.0.0.1',
+        body,
+        headers: {
+          [CLIENT_CERT_HEADER]: escapedPem(forged.leaf),
+          'content-type': 'application/json',
+          authorization: 'Bearer ',
+          'x-men-signature': signBody(keys, body),
+        },
+      });
+      expect(res.status).toBe(401);
+      expect(
+        (await mgmt.listDevices()).filter(
+          (d) =>
+            d.identity_data.DeviceId === forged.cn ||
+            (d.status === 'accepted' && d.identity_data.mac !== undefined),
+        ),
+      ).toEqual([]);
+    });
+  },
+  { tools: [NGINX_BIN, '/usr/bin/curl'] },
+);
