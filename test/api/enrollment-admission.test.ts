@@ -151,6 +151,17 @@ describe.skipIf(!haveOpenssl).each(dialects())('certificate-based admission on %
     expect((await certAuth(t, [builtinLeaf])).statusCode).toBe(401);
   });
 
+  it('completes a leaf-only chain (nginx sends the leaf only) with a registered intermediate', async () => {
+    const leaf = signWith(dir, inter, `adm-leafonly-${dialect}`);
+    expect((await certAuth(t, [leaf])).statusCode).toBe(401);
+    // Registered, not verified: it only links the leaf to the verified root, which is the anchor.
+    await registerVerifiedCa(t.app, token, dir, inter, { verify: false });
+    expect((await certAuth(t, [leaf])).statusCode).toBe(200);
+    const device = await deviceWithIdentity(t, token, { DeviceId: leaf.name });
+    const reg = await api('GET', `${ENROLLMENT}/registrations/${device?.id}`);
+    expect(reg.json()).toMatchObject({ ca_id: rootId, registration_id: leaf.name });
+  });
+
   it('trusts the certificate header only from the proxy address', async () => {
     const leaf = signWith(dir, inter, `adm-direct-${dialect}`);
     const res = await certAuth(t, [leaf, inter], { peer: '127.0.0.1', identity: { mac: 'direct' } });
