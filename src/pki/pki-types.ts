@@ -109,6 +109,7 @@ export const chainFailures = [
   'ambiguous_tenant',
   'revoked',
   'unknown_certificate',
+  'malformed_certificate',
 ] as const;
 export type ChainFailure = (typeof chainFailures)[number];
 

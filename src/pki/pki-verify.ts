@@ -42,7 +42,8 @@ export const verifyClientCertificate = async (
   const { chain, nowMs } = input;
   const leaf = chain[0];
   if (!leaf) return fail('no_certificate');
-  const lf = certFacts(leaf);
+  const lf = factsOf(leaf);
+  if (!lf) return fail('malformed_certificate');
   if (lf.isCa) return fail('leaf_is_ca');
   const leafProblem =
     windowProblem(lf, nowMs) ??
@@ -75,7 +76,8 @@ export const verifyClientCertificate = async (
       chain.slice(1).find((c) => !path.includes(c) && issued(c, current)) ??
       registered.map(caCertificate).find((c) => !path.some((p) => p.fingerprint256 === c.fingerprint256));
     if (!next) return fail(best);
-    const nf = certFacts(next);
+    const nf = factsOf(next);
+    if (!nf) return fail('malformed_certificate');
     const problem =
       (nf.isCa ? undefined : 'intermediate_not_ca') ??
       windowProblem(nf, nowMs) ??
@@ -89,6 +91,15 @@ export const verifyClientCertificate = async (
     current = next;
   }
   return fail('chain_too_long');
+};
+
+/** A certificate Node parsed but the X.509 library cannot read refuses the chain, not the request. */
+const factsOf = (cert: X509Certificate): CertFacts | undefined => {
+  try {
+    return certFacts(cert);
+  } catch {
+    return undefined;
+  }
 };
 
 const fail = (reason: ChainFailure, detail?: string): ClientCertVerification =>
