@@ -92,8 +92,8 @@ describe.skipIf(!hasTool('openssl')).each(dialects())('individual enrollments on
     expect(all.json()).toEqual([minimal]);
     expect((await call('GET', `${INDIVIDUALS}?per_page=1&page=2`)).json()).toEqual([full]);
     expect((await call('GET', `${INDIVIDUALS}?group_id=${g.id}`)).json()).toEqual([full]);
-    for (const q of ['not-a-uuid', 'a%00b'])
-      expect((await call('GET', `${INDIVIDUALS}?group_id=${q}`)).json()).toEqual([]);
+    expect((await call('GET', `${INDIVIDUALS}?group_id=not-a-uuid`)).json()).toEqual([]);
+    expectError(await call('GET', `${INDIVIDUALS}?group_id=a%00b`), 400, /NUL/);
 
     expectError(await call('POST', INDIVIDUALS, { registration_id: 'sensor-1' }), 409, /registration_id/);
     for (const [body, pattern] of [
@@ -105,8 +105,8 @@ describe.skipIf(!hasTool('openssl')).each(dialects())('individual enrollments on
       [{ registration_id: 'x', group_id: 'not-a-uuid' }, /group_id/],
       [{ registration_id: '' }, /registration_id/],
       [{ registration_id: 'r'.repeat(257) }, /registration_id/],
-      [{ registration_id: 'a\u0000' }, /registration_id/],
-      [{ registration_id: 'x', tags: { 'k\u0000': 'v' } }, /tags/],
+      [{ registration_id: 'a\u0000' }, /NUL/],
+      [{ registration_id: 'x', tags: { 'k\u0000': 'v' } }, /NUL/],
       [{}, /registration_id/],
       [{ registration_id: 'x', inventory_group: 'a b' }, /inventory_group/],
       [{ registration_id: 'x', tags: { a: 1 } }, /tags/],
@@ -241,8 +241,8 @@ describe.skipIf(!hasTool('openssl')).each(dialects())('individual enrollments on
     expect(list.json()).toEqual([]);
     expect(list.headers['x-total-count']).toBe('0');
     expect((await call('GET', `${REGISTRATIONS}?group_id=${UNKNOWN}`)).json()).toEqual([]);
-    for (const q of ['not-a-uuid', 'a%00b'])
-      expect((await call('GET', `${REGISTRATIONS}?group_id=${q}`)).json()).toEqual([]);
+    expect((await call('GET', `${REGISTRATIONS}?group_id=not-a-uuid`)).json()).toEqual([]);
+    expectError(await call('GET', `${REGISTRATIONS}?group_id=a%00b`), 400, /NUL/);
     expectError(await call('GET', `${REGISTRATIONS}?per_page=0`), 400);
     expectError(await call('GET', `${REGISTRATIONS}/${UNKNOWN}`), 404, /no registration record/);
     expectError(await call('GET', `${REGISTRATIONS}/not-a-uuid`), 404, /no registration record/);

@@ -111,11 +111,12 @@ describe.skipIf(!hasTool('openssl')).each(dialects())('enrollment groups on %s',
     const byCa = await call('GET', `${GROUPS}?ca_id=${ca(1)}`);
     expect(byCa.headers['x-total-count']).toBe('1');
     expect(byCa.json()).toEqual([made[1]]);
-    for (const q of [UNKNOWN, 'not-a-uuid', 'a%00b']) {
+    for (const q of [UNKNOWN, 'not-a-uuid']) {
       const none = await call('GET', `${GROUPS}?ca_id=${q}`);
       expect(none.statusCode).toBe(200);
       expect(none.json()).toEqual([]);
     }
+    expectError(await call('GET', `${GROUPS}?ca_id=a%00b`), 400, /NUL/);
     expectError(await call('GET', `${GROUPS}?per_page=0`), 400);
     for (const g of made) expect((await call('DELETE', `${GROUPS}/${g.id}`)).statusCode).toBe(204);
   });
@@ -191,9 +192,9 @@ describe.skipIf(!hasTool('openssl')).each(dialects())('enrollment groups on %s',
       [{ ...base, name: '   ' }, /name/],
       [{ ...base, name: 'n'.repeat(129) }, /name/],
       // PostgreSQL text cannot hold NUL: a 400, not a failed write.
-      [{ ...base, name: 'a\u0000b' }, /name/],
-      [{ ...base, identity: { attribute: 'a\u0000' } }, /attribute/],
-      [{ ...base, tags: { a: 'b\u0000' } }, /tags/],
+      [{ ...base, name: 'a\u0000b' }, /NUL/],
+      [{ ...base, identity: { attribute: 'a\u0000' } }, /NUL/],
+      [{ ...base, tags: { a: 'b\u0000' } }, /NUL/],
       [{ ...base, bootstrap: { content: 'a\u0000' } }, /NUL/],
       [{ ...base, bootstrap: { channels: ['a\u0000'] } }, /NUL/],
       [{ ...base, identity: { source: 'email' } }, /source/],
