@@ -21,6 +21,7 @@ import {
 } from './lib/baselines.js';
 import { removeBigArtifactDirs, runBigArtifact } from './lib/big-artifact.js';
 import { runBootstrapBench } from './lib/bootstrap.js';
+import { makeCertDevice, measureCertBaseline } from './lib/cert-auth.js';
 import { type DialectName, dropLiveDatabases, PG_ADMIN_URL, postgresUnavailable } from './lib/databases.js';
 import { runDialect } from './lib/dialect-run.js';
 import { makeSignedAuthRequest } from './lib/gatehouse.js';
@@ -150,11 +151,15 @@ const main = async () => {
   const authDevices = KEY_KINDS.map((kind, i) => makeSignedAuthRequest(kind, i + 1));
   const signatures: Record<string, SignatureBaseline> = {};
   for (const req of authDevices) signatures[req.kind] = measureSignatureBaseline(req, settings.microMs * 2);
+  // The client-certificate case's baseline: the leaf's chain signature + the auth request's.
+  const certDevice = await makeCertDevice(100);
+  const clientCertificate = measureCertBaseline(certDevice, settings.microMs);
 
   const outcome: BenchOutcome = {
     machine,
     settings,
     signatures,
+    clientCertificate,
     bareRuns: [],
     results: {},
     skipped: {},
@@ -189,7 +194,7 @@ const main = async () => {
         }
       }
       log(`${dialect}:`);
-      outcome.results[dialect] = await runDialect(dialect, load, authDevices, {
+      outcome.results[dialect] = await runDialect(dialect, load, authDevices, certDevice, {
         ...settings,
         warpSpeed,
         log,
@@ -234,7 +239,7 @@ const main = async () => {
     settings: { ...settings, warpSpeed, dialects },
     ratios: ratios(outcome),
     problems,
-    baselines: { signatures, bareFastify: outcome.bareRuns },
+    baselines: { signatures, clientCertificate, bareFastify: outcome.bareRuns },
     dialects: outcome.results,
     skipped: outcome.skipped,
     deployments: outcome.deployments,

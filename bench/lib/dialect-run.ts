@@ -1,4 +1,5 @@
 import { measureBreakdown } from './breakdown.js';
+import { admitCertDevice, type CertDevice, certAuthRequest, certProxyFlags } from './cert-auth.js';
 import { createBenchDatabase, type DialectName } from './databases.js';
 import {
   type BenchDevice,
@@ -29,6 +30,12 @@ export interface DialectResults {
   auth: Record<string, HttpCaseResult>;
   /** Ed25519: the fleet's signed requests in turn (distinct devices). */
   authFleet: HttpCaseResult;
+  /**
+   * ECDSA P-256: a device admitted by its client certificate (edge-proxy header) re-authenticating;
+   * null when its setup (CA registration, admission) failed, with the reason in authCertError.
+   */
+  authCert: HttpCaseResult | null;
+  authCertError?: string;
   device: {
     oneToken: HttpCaseResult;
     fleet: HttpCaseResult;
@@ -44,12 +51,15 @@ export const runDialect = async (
   dialect: DialectName,
   load: LoadGenerator,
   authDevices: SignedAuthRequest[],
+  certDevice: CertDevice,
   s: DialectSettings,
 ): Promise<DialectResults> => {
   const db = await createBenchDatabase(dialect);
   let server: BenchServer | undefined;
   try {
-    server = await startBenchServer(db);
+    // The load generator is a trusted edge proxy (for the client-certificate case). Requests
+    // without the header are unaffected (one address check per request, as with no proxy set).
+    server = await startBenchServer(db, certProxyFlags);
     const { gh, url } = server;
     const srv = server;
     const http = { connections: s.connections };
@@ -82,6 +92,28 @@ export const runDialect = async (
       await seedDevice(gh, req);
       s.log(`  ${dialect}: auth requests, ${req.kind}`);
       auth[req.kind] = await measure(`auth requests, ${req.kind}`, authSpec(req));
+    }
+
+    // Certificate-based admission (ADR 11) behind an edge proxy: the CA is registered and
+    // verified, the device admitted by its first request; measured is its re-authentication
+    // (chain verification against the CA, enrollment lookups, auth set lookup, young token reused).
+    let authCert: HttpCaseResult | null = null;
+    let authCertError: string | undefined;
+    const certName = 'auth requests with a client certificate (edge-proxy header), ec P-256';
+    try {
+      await admitCertDevice(gh, url, certDevice);
+      const r = certAuthRequest(certDevice);
+      s.log(`  ${dialect}: ${certName}`);
+      authCert = await measure(certName, {
+        ...http,
+        url: `${url}${r.path}`,
+        method: 'POST',
+        headers: r.headers,
+        body: r.body,
+      });
+    } catch (e) {
+      authCertError = e instanceof Error ? (e.stack ?? e.message) : String(e);
+      s.log(`  ${dialect}: ${certName} failed: ${authCertError}`);
     }
 
     // Device-authenticated requests. The fleet is seeded right before use: the service skips the
@@ -156,6 +188,8 @@ export const runDialect = async (
       seedSeconds,
       auth,
       authFleet,
+      authCert,
+      ...(authCertError !== undefined && { authCertError }),
       device: { oneToken, fleet: fleetResult, fleetCheckInDue },
       checkInLapVirtualSeconds: lapVirtualSeconds,
       breakdown,

@@ -1,5 +1,5 @@
 import { buildApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config/config.js';
+import { type ConfigFlags, loadConfig } from '../../src/config/config.js';
 import type { App } from '../../src/http/types.js';
 import { DEFAULT_TENANT_ID } from '../../src/tenants/index.js';
 import { type Gatehouse, openGatehouse } from '../../src/wiring.js';
@@ -24,11 +24,14 @@ export interface BenchServer {
   close(): Promise<void>;
 }
 
-/** A complete Gatehouse on `db`, listening on 127.0.0.1 (random port), logger off. */
-export const startBenchServer = async (db: BenchDatabase): Promise<BenchServer> => {
+/**
+ * A complete Gatehouse on `db`, listening on 127.0.0.1 (random port), logger off. `flags` are
+ * further settings as the CLI would pass them (e.g. trusted proxies and a client-certificate header).
+ */
+export const startBenchServer = async (db: BenchDatabase, flags: ConfigFlags = {}): Promise<BenchServer> => {
   const clock = createWarpClock();
   const config = loadConfig(
-    { dataDir: db.dataDir, databaseUrl: db.url, listen: '127.0.0.1:0', logLevel: 'silent' },
+    { ...flags, dataDir: db.dataDir, databaseUrl: db.url, listen: '127.0.0.1:0', logLevel: 'silent' },
     {},
   );
   const gh = await openGatehouse(config, { clock });
@@ -100,8 +103,11 @@ const identityFor = (seq: number, publicPem: string): Record<string, string> => 
 export type SignedAuthRequest = Omit<BenchDevice, 'token'>;
 
 /** Key pair, identity and signed auth request of a device (no server involved). */
-export const makeSignedAuthRequest = (kind: KeyKind, seq: number): SignedAuthRequest => {
-  const keys = makeDeviceKeys(kind);
+export const makeSignedAuthRequest = (
+  kind: KeyKind,
+  seq: number,
+  keys: DeviceKeys = makeDeviceKeys(kind),
+): SignedAuthRequest => {
   const identity = identityFor(seq, keys.publicPem);
   const authBody = authRequestBody(identity, keys.publicPem);
   return { kind, keys, identity, authBody, signature: signBody(keys, authBody) };

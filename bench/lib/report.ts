@@ -1,5 +1,6 @@
 import type { SignatureBaseline } from './baselines.js';
 import { BREAKDOWN_LABELS } from './breakdown.js';
+import { type CertBaseline, CLIENT_CERT_HEADER } from './cert-auth.js';
 import type { DialectName } from './databases.js';
 import type { DialectResults } from './dialect-run.js';
 import type { HttpCaseResult } from './http-case.js';
@@ -33,6 +34,8 @@ export interface BenchOutcome {
   machine: Machine;
   settings: { durationSeconds: number; warmupSeconds: number; connections: number; fleetSize: number };
   signatures: Record<string, SignatureBaseline>;
+  /** Baseline of the client-certificate case: chain signature + auth request signature. */
+  clientCertificate: CertBaseline;
   /** Baseline B, measured before and after the Gatehouse cases (drift shows as a spread). */
   bareRuns: HttpCaseResult[];
   results: Partial<Record<DialectName, DialectResults>>;
@@ -62,9 +65,16 @@ export const collectProblems = (o: BenchOutcome): Problem[] => {
       r.device.oneToken,
       r.device.fleet,
       r.device.fleetCheckInDue,
+      ...(r.authCert ? [r.authCert] : []),
     );
   }
+  const setupFailures = Object.values(o.results).flatMap((r): Problem[] =>
+    r.authCertError
+      ? [{ case: `${r.dialect}: auth requests with a client certificate`, problem: r.authCertError }]
+      : [],
+  );
   return [
+    ...setupFailures,
     ...cases.flatMap((c): Problem[] =>
       c.problem
         ? [{ case: c.name, problem: c.problem, ...(c.serverErrors && { serverErrors: c.serverErrors }) }]
@@ -89,6 +99,12 @@ export const ratios = (o: BenchOutcome): Record<string, number | null> => {
       r.authFleet,
       o.signatures.ed25519?.rawVerify.opsPerSecond,
     );
+    // Null also when the case could not be set up (authCertError).
+    out[`${dialect}.auth.cert_proxy_ec_per_verify`] = r.authCert
+      ? ratioOf(r.authCert, o.clientCertificate.both.opsPerSecond)
+      : null;
+    out[`${dialect}.auth.cert_proxy_ec_per_plain_ec`] =
+      r.authCert && r.auth.ec && !r.auth.ec.problem ? ratioOf(r.authCert, r.auth.ec.rps) : null;
     out[`${dialect}.device.one_token_per_bare`] = ratioOf(r.device.oneToken, bare);
     out[`${dialect}.device.fleet_per_bare`] = ratioOf(r.device.fleet, bare);
     out[`${dialect}.device.fleet_checkin_due_per_bare`] = ratioOf(r.device.fleetCheckInDue, bare);
@@ -130,6 +146,19 @@ export const renderReport = (o: BenchOutcome, problems: Problem[]): string => {
       ]),
     ),
     '  auth checks = verifyAuthRequest: JSON + identity parse, public key import from PEM, verify.',
+    renderTable(
+      ['client certificate (ECDSA P-256 CA → P-256 device)', 'verify/s', 'µs/verify'],
+      (
+        [
+          ['leaf signature, CA key (X509Certificate.verify)', o.clientCertificate.chainVerify],
+          [
+            `auth request signature (${o.clientCertificate.bodyBytes} B body)`,
+            o.clientCertificate.authVerify,
+          ],
+          ['both = raw chain+verify', o.clientCertificate.both],
+        ] as const
+      ).map(([what, mr]) => [what, fmtInt(mr.opsPerSecond), fmtUs(mr.microsPerOp)]),
+    ),
     '',
     'Baseline B — bare Fastify GET returning small JSON (same load settings), before and after',
     renderTable(
@@ -171,6 +200,27 @@ export const renderReport = (o: BenchOutcome, problems: Problem[]): string => {
       'Device auth requests — POST auth_requests of accepted devices, their signed requests replayed',
       '  (each: parse + signature verify + auth set lookup + token row read; the young token is handed back)',
       renderTable(['store', 'key', 'devices', 'auth req/s', 'auth/verify', ...LOAD_HEADER], authRows),
+      '',
+      `Device auth requests with a client certificate — edge-proxy header (${CLIENT_CERT_HEADER}: URL-encoded leaf PEM, ` +
+        `${o.clientCertificate.headerBytes} B), ECDSA P-256, one admitted device re-authenticating`,
+      '  (each: parse + signature verify + leaf chain check against the registered CA + enrollment lookups',
+      '   + auth set lookup + token row read; the young token is handed back)',
+      renderTable(
+        ['store', 'auth req/s', 'auth/(chain+verify)', 'vs plain ec', ...LOAD_HEADER],
+        runs.map((r) => {
+          const c = r.authCert;
+          if (!c) return [r.dialect, 'FAILED', '-', '-'];
+          const plain = r.auth.ec && !r.auth.ec.problem ? r.auth.ec.rps : null;
+          return [
+            r.dialect,
+            rpsCell(c),
+            ratioCell(ratioOf(c, o.clientCertificate.both.opsPerSecond)),
+            ratioCell(ratioOf(c, plain)),
+            ...loadCells(c),
+          ];
+        }),
+      ),
+      '  vs plain ec = this req/s ÷ the ECDSA P-256 auth req/s above (same store): what the certificate costs.',
       '',
       'Device-authenticated requests — PUT inventory/device/attributes, 3 attributes',
       renderTable(['store', 'case', 'req/s', 'vs bare', ...LOAD_HEADER], deviceRows),

@@ -42,6 +42,23 @@ export const parseClientCertHeader = (value: string): X509Certificate[] => {
   return out;
 };
 
+// Devices behind a proxy send the same header value on every request: parse it once (bounded).
+const headerChains = new Map<string, X509Certificate[]>();
+const MAX_REMEMBERED_HEADERS = 5000;
+const MAX_HEADER_LENGTH = 64 * 1024;
+
+const headerChain = (value: string): X509Certificate[] => {
+  let chain = headerChains.get(value);
+  if (!chain) {
+    chain = parseClientCertHeader(
+      value.length > MAX_HEADER_LENGTH ? value.slice(0, MAX_HEADER_LENGTH) : value,
+    );
+    if (headerChains.size >= MAX_REMEMBERED_HEADERS) headerChains.clear();
+    headerChains.set(value, chain);
+  }
+  return chain;
+};
+
 // The peer chain of a TLS connection does not change: parse it once per socket.
 const socketChains = new WeakMap<Socket, X509Certificate[] | null>();
 
@@ -109,7 +126,7 @@ export const installClientCertAuth = (
       const value = header ? req.headers[header] : undefined;
       if (typeof value === 'string' && value !== '') {
         try {
-          chain = parseClientCertHeader(value);
+          chain = headerChain(value);
         } catch (e) {
           req.log.info({ err: (e as Error).message }, 'unparseable client certificate header from proxy');
         }

@@ -118,13 +118,17 @@ const usability = (ca: Ca, nowMs: number): ChainFailure | undefined =>
         : undefined;
 
 /** Did `issuer` sign `cert`? Names, key identifiers and key usage (OpenSSL's check), then the signature. */
-const issued = (issuer: X509Certificate, cert: X509Certificate): boolean => {
-  try {
-    return cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
-  } catch {
-    return false;
-  }
-};
+const issued = (issuer: X509Certificate, cert: X509Certificate): boolean =>
+  // A signature never changes: checked once per (certificate, issuer) pair per process, so a
+  // device re-authenticating with its certificate pays no chain crypto (validity, CA state and
+  // revocation are still checked on every call).
+  remember(issuedPairs, `${cert.fingerprint256}|${issuer.fingerprint256}`, () => {
+    try {
+      return cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
+    } catch {
+      return false;
+    }
+  });
 
 const finish = async (db: Executor, anchor: Ca, path: X509Certificate[]): Promise<ClientCertVerification> => {
   const anchorFacts = certFacts(caCertificate(anchor));
@@ -161,11 +165,12 @@ const finish = async (db: Executor, anchor: Ca, path: X509Certificate[]): Promis
 
 // Parsed CA certificates and CRLs, keyed by what changes when they change (bounded, per process).
 const caCerts = new Map<string, X509Certificate>();
+const issuedPairs = new Map<string, boolean>();
 const crls = new Map<string, Set<string>>();
-const remember = <V>(m: Map<string, V>, key: string, make: () => V): V => {
+const remember = <V>(m: Map<string, V>, key: string, make: () => V, max = 20_000): V => {
   let v = m.get(key);
   if (v === undefined) {
-    if (m.size >= 1000) m.clear();
+    if (m.size >= max) m.clear();
     v = make();
     m.set(key, v);
   }

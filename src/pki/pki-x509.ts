@@ -90,11 +90,21 @@ export interface CertFacts {
 }
 
 const facts = new WeakMap<X509Certificate, CertFacts>();
+// The same certificate arrives as a new object on every request (proxy header, new connection):
+// its facts are also kept by fingerprint, bounded, since a full X.509 parse costs about 1 ms.
+const factsByFingerprint = new Map<string, CertFacts>();
+const MAX_REMEMBERED_FACTS = 20_000;
 
-/** What Gatehouse checks of a certificate, parsed once per certificate object. */
+/** What Gatehouse checks of a certificate, parsed once per certificate (object or fingerprint). */
 export const certFacts = (cert: X509Certificate): CertFacts => {
   const known = facts.get(cert);
   if (known) return known;
+  const fingerprint = fingerprintOf(cert.raw);
+  const seen = factsByFingerprint.get(fingerprint);
+  if (seen) {
+    facts.set(cert, seen);
+    return seen;
+  }
   const p = new x509.X509Certificate(cert.raw);
   const bc = p.getExtension(x509.BasicConstraintsExtension);
   const ku = p.getExtension(x509.KeyUsagesExtension);
@@ -104,7 +114,7 @@ export const certFacts = (cert: X509Certificate): CertFacts => {
     issuer: cert.issuer,
     cn: p.subjectName.getField('CN')[0] ?? null,
     serial: normalizeSerial(cert.serialNumber),
-    fingerprint: fingerprintOf(cert.raw),
+    fingerprint,
     notBefore: Date.parse(cert.validFrom),
     notAfter: Date.parse(cert.validTo),
     isCa: cert.ca,
@@ -118,5 +128,7 @@ export const certFacts = (cert: X509Certificate): CertFacts => {
     pem: cert.toString(),
   };
   facts.set(cert, f);
+  if (factsByFingerprint.size >= MAX_REMEMBERED_FACTS) factsByFingerprint.clear();
+  factsByFingerprint.set(fingerprint, f);
   return f;
 };
