@@ -2,6 +2,7 @@ import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
 import type { VerifiedAuthRequest } from './auth-request.js';
 import { devauthErrors } from './devauth-errors.js';
+import { newDevice, newPendingAuthSet } from './devauth-records.js';
 import {
   countAuthSets,
   findAuthSetByDeviceKey,
@@ -84,17 +85,7 @@ export const createCertificateAuth = (deps: {
     const issued = await deps.issue(tenantId, deviceId, authSetId);
     await db.transaction().execute(async (tx) => {
       const nowMs = clock.nowMs();
-      await insertDeviceIfAbsent(tx, {
-        id: deviceId,
-        tenantId,
-        identity: identity.attributes,
-        identityText: identity.text,
-        identitySha256: identity.sha256,
-        status: 'pending',
-        createdAt: nowMs,
-        updatedAt: nowMs,
-        checkInAt: null,
-      });
+      await insertDeviceIfAbsent(tx, newDevice(deviceId, tenantId, identity, nowMs));
       // A concurrent request may have created the identity under another id: the device retries.
       const device = await lockDevice(store, tx, tenantId, deviceId);
       if (!device || device.identitySha256 !== identity.sha256)
@@ -103,17 +94,7 @@ export const createCertificateAuth = (deps: {
       if (!authSet) {
         if ((await countAuthSets(tx, device.id)) >= MAX_AUTH_SETS_PER_DEVICE)
           throw devauthErrors.unauthorized('too many auth sets');
-        authSet = {
-          id: authSetId,
-          tenantId,
-          deviceId: device.id,
-          pubkey: req.pubkey.pem,
-          pubkeySha256: req.pubkey.sha256,
-          keyType: req.pubkey.type,
-          status: 'pending',
-          createdAt: nowMs,
-          updatedAt: nowMs,
-        };
+        authSet = newPendingAuthSet(authSetId, device, req.pubkey, nowMs);
         if (!(await insertAuthSetIfAbsent(tx, authSet)))
           throw devauthErrors.unauthorized('concurrent enrollment of this key');
       }

@@ -7,6 +7,7 @@ import type { TokenKit } from '../tokens/token-kit.js';
 import { verifyAuthRequest } from './auth-request.js';
 import type { CheckInRecorder } from './check-in-recorder.js';
 import { devauthErrors } from './devauth-errors.js';
+import { newDevice, newPendingAuthSet } from './devauth-records.js';
 import {
   countAuthSets,
   findAuthSetByDeviceKey,
@@ -113,34 +114,17 @@ export const createDeviceAuthService = (deps: {
   const recordPending = async (tenantId: string, req: ReturnType<typeof verifyAuthRequest>) => {
     const nowMs = clock.nowMs();
     await db.transaction().execute(async (tx) => {
-      await insertDeviceIfAbsent(tx, {
-        id: newId(),
-        tenantId,
-        identity: req.identity.attributes,
-        identityText: req.identity.text,
-        identitySha256: req.identity.sha256,
-        status: 'pending',
-        createdAt: nowMs,
-        updatedAt: nowMs,
-        checkInAt: null,
-      });
+      await insertDeviceIfAbsent(tx, newDevice(newId(), tenantId, req.identity, nowMs));
       const found = await findDeviceByIdentity(tx, tenantId, req.identity.sha256);
       const device = found && (await lockDevice(store, tx, tenantId, found.id));
       if (!device) return;
       if (await findAuthSetByDeviceKey(tx, device.id, req.pubkey.sha256)) return;
       if ((await countAuthSets(tx, device.id)) >= MAX_AUTH_SETS_PER_DEVICE) return;
       const authSetId = newId();
-      const inserted = await insertAuthSetIfAbsent(tx, {
-        id: authSetId,
-        tenantId,
-        deviceId: device.id,
-        pubkey: req.pubkey.pem,
-        pubkeySha256: req.pubkey.sha256,
-        keyType: req.pubkey.type,
-        status: 'pending',
-        createdAt: nowMs,
-        updatedAt: nowMs,
-      });
+      const inserted = await insertAuthSetIfAbsent(
+        tx,
+        newPendingAuthSet(authSetId, device, req.pubkey, nowMs),
+      );
       if (!inserted) return;
       await recomputeDeviceStatus(ctx, tx, device, nowMs);
       await recordEvent(tx, {
