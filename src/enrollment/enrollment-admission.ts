@@ -7,7 +7,7 @@ import { enrollmentErrors } from './enrollment-errors.js';
 import { MAX_REGISTRATION_ID_LENGTH } from './enrollment-input.js';
 import { findGroupByCa } from './enrollment-repo-groups.js';
 import { findIndividualByRegistration } from './enrollment-repo-individuals.js';
-import { upsertRegistration } from './enrollment-repo-registrations.js';
+import { findRegistration, upsertRegistration } from './enrollment-repo-registrations.js';
 import { groupToWire, individualToWire } from './enrollment-schemas.js';
 import {
   type BootstrapTemplate,
@@ -174,13 +174,14 @@ export const createCertificateAdmission = (deps: {
 
     return {
       async apply(tx, { device, authSetId, nowMs }) {
-        await effects.applyInventory(tx, {
-          tenantId,
-          deviceId: device.id,
-          group: inventoryGroup,
-          tags,
-          nowMs,
-        });
+        // Re-enrollment (a renewed certificate, a new key): the operator may have moved or
+        // re-tagged the device since; only an allocation webhook's explicit answer changes that.
+        const previous = await findRegistration(tx, tenantId, device.id);
+        const reenrolled = previous !== undefined;
+        const applied = reenrolled
+          ? { group: overrides.group ?? null, tags: overrides.tags ?? {} }
+          : { group: inventoryGroup, tags };
+        await effects.applyInventory(tx, { tenantId, deviceId: device.id, ...applied, nowMs });
         const config = await effects.provisionBootstrap(tx, {
           tenantId,
           deviceId: device.id,
@@ -199,7 +200,7 @@ export const createCertificateAdmission = (deps: {
           certSerial: cert.leaf.serial,
           certFingerprint: cert.leaf.fingerprint,
           certNotAfter: cert.leaf.notAfter,
-          createdAt: nowMs,
+          createdAt: previous?.createdAt ?? nowMs,
           updatedAt: nowMs,
         });
         await recordEvent(tx, {
@@ -209,14 +210,15 @@ export const createCertificateAdmission = (deps: {
           payload: {
             auth_set_id: authSetId,
             registration_id: a.registrationId,
+            reenrolled,
             identity_data: a.identity,
             ca_id: cert.caId,
             enrollment_group_id: group?.id ?? null,
             individual_enrollment_id: individual?.id ?? null,
             allocation_webhook_id: group?.allocationWebhookId ?? null,
             certificate: certificateFacts(cert),
-            inventory_group: inventoryGroup,
-            tags,
+            inventory_group: applied.group,
+            tags: applied.tags,
             bootstrap: config.outcome,
             bootstrap_config_id: config.configId,
           },

@@ -30,7 +30,7 @@ describe.skipIf(!haveOpenssl).each(dialects())('enrollment groups at admission o
   let answer: Responder = () => ({ status: 200, body: '{"allow": true}' });
   // Ahead of the wall clock, so certificates openssl makes during the run are already valid.
   const clock = manualClock(Date.now() + 10 * 60_000);
-  const api = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown) =>
+  const api = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: unknown) =>
     t.app.inject({
       method,
       url,
@@ -112,6 +112,23 @@ describe.skipIf(!haveOpenssl).each(dialects())('enrollment groups at admission o
       inventory_group: 'field',
       bootstrap: 'created',
     });
+  });
+
+  it("re-enrolls a renewed certificate (new key) on the same device, keeping the operator's group", async () => {
+    const first = leaf('grp-renew');
+    const device = await admit(first, { serial: first.name });
+    const moved = await api('PUT', `${INVENTORY}/devices/${device.id}/group`, { group: 'moved' });
+    expect(moved.statusCode).toBe(204);
+    // Same CN, new key: a new auth set on the same device, accepted; the old key is rejected.
+    const renewed = signWith(dir, inter, `grp-renew-${dialect}`, { days: 2 });
+    const again = await admit(renewed, { serial: first.name });
+    expect(again.id).toBe(device.id);
+    const d = await deviceWithIdentity(t, token, { serial: first.name });
+    expect(d?.auth_sets.map((a) => a.status).sort()).toEqual(['accepted', 'rejected']);
+    expect((await api('GET', `${INVENTORY}/devices/${device.id}/group`)).json()).toEqual({ group: 'moved' });
+    const events = await auditEvents(t, token, `type=device.enrolled_by_certificate&device_id=${device.id}`);
+    expect(events.map((e) => e.data.reenrolled)).toEqual([true, false]);
+    expect(events[0]?.data).toMatchObject({ inventory_group: null, bootstrap: 'existing' });
   });
 
   it('refuses devices of a disabled group, and disabled or pinned individual enrollments', async () => {
