@@ -119,7 +119,8 @@ export const installClientCertAuth = (
     return verify(tenantHint);
   });
 
-  app.addHook('onRequest', async (req) => {
+  // Callback style, no promise: this runs on every request, device polls included.
+  app.addHook('onRequest', (req, _reply, done) => {
     const socket = req.raw.socket;
     let chain: X509Certificate[] | null = null;
     if (deps.trustedProxies.has(socket.remoteAddress)) {
@@ -139,9 +140,14 @@ export const installClientCertAuth = (
           { peer: socket.remoteAddress },
           'client certificate header ignored: peer is not a trusted proxy',
         );
-      chain = tlsChain(socket);
+      try {
+        chain = tlsChain(socket);
+      } catch (e) {
+        req.log.info({ err: (e as Error).message }, 'unreadable TLS client certificate');
+      }
       req.clientCertSource = chain ? 'tls' : null;
     }
     req.clientCertChain = chain;
+    done();
   });
 };

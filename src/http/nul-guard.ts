@@ -21,11 +21,15 @@ export const containsNul = (v: unknown, depth = 0): boolean => {
  * artifacts, CSRs) are left to their routes, which encode what they store.
  */
 export const installNulGuard = (app: App): void => {
-  app.addHook('preValidation', async (req, reply) => {
-    if (containsNul(req.params) || containsNul(req.query) || containsNul(req.body)) {
-      return reply
+  // Callback style, no promise: this runs on every request, device polls included. A NUL in the
+  // path or query can only arrive percent-encoded (HTTP forbids a raw one).
+  app.addHook('preValidation', (req, reply, done) => {
+    if ((req.raw.url ?? '').includes('%00') || (typeof req.body === 'object' && containsNul(req.body))) {
+      reply
         .code(400)
         .send({ error: 'invalid request: strings must not contain NUL (U+0000)', request_id: req.id });
+      return;
     }
+    done();
   });
 };
