@@ -3,7 +3,9 @@ import { VERSION } from '../app.js';
 import { ConfigError } from '../config/config.js';
 import { isAppError } from '../core/errors.js';
 import { registerBootstrap } from './cmd-bootstrap.js';
+import { registerEnrollment } from './cmd-enrollment.js';
 import { registerMigrate } from './cmd-migrate.js';
+import { registerPki } from './cmd-pki.js';
 import { registerServe } from './cmd-serve.js';
 import { registerTenants } from './cmd-tenants.js';
 import { registerUsers } from './cmd-users.js';
@@ -18,6 +20,8 @@ export const buildProgram = (): Command => {
   registerUsers(program);
   registerTenants(program);
   registerBootstrap(program);
+  registerPki(program);
+  registerEnrollment(program);
   return program;
 };
 

@@ -20,6 +20,7 @@ import {
 
 export type { AdmissionEffects } from './enrollment-admission.js';
 export { ENROLLMENT_BASE, enrollmentRoutes } from './enrollment-routes.js';
+export { groupToWire, individualToWire, registrationToWire } from './enrollment-schemas.js';
 export type { GroupReferences } from './enrollment-service-groups.js';
 export type {
   BootstrapTemplate,

@@ -12,6 +12,7 @@ export { pkiErrors } from './pki-errors.js';
 export { pkiBuiltinRoutes } from './pki-routes-builtin.js';
 export { PKI_BASE, pkiCaRoutes } from './pki-routes-cas.js';
 export { EST_BASE, pkiPublicRoutes } from './pki-routes-public.js';
+export { caToWire } from './pki-schemas.js';
 export type { IssueInput, PkiBuiltinService } from './pki-service-builtin.js';
 export type { PkiCasService } from './pki-service-cas.js';
 export type { PkiCredentialsService } from './pki-service-credentials.js';
