@@ -1,6 +1,7 @@
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { type ConfigFlags, loadConfig } from '../config/config.js';
 import { type SettingKey, settings } from '../config/config-schema.js';
+import { DEFAULT_TENANT_ID } from '../tenants/index.js';
 import { type Gatehouse, openGatehouse } from '../wiring.js';
 
 /** Adds one flag per setting (from the settings table) to a command. */
@@ -41,3 +42,33 @@ export const withGatehouse = async <T>(
 export const output = <T>(opts: { json?: boolean }, data: T, human: (d: T) => string): void => {
   process.stdout.write(opts.json ? `${JSON.stringify(data, null, 2)}\n` : `${human(data)}\n`);
 };
+
+/** `--tenant <id>`, defaulting to the default tenant. */
+export const tenantOption = (description = 'tenant id (default: the default tenant)') =>
+  ['--tenant <id>', description, DEFAULT_TENANT_ID] as const;
+
+/**
+ * withGatehouse for commands scoped to `--tenant`: a mistyped tenant is "tenant not found", not
+ * an empty list or a foreign-key error.
+ */
+export const withTenant = async <T>(
+  opts: Record<string, unknown> & { tenant: string },
+  fn: (gh: Gatehouse, tenantId: string) => Promise<T>,
+): Promise<T> =>
+  withGatehouse(opts, async (gh) => {
+    await gh.tenants.get(opts.tenant);
+    return fn(gh, opts.tenant);
+  });
+
+/** Parser of a non-negative integer option. */
+export const nonNegativeInt = (name: string) => (v: string) => {
+  if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
+  return Number(v);
+};
+
+/** `--offset`, `--limit` and `--json` of list commands. */
+export const pagingOptions = (cmd: Command) =>
+  cmd
+    .option('--offset <n>', 'skip this many', nonNegativeInt('--offset'), 0)
+    .option('--limit <n>', 'at most this many', nonNegativeInt('--limit'), 100)
+    .option('--json', 'JSON output');

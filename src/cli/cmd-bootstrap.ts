@@ -8,12 +8,11 @@ import {
   type TemplateMode,
 } from '../bootstrap/index.js';
 import { isAppError } from '../core/errors.js';
-import { DEFAULT_TENANT_ID } from '../tenants/index.js';
-import { addConfigFlags, output, withGatehouse } from './cli-common.js';
+import { addConfigFlags, output, tenantOption, withGatehouse } from './cli-common.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 const readOpt = (file: string | undefined) => (file === undefined ? undefined : readFileSync(file, 'utf8'));
-const tenantOption = ['--tenant <id>', 'tenant (Magistrala domain) id', DEFAULT_TENANT_ID] as const;
+const bootstrapTenant = tenantOption('tenant (Magistrala domain) id');
 
 const configLine = (c: BootstrapConfig) =>
   `${c.id}  ${c.state === 1 ? 'enabled ' : 'disabled'}  ${c.externalId}  ${c.name ?? '-'}  channels=${c.channels.length}`;
@@ -40,7 +39,7 @@ export const registerBootstrap = (program: Command): void => {
     bs
       .command('create')
       .description('create a bootstrap config (disabled unless --enable)')
-      .option(...tenantOption)
+      .option(...bootstrapTenant)
       .requiredOption('--external-id <id>', 'the device-side id (MAC, serial ...)')
       .requiredOption(
         '--external-key <key>',
@@ -87,7 +86,7 @@ export const registerBootstrap = (program: Command): void => {
     bs
       .command('import')
       .description('create configs from a .csv (header row of field names) or .jsonl file')
-      .option(...tenantOption)
+      .option(...bootstrapTenant)
       .requiredOption('--file <file>', 'the file')
       .option('--json', 'JSON output'),
   ).action(async (opts) => {
@@ -123,7 +122,7 @@ export const registerBootstrap = (program: Command): void => {
     bs
       .command('list')
       .description('list bootstrap configs')
-      .option(...tenantOption)
+      .option(...bootstrapTenant)
       .option('--state <0|1>', 'only disabled (0) or enabled (1) configs')
       .option('--external-id <id>', 'exact external id')
       .option('--name <text>', 'name contains (case-insensitive)')
@@ -153,7 +152,7 @@ export const registerBootstrap = (program: Command): void => {
       bs
         .command(name)
         .description(state === 1 ? 'enable a config (deliver it, connect its channels)' : 'disable a config')
-        .option(...tenantOption)
+        .option(...bootstrapTenant)
         .requiredOption('--id <client_id>', 'config id (= client id)')
         .option('--json', 'JSON output'),
     ).action(async (opts) => {
@@ -172,7 +171,7 @@ export const registerBootstrap = (program: Command): void => {
     bs
       .command('remove')
       .description('remove a config')
-      .option(...tenantOption)
+      .option(...bootstrapTenant)
       .requiredOption('--id <client_id>', 'config id (= client id)')
       .option('--json', 'JSON output'),
   ).action(async (opts) => {
@@ -187,7 +186,7 @@ export const registerBootstrap = (program: Command): void => {
     channels
       .command('create')
       .description('create a channel; prints its id')
-      .option(...tenantOption)
+      .option(...bootstrapTenant)
       .requiredOption('--name <name>', 'channel name (unique in the tenant)')
       .option('--json', 'JSON output'),
   ).action(async (opts) => {
@@ -200,7 +199,7 @@ export const registerBootstrap = (program: Command): void => {
     channels
       .command('list')
       .description('list channels')
-      .option(...tenantOption)
+      .option(...bootstrapTenant)
       .option('--json', 'JSON output'),
   ).action(async (opts) => {
     await withGatehouse(opts, async (gh) => {
@@ -221,7 +220,7 @@ export const registerBootstrap = (program: Command): void => {
     .option('--secure', "Magistrala's secure mode (needs --encrypt-key)")
     .option('--encrypt-key <key>', 'the secure-mode key (16, 24 or 32 bytes)')
     .option('--v2', 'bootstrap v2 (needs --tenant)')
-    .option('--tenant <id>', 'tenant (domain) id, for --v2', DEFAULT_TENANT_ID)
+    .option(...tenantOption('tenant (domain) id, for --v2'))
     .option('--json', 'JSON output (the default output is also JSON: the config as delivered)')
     .action(async (opts) => {
       if (opts.secure && opts.v2) throw new Error('choose --secure or --v2, not both');

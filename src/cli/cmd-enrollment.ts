@@ -10,36 +10,22 @@ import {
   type Registration,
   registrationToWire,
 } from '../enrollment/index.js';
-import { DEFAULT_TENANT_ID } from '../tenants/index.js';
-import { addConfigFlags, output, withGatehouse } from './cli-common.js';
+import { addConfigFlags, output, pagingOptions, tenantOption, withTenant } from './cli-common.js';
 
-const tenantOption = ['--tenant <id>', 'tenant id (default: the default tenant)', DEFAULT_TENANT_ID] as const;
 const collect = (v: string, prev: string[]) => [...prev, v];
-const count = (name: string) => (v: string) => {
-  if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
-  return Number(v);
-};
 /** `--tag k=v` (repeatable) → { k: v }; the value may contain "=". */
 const tag = (v: string, prev: Record<string, string> | undefined) => {
   const i = v.indexOf('=');
   if (i <= 0) throw new InvalidArgumentError(`expected name=value, got "${v}"`);
   return { ...prev, [v.slice(0, i)]: v.slice(i + 1) };
 };
-const paging = (cmd: Command) =>
-  cmd
-    .option('--offset <n>', 'skip this many', count('--offset'), 0)
-    .option('--limit <n>', 'at most this many', count('--limit'), 100)
-    .option('--json', 'JSON output');
 
-const groupJson = groupToWire;
 const groupLine = (g: EnrollmentGroup) =>
   `${g.id}  ${g.enabled ? 'enabled ' : 'disabled'}  ${g.name}  ca=${g.caId}  identity=${g.identityAttribute}:${g.identitySource}  group=${g.inventoryGroup ?? '-'}  tags=${Object.keys(g.tags).length}${g.bootstrap ? '  bootstrap' : ''}`;
 
-const individualJson = individualToWire;
 const individualLine = (e: IndividualEnrollment) =>
   `${e.id}  ${e.enabled ? 'enabled ' : 'disabled'}  ${e.registrationId}  group_id=${e.groupId ?? '-'}  group=${e.inventoryGroup ?? '-'}${e.certificateFingerprint ? '  pinned' : ''}`;
 
-const registrationJson = registrationToWire;
 const registrationLine = (r: Registration) =>
   `${r.deviceId}  ${r.registrationId}  ca=${r.caId}  group_id=${r.groupId ?? '-'}  individual_id=${r.individualId ?? '-'}  ${toRfc3339(r.createdAt)}`;
 
@@ -68,7 +54,7 @@ const registerGroups = (enrollment: Command) => {
     groups
       .command('create')
       .description('create an enrollment group (one per CA)')
-      .option(...tenantOption)
+      .option(...tenantOption())
       .requiredOption('--name <name>', 'group name (unique in the tenant)')
       .requiredOption('--ca <id>', 'the registered CA the device certificates chain to')
       .option('--identity-attribute <name>', 'identity attribute name (default DeviceId)')
@@ -97,8 +83,7 @@ const registerGroups = (enrollment: Command) => {
       .option('--json', 'JSON output'),
   ).action(async (opts) => {
     const bootstrap = bootstrapOf(opts);
-    await withGatehouse(opts, async (gh) => {
-      await gh.tenants.get(opts.tenant);
+    await withTenant(opts, async (gh) => {
       const g = await gh.enrollment.groups.create(opts.tenant, {
         name: opts.name,
         caId: opts.ca,
@@ -112,27 +97,26 @@ const registerGroups = (enrollment: Command) => {
         bootstrap: bootstrap ?? null,
         allocationWebhookId: opts.allocationWebhook ?? null,
       });
-      output(opts, groupJson(g), () => `created ${groupLine(g)}`);
+      output(opts, groupToWire(g), () => `created ${groupLine(g)}`);
     });
   });
 
   addConfigFlags(
-    paging(
+    pagingOptions(
       groups
         .command('list')
         .description('list enrollment groups (oldest first)')
-        .option(...tenantOption)
+        .option(...tenantOption())
         .option('--ca <id>', 'only the group of this CA'),
     ),
   ).action(async (opts) => {
-    await withGatehouse(opts, async (gh) => {
-      await gh.tenants.get(opts.tenant);
+    await withTenant(opts, async (gh) => {
       const { groups: list, total } = await gh.enrollment.groups.list(opts.tenant, {
         offset: opts.offset,
         limit: opts.limit,
         ...(opts.ca === undefined ? {} : { caId: opts.ca }),
       });
-      output(opts, { total, groups: list.map(groupJson) }, () =>
+      output(opts, { total, groups: list.map(groupToWire) }, () =>
         listed('enrollment groups', list.map(groupLine), total),
       );
     });
@@ -148,14 +132,13 @@ const registerGroups = (enrollment: Command) => {
         .description(
           enabled ? 'enable an enrollment group' : 'disable an enrollment group (refuses its devices)',
         )
-        .option(...tenantOption)
+        .option(...tenantOption())
         .requiredOption('--id <id>', 'enrollment group id')
         .option('--json', 'JSON output'),
     ).action(async (opts) => {
-      await withGatehouse(opts, async (gh) => {
-        await gh.tenants.get(opts.tenant);
+      await withTenant(opts, async (gh) => {
         const g = await gh.enrollment.groups.update(opts.tenant, opts.id, { enabled });
-        output(opts, groupJson(g), () => `${g.id} ${enabled ? 'enabled' : 'disabled'}`);
+        output(opts, groupToWire(g), () => `${g.id} ${enabled ? 'enabled' : 'disabled'}`);
       });
     });
   }
@@ -164,12 +147,11 @@ const registerGroups = (enrollment: Command) => {
     groups
       .command('delete')
       .description('delete an enrollment group (and its individual enrollments)')
-      .option(...tenantOption)
+      .option(...tenantOption())
       .requiredOption('--id <id>', 'enrollment group id')
       .option('--json', 'JSON output'),
   ).action(async (opts) => {
-    await withGatehouse(opts, async (gh) => {
-      await gh.tenants.get(opts.tenant);
+    await withTenant(opts, async (gh) => {
       await gh.enrollment.groups.remove(opts.tenant, opts.id);
       output(opts, { id: opts.id, deleted: true }, () => `${opts.id} deleted`);
     });
@@ -185,7 +167,7 @@ const registerIndividuals = (enrollment: Command) => {
     individuals
       .command('create')
       .description('create an individual enrollment')
-      .option(...tenantOption)
+      .option(...tenantOption())
       .requiredOption('--registration-id <id>', "the device's registration id (identity value)")
       .option('--disabled', 'refuse this device')
       .option('--group <id>', 'admit it only through this enrollment group')
@@ -194,8 +176,7 @@ const registerIndividuals = (enrollment: Command) => {
       .option('--tag <name=value>', 'inventory tag (repeatable; overrides the group tags)', tag)
       .option('--json', 'JSON output'),
   ).action(async (opts) => {
-    await withGatehouse(opts, async (gh) => {
-      await gh.tenants.get(opts.tenant);
+    await withTenant(opts, async (gh) => {
       const e = await gh.enrollment.individuals.create(opts.tenant, {
         registrationId: opts.registrationId,
         enabled: !opts.disabled,
@@ -204,27 +185,26 @@ const registerIndividuals = (enrollment: Command) => {
         inventoryGroup: opts.inventoryGroup ?? null,
         tags: opts.tag ?? null,
       });
-      output(opts, individualJson(e), () => `created ${individualLine(e)}`);
+      output(opts, individualToWire(e), () => `created ${individualLine(e)}`);
     });
   });
 
   addConfigFlags(
-    paging(
+    pagingOptions(
       individuals
         .command('list')
         .description('list individual enrollments (oldest first)')
-        .option(...tenantOption)
+        .option(...tenantOption())
         .option('--group <id>', 'only those pinned to this enrollment group'),
     ),
   ).action(async (opts) => {
-    await withGatehouse(opts, async (gh) => {
-      await gh.tenants.get(opts.tenant);
+    await withTenant(opts, async (gh) => {
       const { individuals: list, total } = await gh.enrollment.individuals.list(opts.tenant, {
         offset: opts.offset,
         limit: opts.limit,
         ...(opts.group === undefined ? {} : { groupId: opts.group }),
       });
-      output(opts, { total, individuals: list.map(individualJson) }, () =>
+      output(opts, { total, individuals: list.map(individualToWire) }, () =>
         listed('individual enrollments', list.map(individualLine), total),
       );
     });
@@ -234,12 +214,11 @@ const registerIndividuals = (enrollment: Command) => {
     individuals
       .command('delete')
       .description('delete an individual enrollment')
-      .option(...tenantOption)
+      .option(...tenantOption())
       .requiredOption('--id <id>', 'individual enrollment id')
       .option('--json', 'JSON output'),
   ).action(async (opts) => {
-    await withGatehouse(opts, async (gh) => {
-      await gh.tenants.get(opts.tenant);
+    await withTenant(opts, async (gh) => {
       await gh.enrollment.individuals.remove(opts.tenant, opts.id);
       output(opts, { id: opts.id, deleted: true }, () => `${opts.id} deleted`);
     });
@@ -258,22 +237,21 @@ export const registerEnrollment = (program: Command): void => {
     .command('registrations')
     .description('registration records: which enrollment admitted which device');
   addConfigFlags(
-    paging(
+    pagingOptions(
       registrations
         .command('list')
         .description('list registration records (most recent first)')
-        .option(...tenantOption)
+        .option(...tenantOption())
         .option('--group <id>', 'only devices admitted through this enrollment group'),
     ),
   ).action(async (opts) => {
-    await withGatehouse(opts, async (gh) => {
-      await gh.tenants.get(opts.tenant);
+    await withTenant(opts, async (gh) => {
       const { registrations: list, total } = await gh.enrollment.registrations.list(opts.tenant, {
         offset: opts.offset,
         limit: opts.limit,
         ...(opts.group === undefined ? {} : { groupId: opts.group }),
       });
-      output(opts, { total, registrations: list.map(registrationJson) }, () =>
+      output(opts, { total, registrations: list.map(registrationToWire) }, () =>
         listed('registrations', list.map(registrationLine), total),
       );
     });

@@ -1,17 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { caToWire } from '../pki/index.js';
-import { DEFAULT_TENANT_ID } from '../tenants/index.js';
-import { addConfigFlags, output, withGatehouse } from './cli-common.js';
+import { addConfigFlags, output, pagingOptions, tenantOption, withTenant } from './cli-common.js';
 
-const tenantOption = ['--tenant <id>', 'tenant id (default: the default tenant)', DEFAULT_TENANT_ID] as const;
-const count = (name: string) => (v: string) => {
-  if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
-  return Number(v);
-};
-
-const caJson = caToWire;
-type CaJson = ReturnType<typeof caJson>;
+type CaJson = ReturnType<typeof caToWire>;
 
 const caLine = (c: CaJson) =>
   `${c.id}  ${c.kind.padEnd(8)}  ${c.status.padEnd(10)}  ${c.enabled ? 'enabled ' : 'disabled'}  ${c.name ?? '-'}  ${c.subject}`;
@@ -39,16 +31,15 @@ export const registerPki = (program: Command): void => {
     cas
       .command('register')
       .description('register a root or intermediate CA (unverified); prints its id and verification code')
-      .option(...tenantOption)
+      .option(...tenantOption())
       .requiredOption('--cert-file <file>', 'the CA certificate (PEM)')
       .option('--name <name>', 'a name for the CA')
       .option('--json', 'JSON output'),
   ).action(async (opts) => {
     const certificate = readFileSync(opts.certFile, 'utf8');
-    await withGatehouse(opts, async (gh) => {
-      await gh.tenants.get(opts.tenant);
+    await withTenant(opts, async (gh) => {
       const ca = await gh.pki.cas.register(opts.tenant, { certificate, name: opts.name });
-      output(opts, caJson(ca), caDetails);
+      output(opts, caToWire(ca), caDetails);
     });
   });
 
@@ -56,32 +47,29 @@ export const registerPki = (program: Command): void => {
     cas
       .command('verify')
       .description('prove possession of the CA key with a certificate CN=<verification code> it signed')
-      .option(...tenantOption)
+      .option(...tenantOption())
       .requiredOption('--id <id>', 'CA id')
       .requiredOption('--cert-file <file>', 'the verification certificate (PEM)')
       .option('--json', 'JSON output'),
   ).action(async (opts) => {
     const certificate = readFileSync(opts.certFile, 'utf8');
-    await withGatehouse(opts, async (gh) => {
-      await gh.tenants.get(opts.tenant);
+    await withTenant(opts, async (gh) => {
       const ca = await gh.pki.cas.verify(opts.tenant, opts.id, { certificate });
-      output(opts, caJson(ca), (c) => `${c.id} verified`);
+      output(opts, caToWire(ca), (c) => `${c.id} verified`);
     });
   });
 
   addConfigFlags(
-    cas
-      .command('list')
-      .description('list the CAs of a tenant (oldest first)')
-      .option(...tenantOption)
-      .option('--offset <n>', 'skip this many', count('--offset'), 0)
-      .option('--limit <n>', 'at most this many', count('--limit'), 100)
-      .option('--json', 'JSON output'),
+    pagingOptions(
+      cas
+        .command('list')
+        .description('list the CAs of a tenant (oldest first)')
+        .option(...tenantOption()),
+    ),
   ).action(async (opts) => {
-    await withGatehouse(opts, async (gh) => {
-      await gh.tenants.get(opts.tenant);
+    await withTenant(opts, async (gh) => {
       const list = await gh.pki.cas.list(opts.tenant, { offset: opts.offset, limit: opts.limit });
-      output(opts, list.map(caJson), (d) => d.map(caLine).join('\n') || '(no CAs)');
+      output(opts, list.map(caToWire), (d) => d.map(caLine).join('\n') || '(no CAs)');
     });
   });
 
@@ -93,14 +81,13 @@ export const registerPki = (program: Command): void => {
       cas
         .command(name)
         .description(enabled ? 'enable a CA' : 'disable a CA (it admits nobody while disabled)')
-        .option(...tenantOption)
+        .option(...tenantOption())
         .requiredOption('--id <id>', 'CA id')
         .option('--json', 'JSON output'),
     ).action(async (opts) => {
-      await withGatehouse(opts, async (gh) => {
-        await gh.tenants.get(opts.tenant);
+      await withTenant(opts, async (gh) => {
         const ca = await gh.pki.cas.update(opts.tenant, opts.id, { enabled });
-        output(opts, caJson(ca), (c) => `${c.id} ${c.enabled ? 'enabled' : 'disabled'}`);
+        output(opts, caToWire(ca), (c) => `${c.id} ${c.enabled ? 'enabled' : 'disabled'}`);
       });
     });
   }
