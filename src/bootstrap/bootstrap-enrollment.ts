@@ -7,7 +7,7 @@ import { bootstrapErrors } from './bootstrap-errors.js';
 import { existingChannelIds } from './bootstrap-repo-channels.js';
 import { insertConfig, toConfigRecord } from './bootstrap-repo-configs.js';
 import { replaceConnections } from './bootstrap-repo-connections.js';
-import type { BootstrapSecrets } from './bootstrap-secrets.js';
+import { type BootstrapSecrets, configSecrets } from './bootstrap-secrets.js';
 import {
   type ConfigRecord,
   MAX_CHANNELS_PER_CONFIG,
@@ -112,13 +112,7 @@ export const createEnrollmentConfigs = (deps: { secrets: BootstrapSecrets }): En
           createdAt: nowMs,
           updatedAt: nowMs,
         },
-        secrets: {
-          externalKeyHash: secrets.externalKeyHash(externalId, externalKey),
-          externalKeySealed: secrets.seal(ref, 'external_key', externalKey),
-          clientSecretHash: secrets.clientSecretHash(clientSecret),
-          clientSecretSealed: secrets.seal(ref, 'client_secret', clientSecret),
-          clientKeySealed: null,
-        },
+        secrets: configSecrets(secrets, ref, { externalId, externalKey, clientSecret, clientKey: null }),
       };
       await insertConfig(tx, record);
       // Channels deleted since the group was saved are skipped, not fatal to the admission.

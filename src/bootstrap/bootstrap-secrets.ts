@@ -1,6 +1,7 @@
 import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { safeEqual } from '../core/hash.js';
 import type { SecretBox } from '../core/secret-box.js';
+import type { SealedSecrets } from './bootstrap-types.js';
 
 /**
  * Bootstrap secrets at rest (docs/adr/0008-bootstrap.md): external keys and client secrets are
@@ -29,6 +30,19 @@ export interface BootstrapSecrets {
   /** A hash no key matches, compared against when the external id is unknown. */
   readonly dummyHash: string;
 }
+
+/** A new config's secrets as stored: hashed for lookup, sealed for delivery (client key sealed only). */
+export const configSecrets = (
+  secrets: BootstrapSecrets,
+  ref: ConfigRef,
+  v: { externalId: string; externalKey: string; clientSecret: string; clientKey: string | null },
+): SealedSecrets => ({
+  externalKeyHash: secrets.externalKeyHash(v.externalId, v.externalKey),
+  externalKeySealed: secrets.seal(ref, 'external_key', v.externalKey),
+  clientSecretHash: secrets.clientSecretHash(v.clientSecret),
+  clientSecretSealed: secrets.seal(ref, 'client_secret', v.clientSecret),
+  clientKeySealed: v.clientKey === null ? null : secrets.seal(ref, 'client_key', v.clientKey),
+});
 
 const frame = (parts: string[]): Buffer =>
   Buffer.concat(

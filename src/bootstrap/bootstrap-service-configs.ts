@@ -21,7 +21,7 @@ import {
   updateConfigRow,
 } from './bootstrap-repo-configs.js';
 import { channelsOfConfigs, replaceConnections, setConnectionsActive } from './bootstrap-repo-connections.js';
-import type { BootstrapSecrets } from './bootstrap-secrets.js';
+import { type BootstrapSecrets, configSecrets } from './bootstrap-secrets.js';
 import type { BootstrapConfig, ConfigRecord, ConfigState, TemplateMode } from './bootstrap-types.js';
 
 export interface CreateConfigInput {
@@ -146,13 +146,12 @@ export const createBootstrapConfigsService = (deps: {
           createdAt: nowMs,
           updatedAt: nowMs,
         },
-        secrets: {
-          externalKeyHash: secrets.externalKeyHash(input.externalId, input.externalKey),
-          externalKeySealed: secrets.seal(ref, 'external_key', input.externalKey),
-          clientSecretHash: secrets.clientSecretHash(clientSecret),
-          clientSecretSealed: secrets.seal(ref, 'client_secret', clientSecret),
-          clientKeySealed: clientKey === null ? null : secrets.seal(ref, 'client_key', clientKey),
-        },
+        secrets: configSecrets(secrets, ref, {
+          externalId: input.externalId,
+          externalKey: input.externalKey,
+          clientSecret,
+          clientKey,
+        }),
       };
       try {
         await db.transaction().execute(async (tx) => {

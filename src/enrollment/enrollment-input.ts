@@ -1,3 +1,4 @@
+import { GROUP_NAME_RE, MAX_TAGS } from '../inventory/index.js';
 import { enrollmentErrors } from './enrollment-errors.js';
 import { type IdentitySource, identitySources } from './enrollment-types.js';
 
@@ -6,12 +7,11 @@ export const MAX_NAME_LENGTH = 128;
 export const MAX_ATTRIBUTE_LENGTH = 128;
 /** DPS allows 128 characters; a certificate subject can be longer. */
 export const MAX_REGISTRATION_ID_LENGTH = 256;
-export const MAX_TAGS = 20;
+/** The inventory's own limit: the tags an enrollment sets must fit a device. */
+export { MAX_TAGS };
 export const MAX_TAG_NAME_LENGTH = 1024;
 export const MAX_TAG_VALUE_LENGTH = 4096;
 export const MAX_GROUPS_PER_TENANT = 1000;
-/** Mender's inventory group names. */
-const GROUP_NAME_RE = /^[A-Za-z0-9_-]{1,1024}$/;
 const FINGERPRINT_RE = /^[0-9a-f]{64}$/;
 /** PostgreSQL text cannot hold U+0000: refuse it here rather than fail the write with a 500. */
 export const hasNul = (s: string): boolean => s.includes('\u0000');

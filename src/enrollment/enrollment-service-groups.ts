@@ -74,8 +74,10 @@ export const createEnrollmentGroupsService = (deps: {
     return g;
   };
 
-  /** Checks every field of a complete group, and its references. */
-  const checked = async (g: EnrollmentGroup): Promise<EnrollmentGroup> => {
+  /** Checks every field of a complete draft group (its source is still unchecked input), and its references. */
+  const checked = async (
+    g: Omit<EnrollmentGroup, 'identitySource'> & { identitySource: string },
+  ): Promise<EnrollmentGroup> => {
     const out: EnrollmentGroup = {
       ...g,
       name: checkName(g.name),
@@ -146,7 +148,7 @@ export const createEnrollmentGroupsService = (deps: {
         caId: input.caId,
         enabled: input.enabled ?? true,
         identityAttribute: input.identity?.attribute ?? DEFAULT_IDENTITY_ATTRIBUTE,
-        identitySource: checkSource(input.identity?.source ?? DEFAULT_IDENTITY_SOURCE),
+        identitySource: input.identity?.source ?? DEFAULT_IDENTITY_SOURCE,
         inventoryGroup: input.inventoryGroup ?? null,
         tags: input.tags ?? {},
         bootstrap: template(input.bootstrap),
@@ -176,7 +178,7 @@ export const createEnrollmentGroupsService = (deps: {
         caId: patch.caId ?? current.caId,
         enabled: patch.enabled ?? current.enabled,
         identityAttribute: patch.identity?.attribute ?? current.identityAttribute,
-        identitySource: checkSource(patch.identity?.source ?? current.identitySource),
+        identitySource: patch.identity?.source ?? current.identitySource,
         inventoryGroup: patch.inventoryGroup === undefined ? current.inventoryGroup : patch.inventoryGroup,
         tags: patch.tags ?? current.tags,
         bootstrap: patch.bootstrap === undefined ? current.bootstrap : template(patch.bootstrap),

@@ -42,17 +42,15 @@ export const parseClientCertHeader = (value: string): X509Certificate[] => {
   return out;
 };
 
-// Devices behind a proxy send the same header value on every request: parse it once (bounded).
+// Devices behind a proxy send the same header value on every request: parse it once (bounded;
+// Node's header size limit, 16 KiB by default, bounds each key).
 const headerChains = new Map<string, X509Certificate[]>();
 const MAX_REMEMBERED_HEADERS = 5000;
-const MAX_HEADER_LENGTH = 64 * 1024;
 
 const headerChain = (value: string): X509Certificate[] => {
   let chain = headerChains.get(value);
   if (!chain) {
-    chain = parseClientCertHeader(
-      value.length > MAX_HEADER_LENGTH ? value.slice(0, MAX_HEADER_LENGTH) : value,
-    );
+    chain = parseClientCertHeader(value);
     if (headerChains.size >= MAX_REMEMBERED_HEADERS) headerChains.clear();
     headerChains.set(value, chain);
   }

@@ -122,13 +122,18 @@ const issued = (issuer: X509Certificate, cert: X509Certificate): boolean =>
   // A signature never changes: checked once per (certificate, issuer) pair per process, so a
   // device re-authenticating with its certificate pays no chain crypto (validity, CA state and
   // revocation are still checked on every call).
-  remember(issuedPairs, `${cert.fingerprint256}|${issuer.fingerprint256}`, () => {
-    try {
-      return cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
-    } catch {
-      return false;
-    }
-  });
+  remember(
+    issuedPairs,
+    `${cert.fingerprint256}|${issuer.fingerprint256}`,
+    () => {
+      try {
+        return cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
+      } catch {
+        return false;
+      }
+    },
+    20_000,
+  );
 
 const finish = async (db: Executor, anchor: Ca, path: X509Certificate[]): Promise<ClientCertVerification> => {
   const anchorFacts = certFacts(caCertificate(anchor));
@@ -167,7 +172,7 @@ const finish = async (db: Executor, anchor: Ca, path: X509Certificate[]): Promis
 const caCerts = new Map<string, X509Certificate>();
 const issuedPairs = new Map<string, boolean>();
 const crls = new Map<string, Set<string>>();
-const remember = <V>(m: Map<string, V>, key: string, make: () => V, max = 20_000): V => {
+const remember = <V>(m: Map<string, V>, key: string, make: () => V, max = 1000): V => {
   let v = m.get(key);
   if (v === undefined) {
     if (m.size >= max) m.clear();

@@ -1,3 +1,4 @@
+import { GROUP_NAME_RE } from '../inventory/index.js';
 import type { AllocationOverrides, AllocationResult } from './webhooks-types.js';
 
 /**
@@ -12,8 +13,6 @@ import type { AllocationOverrides, AllocationResult } from './webhooks-types.js'
 export const MAX_REASON_LENGTH = 1024;
 export const MAX_OVERRIDE_TAGS = 20;
 export const MAX_CONFIG_BYTES = 16 * 1024;
-/** Mender's group names (inventory `GROUP_NAME_RE`). */
-const GROUP_NAME_RE = /^[A-Za-z0-9_-]{1,1024}$/;
 const ALLOWED_KEYS = new Set(['decision', 'allow', 'reason', 'group', 'tags', 'config']);
 
 export type ParsedAnswer = { ok: true; result: AllocationResult } | { ok: false; problem: string };
