@@ -50,4 +50,17 @@ export const commonErrors = {
   conflict: (message: string, body?: Record<string, unknown>) =>
     new AppError('CONFLICT', 409, message, body ? { body } : {}),
   unprocessable: (message: string) => new AppError('UNPROCESSABLE', 422, message),
+  /** A limit was hit: 429 with Retry-After (whole seconds, at least 1). */
+  tooManyRequests: (code: string, message: string, retryAfterSeconds: number, detail?: string) =>
+    new AppError(code, 429, message, {
+      headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+      ...(detail ? { detail } : {}),
+    }),
+  /** The database (or another dependency) does not answer: 503 with Retry-After, never 401/404. */
+  unavailable: (detail?: string, cause?: unknown, retryAfterSeconds = 5) =>
+    new AppError('SERVICE_UNAVAILABLE', 503, 'service temporarily unavailable, retry later', {
+      headers: { 'Retry-After': String(retryAfterSeconds) },
+      ...(detail ? { detail } : {}),
+      cause,
+    }),
 };
