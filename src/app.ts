@@ -8,6 +8,7 @@ import {
   bootstrapMgmtRoutes,
   bootstrapV2Routes,
 } from './bootstrap/index.js';
+import type { Logger } from './core/logger.js';
 import {
   deploymentsArtifactRoutes,
   deploymentsDeviceRoutes,
@@ -42,22 +43,11 @@ export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 
 export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
+  /** A ready logger (the process logger of `serve`); wins over `logger`. */
+  loggerInstance?: Logger;
 }
 
-/** Header values that must never reach a log line. */
-export const REDACTED_PATHS = [
-  'req.headers.authorization',
-  'req.headers["x-men-signature"]',
-  'req.headers.cookie',
-  'res.headers["set-cookie"]',
-];
-
-/** Pino options of the server: JSON lines, secrets redacted, request bodies never logged. */
-export const loggerOptions = (level: string, stream?: { write(line: string): void }) => ({
-  level,
-  redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-  ...(stream ? { stream } : {}),
-});
+export { loggerOptions, REDACTED_PATHS } from './core/logger.js';
 
 /** Marks a route as bearer-authenticated in the OpenAPI document. */
 const documentBearer = (route: RouteOptions): void => {
@@ -67,7 +57,7 @@ const documentBearer = (route: RouteOptions): void => {
 /** Builds the HTTP application (not listening). Used by `serve` and by tests via inject(). */
 export const buildApp = async (gh: Gatehouse, opts: AppOptions = {}): Promise<App> => {
   const app = Fastify({
-    logger: opts.logger ?? false,
+    ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: opts.logger ?? false }),
     genReqId,
     requestIdHeader: false,
     bodyLimit: DEFAULT_BODY_LIMIT_BYTES,

@@ -1,5 +1,6 @@
-import { buildApp, loggerOptions } from './app.js';
+import { buildApp } from './app.js';
 import type { Config } from './config/config.js';
+import { createLogger } from './core/logger.js';
 import { createTlsListener, type TlsListener } from './http/tls.js';
 import type { App } from './http/types.js';
 import { type Gatehouse, openGatehouse } from './wiring.js';
@@ -16,10 +17,10 @@ export interface RunningServer {
 
 /** Opens everything, listens, and returns a handle whose stop() drains requests and closes the store. */
 export const startServer = async (config: Readonly<Config>): Promise<RunningServer> => {
-  const gh = await openGatehouse(config);
-  const app = await buildApp(gh, {
-    logger: loggerOptions(config.logLevel),
-  });
+  // One logger for requests and background work, on stdout (the server's log stream).
+  const logger = createLogger(config.logLevel, process.stdout);
+  const gh = await openGatehouse(config, { logger });
+  const app = await buildApp(gh, { loggerInstance: logger });
   let tls: TlsListener | undefined;
   let tlsPort: number | undefined;
   try {

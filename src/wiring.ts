@@ -3,6 +3,7 @@ import { type BlobStore, createFsBlobStore } from './blobs/index.js';
 import { type Bootstrap, createBootstrap, parseEncryptKey } from './bootstrap/index.js';
 import type { Config } from './config/config.js';
 import { type Clock, systemClock } from './core/clock.js';
+import { createLogger, type Logger } from './core/logger.js';
 import { loadOrCreateMasterKey } from './core/master-key.js';
 import { createSecretBox } from './core/secret-box.js';
 import {
@@ -68,6 +69,8 @@ export interface Gatehouse {
   enrollment: Enrollment;
   webhooks: Webhooks;
   audit: AuditLog;
+  /** The process logger; background work reports through it. */
+  logger: Logger;
   close(): Promise<void>;
 }
 
@@ -77,9 +80,10 @@ export interface Gatehouse {
  */
 export const openGatehouse = async (
   config: Readonly<Config>,
-  opts: { clock?: Clock; webhookSender?: HttpSender } = {},
+  opts: { clock?: Clock; webhookSender?: HttpSender; logger?: Logger } = {},
 ): Promise<Gatehouse> => {
   const clock = opts.clock ?? systemClock;
+  const logger = opts.logger ?? createLogger(config.logLevel);
   const store = openStore({ databaseUrl: config.databaseUrl, poolSize: config.dbPoolSize });
   try {
     await migrateToLatest(store.db);
@@ -104,7 +108,7 @@ export const openGatehouse = async (
     const checkIns = createCheckInRecorder({
       db,
       // Best effort: a lost batch only makes check_in_time older; say so without failing requests.
-      onError: (e) => process.emitWarning(`device check-in write failed: ${(e as Error).message}`),
+      onError: (err) => logger.warn({ err }, 'device check-in write failed'),
     });
     const inventory = createInventoryService({ store, clock });
     const bootstrap = createBootstrap({
@@ -112,6 +116,7 @@ export const openGatehouse = async (
       clock,
       masterKey,
       box,
+      logger,
       settings: {
         encryptKey:
           config.bootstrapEncryptKey === undefined ? undefined : parseEncryptKey(config.bootstrapEncryptKey),
@@ -131,6 +136,7 @@ export const openGatehouse = async (
       store,
       clock,
       box,
+      logger,
       send: opts.webhookSender,
       settings: {
         allowPrivateTargets: config.webhookAllowPrivateTargets,
@@ -229,6 +235,7 @@ export const openGatehouse = async (
       enrollment,
       webhooks,
       audit: createAuditLog({ db }),
+      logger,
       close: async () => {
         await webhooks.worker.stop();
         await bootstrap.close();

@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
 import type { SecretBox } from '../core/secret-box.js';
 import type { Store } from '../store/store.js';
 import { createAttemptOutcomes } from './bootstrap-attempts.js';
@@ -67,6 +68,7 @@ export const createBootstrap = (deps: {
   clock: Clock;
   masterKey: Uint8Array;
   box: SecretBox;
+  logger: Logger;
   settings: BootstrapSettings;
   deviceExists: (tenantId: string, deviceId: string) => Promise<boolean>;
   deviceAttributes: DeviceAttributesReader;
@@ -87,7 +89,7 @@ export const createBootstrap = (deps: {
   const eventBuffer = createEventBuffer({
     db: store.db,
     // Best effort, like check-ins: say so without failing requests.
-    onError: (e) => process.emitWarning(`bootstrap event write failed: ${(e as Error).message}`),
+    onError: (err) => deps.logger.warn({ err }, 'bootstrap event write failed'),
   });
   const outcomes = createAttemptOutcomes({ store, clock, guard, eventBuffer });
   const shared = { store, clock, secrets, lookups, deliver, outcomes };

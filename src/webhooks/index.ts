@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
 import type { SecretBox } from '../core/secret-box.js';
 import type { Store } from '../store/store.js';
 import { createHttpSender, type HttpSender } from './webhooks-http.js';
@@ -55,6 +56,7 @@ export const createWebhooks = (deps: {
   clock: Clock;
   box: SecretBox;
   settings: WebhooksSettings;
+  logger: Logger;
   send?: HttpSender;
 }): Webhooks => {
   const { store, clock, box, settings } = deps;
@@ -75,6 +77,7 @@ export const createWebhooks = (deps: {
       clock,
       box,
       send,
+      onError: (err) => deps.logger.error({ err }, 'webhook delivery failed'),
       settings: {
         pollIntervalMs: settings.pollIntervalMs,
         settleMs: settings.settleMs,

@@ -69,14 +69,13 @@ export const createWebhookWorker = (deps: {
   settings: WebhookWorkerSettings;
   random?: () => number;
   owner?: string;
-  onError?: (e: unknown) => void;
+  onError: (e: unknown) => void;
 }): WebhookWorker => {
   const { store, clock, settings } = deps;
   const db = store.db;
   const owner = deps.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   const random = deps.random ?? Math.random;
-  const onError =
-    deps.onError ?? ((e: unknown) => process.emitWarning(`webhook delivery: ${(e as Error).message}`));
+  const onError = deps.onError;
   const concurrency = settings.concurrency ?? 16;
   const fanOutBatchSize = settings.fanOutBatchSize ?? 500;
   // Long enough that a live request never loses its lease; a crashed process's expire after it.

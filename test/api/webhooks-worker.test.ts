@@ -129,6 +129,9 @@ describe.each(dialects())('webhook worker on %s', (dialect) => {
             clock,
             box: createSecretBox(loadOrCreateMasterKey(a.config.masterKeyFile)),
             send: fakeSender('b', sent, () => 204),
+            onError: (e) => {
+              throw e;
+            },
             settings: {
               pollIntervalMs: 50,
               settleMs: 0,
