@@ -24,6 +24,7 @@ import {
   createDeviceAuthService,
   type DevauthAdminService,
   type DeviceAuthService,
+  lockTenantDeviceIds,
 } from './devauth/index.js';
 import { createEnrollment, type Enrollment } from './enrollment/index.js';
 import { type AuditLog, createAuditLog } from './events/index.js';
@@ -227,6 +228,7 @@ export const openGatehouse = async (
         clock,
         acceptedDeviceIds: (tenantId, group) =>
           listAcceptedDeviceIds(db, tenantId, group === undefined ? {} : { group }),
+        lockTenantDevices: (tx, tenantId, ids) => lockTenantDeviceIds(store, tx, tenantId, ids),
       }),
       deviceDeployments: createDeviceDeploymentsService({ store, clock, links }),
       checkIns,

@@ -15,6 +15,7 @@ export const deploymentsErrors = {
         body: { metadata },
       },
     ),
+  artifactIdInUse: () => new AppError('DEPLOYMENTS_ARTIFACT_ID_IN_USE', 409, 'artifact_id is already in use'),
   artifactInUse: () =>
     new AppError(
       'DEPLOYMENTS_ARTIFACT_IN_USE',
@@ -27,6 +28,16 @@ export const deploymentsErrors = {
   noArtifactForDeployment: () =>
     new AppError('DEPLOYMENTS_NO_ARTIFACT', 422, 'No artifact for the deployment'),
   noDevices: () => new AppError('DEPLOYMENTS_NO_DEVICES', 400, 'No devices for the deployment'),
+  /**
+   * Ids that name no device of the caller's tenant: unknown ones and other tenants' alike, with
+   * the same answer (the ids listed are the caller's own input, in its order).
+   */
+  unknownDevices: (ids: string[]) =>
+    new AppError(
+      'DEPLOYMENTS_UNKNOWN_DEVICES',
+      400,
+      `unknown device ids (${ids.length}): ${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ', ...' : ''}`,
+    ),
   duplicateDeployment: () =>
     new AppError(
       'DEPLOYMENTS_DUPLICATE',

@@ -10,7 +10,7 @@ import { activeDeploymentsOfDevice } from './deployments-repo-devices.js';
 export const createDeploymentsDeviceHooks = (store: Store) => ({
   async deviceChanged(): Promise<void> {},
   async deviceRemoved(tx: Executor, device: { id: string; tenantId: string }, nowMs: number): Promise<void> {
-    for (const deploymentId of await activeDeploymentsOfDevice(tx, device.id)) {
+    for (const deploymentId of await activeDeploymentsOfDevice(tx, device.tenantId, device.id)) {
       const found = await lockDeviceDeployment(store, tx, {
         tenantId: device.tenantId,
         deploymentId,

@@ -77,28 +77,32 @@ export const insertDeviceDeployments = async (
 };
 
 /**
- * The device's oldest active deployment, the only read behind a "nothing to do" poll; compiled
- * once and served by Store.readRows (see src/store/prepared.ts).
+ * The device's oldest active deployment of its own tenant, the only read behind a "nothing to
+ * do" poll; compiled once and served by Store.readRows (see src/store/prepared.ts). The tenant is
+ * part of the filter, not checked afterwards: a row another tenant wrote for this device id (a
+ * database from before deployments resolved device ids in the caller's tenant) must neither be
+ * served nor hide the device's own deployments.
  */
 export const prepareNextDeviceDeployment = (store: Store) => {
   const db = store.db;
   const query = prepareQuery(
     store,
-    (deviceId: string) =>
+    (deviceId: string, tenantId: string) =>
       db
         .selectFrom('device_deployments')
         .select(COLUMNS)
         .where('device_id', '=', deviceId)
         .where('is_active', '=', 1)
+        .where('tenant_id', '=', tenantId)
         .orderBy('created_at')
         .orderBy('deployment_id')
         // A literal LIMIT lets SQLite stop at the first index entry (a bound one costs a sort).
         .limit(sql.lit(1)),
-    1,
+    2,
   );
   return async (tenantId: string, deviceId: string): Promise<DeviceDeployment | undefined> => {
-    const [r] = await query(deviceId);
-    return r && r.tenant_id === tenantId ? toDeviceDeployment(r) : undefined;
+    const [r] = await query(deviceId, tenantId);
+    return r ? toDeviceDeployment(r) : undefined;
   };
 };
 
@@ -175,14 +179,19 @@ export const finishActiveDevices = async (
   return Number(res.numUpdatedRows);
 };
 
-/** The active deployment rows of one device (for decommissioning). */
-export const activeDeploymentsOfDevice = async (tx: Executor, deviceId: string): Promise<string[]> =>
+/** The active deployment rows of one device of a tenant (for decommissioning). */
+export const activeDeploymentsOfDevice = async (
+  tx: Executor,
+  tenantId: string,
+  deviceId: string,
+): Promise<string[]> =>
   (
     await tx
       .selectFrom('device_deployments')
       .select('deployment_id')
       .where('device_id', '=', deviceId)
       .where('is_active', '=', 1)
+      .where('tenant_id', '=', tenantId)
       .execute()
   ).map((r) => r.deployment_id);
 

@@ -11,6 +11,7 @@ import {
   deleteArtifactRow,
   dependsCombinations,
   findArtifact,
+  findArtifactById,
   findConflictingArtifact,
   insertArtifact,
   listArtifacts,
@@ -76,7 +77,7 @@ export const createArtifactsService = (deps: {
         const combos = dependsCombinations(depends);
         if (!combos) throw deploymentsErrors.badArtifact('too many combinations of depends values');
         const nowMs = clock.nowMs();
-        const id = input.id ?? newId();
+        const id = input.id?.toLowerCase() ?? newId();
         const artifact: Artifact = {
           id,
           tenantId,
@@ -95,6 +96,10 @@ export const createArtifactsService = (deps: {
           modifiedAt: nowMs,
         };
         await db.transaction().execute(async (tx) => {
+          // Artifact ids are unique across tenants: an id in use is refused the same way whoever
+          // holds it, so the answer says nothing about other tenants (docs/deployments.md).
+          if (input.id !== undefined && (await findArtifactById(tx, id)))
+            throw deploymentsErrors.artifactIdInUse();
           const conflict = await findConflictingArtifact(
             tx,
             tenantId,

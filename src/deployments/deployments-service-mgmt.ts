@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { isUuid, newId } from '../core/ids.js';
 import { recordEvent } from '../events/index.js';
-import type { Store } from '../store/store.js';
+import type { Executor, Store } from '../store/store.js';
 import { refreshDeploymentStatus } from './deployment-progress.js';
 import { deploymentsErrors } from './deployments-errors.js';
 import { artifactsNamed } from './deployments-repo-artifacts.js';
@@ -25,6 +25,16 @@ import type { Deployment, DeviceDeployment, DeviceDeploymentStatus } from './dep
 
 export const MAX_DEPLOYMENT_DEVICES = 100_000;
 const MAX_NAME_LENGTH = 256;
+
+/** A deployment's explicit device list: UUIDs only, bounded, deduplicated, lowercase. */
+const checkDeviceList = (devices: string[]): string[] => {
+  if (devices.length > MAX_DEPLOYMENT_DEVICES) {
+    throw deploymentsErrors.badDeployment(`at most ${MAX_DEPLOYMENT_DEVICES} devices per deployment`);
+  }
+  const bad = devices.find((d) => !isUuid(d));
+  if (bad !== undefined) throw deploymentsErrors.badDeployment(`not a device id: ${bad.slice(0, 64)}`);
+  return [...new Set(devices.map((d) => d.toLowerCase()))];
+};
 
 export interface DeploymentTarget {
   devices?: string[];
@@ -62,6 +72,11 @@ export const createDeploymentsService = (deps: {
   clock: Clock;
   /** Accepted devices of a tenant (optionally of one static group), from inventory. */
   acceptedDeviceIds: (tenantId: string, group?: string) => Promise<string[]>;
+  /**
+   * Which of these ids are devices of the tenant (device auth), held until the transaction
+   * ends so that a concurrent decommission sees the deployment's rows.
+   */
+  lockTenantDevices: (tx: Executor, tenantId: string, ids: readonly string[]) => Promise<Set<string>>;
 }): DeploymentsService => {
   const { store, clock } = deps;
   const db = store.db;
@@ -110,18 +125,10 @@ export const createDeploymentsService = (deps: {
           'give exactly one of a non-empty devices list, all_devices: true, or a group',
         );
       }
-      let deviceIds: string[];
-      if (input.devices && input.devices.length > 0) {
-        if (input.devices.length > MAX_DEPLOYMENT_DEVICES) {
-          throw deploymentsErrors.badDeployment(`at most ${MAX_DEPLOYMENT_DEVICES} devices per deployment`);
-        }
-        const bad = input.devices.find((d) => !isUuid(d));
-        if (bad !== undefined) throw deploymentsErrors.badDeployment(`not a device id: ${bad.slice(0, 64)}`);
-        deviceIds = [...new Set(input.devices.map((d) => d.toLowerCase()))];
-      } else {
-        deviceIds = await deps.acceptedDeviceIds(tenantId, input.group);
-      }
-      if (deviceIds.length === 0) throw deploymentsErrors.noDevices();
+      // An explicit list names devices; "all" and a group are expanded to the accepted devices now.
+      const listed = input.devices && input.devices.length > 0 ? checkDeviceList(input.devices) : undefined;
+      const candidates = listed ?? (await deps.acceptedDeviceIds(tenantId, input.group));
+      if (candidates.length === 0) throw deploymentsErrors.noDevices();
       if ((await artifactsNamed(db, tenantId, input.artifactName)).length === 0) {
         throw deploymentsErrors.noArtifactForDeployment();
       }
@@ -133,28 +140,39 @@ export const createDeploymentsService = (deps: {
             force: !!input.forceInstallation,
             all: !!input.allDevices,
             group: input.group ?? null,
-            devices: input.devices ? [...deviceIds].sort() : null,
+            devices: listed ? [...listed].sort() : null,
           }),
         )
         .digest('hex');
       const nowMs = clock.nowMs();
-      const deployment: Deployment = {
-        id: newId(),
-        tenantId,
-        name,
-        artifactName: input.artifactName,
-        status: 'pending',
-        forceInstallation: !!input.forceInstallation,
-        maxDevices: deviceIds.length,
-        groups: input.group !== undefined ? [input.group] : [],
-        constructorSha256,
-        createdAt: nowMs,
-        finishedAt: null,
-      };
-      await db.transaction().execute(async (tx) => {
+      return db.transaction().execute(async (tx) => {
+        // Every id is resolved in the caller's tenant, in the transaction that writes the rows:
+        // another tenant's device is refused exactly like an id that names no device, and a
+        // refused deployment leaves nothing behind (docs/deployments.md).
+        const known = await deps.lockTenantDevices(tx, tenantId, candidates);
+        if (listed) {
+          const unknown = listed.filter((id) => !known.has(id));
+          if (unknown.length > 0) throw deploymentsErrors.unknownDevices(unknown);
+        }
+        // A device of "all" or of the group decommissioned since the expansion is left out.
+        const deviceIds = listed ?? candidates.filter((id) => known.has(id));
+        if (deviceIds.length === 0) throw deploymentsErrors.noDevices();
         if (await findActiveDeploymentByConstructor(tx, tenantId, constructorSha256)) {
           throw deploymentsErrors.duplicateDeployment();
         }
+        const deployment: Deployment = {
+          id: newId(),
+          tenantId,
+          name,
+          artifactName: input.artifactName,
+          status: 'pending',
+          forceInstallation: !!input.forceInstallation,
+          maxDevices: deviceIds.length,
+          groups: input.group !== undefined ? [input.group] : [],
+          constructorSha256,
+          createdAt: nowMs,
+          finishedAt: null,
+        };
         await insertDeployment(tx, deployment);
         await insertDeviceDeployments(tx, {
           tenantId,
@@ -173,8 +191,8 @@ export const createDeploymentsService = (deps: {
           },
           nowMs,
         });
+        return deployment;
       });
-      return deployment;
     },
 
     async list(tenantId, q) {

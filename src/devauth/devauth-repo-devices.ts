@@ -85,6 +85,34 @@ export const lockDevice = async (
   return r ? toDevice(r) : undefined;
 };
 
+/**
+ * The ids among `ids` that name a device of this tenant, any status (unknown ids and other
+ * tenants' ids alike are left out). On PostgreSQL each found row is held with a key-share lock
+ * until the transaction ends: a concurrent decommission (which locks the row for update) waits
+ * for the caller to commit and then sees what the caller wrote about the device, while status
+ * and check-in updates are not blocked. SQLite transactions are serialised anyway.
+ */
+export const lockTenantDeviceIds = async (
+  store: Store,
+  tx: Executor,
+  tenantId: string,
+  ids: readonly string[],
+): Promise<Set<string>> => {
+  const found = new Set<string>();
+  const unique = [...new Set(ids)].sort();
+  // Sorted, fixed-size chunks: concurrent callers take their locks in the same order.
+  for (let i = 0; i < unique.length; i += 500) {
+    let q = tx
+      .selectFrom('devices')
+      .select('id')
+      .where('tenant_id', '=', tenantId)
+      .where('id', 'in', unique.slice(i, i + 500));
+    if (store.dialect === 'postgres') q = q.forKeyShare();
+    for (const r of await q.execute()) found.add(r.id);
+  }
+  return found;
+};
+
 export const setDeviceStatus = async (
   db: Executor,
   id: string,
