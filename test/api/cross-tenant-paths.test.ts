@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects } from '../helpers/databases.js';
 import { hasTool } from '../helpers/openssl.js';
 import {
+  answer,
   buildWorld,
   DEPLOY,
   DEVAUTH,
@@ -36,8 +37,7 @@ interface Case {
 }
 
 const API = '/api/management';
-const dev = (w: TenantWorld) =>
-  Object.values(w.devices).map((id) => ({ id }) as Params);
+const dev = (w: TenantWorld) => Object.values(w.devices).map((id) => ({ id }) as Params);
 const deployment = (w: TenantWorld) => [{ id: w.deploymentId }];
 const bsConfig = (w: TenantWorld) => [{ domainID: w.id, configID: w.configId }];
 const bsChannel = (w: TenantWorld) => [{ domainID: w.id, channelID: w.channelId }];
@@ -351,7 +351,9 @@ describe.skipIf(!haveOpenssl).each(dialects())('cross-tenant ids in paths on %s'
           const foreign = Object.fromEntries(subset.map((n) => [n, theirs[n] as string]));
           const request = (ids: Params) => {
             const params = { ...own, ...ids };
-            let url = template.replace(/\{(\w+)\}/g, (_, n: string) => encodeURIComponent(params[n] as string));
+            let url = template.replace(/\{(\w+)\}/g, (_, n: string) =>
+              encodeURIComponent(params[n] as string),
+            );
             if (c.query) url += `?${c.query(w.a)}`;
             const token = c.auth === 'device' ? w.a.deviceToken : c.auth === 'none' ? undefined : w.a.admin;
             return w.t.app.inject({
@@ -375,18 +377,3 @@ describe.skipIf(!haveOpenssl).each(dialects())('cross-tenant ids in paths on %s'
     expect(compared).toBeGreaterThan(Object.keys(CASES).length);
   }, 300_000);
 });
-
-/** Status, content type and body (request id dropped, the id tried replaced by a placeholder). */
-const answer = (res: { statusCode: number; body: string; headers: Record<string, unknown> }, ids: string[]) => {
-  let text = res.body;
-  for (const id of ids) text = text.split(id).join('<id>');
-  let body: unknown = text;
-  try {
-    const parsed = JSON.parse(text) as Record<string, unknown>;
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) delete parsed.request_id;
-    body = parsed;
-  } catch {
-    // not JSON: compared as text
-  }
-  return { status: res.statusCode, type: res.headers['content-type'], body };
-};

@@ -60,27 +60,24 @@ export interface World {
   b: TenantWorld;
   /** How many outbound webhook calls were made so far. */
   sent(): number;
-  call(
-    token: string,
-    method: Method,
-    url: string,
-    payload?: unknown,
-  ): Promise<LightResponse>;
+  call(token: string, method: Method, url: string, payload?: unknown): Promise<LightResponse>;
 }
 
 /** Answers every outbound webhook call with a 500 (nothing leaves the test), counting them. */
-const refusingSender = (counter: { n: number }): HttpSender => async () => {
-  counter.n += 1;
-  return {
-    statusCode: 500,
-    body: Buffer.alloc(0),
-    truncated: false,
-    error: null,
-    timedOut: false,
-    aborted: false,
-    durationMs: 1,
+const refusingSender =
+  (counter: { n: number }): HttpSender =>
+  async () => {
+    counter.n += 1;
+    return {
+      statusCode: 500,
+      body: Buffer.alloc(0),
+      truncated: false,
+      error: null,
+      timedOut: false,
+      aborted: false,
+      durationMs: 1,
+    };
   };
-};
 
 export const DEPLOY = '/api/management/v1/deployments';
 export const DEVICE_DEPLOY = '/api/devices/v1/deployments/device/deployments';
@@ -91,7 +88,13 @@ export const ENROLL = '/api/management/v1/enrollment';
 export const buildWorld = async (dialect: DialectName): Promise<World> => {
   const db = await createTestDatabase(dialect);
   const config = loadConfig(
-    { dataDir: db.dataDir, databaseUrl: db.url, ...proxyFlags, webhookSettleMs: '0', webhookMaxAttempts: '1' },
+    {
+      dataDir: db.dataDir,
+      databaseUrl: db.url,
+      ...proxyFlags,
+      webhookSettleMs: '0',
+      webhookMaxAttempts: '1',
+    },
     {},
   );
   const outbound = { n: 0 };
@@ -173,14 +176,17 @@ export const buildWorld = async (dialect: DialectName): Promise<World> => {
     const rejected = await knock(`rej-${label}`);
     const rejectedSet = rejected.auth_sets[0]?.id as string;
     await ok(
-      await api('PUT', `${DEVAUTH}/devices/${rejected.id}/auth/${rejectedSet}/status`, { status: 'rejected' }),
+      await api('PUT', `${DEVAUTH}/devices/${rejected.id}/auth/${rejectedSet}/status`, {
+        status: 'rejected',
+      }),
       204,
     );
     const noauth = await knock(`noauth-${label}`);
     await ok(await api('DELETE', `${DEVAUTH}/devices/${noauth.id}/auth/${noauth.auth_sets[0]?.id}`), 204);
 
     // Inventory: a report, tags and a static group.
-    const device = (method: Method, url: string, payload?: unknown) => call(deviceToken, method, url, payload);
+    const device = (method: Method, url: string, payload?: unknown) =>
+      call(deviceToken, method, url, payload);
     await ok(
       await device('PATCH', '/api/devices/v1/inventory/device/attributes', [
         { name: 'device_type', value: 'xt-board' },
@@ -188,7 +194,10 @@ export const buildWorld = async (dialect: DialectName): Promise<World> => {
       ]),
       200,
     );
-    await ok(await api('PUT', `${INVENTORY}/devices/${accepted.device.id}/tags`, [{ name: 'site', value: label }]), 200);
+    await ok(
+      await api('PUT', `${INVENTORY}/devices/${accepted.device.id}/tags`, [{ name: 'site', value: label }]),
+      200,
+    );
     const group = `grp-${label}`;
     await ok(await api('PUT', `${INVENTORY}/devices/${accepted.device.id}/group`, { group }), 204);
 
@@ -263,12 +272,16 @@ export const buildWorld = async (dialect: DialectName): Promise<World> => {
     await ok(await certAuth(t, [leaf], { tenantToken }), 200);
     const regs = (await api('GET', `${ENROLL}/registrations`)).json() as { device_id: string }[];
     const hook = await ok(
-      await api('POST', '/api/management/v1/allocation-webhooks', { url: `https://alloc.example.com/${label}` }),
+      await api('POST', '/api/management/v1/allocation-webhooks', {
+        url: `https://alloc.example.com/${label}`,
+      }),
       201,
     );
     const allocationWebhookId = (hook.json() as { id: string }).id;
     await ok(
-      await api('PATCH', `${ENROLL}/groups/${enrollmentGroupId}`, { allocation_webhook_id: allocationWebhookId }),
+      await api('PATCH', `${ENROLL}/groups/${enrollmentGroupId}`, {
+        allocation_webhook_id: allocationWebhookId,
+      }),
       200,
     );
 
@@ -280,7 +293,9 @@ export const buildWorld = async (dialect: DialectName): Promise<World> => {
       }),
       201,
     );
-    const events = (await api('GET', '/api/management/v1/audit/events?per_page=1')).json() as { id: string }[];
+    const events = (await api('GET', '/api/management/v1/audit/events?per_page=1')).json() as {
+      id: string;
+    }[];
 
     return {
       id: tenant.id,
@@ -352,8 +367,9 @@ export const unknownLike = (id: string): string => {
  */
 export const snapshot = async (t: TestServer, tenantId: string): Promise<Record<string, string>> => {
   const db = t.gh.store.db;
-  // Check-in times are written behind (devices' last requests while the world was built).
+  // Check-in times and bootstrap fetch events are written behind: settle them first.
   await t.gh.checkIns.flush();
+  await t.gh.bootstrap.flushEvents();
   const tables = (await db.introspection.getTables()).filter((x) => !x.name.startsWith('kysely_'));
   const out: Record<string, string> = {};
   for (const table of tables) {
@@ -381,18 +397,38 @@ const ownerFilter = async (
   if (table === 'tenants') return (r) => r.id === tenantId;
   if (table === 'inventory_digests') {
     const ids = new Set(
-      (await db.selectFrom('devices').select('id').where('tenant_id', '=', tenantId).execute()).map((r) => r.id),
+      (await db.selectFrom('devices').select('id').where('tenant_id', '=', tenantId).execute()).map(
+        (r) => r.id,
+      ),
     );
     return (r) => ids.has(r.device_id as string);
   }
   if (table === 'webhook_attempts') {
     const ids = new Set(
-      (await db.selectFrom('webhook_deliveries').select('id').where('tenant_id', '=', tenantId).execute()).map(
-        (r) => r.id,
-      ),
+      (
+        await db.selectFrom('webhook_deliveries').select('id').where('tenant_id', '=', tenantId).execute()
+      ).map((r) => r.id),
     );
     return (r) => ids.has(r.delivery_id as string);
   }
   // Global tables (signing keys, the fan-out marker, bootstrap attempt counters): every row.
   return () => true;
+};
+
+/** Status, content type and body (request id dropped, the ids tried replaced by a placeholder). */
+export const answer = (
+  res: { statusCode: number; body: string; headers: Record<string, unknown> },
+  ids: string[],
+) => {
+  let text = res.body;
+  for (const id of ids) text = text.split(id).join('<id>');
+  let body: unknown = text;
+  try {
+    const parsed = JSON.parse(text) as Record<string, unknown>;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) delete parsed.request_id;
+    body = parsed;
+  } catch {
+    // not JSON: compared as text
+  }
+  return { status: res.statusCode, type: res.headers['content-type'], body };
 };
