@@ -55,7 +55,7 @@ export const deploymentsArtifactRoutes =
           summary:
             'Upload an artifact (multipart: size, description, artifact_id, then the artifact file last)',
           description:
-            'The artifact is streamed to storage and parsed at once; every manifest checksum is verified. A malformed, truncated or tampered artifact is refused with 400 and nothing is kept. 409 when an artifact of the same name shares device types and depends.',
+            'The artifact is streamed to storage and parsed at once; every manifest checksum is verified. A malformed, truncated or tampered artifact is refused with 400 and nothing is kept. 409 when an artifact of the same name shares device types and depends, or when the given artifact_id is already in use (by any tenant: the answer does not say whose).',
           consumes: ['multipart/form-data'],
           response: { 201: EmptyBody, ...errorResponses(400, 401, 409, 413, 415) },
         },

@@ -48,6 +48,8 @@ export const deploymentsMgmtRoutes = (service: DeploymentsService) => async (app
       schema: {
         tags,
         summary: 'Create a deployment for a list of devices or for all accepted devices',
+        description:
+          "Every listed id must name a device of the caller's tenant (any status); otherwise 400 (DEPLOYMENTS_UNKNOWN_DEVICES) and nothing is created. Another tenant's device is refused exactly like an id that names no device.",
         body: NewDeploymentBody,
         response: { 201: EmptyBody, ...errorResponses(400, 401, 409, 422) },
       },

@@ -97,7 +97,7 @@ export const createArtifactsService = (deps: {
         };
         await db.transaction().execute(async (tx) => {
           // Artifact ids are unique across tenants: an id in use is refused the same way whoever
-          // holds it, so the answer says nothing about other tenants (docs/deployments.md).
+          // holds it, so the answer says nothing about other tenants (docs/adr/0002-tenancy.md).
           if (input.id !== undefined && (await findArtifactById(tx, id)))
             throw deploymentsErrors.artifactIdInUse();
           const conflict = await findConflictingArtifact(

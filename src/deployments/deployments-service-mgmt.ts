@@ -148,7 +148,7 @@ export const createDeploymentsService = (deps: {
       return db.transaction().execute(async (tx) => {
         // Every id is resolved in the caller's tenant, in the transaction that writes the rows:
         // another tenant's device is refused exactly like an id that names no device, and a
-        // refused deployment leaves nothing behind (docs/deployments.md).
+        // refused deployment leaves nothing behind (docs/adr/0007-deployments.md).
         const known = await deps.lockTenantDevices(tx, tenantId, candidates);
         if (listed) {
           const unknown = listed.filter((id) => !known.has(id));
