@@ -174,6 +174,8 @@ describe.skipIf(!haveOpenssl).each(dialects())('cross-tenant ids in bodies and q
       bDevices(),
       200,
     );
+    // Group names are per tenant: another tenant's group is an empty one here.
+    await same('inventory ?group=', ([x]) => api('GET', `${INVENTORY}/devices?group=${x}`), [w.b.group], 200);
     await same(
       'audit ?device_id=',
       ([x]) => api('GET', `/api/management/v1/audit/events?device_id=${x}`),
