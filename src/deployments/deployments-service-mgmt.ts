@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { isUuid, newId } from '../core/ids.js';
 import { recordEvent } from '../events/index.js';
-import type { Store } from '../store/store.js';
+import { isUniqueViolation, type Store } from '../store/store.js';
 import { refreshDeploymentStatus } from './deployment-progress.js';
 import { deploymentsErrors } from './deployments-errors.js';
 import { artifactsNamed } from './deployments-repo-artifacts.js';
@@ -151,28 +151,35 @@ export const createDeploymentsService = (deps: {
         createdAt: nowMs,
         finishedAt: null,
       };
-      await db.transaction().execute(async (tx) => {
-        if (await findActiveDeploymentByConstructor(tx, tenantId, constructorSha256)) {
-          throw deploymentsErrors.duplicateDeployment();
-        }
-        await insertDeployment(tx, deployment);
-        await insertDeviceDeployments(tx, {
-          tenantId,
-          deploymentId: deployment.id,
-          deviceIds,
-          createdAt: nowMs,
+      // The check answers; deployments_constructor_uq (migration 0009) decides between identical
+      // requests that race past it.
+      const create = () =>
+        db.transaction().execute(async (tx) => {
+          if (await findActiveDeploymentByConstructor(tx, tenantId, constructorSha256)) {
+            throw deploymentsErrors.duplicateDeployment();
+          }
+          await insertDeployment(tx, deployment);
+          await insertDeviceDeployments(tx, {
+            tenantId,
+            deploymentId: deployment.id,
+            deviceIds,
+            createdAt: nowMs,
+          });
+          await recordEvent(tx, {
+            tenantId,
+            type: 'deployment.created',
+            payload: {
+              deployment_id: deployment.id,
+              name,
+              artifact_name: input.artifactName,
+              device_count: deviceIds.length,
+            },
+            nowMs,
+          });
         });
-        await recordEvent(tx, {
-          tenantId,
-          type: 'deployment.created',
-          payload: {
-            deployment_id: deployment.id,
-            name,
-            artifact_name: input.artifactName,
-            device_count: deviceIds.length,
-          },
-          nowMs,
-        });
+      await create().catch((e: unknown) => {
+        if (isUniqueViolation(e)) throw deploymentsErrors.duplicateDeployment();
+        throw e;
       });
       return deployment;
     },

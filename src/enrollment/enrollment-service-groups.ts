@@ -1,7 +1,8 @@
 import type { Clock } from '../core/clock.js';
 import { isUuid, newId } from '../core/ids.js';
 import { type EventType, recordEvent } from '../events/index.js';
-import { type Executor, isForeignKeyViolation, type Store } from '../store/store.js';
+import { lockKey, retryOnConflict } from '../store/conflicts.js';
+import { type Executor, isForeignKeyViolation, isUniqueViolation, type Store } from '../store/store.js';
 import { enrollmentErrors } from './enrollment-errors.js';
 import {
   checkAttribute,
@@ -119,21 +120,28 @@ export const createEnrollmentGroupsService = (deps: {
     fn: (tx: Executor) => Promise<void>,
   ): Promise<void> => {
     try {
-      await db.transaction().execute(async (tx) => {
-        const clash = await groupClash(tx, g);
-        if (clash === 'name') throw enrollmentErrors.conflict('an enrollment group with this name exists');
-        if (clash === 'ca') throw enrollmentErrors.conflict('this CA already has an enrollment group');
-        await fn(tx);
-        await recordEvent(tx, {
-          tenantId,
-          type,
-          payload: { enrollment_group_id: g.id, name: g.name, ca_id: g.caId, enabled: g.enabled },
-          nowMs: g.updatedAt,
-        });
-      });
+      // Under the tenant's lock the count cap and the clash check decide; the unique indexes
+      // (name, CA) stay the last word if anything races past them.
+      await retryOnConflict(() =>
+        db.transaction().execute(async (tx) => {
+          await lockKey(deps.store, tx, `enrollment-groups:${tenantId}`);
+          const clash = await groupClash(tx, g);
+          if (clash === 'name') throw enrollmentErrors.conflict('an enrollment group with this name exists');
+          if (clash === 'ca') throw enrollmentErrors.conflict('this CA already has an enrollment group');
+          await fn(tx);
+          await recordEvent(tx, {
+            tenantId,
+            type,
+            payload: { enrollment_group_id: g.id, name: g.name, ca_id: g.caId, enabled: g.enabled },
+            nowMs: g.updatedAt,
+          });
+        }),
+      );
     } catch (e) {
       // The CA or webhook was deleted between the check and the write.
       if (isForeignKeyViolation(e)) throw enrollmentErrors.badRequest('a referenced CA or webhook is gone');
+      if (isUniqueViolation(e))
+        throw enrollmentErrors.conflict('an enrollment group with this name or CA exists');
       throw e;
     }
   };

@@ -1,7 +1,8 @@
 import type { Clock } from '../core/clock.js';
 import { isUuid, newId } from '../core/ids.js';
 import { type EventType, recordEvent } from '../events/index.js';
-import { type Executor, isForeignKeyViolation, type Store } from '../store/store.js';
+import { retryOnConflict } from '../store/conflicts.js';
+import { type Executor, isForeignKeyViolation, isUniqueViolation, type Store } from '../store/store.js';
 import { enrollmentErrors } from './enrollment-errors.js';
 import {
   checkInventoryGroup,
@@ -66,27 +67,32 @@ export const createEnrollmentIndividualsService = (deps: {
 
   const write = async (e: IndividualEnrollment, type: EventType, fn: (tx: Executor) => Promise<void>) => {
     try {
-      await db.transaction().execute(async (tx) => {
-        if (e.groupId !== null && (!isUuid(e.groupId) || !(await findGroup(tx, e.tenantId, e.groupId))))
-          throw enrollmentErrors.badRequest('group_id names no enrollment group of this tenant');
-        const other = await findIndividualByRegistration(tx, e.tenantId, e.registrationId);
-        if (other && other.id !== e.id)
-          throw enrollmentErrors.conflict('an individual enrollment for this registration_id exists');
-        await fn(tx);
-        await recordEvent(tx, {
-          tenantId: e.tenantId,
-          type,
-          payload: {
-            individual_enrollment_id: e.id,
-            registration_id: e.registrationId,
-            enrollment_group_id: e.groupId,
-            enabled: e.enabled,
-          },
-          nowMs: e.updatedAt,
-        });
-      });
+      // The check below answers; the unique index decides between requests that race past it.
+      await retryOnConflict(() =>
+        db.transaction().execute(async (tx) => {
+          if (e.groupId !== null && (!isUuid(e.groupId) || !(await findGroup(tx, e.tenantId, e.groupId))))
+            throw enrollmentErrors.badRequest('group_id names no enrollment group of this tenant');
+          const other = await findIndividualByRegistration(tx, e.tenantId, e.registrationId);
+          if (other && other.id !== e.id)
+            throw enrollmentErrors.conflict('an individual enrollment for this registration_id exists');
+          await fn(tx);
+          await recordEvent(tx, {
+            tenantId: e.tenantId,
+            type,
+            payload: {
+              individual_enrollment_id: e.id,
+              registration_id: e.registrationId,
+              enrollment_group_id: e.groupId,
+              enabled: e.enabled,
+            },
+            nowMs: e.updatedAt,
+          });
+        }),
+      );
     } catch (err) {
       if (isForeignKeyViolation(err)) throw enrollmentErrors.badRequest('the enrollment group is gone');
+      if (isUniqueViolation(err))
+        throw enrollmentErrors.conflict('an individual enrollment for this registration_id exists');
       throw err;
     }
   };
