@@ -71,7 +71,10 @@ export const insertDeviceIfAbsent = async (db: Executor, d: Device): Promise<boo
 /**
  * Takes the device's row lock for the rest of the transaction (PostgreSQL), so concurrent
  * status changes of one device's auth sets serialise. SQLite transactions are already
- * serialised by BEGIN IMMEDIATE.
+ * serialised by BEGIN IMMEDIATE. FOR NO KEY UPDATE: it serialises the changes of the device with
+ * each other, but not with inserts that merely refer to it (inventory reports take KEY SHARE
+ * through their foreign key), which would otherwise deadlock with a decommission waiting for
+ * the report's inventory lock.
  */
 export const lockDevice = async (
   store: Store,
@@ -80,7 +83,7 @@ export const lockDevice = async (
   id: string,
 ): Promise<Device | undefined> => {
   let q = tx.selectFrom('devices').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id);
-  if (store.dialect === 'postgres') q = q.forUpdate();
+  if (store.dialect === 'postgres') q = q.forNoKeyUpdate();
   const r = await q.executeTakeFirst();
   return r ? toDevice(r) : undefined;
 };

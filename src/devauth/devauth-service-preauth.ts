@@ -90,7 +90,13 @@ export const createPreauthorize = (deps: { ctx: DevauthContext; clock: Clock }) 
         const known = await findDeviceByIdentity(tx, tenantId, identity.sha256);
         if (known && !input.force) throw identityExists(known);
         const holders = await findDevicesWithKey(tx, tenantId, key.sha256, known?.id);
-        if (holders.length > 0) throw devauthErrors.keyInUse(holders[0] as string);
+        if (holders.length > 0) {
+          // The identity's device may have been committed (with this key) since it was read:
+          // answer as if this request had come after it.
+          const now = known ?? (await findDeviceByIdentity(tx, tenantId, identity.sha256));
+          if (now && !input.force) throw identityExists(now);
+          if (!now || holders.some((id) => id !== now.id)) throw devauthErrors.keyInUse(holders[0] as string);
+        }
         const target = known ?? (await createDevice(tx, tenantId, identity, input.force === true, nowMs));
         const device = await lockDevice(store, tx, tenantId, target.id);
         if (!device) throw devauthErrors.concurrentChange();
