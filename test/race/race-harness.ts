@@ -13,6 +13,10 @@ export const CONCURRENCY = 50;
 export const ROUNDS = 5;
 /** Per test (ROUNDS races): generous, the box is shared; a hang still fails. */
 export const RACE_TIMEOUT_MS = 120_000;
+/** Starting a `serve` child (tsx compiles on the fly; CI boxes are busy). */
+const START_TIMEOUT_MS = 90_000;
+/** For the suites' beforeAll: two starts and a CLI run. */
+export const CLUSTER_TIMEOUT_MS = 4 * START_TIMEOUT_MS;
 /** No answer within this is a hang, and fails the race. */
 const REQUEST_TIMEOUT_MS = 30_000;
 
@@ -38,8 +42,8 @@ export const startCluster = async (dialect: DialectName, flags: string[] = []): 
   };
   try {
     // One after the other: the first one migrates the empty database.
-    servers.push(await spawnGatehouse(db, flags));
-    servers.push(await spawnGatehouse(db, flags));
+    servers.push(await spawnGatehouse(db, flags, { timeoutMs: START_TIMEOUT_MS }));
+    servers.push(await spawnGatehouse(db, flags, { timeoutMs: START_TIMEOUT_MS }));
     const token = await adminTokenViaCli(db, (servers[0] as GatehouseProcess).url);
     store = openStore({ databaseUrl: db.url, poolSize: 2 });
     return { dialect, db, servers, sql: store.db, token, close };

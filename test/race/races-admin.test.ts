@@ -7,6 +7,7 @@ import { makeSingleFileArtifact, multipartUpload } from '../helpers/artifacts.js
 import { dialects } from '../helpers/databases.js';
 import { makeDeviceKeys } from '../helpers/device-client.js';
 import {
+  CLUSTER_TIMEOUT_MS,
   type Cluster,
   CONCURRENCY,
   count,
@@ -43,7 +44,7 @@ describe.each(dialects())('management races on %s (two serve processes)', (diale
   let c: Cluster;
   beforeAll(async () => {
     c = await startCluster(dialect);
-  }, 120_000);
+  }, CLUSTER_TIMEOUT_MS);
   afterAll(() => c?.close(), 60_000);
 
   const rows = (table: string, column: string, value: string) =>

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dialects } from '../helpers/databases.js';
 import { authRequest, type DeviceKeys, makeDeviceKeys } from '../helpers/device-client.js';
 import {
+  CLUSTER_TIMEOUT_MS,
   type Cluster,
   CONCURRENCY,
   count,
@@ -58,7 +59,7 @@ describe.each(dialects())('admission races on %s (two serve processes)', (dialec
   let c: Cluster;
   beforeAll(async () => {
     c = await startCluster(dialect, PROXY_FLAGS);
-  }, 120_000);
+  }, CLUSTER_TIMEOUT_MS);
   afterAll(() => c?.close(), 60_000);
 
   const devicesLike = (t: string) =>
