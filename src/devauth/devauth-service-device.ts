@@ -118,6 +118,40 @@ export const createDeviceAuthService = (deps: {
     return undefined;
   };
 
+  /** One attempt of recordPending; returns the device holding the key when it is another's. */
+  const recordPendingOnce = async (tenantId: string, req: ReturnType<typeof verifyAuthRequest>) => {
+    const nowMs = clock.nowMs();
+    return db.transaction().execute(async (tx): Promise<{ holder: string } | undefined> => {
+      const known = await findDeviceByIdentity(tx, tenantId, req.identity.sha256);
+      const [holder] = await findDevicesWithKey(tx, tenantId, req.pubkey.sha256, known?.id);
+      if (holder) return { holder };
+      await insertDeviceIfAbsent(tx, newDevice(newId(), tenantId, req.identity, nowMs));
+      const found = await findDeviceByIdentity(tx, tenantId, req.identity.sha256);
+      const device = found && (await lockDevice(store, tx, tenantId, found.id));
+      if (!device) return;
+      if (await findAuthSetByDeviceKey(tx, device.id, req.pubkey.sha256)) return;
+      if ((await countAuthSets(tx, device.id)) >= MAX_AUTH_SETS_PER_DEVICE) return;
+      const authSetId = newId();
+      const inserted = await insertAuthSetIfAbsent(
+        tx,
+        newPendingAuthSet(authSetId, device, req.pubkey, nowMs),
+      );
+      if (!inserted) return;
+      await recomputeDeviceStatus(ctx, tx, device, nowMs);
+      await recordEvent(tx, {
+        tenantId,
+        type: 'device.authset_pending',
+        deviceId: device.id,
+        payload: {
+          auth_set_id: authSetId,
+          identity_data: req.identity.attributes,
+          key_type: req.pubkey.type,
+        },
+        nowMs,
+      });
+    });
+  };
+
   /**
    * Records the request as a pending auth set (creating the device for a new identity). A key
    * that another device of the tenant holds is not recorded (one device per key,
@@ -125,42 +159,11 @@ export const createDeviceAuthService = (deps: {
    * device.key_collision event on the holder, at most once per key and window.
    */
   const recordPending = async (tenantId: string, req: ReturnType<typeof verifyAuthRequest>) => {
-    const attempt = () =>
-      db.transaction().execute(async (tx): Promise<{ holder: string } | undefined> => {
-        const nowMs = clock.nowMs();
-        const known = await findDeviceByIdentity(tx, tenantId, req.identity.sha256);
-        const [holder] = await findDevicesWithKey(tx, tenantId, req.pubkey.sha256, known?.id);
-        if (holder) return { holder };
-        await insertDeviceIfAbsent(tx, newDevice(newId(), tenantId, req.identity, nowMs));
-        const found = known ?? (await findDeviceByIdentity(tx, tenantId, req.identity.sha256));
-        const device = found && (await lockDevice(store, tx, tenantId, found.id));
-        if (!device) return;
-        if (await findAuthSetByDeviceKey(tx, device.id, req.pubkey.sha256)) return;
-        if ((await countAuthSets(tx, device.id)) >= MAX_AUTH_SETS_PER_DEVICE) return;
-        const authSetId = newId();
-        const inserted = await insertAuthSetIfAbsent(
-          tx,
-          newPendingAuthSet(authSetId, device, req.pubkey, nowMs),
-        );
-        if (!inserted) return;
-        await recomputeDeviceStatus(ctx, tx, device, nowMs);
-        await recordEvent(tx, {
-          tenantId,
-          type: 'device.authset_pending',
-          deviceId: device.id,
-          payload: {
-            auth_set_id: authSetId,
-            identity_data: req.identity.attributes,
-            key_type: req.pubkey.type,
-          },
-          nowMs,
-        });
-      });
     let outcome: { holder: string } | undefined;
     try {
       // A concurrent request recording the same key under another identity wins at the unique
-      // index; the next attempt sees its auth set and stops at the holder check above.
-      outcome = await retryOnConflict(attempt);
+      // index; the next attempt sees its auth set and stops at the holder check.
+      outcome = await retryOnConflict(() => recordPendingOnce(tenantId, req));
     } catch (e) {
       // Still racing after the bounded retries: nothing recorded, the device asks again.
       if (isConcurrencyConflict(e)) return;
