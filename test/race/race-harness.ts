@@ -31,6 +31,20 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
+/**
+ * A `serve` child; started again (on a new free port) when it exits at once, which happens when
+ * another process on the box takes the port between freePort() and the child's listen.
+ */
+const spawn = async (db: TestDatabase, flags: string[]): Promise<GatehouseProcess> => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await spawnGatehouse(db, flags, { timeoutMs: START_TIMEOUT_MS });
+    } catch (e) {
+      if (attempt >= 3 || !/EADDRINUSE/.test((e as Error).message)) throw e;
+    }
+  }
+};
+
 export const startCluster = async (dialect: DialectName, flags: string[] = []): Promise<Cluster> => {
   const db = await createTestDatabase(dialect);
   const servers: GatehouseProcess[] = [];
@@ -42,8 +56,8 @@ export const startCluster = async (dialect: DialectName, flags: string[] = []): 
   };
   try {
     // One after the other: the first one migrates the empty database.
-    servers.push(await spawnGatehouse(db, flags, { timeoutMs: START_TIMEOUT_MS }));
-    servers.push(await spawnGatehouse(db, flags, { timeoutMs: START_TIMEOUT_MS }));
+    servers.push(await spawn(db, flags));
+    servers.push(await spawn(db, flags));
     const token = await adminTokenViaCli(db, (servers[0] as GatehouseProcess).url);
     store = openStore({ databaseUrl: db.url, poolSize: 2 });
     return { dialect, db, servers, sql: store.db, token, close };
