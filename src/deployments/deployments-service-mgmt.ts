@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { isUuid, newId } from '../core/ids.js';
 import { recordEvent } from '../events/index.js';
-import { isUniqueViolation, type Store } from '../store/store.js';
+import { type Executor, isUniqueViolation, type Store } from '../store/store.js';
 import { refreshDeploymentStatus } from './deployment-progress.js';
 import { deploymentsErrors } from './deployments-errors.js';
 import { artifactsNamed } from './deployments-repo-artifacts.js';
@@ -65,6 +65,19 @@ export const createDeploymentsService = (deps: {
 }): DeploymentsService => {
   const { store, clock } = deps;
   const db = store.db;
+
+  /**
+   * The create transaction. Its check answers a repeated request; deployments_constructor_uq
+   * (migration 0009) decides between identical requests that race past the check.
+   */
+  const createTransaction = (fn: (tx: Executor) => Promise<void>) =>
+    db
+      .transaction()
+      .execute(fn)
+      .catch((e: unknown) => {
+        if (isUniqueViolation(e)) throw deploymentsErrors.duplicateDeployment();
+        throw e;
+      });
 
   const view = async (tenantId: string, deployments: Deployment[]): Promise<DeploymentView[]> => {
     const stats = await deploymentStatistics(
@@ -151,35 +164,28 @@ export const createDeploymentsService = (deps: {
         createdAt: nowMs,
         finishedAt: null,
       };
-      // The check answers; deployments_constructor_uq (migration 0009) decides between identical
-      // requests that race past it.
-      const create = () =>
-        db.transaction().execute(async (tx) => {
-          if (await findActiveDeploymentByConstructor(tx, tenantId, constructorSha256)) {
-            throw deploymentsErrors.duplicateDeployment();
-          }
-          await insertDeployment(tx, deployment);
-          await insertDeviceDeployments(tx, {
-            tenantId,
-            deploymentId: deployment.id,
-            deviceIds,
-            createdAt: nowMs,
-          });
-          await recordEvent(tx, {
-            tenantId,
-            type: 'deployment.created',
-            payload: {
-              deployment_id: deployment.id,
-              name,
-              artifact_name: input.artifactName,
-              device_count: deviceIds.length,
-            },
-            nowMs,
-          });
+      await createTransaction(async (tx) => {
+        if (await findActiveDeploymentByConstructor(tx, tenantId, constructorSha256)) {
+          throw deploymentsErrors.duplicateDeployment();
+        }
+        await insertDeployment(tx, deployment);
+        await insertDeviceDeployments(tx, {
+          tenantId,
+          deploymentId: deployment.id,
+          deviceIds,
+          createdAt: nowMs,
         });
-      await create().catch((e: unknown) => {
-        if (isUniqueViolation(e)) throw deploymentsErrors.duplicateDeployment();
-        throw e;
+        await recordEvent(tx, {
+          tenantId,
+          type: 'deployment.created',
+          payload: {
+            deployment_id: deployment.id,
+            name,
+            artifact_name: input.artifactName,
+            device_count: deviceIds.length,
+          },
+          nowMs,
+        });
       });
       return deployment;
     },

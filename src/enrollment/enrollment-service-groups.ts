@@ -68,6 +68,10 @@ export const createEnrollmentGroupsService = (deps: {
 }): EnrollmentGroupsService => {
   const { clock, refs } = deps;
   const db = deps.store.db;
+  // Requests racing past a write's checks: the unique index lets one in, the others run again
+  // and their checks see it (docs/adr/0012-database-invariants.md).
+  const inTransaction = <T>(fn: (tx: Executor) => Promise<T>) =>
+    retryOnConflict(() => db.transaction().execute(fn));
 
   const mustFind = async (ex: Executor, tenantId: string, id: string): Promise<EnrollmentGroup> => {
     const g = isUuid(id) ? await findGroup(ex, tenantId, id) : undefined;
@@ -120,23 +124,20 @@ export const createEnrollmentGroupsService = (deps: {
     fn: (tx: Executor) => Promise<void>,
   ): Promise<void> => {
     try {
-      // Under the tenant's lock the count cap and the clash check decide; the unique indexes
-      // (name, CA) stay the last word if anything races past them.
-      await retryOnConflict(() =>
-        db.transaction().execute(async (tx) => {
-          await lockKey(deps.store, tx, `enrollment-groups:${tenantId}`);
-          const clash = await groupClash(tx, g);
-          if (clash === 'name') throw enrollmentErrors.conflict('an enrollment group with this name exists');
-          if (clash === 'ca') throw enrollmentErrors.conflict('this CA already has an enrollment group');
-          await fn(tx);
-          await recordEvent(tx, {
-            tenantId,
-            type,
-            payload: { enrollment_group_id: g.id, name: g.name, ca_id: g.caId, enabled: g.enabled },
-            nowMs: g.updatedAt,
-          });
-        }),
-      );
+      await inTransaction(async (tx) => {
+        // Serialises the count cap (MAX_GROUPS_PER_TENANT) with the tenant's other group writes.
+        await lockKey(deps.store, tx, `enrollment-groups:${tenantId}`);
+        const clash = await groupClash(tx, g);
+        if (clash === 'name') throw enrollmentErrors.conflict('an enrollment group with this name exists');
+        if (clash === 'ca') throw enrollmentErrors.conflict('this CA already has an enrollment group');
+        await fn(tx);
+        await recordEvent(tx, {
+          tenantId,
+          type,
+          payload: { enrollment_group_id: g.id, name: g.name, ca_id: g.caId, enabled: g.enabled },
+          nowMs: g.updatedAt,
+        });
+      });
     } catch (e) {
       // The CA or webhook was deleted between the check and the write.
       if (isForeignKeyViolation(e)) throw enrollmentErrors.badRequest('a referenced CA or webhook is gone');

@@ -49,6 +49,10 @@ export const createEnrollmentIndividualsService = (deps: {
 }): EnrollmentIndividualsService => {
   const { clock } = deps;
   const db = deps.store.db;
+  // Requests racing past a write's checks: the unique index lets one in, the others run again
+  // and their checks see it (docs/adr/0012-database-invariants.md).
+  const inTransaction = <T>(fn: (tx: Executor) => Promise<T>) =>
+    retryOnConflict(() => db.transaction().execute(fn));
 
   const mustFind = async (ex: Executor, tenantId: string, id: string): Promise<IndividualEnrollment> => {
     const e = isUuid(id) ? await findIndividual(ex, tenantId, id) : undefined;
@@ -67,28 +71,25 @@ export const createEnrollmentIndividualsService = (deps: {
 
   const write = async (e: IndividualEnrollment, type: EventType, fn: (tx: Executor) => Promise<void>) => {
     try {
-      // The check below answers; the unique index decides between requests that race past it.
-      await retryOnConflict(() =>
-        db.transaction().execute(async (tx) => {
-          if (e.groupId !== null && (!isUuid(e.groupId) || !(await findGroup(tx, e.tenantId, e.groupId))))
-            throw enrollmentErrors.badRequest('group_id names no enrollment group of this tenant');
-          const other = await findIndividualByRegistration(tx, e.tenantId, e.registrationId);
-          if (other && other.id !== e.id)
-            throw enrollmentErrors.conflict('an individual enrollment for this registration_id exists');
-          await fn(tx);
-          await recordEvent(tx, {
-            tenantId: e.tenantId,
-            type,
-            payload: {
-              individual_enrollment_id: e.id,
-              registration_id: e.registrationId,
-              enrollment_group_id: e.groupId,
-              enabled: e.enabled,
-            },
-            nowMs: e.updatedAt,
-          });
-        }),
-      );
+      await inTransaction(async (tx) => {
+        if (e.groupId !== null && (!isUuid(e.groupId) || !(await findGroup(tx, e.tenantId, e.groupId))))
+          throw enrollmentErrors.badRequest('group_id names no enrollment group of this tenant');
+        const other = await findIndividualByRegistration(tx, e.tenantId, e.registrationId);
+        if (other && other.id !== e.id)
+          throw enrollmentErrors.conflict('an individual enrollment for this registration_id exists');
+        await fn(tx);
+        await recordEvent(tx, {
+          tenantId: e.tenantId,
+          type,
+          payload: {
+            individual_enrollment_id: e.id,
+            registration_id: e.registrationId,
+            enrollment_group_id: e.groupId,
+            enabled: e.enabled,
+          },
+          nowMs: e.updatedAt,
+        });
+      });
     } catch (err) {
       if (isForeignKeyViolation(err)) throw enrollmentErrors.badRequest('the enrollment group is gone');
       if (isUniqueViolation(err))
