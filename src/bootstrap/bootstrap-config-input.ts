@@ -1,5 +1,5 @@
 import { isUuid } from '../core/ids.js';
-import { type Executor, isUniqueViolation } from '../store/store.js';
+import { type Executor, isForeignKeyViolation, isUniqueViolation } from '../store/store.js';
 import { bootstrapErrors } from './bootstrap-errors.js';
 import { existingChannelIds } from './bootstrap-repo-channels.js';
 import { parseTemplate, TemplateError } from './bootstrap-template.js';
@@ -38,13 +38,19 @@ export const checkChannels = async (ex: Executor, tenantId: string, ids: string[
 
 /**
  * Turns a unique violation on bootstrap_configs into a 409 saying what collided (looked up after
- * the failed transaction, so the common path pays nothing for it).
+ * the failed transaction, so the common path pays nothing for it). A foreign-key violation means
+ * the device or a channel was removed between the checks and the write: answered as if the
+ * request had come after the removal.
  */
 export const explainConflict = async (
   e: unknown,
   ex: Executor,
   c: { tenantId: string; id: string; externalId?: string; name?: string | null; deviceId?: string | null },
 ): Promise<never> => {
+  if (isForeignKeyViolation(e)) {
+    if (c.deviceId) throw bootstrapErrors.deviceNotFound();
+    throw bootstrapErrors.badRequest('a channel of the config was removed meanwhile');
+  }
   if (!isUniqueViolation(e)) throw e;
   const hit = async (
     col: 'id' | 'external_id' | 'name' | 'device_id',

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
-import { newId } from '../core/ids.js';
+import { isUuid, newId } from '../core/ids.js';
 import { type EventType, recordEvent } from '../events/index.js';
+import { lockKey } from '../store/conflicts.js';
 import type { Executor, Store } from '../store/store.js';
 import {
   checkChannels,
@@ -108,12 +109,22 @@ export const createBootstrapConfigsService = (deps: {
       nowMs: clock.nowMs(),
     });
 
-  /** Runs a change of one config in a transaction; 404 when it does not exist. */
+  /**
+   * Runs a change of one config in a transaction; 404 when it does not exist. Changes of one
+   * config serialise (its connections are rewritten as delete + insert, which two concurrent
+   * changes would otherwise both try on PostgreSQL).
+   */
   const change = async <T>(
     tenantId: string,
     id: string,
     fn: (tx: Executor, r: ConfigRecord) => Promise<T>,
-  ): Promise<T> => db.transaction().execute(async (tx) => fn(tx, await mustFind(tx, tenantId, id)));
+  ): Promise<T> => {
+    if (!isUuid(id)) throw bootstrapErrors.configNotFound();
+    return db.transaction().execute(async (tx) => {
+      await lockKey(store, tx, `bootstrap-config:${id}`);
+      return fn(tx, await mustFind(tx, tenantId, id));
+    });
+  };
 
   const get = async (tenantId: string, id: string): Promise<BootstrapConfig> =>
     (await withChannels(db, [await mustFind(db, tenantId, id)]))[0] as BootstrapConfig;
@@ -217,13 +228,17 @@ export const createBootstrapConfigsService = (deps: {
     },
 
     async updateConnections(tenantId, id, channelIds) {
-      await change(tenantId, id, async (tx, r) => {
-        const channels = await checkChannels(tx, tenantId, channelIds);
-        const nowMs = clock.nowMs();
-        const delta = await replaceConnections(tx, tenantId, id, channels, r.config.state === 1, nowMs);
-        await updateConfigRow(tx, tenantId, id, {}, nowMs);
-        await event(tx, tenantId, 'bootstrap.config_updated', r.config, { fields: ['channels'], ...delta });
-      });
+      try {
+        await change(tenantId, id, async (tx, r) => {
+          const channels = await checkChannels(tx, tenantId, channelIds);
+          const nowMs = clock.nowMs();
+          const delta = await replaceConnections(tx, tenantId, id, channels, r.config.state === 1, nowMs);
+          await updateConfigRow(tx, tenantId, id, {}, nowMs);
+          await event(tx, tenantId, 'bootstrap.config_updated', r.config, { fields: ['channels'], ...delta });
+        });
+      } catch (e) {
+        await explainConflict(e, db, { tenantId, id });
+      }
     },
 
     async setState(tenantId, id, state) {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { isUuid, newId } from '../core/ids.js';
 import { recordEvent } from '../events/index.js';
-import type { Executor, Store } from '../store/store.js';
+import { type Executor, isUniqueViolation, type Store } from '../store/store.js';
 import { refreshDeploymentStatus } from './deployment-progress.js';
 import { deploymentsErrors } from './deployments-errors.js';
 import { artifactsNamed } from './deployments-repo-artifacts.js';
@@ -81,6 +81,19 @@ export const createDeploymentsService = (deps: {
   const { store, clock } = deps;
   const db = store.db;
 
+  /**
+   * The create transaction. Its check answers a repeated request; deployments_constructor_uq
+   * (migration 0009) decides between identical requests that race past the check.
+   */
+  const createTransaction = <T>(fn: (tx: Executor) => Promise<T>): Promise<T> =>
+    db
+      .transaction()
+      .execute(fn)
+      .catch((e: unknown) => {
+        if (isUniqueViolation(e)) throw deploymentsErrors.duplicateDeployment();
+        throw e;
+      });
+
   const view = async (tenantId: string, deployments: Deployment[]): Promise<DeploymentView[]> => {
     const stats = await deploymentStatistics(
       db,
@@ -145,7 +158,7 @@ export const createDeploymentsService = (deps: {
         )
         .digest('hex');
       const nowMs = clock.nowMs();
-      return db.transaction().execute(async (tx) => {
+      return createTransaction(async (tx) => {
         // Every id is resolved in the caller's tenant, in the transaction that writes the rows:
         // another tenant's device is refused exactly like an id that names no device, and a
         // refused deployment leaves nothing behind (docs/adr/0007-deployments.md).

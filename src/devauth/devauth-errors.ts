@@ -32,6 +32,9 @@ export const devauthErrors = {
     new AppError('DEVAUTH_IDENTITY_EXISTS', 409, 'device with the same identity data already exists', {
       body: device,
     }),
+  /** A concurrent request changed the device between this request's checks and its write; retry. */
+  concurrentChange: () =>
+    new AppError('DEVAUTH_CONCURRENT_CHANGE', 409, 'the device was changed by a concurrent request, retry'),
   keyInUse: (deviceId: string) =>
     new AppError('DEVAUTH_KEY_IN_USE', 409, `public key is already in use by device ${deviceId}`),
   unknownLimit: (name: string) => new AppError('DEVAUTH_UNKNOWN_LIMIT', 400, `unsupported limit ${name}`),

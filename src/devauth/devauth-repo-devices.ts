@@ -71,7 +71,10 @@ export const insertDeviceIfAbsent = async (db: Executor, d: Device): Promise<boo
 /**
  * Takes the device's row lock for the rest of the transaction (PostgreSQL), so concurrent
  * status changes of one device's auth sets serialise. SQLite transactions are already
- * serialised by BEGIN IMMEDIATE.
+ * serialised by BEGIN IMMEDIATE. FOR NO KEY UPDATE: it serialises the changes of the device with
+ * each other, but not with inserts that merely refer to it (inventory reports take KEY SHARE
+ * through their foreign key), which would otherwise deadlock with a decommission waiting for
+ * the report's inventory lock.
  */
 export const lockDevice = async (
   store: Store,
@@ -80,17 +83,20 @@ export const lockDevice = async (
   id: string,
 ): Promise<Device | undefined> => {
   let q = tx.selectFrom('devices').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id);
-  if (store.dialect === 'postgres') q = q.forUpdate();
+  if (store.dialect === 'postgres') q = q.forNoKeyUpdate();
   const r = await q.executeTakeFirst();
   return r ? toDevice(r) : undefined;
 };
 
 /**
  * The ids among `ids` that name a device of this tenant, any status (unknown ids and other
- * tenants' ids alike are left out). On PostgreSQL each found row is held with a key-share lock
- * until the transaction ends: a concurrent decommission (which locks the row for update) waits
- * for the caller to commit and then sees what the caller wrote about the device, while status
- * and check-in updates are not blocked. SQLite transactions are serialised anyway.
+ * tenants' ids alike are left out). On PostgreSQL each found row is held with a share lock until
+ * the transaction ends: a concurrent decommission (which holds the row with lockDevice's
+ * no-key-update lock from its first statement) either finishes first, and the id is gone, or
+ * waits for the caller to commit and then sees what the caller wrote about the device. A
+ * key-share lock would not do: it does not conflict with no-key-update, so the decommission's
+ * hooks could run between the caller's check and its insert. Status and check-in updates of the
+ * listed devices wait for the caller's (short) transaction. SQLite transactions are serialised.
  */
 export const lockTenantDeviceIds = async (
   store: Store,
@@ -107,7 +113,7 @@ export const lockTenantDeviceIds = async (
       .select('id')
       .where('tenant_id', '=', tenantId)
       .where('id', 'in', unique.slice(i, i + 500));
-    if (store.dialect === 'postgres') q = q.forKeyShare();
+    if (store.dialect === 'postgres') q = q.forShare();
     for (const r of await q.execute()) found.add(r.id);
   }
   return found;

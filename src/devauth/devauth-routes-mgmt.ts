@@ -150,7 +150,7 @@ export const devauthMgmtRoutes = (service: DevauthAdminService) => async (app: A
         tags,
         summary: 'Decommission a device (device, auth sets, tokens and inventory, in one transaction)',
         params: DeviceParams,
-        response: { 204: EmptyBody, ...errorResponses(401, 404) },
+        response: { 204: EmptyBody, ...errorResponses(401, 404, 409) },
       },
     },
     async (req, reply) => {
@@ -184,7 +184,7 @@ export const devauthMgmtRoutes = (service: DevauthAdminService) => async (app: A
           'Accepting rejects the device\'s other accepted auth set (at most one is accepted). Leaving "accepted" revokes the device\'s tokens at once. 422 when accepting would exceed max_devices.',
         params: AuthSetParams,
         body: StatusBody,
-        response: { 204: EmptyBody, ...errorResponses(400, 401, 404, 415, 422) },
+        response: { 204: EmptyBody, ...errorResponses(400, 401, 404, 409, 415, 422) },
       },
     },
     async (req, reply) => {
@@ -200,7 +200,7 @@ export const devauthMgmtRoutes = (service: DevauthAdminService) => async (app: A
         tags,
         summary: 'Delete an auth set',
         params: AuthSetParams,
-        response: { 204: EmptyBody, ...errorResponses(401, 404) },
+        response: { 204: EmptyBody, ...errorResponses(401, 404, 409) },
       },
     },
     async (req, reply) => {

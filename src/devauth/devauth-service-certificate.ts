@@ -1,11 +1,13 @@
 import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
+import { isConcurrencyConflict, retryOnConflict } from '../store/conflicts.js';
 import type { VerifiedAuthRequest } from './auth-request.js';
 import { devauthErrors } from './devauth-errors.js';
 import { newDevice, newPendingAuthSet } from './devauth-records.js';
 import {
   countAuthSets,
   findAuthSetByDeviceKey,
+  findDevicesWithKey,
   insertAuthSetIfAbsent,
   type prepareAuthSetLookup,
 } from './devauth-repo-authsets.js';
@@ -21,6 +23,8 @@ import type { AuthSet, CertificateAdmission, DevauthContext, PresentedCertificat
 import { MAX_AUTH_SETS_PER_DEVICE } from './devauth-types.js';
 import { canonicalIdentity, IdentityError } from './identity.js';
 import { parseDevicePublicKeyCached } from './pubkey.js';
+
+const KEY_HELD = "the certificate's key belongs to another device";
 
 type Issued = { jti: string; expiresAt: number; token: string; authSetId: string };
 
@@ -76,6 +80,9 @@ export const createCertificateAuth = (deps: {
 
     const existing = found ? undefined : await findDeviceByIdentity(db, tenantId, identity.sha256);
     const deviceId = found?.deviceId ?? existing?.id ?? newId();
+    // One device per key (auth_sets_tenant_key_uq): checked before the allocation webhook is called.
+    if ((await findDevicesWithKey(db, tenantId, req.pubkey.sha256, deviceId)).length > 0)
+      return enrollment.refuse(KEY_HELD);
     const allocation = await enrollment.allocate({
       deviceId: found || existing ? deviceId : null,
       requestIdentity: req.identity.attributes,
@@ -83,33 +90,48 @@ export const createCertificateAuth = (deps: {
     const authSetId = found?.authSetId ?? newId();
     // Sign before the transaction (DESIGN.md §5.7); the token is valid only once its row commits.
     const issued = await deps.issue(tenantId, deviceId, authSetId);
-    await db.transaction().execute(async (tx) => {
-      const nowMs = clock.nowMs();
-      await insertDeviceIfAbsent(tx, newDevice(deviceId, tenantId, identity, nowMs));
-      // A concurrent request may have created the identity under another id: the device retries.
-      const device = await lockDevice(store, tx, tenantId, deviceId);
-      if (!device || device.identitySha256 !== identity.sha256)
-        throw devauthErrors.unauthorized('concurrent enrollment of this identity');
-      let authSet: AuthSet | undefined = await findAuthSetByDeviceKey(tx, device.id, req.pubkey.sha256);
-      if (!authSet) {
-        if ((await countAuthSets(tx, device.id)) >= MAX_AUTH_SETS_PER_DEVICE)
-          throw devauthErrors.unauthorized('too many auth sets');
-        authSet = newPendingAuthSet(authSetId, device, req.pubkey, nowMs);
-        if (!(await insertAuthSetIfAbsent(tx, authSet)))
-          throw devauthErrors.unauthorized('concurrent enrollment of this key');
-      }
-      if (authSet.id !== authSetId) throw devauthErrors.unauthorized('concurrent enrollment of this key');
-      if (authSet.status === 'rejected') throw devauthErrors.unauthorized('auth set is rejected');
-      if (authSet.status !== 'accepted')
-        await acceptWithLimit(ctx, tx, { device, authSet, nowMs, via: 'certificate' });
-      await allocation.apply(tx, { device: { ...device, status: 'accepted' }, authSetId, nowMs });
-      await insertDeviceToken(
-        tx,
-        { id: issued.jti, tenantId, deviceId, authSetId, expiresAt: issued.expiresAt },
-        nowMs,
-      );
-      await setDeviceCheckIn(tx, deviceId, nowMs);
-    });
+    const admit = () =>
+      db.transaction().execute(async (tx): Promise<'admitted' | 'key-held'> => {
+        const nowMs = clock.nowMs();
+        if ((await findDevicesWithKey(tx, tenantId, req.pubkey.sha256, deviceId)).length > 0)
+          return 'key-held';
+        await insertDeviceIfAbsent(tx, newDevice(deviceId, tenantId, identity, nowMs));
+        // A concurrent request may have created the identity under another id: the device retries.
+        const device = await lockDevice(store, tx, tenantId, deviceId);
+        if (!device || device.identitySha256 !== identity.sha256)
+          throw devauthErrors.unauthorized('concurrent enrollment of this identity');
+        let authSet: AuthSet | undefined = await findAuthSetByDeviceKey(tx, device.id, req.pubkey.sha256);
+        if (!authSet) {
+          if ((await countAuthSets(tx, device.id)) >= MAX_AUTH_SETS_PER_DEVICE)
+            throw devauthErrors.unauthorized('too many auth sets');
+          authSet = newPendingAuthSet(authSetId, device, req.pubkey, nowMs);
+          if (!(await insertAuthSetIfAbsent(tx, authSet)))
+            throw devauthErrors.unauthorized('concurrent enrollment of this key');
+        }
+        if (authSet.id !== authSetId) throw devauthErrors.unauthorized('concurrent enrollment of this key');
+        if (authSet.status === 'rejected') throw devauthErrors.unauthorized('auth set is rejected');
+        if (authSet.status !== 'accepted')
+          await acceptWithLimit(ctx, tx, { device, authSet, nowMs, via: 'certificate' });
+        await allocation.apply(tx, { device: { ...device, status: 'accepted' }, authSetId, nowMs });
+        await insertDeviceToken(
+          tx,
+          { id: issued.jti, tenantId, deviceId, authSetId, expiresAt: issued.expiresAt },
+          nowMs,
+        );
+        await setDeviceCheckIn(tx, deviceId, nowMs);
+        return 'admitted';
+      });
+    let outcome: 'admitted' | 'key-held';
+    try {
+      // Lost a race at a unique index (the key, the device's bootstrap config's external id):
+      // the next attempt sees the winner's rows and decides on them.
+      outcome = await retryOnConflict(admit);
+    } catch (e) {
+      if (isConcurrencyConflict(e)) throw devauthErrors.unauthorized('concurrent enrollment');
+      throw e;
+    }
+    // Refused outside the transaction: the refusal's event is written on its own (SQLite has one connection).
+    if (outcome === 'key-held') return enrollment.refuse(KEY_HELD);
     deps.rememberIssued(authSetId, issued);
     return issued.token;
   };

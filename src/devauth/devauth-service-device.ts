@@ -1,6 +1,8 @@
 import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
+import { createOncePerWindow } from '../core/once-per-window.js';
 import { recordEvent } from '../events/index.js';
+import { isConcurrencyConflict, retryOnConflict } from '../store/conflicts.js';
 import type { Store } from '../store/store.js';
 import type { TenantsService } from '../tenants/index.js';
 import type { TokenKit } from '../tokens/token-kit.js';
@@ -11,6 +13,7 @@ import { newDevice, newPendingAuthSet } from './devauth-records.js';
 import {
   countAuthSets,
   findAuthSetByDeviceKey,
+  findDevicesWithKey,
   insertAuthSetIfAbsent,
   prepareAuthSetLookup,
 } from './devauth-repo-authsets.js';
@@ -36,6 +39,9 @@ import {
 export { MAX_AUTH_SETS_PER_DEVICE } from './devauth-types.js';
 
 const RECENT_TOKENS_KEPT = 100_000;
+/** A key collision is recorded at most once per key and window per process (devices retry every minute or so). */
+const COLLISION_EVENT_WINDOW_MS = 10 * 60_000;
+const MAX_REMEMBERED_COLLISIONS = 10_000;
 
 export interface DeviceAuthService {
   /** Handles POST auth_requests: returns the device token, or throws (401 for every not-admitted case). */
@@ -68,6 +74,7 @@ export const createDeviceAuthService = (deps: {
   const db = store.db;
   const findLiveDeviceToken = prepareLiveTokenLookup(store);
   const findAuthSetByIdentityKey = prepareAuthSetLookup(store);
+  const firstCollision = createOncePerWindow(COLLISION_EVENT_WINDOW_MS, MAX_REMEMBERED_COLLISIONS);
 
   const issue = async (tenantId: string, deviceId: string, authSetId: string) => {
     const jti = newId();
@@ -111,9 +118,13 @@ export const createDeviceAuthService = (deps: {
     return undefined;
   };
 
-  const recordPending = async (tenantId: string, req: ReturnType<typeof verifyAuthRequest>) => {
+  /** One attempt of recordPending; returns the device holding the key when it is another's. */
+  const recordPendingOnce = async (tenantId: string, req: ReturnType<typeof verifyAuthRequest>) => {
     const nowMs = clock.nowMs();
-    await db.transaction().execute(async (tx) => {
+    return db.transaction().execute(async (tx): Promise<{ holder: string } | undefined> => {
+      const known = await findDeviceByIdentity(tx, tenantId, req.identity.sha256);
+      const [holder] = await findDevicesWithKey(tx, tenantId, req.pubkey.sha256, known?.id);
+      if (holder) return { holder };
       await insertDeviceIfAbsent(tx, newDevice(newId(), tenantId, req.identity, nowMs));
       const found = await findDeviceByIdentity(tx, tenantId, req.identity.sha256);
       const device = found && (await lockDevice(store, tx, tenantId, found.id));
@@ -142,6 +153,33 @@ export const createDeviceAuthService = (deps: {
   };
 
   /**
+   * Records the request as a pending auth set (creating the device for a new identity). A key
+   * that another device of the tenant holds is not recorded (one device per key,
+   * auth_sets_tenant_key_uq): the request gets the usual 401, and the operator a
+   * device.key_collision event on the holder, at most once per key and window.
+   */
+  const recordPending = async (tenantId: string, req: ReturnType<typeof verifyAuthRequest>) => {
+    let outcome: { holder: string } | undefined;
+    try {
+      // A concurrent request recording the same key under another identity wins at the unique
+      // index; the next attempt sees its auth set and stops at the holder check.
+      outcome = await retryOnConflict(() => recordPendingOnce(tenantId, req));
+    } catch (e) {
+      // Still racing after the bounded retries: nothing recorded, the device asks again.
+      if (isConcurrencyConflict(e)) return;
+      throw e;
+    }
+    if (!outcome || !firstCollision(`${tenantId}\n${req.pubkey.sha256}`, clock.nowMs())) return;
+    await recordEvent(db, {
+      tenantId,
+      type: 'device.key_collision',
+      deviceId: outcome.holder,
+      payload: { identity_data: req.identity.attributes, key_type: req.pubkey.type },
+      nowMs: clock.nowMs(),
+    });
+  };
+
+  /**
    * Token for an auth set that is accepted or preauthorized (a preauthorized one is accepted
    * now). Young tokens are handed out again without signing or writing.
    */
@@ -162,22 +200,34 @@ export const createDeviceAuthService = (deps: {
     }
     // Sign before the transaction (DESIGN.md §5.7); the token only becomes valid once its row commits.
     const issued = await issue(tenantId, found.deviceId, found.authSetId);
-    await db.transaction().execute(async (tx) => {
-      const nowMs = clock.nowMs();
-      const device = await lockDevice(store, tx, tenantId, found.deviceId);
-      const authSet = device && (await findAuthSetByDeviceKey(tx, device.id, pubkeySha256));
-      if (!device || !authSet) throw devauthErrors.unauthorized('auth set vanished');
-      if (authSet.status === 'preauthorized') {
-        await acceptWithLimit(ctx, tx, { device, authSet, nowMs, via: 'preauthorized' });
-      } else if (authSet.status !== 'accepted') {
-        throw devauthErrors.unauthorized(`auth set is ${authSet.status}`);
-      }
-      await insertDeviceToken(
-        tx,
-        { id: issued.jti, tenantId, deviceId: device.id, authSetId: authSet.id, expiresAt: issued.expiresAt },
-        nowMs,
-      );
-      await setDeviceCheckIn(tx, device.id, nowMs);
+    const admit = () =>
+      db.transaction().execute(async (tx) => {
+        const nowMs = clock.nowMs();
+        const device = await lockDevice(store, tx, tenantId, found.deviceId);
+        const authSet = device && (await findAuthSetByDeviceKey(tx, device.id, pubkeySha256));
+        if (!device || !authSet) throw devauthErrors.unauthorized('auth set vanished');
+        if (authSet.status === 'preauthorized') {
+          await acceptWithLimit(ctx, tx, { device, authSet, nowMs, via: 'preauthorized' });
+        } else if (authSet.status !== 'accepted') {
+          throw devauthErrors.unauthorized(`auth set is ${authSet.status}`);
+        }
+        await insertDeviceToken(
+          tx,
+          {
+            id: issued.jti,
+            tenantId,
+            deviceId: device.id,
+            authSetId: authSet.id,
+            expiresAt: issued.expiresAt,
+          },
+          nowMs,
+        );
+        await setDeviceCheckIn(tx, device.id, nowMs);
+      });
+    // A deadlock with other work on the device is retried; a device is never answered 500.
+    await retryOnConflict(admit).catch((e: unknown) => {
+      if (isConcurrencyConflict(e)) throw devauthErrors.unauthorized('concurrent change of the device');
+      throw e;
     });
     rememberIssued(found.authSetId, issued);
     return issued.token;

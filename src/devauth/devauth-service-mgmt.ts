@@ -1,8 +1,9 @@
 import type { Clock } from '../core/clock.js';
-import { isUuid, newId } from '../core/ids.js';
+import { isUuid } from '../core/ids.js';
 import type { Page } from '../core/pagination.js';
 import { offsetOf } from '../core/pagination.js';
 import { recordEvent } from '../events/index.js';
+import { isConcurrencyConflict, retryOnConflict } from '../store/conflicts.js';
 import type { Executor, Store } from '../store/store.js';
 import { readMaxDevices } from '../tenants/index.js';
 import { devauthErrors } from './devauth-errors.js';
@@ -11,22 +12,17 @@ import {
   deleteAuthSetRow,
   deleteAuthSetsOfDevice,
   findAuthSet,
-  findAuthSetByDeviceKey,
-  findDevicesWithKey,
-  insertAuthSetIfAbsent,
   listAuthSets,
-  setAuthSetStatus,
 } from './devauth-repo-authsets.js';
 import {
   countDevices,
   deleteDeviceRow,
   findDevice,
-  findDeviceByIdentity,
-  insertDeviceIfAbsent,
   listDevices,
   lockDevice,
 } from './devauth-repo-devices.js';
 import { deleteDeviceToken, deleteTokensOfAuthSets, deleteTokensOfDevice } from './devauth-repo-tokens.js';
+import { createPreauthorize, type PreauthorizeInput } from './devauth-service-preauth.js';
 import { acceptAuthSet, leaveStatus, recomputeDeviceStatus } from './devauth-transitions.js';
 import {
   type AuthSet,
@@ -38,8 +34,6 @@ import {
   type DeviceWithAuthSets,
   noDeviceHooks,
 } from './devauth-types.js';
-import { type CanonicalIdentity, canonicalIdentity, IdentityError } from './identity.js';
-import { type DevicePublicKey, PublicKeyError, parseDevicePublicKey } from './pubkey.js';
 
 export interface DevauthAdminService {
   listDevices(
@@ -48,10 +42,7 @@ export interface DevauthAdminService {
   ): Promise<{ devices: DeviceWithAuthSets[]; hasNext: boolean }>;
   getDevice(tenantId: string, id: string): Promise<DeviceWithAuthSets>;
   countDevices(tenantId: string, status?: DeviceStatus): Promise<number>;
-  preauthorize(
-    tenantId: string,
-    input: { identityData: unknown; pubkey: string; force?: boolean },
-  ): Promise<{ deviceId: string; authSetId: string }>;
+  preauthorize(tenantId: string, input: PreauthorizeInput): Promise<{ deviceId: string; authSetId: string }>;
   getAuthSetStatus(tenantId: string, deviceId: string, authSetId: string): Promise<AuthSetStatus>;
   setAuthSetStatus(tenantId: string, deviceId: string, authSetId: string, status: string): Promise<void>;
   deleteAuthSet(tenantId: string, deviceId: string, authSetId: string): Promise<void>;
@@ -72,6 +63,7 @@ export const createDevauthAdminService = (deps: {
   const { store, clock } = deps;
   const ctx: DevauthContext = { store, hooks: deps.hooks ?? noDeviceHooks };
   const db = store.db;
+  const preauthorize = createPreauthorize({ ctx, clock });
 
   const withAuthSets = async (ex: Executor, devices: Device[]): Promise<DeviceWithAuthSets[]> => {
     const sets = await listAuthSets(
@@ -90,10 +82,17 @@ export const createDevauthAdminService = (deps: {
     fn: (tx: Executor, device: Device) => Promise<T>,
   ) => {
     if (!isUuid(deviceId)) throw devauthErrors.deviceNotFound();
-    return db.transaction().execute(async (tx) => {
-      const device = await lockDevice(store, tx, tenantId, deviceId);
-      if (!device) throw devauthErrors.deviceNotFound();
-      return fn(tx, device);
+    // Every change of a device starts with its row lock, so they serialise; a deadlock with
+    // other work is retried, and whatever still conflicts is a 409, never a 500.
+    return retryOnConflict(() =>
+      db.transaction().execute(async (tx) => {
+        const device = await lockDevice(store, tx, tenantId, deviceId);
+        if (!device) throw devauthErrors.deviceNotFound();
+        return fn(tx, device);
+      }),
+    ).catch((e: unknown) => {
+      if (isConcurrencyConflict(e)) throw devauthErrors.concurrentChange();
+      throw e;
     });
   };
 
@@ -101,19 +100,6 @@ export const createDevauthAdminService = (deps: {
     const a = isUuid(authSetId) ? await findAuthSet(tx, device.tenantId, device.id, authSetId) : undefined;
     if (!a) throw devauthErrors.authSetNotFound();
     return a;
-  };
-
-  const parsePreauth = (
-    identityData: unknown,
-    pem: string,
-  ): { identity: CanonicalIdentity; key: DevicePublicKey } => {
-    try {
-      return { identity: canonicalIdentity(identityData), key: parseDevicePublicKey(pem) };
-    } catch (e) {
-      if (e instanceof IdentityError || e instanceof PublicKeyError)
-        throw devauthErrors.badAuthRequest(e.message);
-      throw e;
-    }
   };
 
   return {
@@ -139,66 +125,7 @@ export const createDevauthAdminService = (deps: {
 
     countDevices: (tenantId, status) => countDevices(db, tenantId, status),
 
-    async preauthorize(tenantId, input) {
-      const { identity, key } = parsePreauth(input.identityData, input.pubkey);
-      return db.transaction().execute(async (tx) => {
-        const nowMs = clock.nowMs();
-        const existing = await findDeviceByIdentity(tx, tenantId, identity.sha256);
-        if (existing && !input.force) {
-          const [full] = await withAuthSets(tx, [existing]);
-          throw devauthErrors.identityExists(deviceToConflictBody(full as DeviceWithAuthSets));
-        }
-        const holders = await findDevicesWithKey(tx, tenantId, key.sha256, existing?.id);
-        if (holders.length > 0) throw devauthErrors.keyInUse(holders[0] as string);
-
-        let device = existing && (await lockDevice(store, tx, tenantId, existing.id));
-        if (!device) {
-          device = {
-            id: newId(),
-            tenantId,
-            identity: identity.attributes,
-            identityText: identity.text,
-            identitySha256: identity.sha256,
-            status: 'preauthorized',
-            createdAt: nowMs,
-            updatedAt: nowMs,
-            checkInAt: null,
-          };
-          await insertDeviceIfAbsent(tx, device);
-        }
-        // force: a new key for a known identity (Mender's key-rotation path, MEN-6961).
-        const current = await findAuthSetByDeviceKey(tx, device.id, key.sha256);
-        let authSetId: string;
-        if (current) {
-          authSetId = current.id;
-          if (current.status === 'pending' || current.status === 'rejected') {
-            await setAuthSetStatus(tx, current.id, 'preauthorized', nowMs);
-          }
-        } else {
-          authSetId = newId();
-          await insertAuthSetIfAbsent(tx, {
-            id: authSetId,
-            tenantId,
-            deviceId: device.id,
-            pubkey: key.pem,
-            pubkeySha256: key.sha256,
-            keyType: key.type,
-            status: 'preauthorized',
-            createdAt: nowMs,
-            updatedAt: nowMs,
-          });
-        }
-        await recomputeDeviceStatus(ctx, tx, device, nowMs);
-        await recordEvent(tx, {
-          tenantId,
-          type: 'device.preauthorized',
-          deviceId: device.id,
-          payload: { auth_set_id: authSetId, identity_data: identity.attributes, key_type: key.type },
-          nowMs,
-        });
-        return { deviceId: device.id, authSetId };
-      });
-    },
+    preauthorize,
 
     async getAuthSetStatus(tenantId, deviceId, authSetId) {
       const d = isUuid(deviceId) ? await findDevice(db, tenantId, deviceId) : undefined;
@@ -287,10 +214,3 @@ const removeDevice = async (
     nowMs,
   });
 };
-
-/** Mender answers a preauthorization conflict with the existing device as the body. */
-const deviceToConflictBody = (d: DeviceWithAuthSets): Record<string, unknown> => ({
-  id: d.id,
-  identity_data: d.identity,
-  status: d.status,
-});

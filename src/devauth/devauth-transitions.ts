@@ -42,8 +42,9 @@ export const acceptAuthSet = async (
 ): Promise<void> => {
   const { device, authSet, nowMs } = args;
   if (device.status !== 'accepted') await enforceDeviceLimit(ctx.store, tx, device.tenantId);
-  await setAuthSetStatus(tx, authSet.id, 'accepted', nowMs);
+  // The others first: auth_sets_accepted_uq (migration 0009) holds after every statement.
   const rejected = await rejectOtherAccepted(tx, device.id, authSet.id, nowMs);
+  await setAuthSetStatus(tx, authSet.id, 'accepted', nowMs);
   await deleteTokensOfAuthSets(tx, rejected);
   await recomputeDeviceStatus(ctx, tx, device, nowMs);
   await recordEvent(tx, {

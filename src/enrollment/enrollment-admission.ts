@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import { createOncePerWindow } from '../core/once-per-window.js';
 import type { CertificateAdmission, CertificateAllocation, CertificateEnrollment } from '../devauth/index.js';
 import { recordEvent } from '../events/index.js';
 import type { Executor, Store } from '../store/store.js';
@@ -60,15 +61,10 @@ export const createCertificateAdmission = (deps: {
 }): CertificateAdmission => {
   const { clock, effects } = deps;
   const db = deps.store.db;
-  const recentRefusals = new Map<string, number>();
+  const firstRefusal = createOncePerWindow(REFUSAL_EVENT_WINDOW_MS, MAX_REMEMBERED_REFUSALS);
 
   const recordRefusal = async (key: string, write: () => Promise<void>) => {
-    const nowMs = clock.nowMs();
-    const last = recentRefusals.get(key);
-    if (last !== undefined && nowMs - last < REFUSAL_EVENT_WINDOW_MS) return;
-    if (recentRefusals.size >= MAX_REMEMBERED_REFUSALS) recentRefusals.clear();
-    recentRefusals.set(key, nowMs);
-    await write();
+    if (firstRefusal(key, clock.nowMs())) await write();
   };
 
   return {

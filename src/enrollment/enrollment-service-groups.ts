@@ -1,7 +1,8 @@
 import type { Clock } from '../core/clock.js';
 import { isUuid, newId } from '../core/ids.js';
 import { type EventType, recordEvent } from '../events/index.js';
-import { type Executor, isForeignKeyViolation, type Store } from '../store/store.js';
+import { lockKey, retryOnConflict } from '../store/conflicts.js';
+import { type Executor, isForeignKeyViolation, isUniqueViolation, type Store } from '../store/store.js';
 import { enrollmentErrors } from './enrollment-errors.js';
 import {
   checkAttribute,
@@ -67,6 +68,10 @@ export const createEnrollmentGroupsService = (deps: {
 }): EnrollmentGroupsService => {
   const { clock, refs } = deps;
   const db = deps.store.db;
+  // Requests racing past a write's checks: the unique index lets one in, the others run again
+  // and their checks see it (docs/adr/0013-database-invariants.md).
+  const inTransaction = <T>(fn: (tx: Executor) => Promise<T>) =>
+    retryOnConflict(() => db.transaction().execute(fn));
 
   const mustFind = async (ex: Executor, tenantId: string, id: string): Promise<EnrollmentGroup> => {
     const g = isUuid(id) ? await findGroup(ex, tenantId, id) : undefined;
@@ -119,7 +124,9 @@ export const createEnrollmentGroupsService = (deps: {
     fn: (tx: Executor) => Promise<void>,
   ): Promise<void> => {
     try {
-      await db.transaction().execute(async (tx) => {
+      await inTransaction(async (tx) => {
+        // Serialises the count cap (MAX_GROUPS_PER_TENANT) with the tenant's other group writes.
+        await lockKey(deps.store, tx, `enrollment-groups:${tenantId}`);
         const clash = await groupClash(tx, g);
         if (clash === 'name') throw enrollmentErrors.conflict('an enrollment group with this name exists');
         if (clash === 'ca') throw enrollmentErrors.conflict('this CA already has an enrollment group');
@@ -134,6 +141,8 @@ export const createEnrollmentGroupsService = (deps: {
     } catch (e) {
       // The CA or webhook was deleted between the check and the write.
       if (isForeignKeyViolation(e)) throw enrollmentErrors.badRequest('a referenced CA or webhook is gone');
+      if (isUniqueViolation(e))
+        throw enrollmentErrors.conflict('an enrollment group with this name or CA exists');
       throw e;
     }
   };

@@ -1,7 +1,8 @@
 import type { Clock } from '../core/clock.js';
 import { isUuid, newId } from '../core/ids.js';
 import { type EventType, recordEvent } from '../events/index.js';
-import { type Executor, isForeignKeyViolation, type Store } from '../store/store.js';
+import { retryOnConflict } from '../store/conflicts.js';
+import { type Executor, isForeignKeyViolation, isUniqueViolation, type Store } from '../store/store.js';
 import { enrollmentErrors } from './enrollment-errors.js';
 import {
   checkInventoryGroup,
@@ -48,6 +49,10 @@ export const createEnrollmentIndividualsService = (deps: {
 }): EnrollmentIndividualsService => {
   const { clock } = deps;
   const db = deps.store.db;
+  // Requests racing past a write's checks: the unique index lets one in, the others run again
+  // and their checks see it (docs/adr/0013-database-invariants.md).
+  const inTransaction = <T>(fn: (tx: Executor) => Promise<T>) =>
+    retryOnConflict(() => db.transaction().execute(fn));
 
   const mustFind = async (ex: Executor, tenantId: string, id: string): Promise<IndividualEnrollment> => {
     const e = isUuid(id) ? await findIndividual(ex, tenantId, id) : undefined;
@@ -66,7 +71,7 @@ export const createEnrollmentIndividualsService = (deps: {
 
   const write = async (e: IndividualEnrollment, type: EventType, fn: (tx: Executor) => Promise<void>) => {
     try {
-      await db.transaction().execute(async (tx) => {
+      await inTransaction(async (tx) => {
         if (e.groupId !== null && (!isUuid(e.groupId) || !(await findGroup(tx, e.tenantId, e.groupId))))
           throw enrollmentErrors.badRequest('group_id names no enrollment group of this tenant');
         const other = await findIndividualByRegistration(tx, e.tenantId, e.registrationId);
@@ -87,6 +92,8 @@ export const createEnrollmentIndividualsService = (deps: {
       });
     } catch (err) {
       if (isForeignKeyViolation(err)) throw enrollmentErrors.badRequest('the enrollment group is gone');
+      if (isUniqueViolation(err))
+        throw enrollmentErrors.conflict('an individual enrollment for this registration_id exists');
       throw err;
     }
   };

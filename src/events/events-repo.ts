@@ -7,6 +7,7 @@ import { type Executor, num } from '../store/store.js';
  */
 export const eventTypes = [
   'device.authset_pending',
+  'device.key_collision',
   'device.preauthorized',
   'device.accepted',
   'device.rejected',

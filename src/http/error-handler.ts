@@ -1,6 +1,9 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isAppError } from '../core/errors.js';
+import { isConcurrencyConflict } from '../store/conflicts.js';
 import type { App } from './types.js';
+
+export const CONFLICT_MESSAGE = 'the request conflicts with a concurrent change, retry it';
 
 /**
  * The one place errors become responses. AppErrors render as {"error", "request_id"} (plus any
@@ -17,6 +20,12 @@ export const installErrorHandling = (app: App): void => {
       return reply
         .code(err.status)
         .send({ ...(err.body ?? {}), error: err.publicMessage, request_id: req.id });
+    }
+    // A constraint the use case did not map (or a deadlock it did not retry): the request lost a
+    // race against another one, which is a conflict for the client to retry, not a server fault.
+    if (isConcurrencyConflict(err)) {
+      req.log.warn({ err }, 'unmapped concurrency conflict');
+      return reply.code(409).send({ error: CONFLICT_MESSAGE, request_id: req.id });
     }
     if (err.validation) {
       return reply

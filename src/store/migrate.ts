@@ -7,6 +7,7 @@ import * as m0005 from './migrations/0005-pki.js';
 import * as m0006 from './migrations/0006-webhooks.js';
 import * as m0007 from './migrations/0007-enrollment.js';
 import * as m0008 from './migrations/0008-catch-up-0002-0003.js';
+import * as m0009 from './migrations/0009-invariants.js';
 import type { Db } from './store.js';
 
 // Migrations are listed here explicitly (not read from disk) so they work from the compiled
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '0006-webhooks': m0006,
   '0007-enrollment': m0007,
   '0008-catch-up-0002-0003': m0008,
+  '0009-invariants': m0009,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
@@ -27,9 +29,14 @@ const provider: MigrationProvider = { getMigrations: async () => migrations };
 export class MigrationError extends Error {}
 
 /** Applies every pending migration; safe to run concurrently from several processes. */
-export const migrateToLatest = async (db: Db): Promise<string[]> => {
-  const migrator = new Migrator({ db, provider });
-  const result: MigrationResultSet = await migrator.migrateToLatest();
+export const migrateToLatest = async (db: Db): Promise<string[]> =>
+  applied(await new Migrator({ db, provider }).migrateToLatest());
+
+/** Applies the migrations up to and including `name` (tests build databases of earlier versions). */
+export const migrateTo = async (db: Db, name: string): Promise<string[]> =>
+  applied(await new Migrator({ db, provider }).migrateTo(name));
+
+const applied = (result: MigrationResultSet): string[] => {
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error');
     throw new MigrationError(

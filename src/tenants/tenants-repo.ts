@@ -65,7 +65,10 @@ export const updateTenant = async (
 /**
  * max_devices of a tenant, for devauth's limit check. With `lockForUpdate` (PostgreSQL) the
  * tenant row stays locked until the transaction ends, so concurrent accepts in one tenant
- * serialise and cannot both take the last free slot.
+ * serialise and cannot both take the last free slot. The lock is FOR NO KEY UPDATE, not FOR
+ * UPDATE: it must not wait for the KEY SHARE locks that inserting a device (its foreign key to
+ * the tenant) takes, or an accept waiting here and a device insert waiting on the accepting
+ * transaction's new auth set (a unique index) deadlock.
  */
 export const readMaxDevices = async (
   db: Executor,
@@ -73,7 +76,7 @@ export const readMaxDevices = async (
   lockForUpdate: boolean,
 ): Promise<number | undefined> => {
   let q = db.selectFrom('tenants').select('max_devices').where('id', '=', tenantId);
-  if (lockForUpdate) q = q.forUpdate();
+  if (lockForUpdate) q = q.forNoKeyUpdate();
   const r = await q.executeTakeFirst();
   return r ? num(r.max_devices) : undefined;
 };

@@ -2,6 +2,7 @@ import type { Clock } from '../core/clock.js';
 import { isUuid, newId } from '../core/ids.js';
 import type { SecretBox } from '../core/secret-box.js';
 import { type EventType, recordEvent } from '../events/index.js';
+import { lockKey } from '../store/conflicts.js';
 import { type Executor, isForeignKeyViolation, type Store } from '../store/store.js';
 import { createAllocate } from './allocation-call.js';
 import { allocationSecretAad } from './webhooks-envelope.js';
@@ -102,6 +103,8 @@ export const createAllocationWebhooksService = (deps: {
       const secret = newWebhookSecret();
       const secretSealed = box.seal(secret, allocationSecretAad(hook.id));
       await db.transaction().execute(async (tx) => {
+        // Count and insert one at a time per tenant, or concurrent creates could pass the cap.
+        await lockKey(deps.store, tx, `allocation-webhooks:${tenantId}`);
         if ((await countAllocationWebhooks(tx, tenantId)) >= MAX_SUBSCRIPTIONS_PER_TENANT)
           throw webhooksErrors.tooMany(MAX_SUBSCRIPTIONS_PER_TENANT);
         await insertAllocationWebhook(tx, { hook, secretSealed });

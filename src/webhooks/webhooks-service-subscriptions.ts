@@ -2,6 +2,7 @@ import type { Clock } from '../core/clock.js';
 import { isUuid, newId, newOrderedId } from '../core/ids.js';
 import type { SecretBox } from '../core/secret-box.js';
 import { type EventType, recordEvent } from '../events/index.js';
+import { lockKey } from '../store/conflicts.js';
 import type { Executor, Store } from '../store/store.js';
 import { envelopeJson, subscriptionSecretAad } from './webhooks-envelope.js';
 import { webhooksErrors } from './webhooks-errors.js';
@@ -105,6 +106,8 @@ export const createWebhookSubscriptionsService = (deps: {
       const secret = newWebhookSecret();
       const secretSealed = box.seal(secret, subscriptionSecretAad(subscription.id));
       await db.transaction().execute(async (tx) => {
+        // Count and insert one at a time per tenant, or concurrent creates could pass the cap.
+        await lockKey(deps.store, tx, `webhooks:${tenantId}`);
         if ((await countSubscriptions(tx, tenantId)) >= MAX_SUBSCRIPTIONS_PER_TENANT)
           throw webhooksErrors.tooMany(MAX_SUBSCRIPTIONS_PER_TENANT);
         await insertSubscription(tx, { subscription, secretSealed });

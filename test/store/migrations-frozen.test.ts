@@ -19,6 +19,7 @@ const PINNED: Record<string, string> = {
   '0006-webhooks.ts': 'b04ea3f3e181299acd14804dd9d745b7b3f1828392995fc7d8ddb21c27dbef87',
   '0007-enrollment.ts': 'deab25a16b77e7ca9e5844deb5800a00a4869de0a9e21c2cff88f8c93400114b',
   '0008-catch-up-0002-0003.ts': 'aff76a0efb942d2be50c9d74e54f46504ba109475a1d4ea74f6b02895a204b54',
+  '0009-invariants.ts': 'fae0bcf37f612e3ad7e5b0ffeaf88fe02459d0d6c60ebed5c9504a6fdc53a2e8',
 };
 
 // The first text of each migration that was edited after it landed, kept as a fixture for

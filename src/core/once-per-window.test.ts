@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { createOncePerWindow } from './once-per-window.js';
+
+describe('createOncePerWindow', () => {
+  it('says yes once per key and window', () => {
+    const first = createOncePerWindow(1000, 10);
+    expect([first('a', 0), first('a', 999), first('b', 999), first('a', 1000), first('a', 1500)]).toEqual([
+      true,
+      false,
+      true,
+      true,
+      false,
+    ]);
+  });
+
+  it('stays bounded: when full it forgets, so a key may be reported once more, never lost', () => {
+    const first = createOncePerWindow(60_000, 3);
+    for (const k of ['a', 'b', 'c']) expect(first(k, 0)).toBe(true);
+    expect(first('d', 1)).toBe(true);
+    expect(first('a', 2)).toBe(true);
+    expect(first('a', 3)).toBe(false);
+  });
+});
