@@ -48,6 +48,11 @@ export const createPostgresPool = (
   const wrappers = new WeakMap<pg.PoolClient, PostgresPoolClient>();
   const wrap = (client: pg.PoolClient): PostgresPoolClient => {
     let broken: unknown;
+    // While checked out, a client whose connection drops between two queries (a transaction
+    // waiting on hashing, say) emits 'error' with nobody listening, which would end the process.
+    client.on('error', (e) => {
+      broken ??= e;
+    });
     const query = async (sql: string, parameters: readonly unknown[]) => {
       // A transaction on a broken connection fails at once (its rollback included), instead of
       // waiting for another timeout.
