@@ -38,11 +38,12 @@ export interface UsersService {
    * Changes email and/or password. A new password ends every token of the user (sessions and
    * personal access tokens) except the one that made the change, when that is the user's own
    * (`by`): whoever learnt the old password must not keep access through a token minted with it.
+   * Changing one's own password needs `currentPassword` (an admin setting another user's does not).
    */
   update(
     tenantId: string,
     id: string,
-    patch: { email?: string; password?: string },
+    patch: { email?: string; password?: string; currentPassword?: string },
     by?: Pick<UserPrincipal, 'userId' | 'tokenId'>,
   ): Promise<void>;
   remove(tenantId: string, id: string): Promise<void>;
@@ -164,6 +165,16 @@ export const createUsersService = (deps: {
       let passwordHash: string | undefined;
       if (patch.password !== undefined) {
         checkPassword(patch.password, email ?? current.email);
+        if (by?.userId === id) {
+          // Whoever holds a session (stolen, or a forgotten browser) must not be able to take the
+          // account: with the other tokens ending below, that would lock the owner out.
+          const found = await findUserForLogin(db, current.email);
+          const ok = await verifyPassword(
+            patch.currentPassword ?? '',
+            found?.user.id === id ? found.passwordHash : DUMMY_PASSWORD_HASH,
+          );
+          if (!ok || found?.user.id !== id) throw usersErrors.currentPasswordMismatch();
+        }
         passwordHash = await hashPassword(patch.password);
       }
       try {
