@@ -74,7 +74,7 @@ const openSqlite = (file: string, busyTimeoutMs: number): Store => {
       return stmt.all(parameters as unknown[]);
     },
     async ping() {
-      await this.readRows('select 1', []);
+      reader.prepare('select 1').get();
     },
     destroy: async () => {
       if (reader !== sqlite && reader.open) reader.close();
