@@ -396,7 +396,7 @@ export const settings = {
     env: 'GATEHOUSE_DB_QUERY_TIMEOUT_MS',
     flag: '--db-query-timeout-ms',
     defaultText: '30000',
-    doc: 'PostgreSQL: longest run of one statement. The server cancels it (`statement_timeout`); if the server does not answer at all, Gatehouse gives up 2 s later and drops the connection. Either way the request gets 503 with `Retry-After`. 0 = no limit. Migrations are not limited. Ignored for SQLite (see `GATEHOUSE_DB_BUSY_TIMEOUT_MS`).',
+    doc: 'PostgreSQL: longest run of one statement. The server cancels it (`statement_timeout`); if the server does not answer at all, Gatehouse gives up 2 s later and drops the connection. Either way the request gets 503 with `Retry-After`. 0 = no limit. Migrations are not limited. `statement_timeout` is sent as a connection parameter: behind PgBouncer, add it to `ignore_startup_parameters`. Ignored for SQLite (see `GATEHOUSE_DB_BUSY_TIMEOUT_MS`).',
     parse: int(0, 3_600_000),
   },
   dbBusyTimeoutMs: {
