@@ -24,7 +24,7 @@ import { installErrorHandling } from './http/error-handler.js';
 import { installNulGuard } from './http/nul-guard.js';
 import { openApiRoute, registerOpenApi } from './http/openapi.js';
 import { genReqId } from './http/request-id.js';
-import { ErrorBody } from './http/schemas-common.js';
+import { ErrorBody, errorResponses } from './http/schemas-common.js';
 import { createTrustedProxies } from './http/trusted-proxies.js';
 import type { App } from './http/types.js';
 import {
@@ -107,6 +107,22 @@ export const buildApp = async (gh: Gatehouse, opts: AppOptions = {}): Promise<Ap
       },
     },
     async () => ({ status: 'ok' }),
+  );
+  app.get(
+    '/api/health/ready',
+    {
+      schema: {
+        tags: ['Health'],
+        summary: 'Readiness: the database answers',
+        description:
+          'One trivial query. 503 with Retry-After while the database does not answer (within GATEHOUSE_DB_CONNECT_TIMEOUT_MS / GATEHOUSE_DB_QUERY_TIMEOUT_MS on PostgreSQL). /api/health stays a liveness check that touches nothing.',
+        response: { 200: Type.Object({ status: Type.String() }), ...errorResponses(503) },
+      },
+    },
+    async () => {
+      await gh.store.ping();
+      return { status: 'ok' };
+    },
   );
 
   await app.register(devauthDeviceRoutes(gh.deviceAuth));

@@ -3,6 +3,7 @@ import { type BlobStore, createFsBlobStore } from './blobs/index.js';
 import { type Bootstrap, createBootstrap, parseEncryptKey } from './bootstrap/index.js';
 import type { Config } from './config/config.js';
 import { type Clock, systemClock } from './core/clock.js';
+import { existsBy } from './core/errors.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { loadOrCreateMasterKey } from './core/master-key.js';
 import { createSecretBox } from './core/secret-box.js';
@@ -40,7 +41,7 @@ import {
 } from './inventory/index.js';
 import { createPki, type Pki } from './pki/index.js';
 import { migrateToLatest } from './store/migrate.js';
-import { openStore, type Store } from './store/store.js';
+import { type OpenStoreOptions, openStore, type Store } from './store/store.js';
 import { createTenantsService, type TenantsService } from './tenants/index.js';
 import { ensureSigningKeys, loadSigningKeys } from './tokens/signing-keys.js';
 import { createTokenKit, type TokenKit } from './tokens/token-kit.js';
@@ -76,6 +77,23 @@ export interface Gatehouse {
 }
 
 /**
+ * Migrations may run longer than any request should (an index on a large table): on PostgreSQL
+ * they get a connection of their own without the statement timeout.
+ */
+const migrate = async (store: Store, connection: OpenStoreOptions): Promise<void> => {
+  if (store.dialect !== 'postgres') {
+    await migrateToLatest(store.db);
+    return;
+  }
+  const unbounded = openStore({ ...connection, poolSize: 1 });
+  try {
+    await migrateToLatest(unbounded.db);
+  } finally {
+    await unbounded.destroy();
+  }
+};
+
+/**
  * Opens the store, applies migrations, loads (or creates) the master key and signing keys, and
  * builds the services. Used by `serve`, by every CLI command and by tests.
  */
@@ -85,9 +103,19 @@ export const openGatehouse = async (
 ): Promise<Gatehouse> => {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger(config.logLevel);
-  const store = openStore({ databaseUrl: config.databaseUrl, poolSize: config.dbPoolSize });
+  const connection = {
+    databaseUrl: config.databaseUrl,
+    connectTimeoutMs: config.dbConnectTimeoutMs,
+    busyTimeoutMs: config.dbBusyTimeoutMs,
+    onIdleError: (err: Error) => logger.warn({ err }, 'idle database connection lost (it is replaced)'),
+  };
+  const store = openStore({
+    ...connection,
+    poolSize: config.dbPoolSize,
+    queryTimeoutMs: config.dbQueryTimeoutMs,
+  });
   try {
-    await migrateToLatest(store.db);
+    await migrate(store, connection);
     // A database that already has sealed secrets must not get a freshly generated (wrong) key.
     const hasSecrets =
       (await store.db.selectFrom('signing_keys').select('kid').limit(1).execute()).length > 0;
@@ -125,11 +153,7 @@ export const openGatehouse = async (
         lockoutSeconds: config.bootstrapLockoutSeconds,
         challengeTtlSeconds: config.bootstrapChallengeTtlSeconds,
       },
-      deviceExists: (tenantId, deviceId) =>
-        devauthAdmin.getDevice(tenantId, deviceId).then(
-          () => true,
-          () => false,
-        ),
+      deviceExists: (tenantId, deviceId) => existsBy(devauthAdmin.getDevice(tenantId, deviceId)),
       deviceAttributes: (tenantId, deviceId) => inventory.deviceAttributes(tenantId, deviceId),
     });
     // Built here, started only by `serve` (src/server.ts): CLI commands never deliver webhooks.
@@ -164,16 +188,8 @@ export const openGatehouse = async (
       store,
       clock,
       refs: {
-        caExists: (tenantId, caId) =>
-          pki.cas.get(tenantId, caId).then(
-            () => true,
-            () => false,
-          ),
-        allocationWebhookExists: (tenantId, id) =>
-          webhooks.allocation.get(tenantId, id).then(
-            () => true,
-            () => false,
-          ),
+        caExists: (tenantId, caId) => existsBy(pki.cas.get(tenantId, caId)),
+        allocationWebhookExists: (tenantId, id) => existsBy(webhooks.allocation.get(tenantId, id)),
         checkBootstrapTemplate: (tenantId, t) => bootstrap.enrollment.checkTemplate(db, tenantId, t),
       },
       allocate: webhooks.allocation.allocate,
@@ -197,6 +213,7 @@ export const openGatehouse = async (
       users: createUsersService({
         db,
         clock,
+        logger,
         tokens,
         userTokenTtlSeconds: config.userTokenTtlSeconds,
         maxSessionsPerUser: config.maxSessionsPerUser,
@@ -222,6 +239,7 @@ export const openGatehouse = async (
         blobs,
         links,
         maxArtifactBytes: config.maxArtifactBytes,
+        logger,
       }),
       deployments: createDeploymentsService({
         store,

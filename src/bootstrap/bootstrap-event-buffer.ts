@@ -27,7 +27,8 @@ export const createEventBuffer = (deps: {
   db: Db;
   flushIntervalMs?: number;
   maxPending?: number;
-  onError?: (e: unknown) => void;
+  /** A batch that could not be written (logged by the caller; the batch is dropped). */
+  onError: (e: unknown) => void;
 }): EventBuffer => {
   const maxPending = deps.maxPending ?? 500;
   let pending: (BufferedEvent & { id: string })[] = [];
@@ -37,7 +38,7 @@ export const createEventBuffer = (deps: {
     if (pending.length === 0) return flushing;
     const batch = pending;
     pending = [];
-    flushing = flushing.then(() => recordEvents(deps.db, batch)).catch((e) => deps.onError?.(e));
+    flushing = flushing.then(() => recordEvents(deps.db, batch)).catch((e) => deps.onError(e));
     return flushing;
   };
   const timer = setInterval(flush, deps.flushIntervalMs ?? 200);

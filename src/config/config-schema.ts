@@ -382,6 +382,31 @@ export const settings = {
     doc: 'Delivered deliveries (and their attempt logs) are deleted this long after delivery; failed ones are kept until redelivered or the webhook is deleted.',
     parse: int(1, 3650),
   },
+  // Database faults (issue 8, "faults are named"): bounds on waiting for the database.
+  dbConnectTimeoutMs: {
+    key: 'dbConnectTimeoutMs',
+    env: 'GATEHOUSE_DB_CONNECT_TIMEOUT_MS',
+    flag: '--db-connect-timeout-ms',
+    defaultText: '5000',
+    doc: 'PostgreSQL: longest wait for a connection, whether a new one is being opened or all of the pool are busy. A request that cannot get one in time is answered 503 with `Retry-After` (the database is unreachable, or the process is overloaded). Ignored for SQLite.',
+    parse: int(100, 600_000),
+  },
+  dbQueryTimeoutMs: {
+    key: 'dbQueryTimeoutMs',
+    env: 'GATEHOUSE_DB_QUERY_TIMEOUT_MS',
+    flag: '--db-query-timeout-ms',
+    defaultText: '30000',
+    doc: 'PostgreSQL: longest run of one statement. The server cancels it (`statement_timeout`); if the server does not answer at all, Gatehouse gives up 2 s later and drops the connection. Either way the request gets 503 with `Retry-After`. 0 = no limit. Migrations are not limited. `statement_timeout` is sent as a connection parameter: behind PgBouncer, add it to `ignore_startup_parameters`. Ignored for SQLite (see `GATEHOUSE_DB_BUSY_TIMEOUT_MS`).',
+    parse: int(0, 3_600_000),
+  },
+  dbBusyTimeoutMs: {
+    key: 'dbBusyTimeoutMs',
+    env: 'GATEHOUSE_DB_BUSY_TIMEOUT_MS',
+    flag: '--db-busy-timeout-ms',
+    defaultText: '5000',
+    doc: "SQLite: how long a write waits for the database file's lock held by another process (a CLI command next to the server, a backup) before the request gets 503 with `Retry-After`. Ignored for PostgreSQL.",
+    parse: int(0, 600_000),
+  },
 } as const satisfies Record<string, SettingSpec<unknown>>;
 
 export type SettingKey = keyof typeof settings;

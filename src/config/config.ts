@@ -49,6 +49,12 @@ export interface Config {
   webhookMaxAttempts: number;
   webhookMaxAgeSeconds: number;
   webhookLogRetentionDays: number;
+  /** PostgreSQL: wait for a pooled or new connection. */
+  dbConnectTimeoutMs: number;
+  /** PostgreSQL: statement timeout (0 = none). */
+  dbQueryTimeoutMs: number;
+  /** SQLite: busy timeout (wait for another process's lock). */
+  dbBusyTimeoutMs: number;
 }
 
 /** Flags as parsed by the CLI, keyed by setting key (`dataDir`), values still strings. */
@@ -132,6 +138,9 @@ export const loadConfig = (
     webhookMaxAttempts: dflt('webhookMaxAttempts'),
     webhookMaxAgeSeconds: dflt('webhookMaxAgeSeconds'),
     webhookLogRetentionDays: dflt('webhookLogRetentionDays'),
+    dbConnectTimeoutMs: dflt('dbConnectTimeoutMs'),
+    dbQueryTimeoutMs: dflt('dbQueryTimeoutMs'),
+    dbBusyTimeoutMs: dflt('dbBusyTimeoutMs'),
   });
 };
 

@@ -64,3 +64,17 @@ export const commonErrors = {
       cause,
     }),
 };
+
+/**
+ * For adapters between domains that ask "does X exist?" through a getter that throws when it
+ * does not: true when found, false only on a genuine 404; anything else (a database that does
+ * not answer, a bug) propagates unchanged, so it is never mistaken for "not found".
+ */
+export const existsBy = (lookup: Promise<unknown>): Promise<boolean> =>
+  lookup.then(
+    () => true,
+    (e: unknown) => {
+      if (isAppError(e) && e.status === 404) return false;
+      throw e;
+    },
+  );

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { BlobStore } from '../blobs/index.js';
 import type { Clock } from '../core/clock.js';
 import { isUuid, newId } from '../core/ids.js';
+import type { Logger } from '../core/logger.js';
 import { recordEvent } from '../events/index.js';
 import { isUniqueViolation, type Store } from '../store/store.js';
 import { receiveArtifact } from './artifact-upload.js';
@@ -43,6 +44,7 @@ export const createArtifactsService = (deps: {
   blobs: BlobStore;
   links: DownloadLinks;
   maxArtifactBytes: number;
+  logger: Pick<Logger, 'warn'>;
 }): ArtifactsService => {
   const { store, clock, blobs, links } = deps;
   const db = store.db;
@@ -131,7 +133,14 @@ export const createArtifactsService = (deps: {
         return artifact;
       } catch (e) {
         await received.abort();
-        if (committedKey) await blobs.remove(committedKey).catch(() => {});
+        // The row did not commit: the blob is an orphan. Failing to remove it must not replace
+        // the real error, but it is said (the file stays until removed by hand).
+        if (committedKey)
+          await blobs
+            .remove(committedKey)
+            .catch((err: unknown) =>
+              deps.logger.warn({ err, blobKey: committedKey }, 'orphan artifact blob could not be removed'),
+            );
         throw e;
       }
     },

@@ -19,7 +19,8 @@ export const createCheckInRecorder = (deps: {
   db: Db;
   minGapMs?: number;
   flushIntervalMs?: number;
-  onError?: (e: unknown) => void;
+  /** A batch that could not be written (logged by the caller; the batch is dropped). */
+  onError: (e: unknown) => void;
 }): CheckInRecorder => {
   const minGapMs = deps.minGapMs ?? 60_000;
   const lastRecorded = new Map<string, number>();
@@ -42,7 +43,7 @@ export const createCheckInRecorder = (deps: {
     if (pending.size === 0) return flushing;
     const batch = [...pending.entries()];
     pending = new Map();
-    flushing = flushing.then(() => write(batch)).catch((e) => deps.onError?.(e));
+    flushing = flushing.then(() => write(batch)).catch((e) => deps.onError(e));
     return flushing;
   };
 

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { isAppError } from '../core/errors.js';
+import { type AppError, commonErrors, isAppError } from '../core/errors.js';
 import { isConcurrencyConflict } from '../store/conflicts.js';
+import { isDatabaseUnavailable } from '../store/db-errors.js';
 import type { App } from './types.js';
 
 export const CONFLICT_MESSAGE = 'the request conflicts with a concurrent change, retry it';
@@ -8,13 +9,24 @@ export const CONFLICT_MESSAGE = 'the request conflicts with a concurrent change,
 /**
  * The one place errors become responses. AppErrors render as {"error", "request_id"} (plus any
  * extra body fields the error carries); Fastify's own 4xx (bad JSON, body too large, wrong
- * content type, schema validation) keep their status with a readable message; anything else is a
- * generic 500 whose detail only goes to the log.
+ * content type, schema validation) keep their status with a readable message; a database that does
+ * not answer is a 503 with Retry-After on every route (DESIGN.md §8: never a 401/404 because a
+ * lookup failed); anything else is a generic 500 whose detail only goes to the log.
  */
+const UNAVAILABLE = commonErrors.unavailable().code;
+
 export const installErrorHandling = (app: App): void => {
-  app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+  app.setErrorHandler((thrown: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+    let err: FastifyError | AppError = thrown;
+    if (!isAppError(err) && isDatabaseUnavailable(err)) {
+      err = commonErrors.unavailable('database unavailable', err);
+    }
     if (isAppError(err)) {
-      if (err.status >= 500) req.log.error({ err }, 'request failed');
+      if (err.code === UNAVAILABLE) {
+        // One line per request, without a stack: an outage is not a bug, and it can be long.
+        const cause = err.cause as { code?: unknown; message?: unknown } | undefined;
+        req.log.warn({ detail: err.detail, code: cause?.code, cause: cause?.message }, 'service unavailable');
+      } else if (err.status >= 500) req.log.error({ err }, 'request failed');
       else if (err.detail) req.log.info({ code: err.code, detail: err.detail }, err.publicMessage);
       if (err.headers) reply.headers(err.headers);
       return reply

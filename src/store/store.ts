@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, type Transaction } from 'kysely';
-import pg from 'pg';
+import { createPostgresPool } from './pg-pool.js';
 import type { Database } from './schema.js';
 import { createSqliteDialect } from './sqlite-dialect.js';
 
@@ -24,30 +24,42 @@ export interface Store {
    * prepared statements.
    */
   readRows(sql: string, parameters: readonly unknown[]): Promise<unknown[]>;
+  /** One trivial round trip (readiness): resolves when the database answers, else throws. */
+  ping(): Promise<void>;
   destroy(): Promise<void>;
 }
 
 export interface OpenStoreOptions {
   databaseUrl: string;
   poolSize?: number;
+  /** PostgreSQL: longest wait for a connection (new or pooled); undefined = no limit. */
+  connectTimeoutMs?: number;
+  /** PostgreSQL: statement timeout; undefined or 0 = no limit (migrations, CLI). */
+  queryTimeoutMs?: number;
+  /** SQLite: busy timeout (default 5000 ms). */
+  busyTimeoutMs?: number;
+  /** Told about connections lost while idle (the pool replaces them); nothing else is reported here. */
+  onIdleError?: (e: Error) => void;
 }
 
 export const openStore = (opts: OpenStoreOptions): Store => {
-  if (opts.databaseUrl.startsWith('sqlite:')) return openSqlite(opts.databaseUrl.slice('sqlite:'.length));
-  return openPostgres(opts.databaseUrl, opts.poolSize ?? 10);
+  if (opts.databaseUrl.startsWith('sqlite:'))
+    return openSqlite(opts.databaseUrl.slice('sqlite:'.length), opts.busyTimeoutMs ?? 5000);
+  return openPostgres(opts);
 };
 
-const openSqlite = (file: string): Store => {
+const openSqlite = (file: string, busyTimeoutMs: number): Store => {
   const path = file === ':memory:' ? file : resolve(file);
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   // `timeout` is SQLite's busy timeout: a second process (the CLI next to a server) waits for the
-  // write lock instead of failing at once.
-  const sqlite = new BetterSqlite3(path, { timeout: 5000 });
+  // write lock instead of failing at once; past it, SQLITE_BUSY is answered 503 (db-errors.ts).
+  const sqlite = new BetterSqlite3(path, { timeout: busyTimeoutMs });
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: createSqliteDialect(sqlite) });
-  const reader = path === ':memory:' ? sqlite : new BetterSqlite3(path, { readonly: true, timeout: 5000 });
+  const reader =
+    path === ':memory:' ? sqlite : new BetterSqlite3(path, { readonly: true, timeout: busyTimeoutMs });
   const statements = new Map<string, BetterSqlite3.Statement>();
   return {
     db,
@@ -61,6 +73,9 @@ const openSqlite = (file: string): Store => {
       }
       return stmt.all(parameters as unknown[]);
     },
+    async ping() {
+      reader.prepare('select 1').get();
+    },
     destroy: async () => {
       if (reader !== sqlite && reader.open) reader.close();
       await db.destroy();
@@ -68,11 +83,16 @@ const openSqlite = (file: string): Store => {
   };
 };
 
-const openPostgres = (url: string, poolSize: number): Store => {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
-  // An idle client losing its connection must not crash the process; the pool replaces it.
-  pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+const openPostgres = (opts: OpenStoreOptions): Store => {
+  const url = opts.databaseUrl;
+  const { pool, kyselyPool } = createPostgresPool({
+    connectionString: url,
+    max: opts.poolSize ?? 10,
+    connectTimeoutMs: opts.connectTimeoutMs,
+    queryTimeoutMs: opts.queryTimeoutMs,
+    onIdleError: opts.onIdleError,
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: kyselyPool }) });
   const u = new URL(url);
   const names = new Map<string, string>();
   return {
@@ -86,6 +106,9 @@ const openPostgres = (url: string, poolSize: number): Store => {
         names.set(sql, name);
       }
       return (await pool.query({ name, text: sql, values: parameters as unknown[] })).rows;
+    },
+    async ping() {
+      await pool.query('select 1');
     },
     destroy: () => db.destroy(),
   };

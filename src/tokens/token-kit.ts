@@ -53,7 +53,13 @@ export const createTokenKit = (opts: TokenKitOptions): TokenKit => {
     if (lastTryByKid.size > 10_000) lastTryByKid.clear();
     lastTryByKid.set(kid, now);
     lastReloadMs = now;
-    keys = await opts.reloadKeys();
+    try {
+      keys = await opts.reloadKeys();
+    } catch (e) {
+      // Not tried after all: the kid may be retried once the database answers again.
+      lastTryByKid.delete(kid);
+      throw e;
+    }
     byKid = new Map(keys.map((x) => [x.kid, x]));
     return byKid.get(kid);
   };
@@ -79,11 +85,19 @@ export const createTokenKit = (opts: TokenKitOptions): TokenKit => {
         cache.delete(token);
         return null;
       }
+      // A key reload that fails (the database does not answer) is not a bad token: it propagates.
+      let reloadFailure: { error: unknown } | undefined;
       try {
         const { payload } = await jwtVerify(
           token,
           async (header) => {
-            const k = await keyFor(header.kid);
+            let k: SigningKey | undefined;
+            try {
+              k = await keyFor(header.kid);
+            } catch (error) {
+              reloadFailure = { error };
+              throw error;
+            }
             if (!k) throw new joseErrors.JWKSNoMatchingKey();
             return k.publicKey;
           },
@@ -99,6 +113,8 @@ export const createTokenKit = (opts: TokenKitOptions): TokenKit => {
         cache.set(token, { claims: payload, expMs });
         return payload;
       } catch {
+        if (reloadFailure) throw reloadFailure.error;
+        // Whatever else fails here is the token (malformed, forged, expired, wrong issuer).
         return null;
       }
     },

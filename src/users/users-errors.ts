@@ -11,6 +11,9 @@ export const usersErrors = {
     new AppError('USERS_PASSWORD_LIKE_EMAIL', 422, 'password: must not be the same as the email'),
   badRole: () => new AppError('USERS_BAD_ROLE', 400, 'role: must be one of admin, readonly'),
   duplicateEmail: () => new AppError('USERS_DUPLICATE_EMAIL', 422, 'user with the same email already exists'),
+  /** Changing one's own password needs the current one (a stolen session must not take the account). */
+  currentPasswordMismatch: () =>
+    new AppError('USERS_CURRENT_PASSWORD_MISMATCH', 422, 'current_password: missing or does not match'),
   notFound: () => new AppError('USERS_NOT_FOUND', 404, 'user not found'),
   tokenNotFound: () => new AppError('USERS_TOKEN_NOT_FOUND', 404, 'token not found'),
   badTokenName: () => new AppError('USERS_BAD_TOKEN_NAME', 400, 'name: must be 1 to 100 characters'),

@@ -211,6 +211,17 @@ export const deleteUserTokens = async (db: Executor, ids: string[]): Promise<voi
   if (ids.length > 0) await db.deleteFrom('user_tokens').where('id', 'in', ids).execute();
 };
 
+/** Ends every token of a user (sessions and personal access tokens) but `keepId`. */
+export const deleteUserTokensExcept = async (
+  db: Executor,
+  userId: string,
+  keepId: string | undefined,
+): Promise<void> => {
+  let q = db.deleteFrom('user_tokens').where('user_id', '=', userId);
+  if (keepId !== undefined) q = q.where('id', '<>', keepId);
+  await q.execute();
+};
+
 export const touchUserToken = async (db: Executor, id: string, nowMs: number): Promise<void> => {
   await db.updateTable('user_tokens').set({ last_used_at: nowMs }).where('id', '=', id).execute();
 };

@@ -92,6 +92,8 @@ export const usersMgmtRoutes = (service: UsersService) => async (app: App) => {
       schema: {
         tags,
         summary: "Change a user's email or password (admin, or yourself)",
+        description:
+          "Changing your own password needs `current_password` (422 without it or when it does not match); an admin setting another user's password does not. A new password ends all of the user's tokens, login sessions and personal access tokens alike, except the token that made the change when it is the user's own (docs/adr/0014-faults-named-not-hidden.md).",
         params: IdParams,
         body: UpdateUserBody,
         response: { 204: EmptyBody, ...errorResponses(400, 401, 403, 404, 422) },
@@ -101,7 +103,12 @@ export const usersMgmtRoutes = (service: UsersService) => async (app: App) => {
       const p = userOf(req);
       const id = req.params.id === 'me' ? p.userId : req.params.id;
       if (id !== p.userId) requireAdmin(p);
-      await service.update(p.tenantId, id, { email: req.body.email, password: req.body.password });
+      await service.update(
+        p.tenantId,
+        id,
+        { email: req.body.email, password: req.body.password, currentPassword: req.body.current_password },
+        p,
+      );
       return reply.code(204).send();
     },
   );

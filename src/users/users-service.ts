@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import { isUuid, newId } from '../core/ids.js';
+import type { Logger } from '../core/logger.js';
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from '../core/password.js';
 import { type Db, isUniqueViolation } from '../store/store.js';
 import type { TokenKit } from '../tokens/token-kit.js';
@@ -8,6 +9,7 @@ import {
   deleteUserRow,
   deleteUserToken,
   deleteUserTokens,
+  deleteUserTokensExcept,
   findLiveUserToken,
   findUser,
   findUserForLogin,
@@ -32,7 +34,18 @@ export interface UsersService {
   logout(p: UserPrincipal): Promise<void>;
   list(tenantId: string): Promise<User[]>;
   get(tenantId: string, id: string): Promise<User>;
-  update(tenantId: string, id: string, patch: { email?: string; password?: string }): Promise<void>;
+  /**
+   * Changes email and/or password. A new password ends every token of the user (sessions and
+   * personal access tokens) except the one that made the change, when that is the user's own
+   * (`by`): whoever learnt the old password must not keep access through a token minted with it.
+   * Changing one's own password needs `currentPassword` (an admin setting another user's does not).
+   */
+  update(
+    tenantId: string,
+    id: string,
+    patch: { email?: string; password?: string; currentPassword?: string },
+    by?: Pick<UserPrincipal, 'userId' | 'tokenId'>,
+  ): Promise<void>;
   remove(tenantId: string, id: string): Promise<void>;
   createPat(p: UserPrincipal, input: { name: string; expiresInSeconds?: number }): Promise<string>;
   listPats(p: UserPrincipal): Promise<UserToken[]>;
@@ -43,6 +56,7 @@ export interface UsersService {
 export const createUsersService = (deps: {
   db: Db;
   clock: Clock;
+  logger: Pick<Logger, 'warn'>;
   tokens: Pick<TokenKit, 'sign' | 'verify'>;
   userTokenTtlSeconds: number;
   maxSessionsPerUser: number;
@@ -145,16 +159,30 @@ export const createUsersService = (deps: {
     list: (tenantId) => listUsers(db, tenantId),
     get: mustGet,
 
-    async update(tenantId, id, patch) {
-      await mustGet(tenantId, id);
+    async update(tenantId, id, patch, by) {
+      const current = await mustGet(tenantId, id);
       const email = patch.email !== undefined ? normaliseEmail(patch.email) : undefined;
       let passwordHash: string | undefined;
       if (patch.password !== undefined) {
-        checkPassword(patch.password, email ?? (await mustGet(tenantId, id)).email);
+        checkPassword(patch.password, email ?? current.email);
+        if (by?.userId === id) {
+          // Whoever holds a session (stolen, or a forgotten browser) must not be able to take the
+          // account: with the other tokens ending below, that would lock the owner out.
+          const found = await findUserForLogin(db, current.email);
+          const ok = await verifyPassword(
+            patch.currentPassword ?? '',
+            found?.user.id === id ? found.passwordHash : DUMMY_PASSWORD_HASH,
+          );
+          if (!ok || found?.user.id !== id) throw usersErrors.currentPasswordMismatch();
+        }
         passwordHash = await hashPassword(patch.password);
       }
       try {
-        await updateUserRow(db, id, { email, passwordHash, nowMs: clock.nowMs() });
+        await db.transaction().execute(async (tx) => {
+          await updateUserRow(tx, id, { email, passwordHash, nowMs: clock.nowMs() });
+          if (passwordHash !== undefined)
+            await deleteUserTokensExcept(tx, id, by?.userId === id ? by.tokenId : undefined);
+        });
       } catch (err) {
         if (isUniqueViolation(err)) throw usersErrors.duplicateEmail();
         throw err;
@@ -208,7 +236,10 @@ export const createUsersService = (deps: {
       if (!found || found.user.id !== claims.sub) return null;
       const { token: t, user } = found;
       if (t.kind === 'pat' && nowMs - (t.lastUsedAt ?? 0) > PAT_TOUCH_INTERVAL_MS) {
-        touchUserToken(db, t.id, nowMs).catch(() => {});
+        // Off the request path: a lost touch only makes "last used" older. Said, not hidden.
+        touchUserToken(db, t.id, nowMs).catch((err: unknown) =>
+          deps.logger.warn({ err }, 'personal access token last-use write failed'),
+        );
       }
       return {
         tenantId: t.tenantId,

@@ -89,7 +89,16 @@ export const createWebhookWorker = (deps: {
   const openSecret = (d: ClaimedDelivery): string | undefined => {
     try {
       return deps.box.open(d.secretSealed, subscriptionSecretAad(d.subscriptionId)).toString('utf8');
-    } catch {
+    } catch (e) {
+      // Not the receiver's fault and not transient: the operator has to know (wrong master key).
+      onError(
+        new Error(
+          `secret of webhook subscription ${d.subscriptionId} cannot be opened (master key changed?)`,
+          {
+            cause: e,
+          },
+        ),
+      );
       return undefined;
     }
   };
@@ -184,7 +193,8 @@ export const createWebhookWorker = (deps: {
       claimed.map((d) =>
         attempt(d).catch(async (e) => {
           onError(e);
-          await releaseLease(db, d.id, owner).catch(() => {});
+          // If this fails too, the lease simply expires (leaseMs) and the delivery is retried then.
+          await releaseLease(db, d.id, owner).catch(onError);
         }),
       ),
     );

@@ -13,7 +13,11 @@ describe.each(dialects())('outbox order on %s', (dialect) => {
   afterAll(() => t.close());
 
   it('keeps a write-behind event where it happened, before events written while it waited', async () => {
-    const buffer = createEventBuffer({ db: t.gh.store.db, flushIntervalMs: 60_000 });
+    const buffer = createEventBuffer({
+      db: t.gh.store.db,
+      flushIntervalMs: 60_000,
+      onError: (err) => t.gh.logger.error({ err }, 'event write failed'),
+    });
     const deviceId = '00000000-0000-4000-8000-0000000000aa';
     buffer.add({
       tenantId: DEFAULT_TENANT_ID,
