@@ -20,7 +20,8 @@ import { enrollmentRoutes } from './enrollment/index.js';
 import { auditRoutes } from './events/index.js';
 import { deviceAuthHook, userAuthHook } from './http/auth-hooks.js';
 import { installClientCertAuth } from './http/client-cert.js';
-import { installErrorHandling } from './http/error-handler.js';
+import { frameworkErrorHandler, installErrorHandling } from './http/error-handler.js';
+import { installJsonBodyParser } from './http/json-body.js';
 import { installNulGuard } from './http/nul-guard.js';
 import { openApiRoute, registerOpenApi } from './http/openapi.js';
 import { genReqId } from './http/request-id.js';
@@ -64,6 +65,8 @@ export const buildApp = async (gh: Gatehouse, opts: AppOptions = {}): Promise<Ap
     // No type coercion: `"force": "true"` or `"value": true` is an error, not a guess.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: true, allErrors: false } },
     return503OnClosing: true,
+    // Router errors (a bad escape or an overlong segment in the path) in the JSON error shape.
+    frameworkErrors: frameworkErrorHandler,
     // X-Forwarded-* (req.protocol, req.host, req.ip) count only from the configured edge proxies.
     trustProxy: gh.config.trustedProxies.length > 0 ? [...gh.config.trustedProxies] : false,
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
@@ -81,6 +84,8 @@ export const buildApp = async (gh: Gatehouse, opts: AppOptions = {}): Promise<Ap
     reply.header('X-MEN-RequestID', req.id);
   });
   installErrorHandling(app);
+  // Every JSON body: valid UTF-8 and nested at most MAX_JSON_DEPTH deep, checked before parsing.
+  installJsonBodyParser(app);
   installNulGuard(app);
   await registerOpenApi(app, VERSION);
   app.addSchema(ErrorBody);

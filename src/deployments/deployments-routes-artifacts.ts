@@ -2,6 +2,7 @@ import multipart from '@fastify/multipart';
 import { type Static, Type } from 'typebox';
 import { linkHeaders, offsetOf, parsePage } from '../core/pagination.js';
 import { baseUrlFor } from '../http/base-url.js';
+import { type FormLimits, formParts } from '../http/multipart-form.js';
 import { EmptyBody, errorResponses } from '../http/schemas-common.js';
 import { type App, userOf } from '../http/types.js';
 import { deploymentsErrors } from './deployments-errors.js';
@@ -23,6 +24,17 @@ const ListQuery = Type.Object({
   ),
 });
 
+/**
+ * The upload form: size, description, artifact_id and the artifact (mender-cli sends these), with
+ * room for a few fields a client may add. A description may use 4 bytes per character in UTF-8.
+ */
+const UPLOAD_FORM_LIMITS: FormLimits = {
+  fieldSize: MAX_DESCRIPTION_LENGTH * 4,
+  fields: 8,
+  files: 1,
+  parts: 10,
+};
+
 const parseSort = (sort: string | undefined): ArtifactQuery['sort'] => {
   if (sort === undefined || sort === '') return { by: 'name', desc: false };
   const m = /^(name|modified)(?::(asc|desc))?$/.exec(sort);
@@ -39,11 +51,9 @@ export const deploymentsArtifactRoutes =
   async (app: App) => {
     await app.register(multipart, {
       limits: {
-        fileSize: config.maxArtifactBytes,
-        files: 1,
-        fields: 8,
-        fieldSize: MAX_DESCRIPTION_LENGTH,
-        parts: 10,
+        ...UPLOAD_FORM_LIMITS,
+        // One byte over the limit reaches the upload's own counter, which answers 413.
+        fileSize: config.maxArtifactBytes + 1,
       },
     });
 
@@ -66,9 +76,9 @@ export const deploymentsArtifactRoutes =
         let description = '';
         let declaredSize: number | undefined;
         let id: string | undefined;
-        for await (const part of req.parts()) {
+        for await (const part of formParts(req, UPLOAD_FORM_LIMITS)) {
           if (part.type === 'field') {
-            const value = String(part.value);
+            const value = part.value;
             if (part.fieldname === 'description') description = value;
             else if (part.fieldname === 'artifact_id') id = value;
             else if (part.fieldname === 'size') {

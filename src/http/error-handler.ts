@@ -34,6 +34,21 @@ export const installErrorHandling = (app: App): void => {
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not found', request_id: req.id }));
 };
 
+/**
+ * Errors Fastify raises before a route is found (a path that is not valid percent-encoded UTF-8,
+ * a path parameter over the router's length limit): the same JSON body as every other error.
+ */
+export const frameworkErrorHandler = (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+  const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
+  const error =
+    err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? 'invalid request: a path segment is too long'
+      : err.code === 'FST_ERR_BAD_URL'
+        ? 'invalid request: the URL is not valid percent-encoded UTF-8'
+        : fastifyMessage(err);
+  return reply.code(status).header('X-MEN-RequestID', req.id).send({ error, request_id: req.id });
+};
+
 const describeValidation = (err: FastifyError): string => {
   const first = err.validation?.[0];
   if (!first) return err.message;
