@@ -86,6 +86,9 @@ export const buildApp = async (gh: Gatehouse, opts: AppOptions = {}): Promise<Ap
   installErrorHandling(app);
   // Every JSON body: valid UTF-8 and nested at most MAX_JSON_DEPTH deep, checked before parsing.
   installJsonBodyParser(app);
+  // No route takes text/plain: like any other type a route does not parse, it is a 415 (Fastify
+  // would parse it and hand a string to routes that take no body).
+  app.removeContentTypeParser('text/plain');
   installNulGuard(app);
   await registerOpenApi(app, VERSION);
   app.addSchema(ErrorBody);
