@@ -20,7 +20,7 @@ import { enrollmentRoutes } from './enrollment/index.js';
 import { auditRoutes } from './events/index.js';
 import { deviceAuthHook, userAuthHook } from './http/auth-hooks.js';
 import { installClientCertAuth } from './http/client-cert.js';
-import { frameworkErrorHandler, installErrorHandling } from './http/error-handler.js';
+import { clientErrorHandler, frameworkErrorHandler, installErrorHandling } from './http/error-handler.js';
 import { installJsonBodyParser } from './http/json-body.js';
 import { installNulGuard } from './http/nul-guard.js';
 import { openApiRoute, registerOpenApi } from './http/openapi.js';
@@ -67,6 +67,8 @@ export const buildApp = async (gh: Gatehouse, opts: AppOptions = {}): Promise<Ap
     return503OnClosing: true,
     // Router errors (a bad escape or an overlong segment in the path) in the JSON error shape.
     frameworkErrors: frameworkErrorHandler,
+    // Requests Node's parser refuses (raw NUL, header overflow): the same JSON error shape.
+    clientErrorHandler,
     // X-Forwarded-* (req.protocol, req.host, req.ip) count only from the configured edge proxies.
     trustProxy: gh.config.trustedProxies.length > 0 ? [...gh.config.trustedProxies] : false,
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
