@@ -241,8 +241,11 @@ export const probesFor = (op: Operation, fx: Fixtures): Probe[] => {
         json(`wrong type at ${where}`, JSON.stringify(withValueAt(sample, site.path, wrong)));
       if (takesStrings(site.schema))
         json(`NUL at ${where}`, JSON.stringify(withValueAt(sample, site.path, 'a\u0000b')));
-      if (takesFreeKeys(site.schema))
+      if (takesFreeKeys(site.schema)) {
         json(`NUL in a key at ${where}`, JSON.stringify(withValueAt(sample, site.path, { 'k\u0000': 'v' })));
+        const wide = Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`k${i}`, 'v']));
+        json(`2,000 keys at ${where}`, JSON.stringify(withValueAt(sample, site.path, wide)));
+      }
       if (site.path.length > 0)
         json(`JSON nested 10,000 deep at ${where}`, jsonWithRawAt(sample, site.path, deepArray(DEEP)));
       if (takesArrays(site.schema))
