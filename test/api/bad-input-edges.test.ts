@@ -152,6 +152,26 @@ describe.each(dialects())('bad input inside uploads, CSRs and signed requests on
     expect(await allRowCounts(t.gh)).toEqual(before);
   });
 
+  it('lets path parameters as long as their schema allows reach their route, and refuses longer ones with 400', async () => {
+    const group = (name: string) =>
+      t.app.inject({
+        method: 'GET',
+        url: `${MGMT}/inventory/groups/${name}/devices`,
+        headers: bearer(token),
+      });
+    // An unknown group: the route itself answers (before, the router refused anything over 100).
+    expect((await group('g'.repeat(1024))).statusCode).toBe(404);
+    const tooLong = await group('g'.repeat(1025));
+    expect(tooLong.statusCode).toBe(400);
+    expect(tooLong.json().error).toMatch(/name/);
+    const bootstrap = await t.app.inject({
+      method: 'GET',
+      url: `/bootstrap/clients/bootstrap/${'e'.repeat(256)}`,
+      headers: { authorization: 'Client wrong-key' },
+    });
+    expect(bootstrap.statusCode).toBe(403);
+  });
+
   it('refuses NUL anywhere in a signed auth request (identity names and values, tenant token)', async () => {
     const before = await allRowCounts(t.gh);
     const keys = makeDeviceKeys();
