@@ -30,9 +30,16 @@ const BODYLESS = new Set(['GET', 'HEAD']);
 
 const deepArray = (n: number) => `${'['.repeat(n)}1${']'.repeat(n)}`;
 const deepObject = (n: number) => `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`;
-/** `[0,0,...]` of exactly `bytes` bytes (bytes ≥ 2). */
-const zeros = (bytes: number) =>
-  `[${'0,'.repeat(Math.max(0, Math.floor((bytes - 3) / 2)))}0]`.padEnd(bytes, ' ');
+const zerosCache = new Map<number, string>();
+/** `[0,0,...]` of exactly `bytes` bytes (bytes ≥ 2), built once per size. */
+const zeros = (bytes: number): string => {
+  let z = zerosCache.get(bytes);
+  if (z === undefined) {
+    z = `[${'0,'.repeat(Math.max(0, Math.floor((bytes - 3) / 2)))}0]`.padEnd(bytes, ' ');
+    zerosCache.set(bytes, z);
+  }
+  return z;
+};
 const PLACEHOLDER = '"\u2603placeholder\u2603"';
 
 /** JSON of `sample` with the value at `path` replaced by raw JSON text (built without recursion). */
@@ -45,6 +52,13 @@ const field = (name: string, value: string) =>
   `Content-Disposition: form-data; name="${name}"\r\n\r\n${value}`;
 const file = (name: string, content: string) =>
   `Content-Disposition: form-data; name="${name}"; filename="a.mender"\r\nContent-Type: application/octet-stream\r\n\r\n${content}`;
+
+let framing: [string, string, Buffer][] | undefined;
+/** framingBodies() as bytes, built once (the large ones take a while to build). */
+const framingBytes = () => {
+  framing ??= framingBodies().map(([v, ct, body]) => [v, ct, Buffer.from(body)]);
+  return framing;
+};
 
 /** Bodies with the wrong framing: not JSON, not a form the route takes, broken forms. */
 const framingBodies = (): [string, string, string | Buffer][] => {
@@ -212,7 +226,7 @@ export const probesFor = (op: Operation, fx: Fixtures): Probe[] => {
   }
   if (BODYLESS.has(op.method)) return out;
 
-  for (const [variant, contentType, payload] of framingBodies())
+  for (const [variant, contentType, payload] of framingBytes())
     add(variant, { headers: { 'content-type': contentType }, payload });
 
   // Routes with a content type of their own get garbage in it too.
