@@ -15,7 +15,6 @@ export const parseBasicAuth = (header: unknown): { user: string; password: strin
   const decoded = Buffer.from(m[1], 'base64').toString('utf8');
   const sep = decoded.indexOf(':');
   if (sep < 0) return undefined;
-  const creds = { user: decoded.slice(0, sep), password: decoded.slice(sep + 1) };
   if (decoded.includes('\u0000')) throw nulRefused();
-  return creds;
+  return { user: decoded.slice(0, sep), password: decoded.slice(sep + 1) };
 };

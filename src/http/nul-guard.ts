@@ -2,8 +2,6 @@ import { commonErrors } from '../core/errors.js';
 import { containsNul, NUL_MESSAGE } from '../core/json-limits.js';
 import type { App } from './types.js';
 
-export { containsNul };
-
 /** The 400 for a NUL anywhere in a request (the same words on every route). */
 export const nulRefused = () => commonErrors.badRequest(`invalid request: ${NUL_MESSAGE}`);
 
