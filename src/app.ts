@@ -20,7 +20,8 @@ import { enrollmentRoutes } from './enrollment/index.js';
 import { auditRoutes } from './events/index.js';
 import { deviceAuthHook, userAuthHook } from './http/auth-hooks.js';
 import { installClientCertAuth } from './http/client-cert.js';
-import { installErrorHandling } from './http/error-handler.js';
+import { clientErrorHandler, frameworkErrorHandler, installErrorHandling } from './http/error-handler.js';
+import { installJsonBodyParser } from './http/json-body.js';
 import { installNulGuard } from './http/nul-guard.js';
 import { openApiRoute, registerOpenApi } from './http/openapi.js';
 import { genReqId } from './http/request-id.js';
@@ -64,6 +65,14 @@ export const buildApp = async (gh: Gatehouse, opts: AppOptions = {}): Promise<Ap
     // No type coercion: `"force": "true"` or `"value": true` is an error, not a guess.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: true, allErrors: false } },
     return503OnClosing: true,
+    // Router errors (a bad escape or an overlong segment in the path) in the JSON error shape.
+    frameworkErrors: frameworkErrorHandler,
+    // The router's default (100 characters) is shorter than names the schemas allow in a path
+    // (external ids up to 256 characters, group names up to 1024), percent-encoded at that; the
+    // route schema's maxLength is the limit that answers 400, this only refuses the absurd (414).
+    maxParamLength: 4096,
+    // Requests Node's parser refuses (raw NUL, header overflow): the same JSON error shape.
+    clientErrorHandler,
     // X-Forwarded-* (req.protocol, req.host, req.ip) count only from the configured edge proxies.
     trustProxy: gh.config.trustedProxies.length > 0 ? [...gh.config.trustedProxies] : false,
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
@@ -81,6 +90,11 @@ export const buildApp = async (gh: Gatehouse, opts: AppOptions = {}): Promise<Ap
     reply.header('X-MEN-RequestID', req.id);
   });
   installErrorHandling(app);
+  // Every JSON body: valid UTF-8 and nested at most MAX_JSON_DEPTH deep, checked before parsing.
+  installJsonBodyParser(app);
+  // No route takes text/plain: like any other type a route does not parse, it is a 415 (Fastify
+  // would parse it and hand a string to routes that take no body).
+  app.removeContentTypeParser('text/plain');
   installNulGuard(app);
   await registerOpenApi(app, VERSION);
   app.addSchema(ErrorBody);

@@ -1,3 +1,4 @@
+import { containsNul, NUL_MESSAGE } from '../core/json-limits.js';
 import type { CreateConfigInput } from './bootstrap-service-configs.js';
 import type { TemplateMode } from './bootstrap-types.js';
 import { templateModes } from './bootstrap-types.js';
@@ -72,6 +73,8 @@ export const parseCsv = (text: string): { line: number; cells: string[] }[] => {
 };
 
 const toRow = (line: number, record: Record<string, unknown>): ImportRow => {
+  // As on the API: PostgreSQL text cannot hold U+0000, and SQLite must not keep what it refuses.
+  if (containsNul(record)) throw new ImportError(`line ${line}: ${NUL_MESSAGE}`);
   const bad = (m: string) => new ImportError(`line ${line}: ${m}`);
   const input: Record<string, unknown> = {};
   let enable = false;

@@ -28,7 +28,7 @@ export const ChannelParams = Type.Object({
   channelID: Type.String({ maxLength: 64 }),
 });
 const Metadata = Type.Unsafe<Record<string, unknown>>(
-  Type.Object({}, { additionalProperties: true, description: 'free JSON object' }),
+  Type.Object({}, { additionalProperties: true, maxProperties: 1024, description: 'free JSON object' }),
 );
 const TemplateMode = Type.Union([Type.Literal('none'), Type.Literal('text'), Type.Literal('json')], {
   description: 'none (default): content verbatim; text / json: content is a template (README, Bootstrap)',

@@ -1,6 +1,7 @@
 import { PassThrough, type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { BlobStore } from '../blobs/index.js';
+import { isAppError } from '../core/errors.js';
 import { ArtifactError, type ArtifactMeta, parseArtifact } from './artifact/index.js';
 import { deploymentsErrors } from './deployments-errors.js';
 
@@ -21,6 +22,13 @@ export interface StoredUpload {
   /** Drops the blob (any failure after the upload). */
   abort(): Promise<void>;
 }
+
+const clientStreamError = (e: Error): Error => {
+  if (isAppError(e)) return e;
+  const status = (e as { statusCode?: unknown }).statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) return e;
+  return deploymentsErrors.badUpload(`the upload broke off: ${e.message.slice(0, 200)}`);
+};
 
 /**
  * Streams an uploaded artifact to the blob store and through the parser at the same time, with
@@ -70,7 +78,13 @@ export const receiveArtifact = async (
       toBlob.destroy(e);
       reject(e);
     };
-    source.once('error', fail);
+    // The source is the client's request: its errors (a body that ends early, a broken form, a
+    // reset) are the client's doing, never a 500.
+    source.once('error', (e: Error) => fail(clientStreamError(e)));
+    // The form parser may have failed the part while the blob writer was being opened (a body
+    // that ends inside the file part): then no 'error' or 'end' is coming, and waiting would hang.
+    if (source.errored) return fail(clientStreamError(source.errored));
+    if (source.destroyed) return fail(deploymentsErrors.badUpload('the upload broke off'));
     counter.once('error', fail);
     counter.once('end', resolve);
     source.pipe(counter);

@@ -1,4 +1,3 @@
-import multipart from '@fastify/multipart';
 import { type Static, Type } from 'typebox';
 import { linkHeaders, offsetOf, parsePage } from '../core/pagination.js';
 import { baseUrlFor } from '../http/base-url.js';
@@ -6,6 +5,7 @@ import { EmptyBody, errorResponses } from '../http/schemas-common.js';
 import { type App, userOf } from '../http/types.js';
 import { deploymentsErrors } from './deployments-errors.js';
 import type { ArtifactQuery } from './deployments-repo-artifacts.js';
+import { artifactUploadRoute } from './deployments-routes-upload.js';
 import { ArtifactWire, artifactToWire } from './deployments-schemas.js';
 import { type ArtifactsService, MAX_DESCRIPTION_LENGTH } from './deployments-service-artifacts.js';
 
@@ -37,62 +37,8 @@ export const deploymentsArtifactRoutes =
     config: { publicUrl: string; publicUrlConfigured: boolean; maxArtifactBytes: number },
   ) =>
   async (app: App) => {
-    await app.register(multipart, {
-      limits: {
-        fileSize: config.maxArtifactBytes,
-        files: 1,
-        fields: 8,
-        fieldSize: MAX_DESCRIPTION_LENGTH,
-        parts: 10,
-      },
-    });
-
-    app.post(
-      `${BASE}/artifacts`,
-      {
-        schema: {
-          tags,
-          summary:
-            'Upload an artifact (multipart: size, description, artifact_id, then the artifact file last)',
-          description:
-            'The artifact is streamed to storage and parsed at once; every manifest checksum is verified. A malformed, truncated or tampered artifact is refused with 400 and nothing is kept. 409 when an artifact of the same name shares device types and depends, or when the given artifact_id is already in use (by any tenant: the answer does not say whose).',
-          consumes: ['multipart/form-data'],
-          response: { 201: EmptyBody, ...errorResponses(400, 401, 409, 413, 415) },
-        },
-      },
-      async (req, reply) => {
-        if (!req.isMultipart()) throw deploymentsErrors.badUpload('expected multipart/form-data');
-        const tenantId = userOf(req).tenantId;
-        let description = '';
-        let declaredSize: number | undefined;
-        let id: string | undefined;
-        for await (const part of req.parts()) {
-          if (part.type === 'field') {
-            const value = String(part.value);
-            if (part.fieldname === 'description') description = value;
-            else if (part.fieldname === 'artifact_id') id = value;
-            else if (part.fieldname === 'size') {
-              if (!/^\d{1,15}$/.test(value))
-                throw deploymentsErrors.badUpload('size must be a number of bytes');
-              declaredSize = Number(value);
-            }
-            continue;
-          }
-          if (part.fieldname !== 'artifact') {
-            part.file.resume();
-            continue;
-          }
-          const artifact = await service.upload(tenantId, {
-            source: part.file,
-            description,
-            declaredSize,
-            id,
-          });
-          return reply.code(201).header('Location', `${BASE}/artifacts/${artifact.id}`).send();
-        }
-        throw deploymentsErrors.badUpload('missing the "artifact" file part');
-      },
-    );
+    // Only the upload parses multipart: elsewhere a form is a 415, not a body quietly ignored.
+    await app.register(artifactUploadRoute(service, config));
 
     const list = async (tenantId: string, url: string, q: Static<typeof ListQuery>, paged: boolean) => {
       const page = parsePage(paged ? q : { page: '1', per_page: '500' });

@@ -119,7 +119,8 @@ export const deploymentsDeviceRoutes =
                   level: Type.String({ maxLength: 32 }),
                   message: Type.String({ maxLength: 64 * 1024 }),
                 },
-                { additionalProperties: true },
+                // The client's log lines carry its logger's other fields too.
+                { additionalProperties: true, maxProperties: 64 },
               ),
               { maxItems: 10_000 },
             ),

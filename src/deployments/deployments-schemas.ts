@@ -156,7 +156,11 @@ export const NextBody = Type.Object(
     artifact_name: Type.String({ minLength: 1, maxLength: 4096 }),
     device_type: Type.String({ minLength: 1, maxLength: 4096 }),
   },
-  { additionalProperties: Type.Union([Type.String({ maxLength: 4096 }), Type.Unknown()]) },
+  {
+    additionalProperties: Type.Union([Type.String({ maxLength: 4096 }), Type.Unknown()]),
+    // Far more provides than any device reports; the body limit bounds their size anyway.
+    maxProperties: 1024,
+  },
 );
 
 export const InstructionsWire = Type.Object({

@@ -1,3 +1,5 @@
+import { isUtf8 } from 'node:buffer';
+import { containsNul, DEPTH_MESSAGE, isJsonTooDeep, NUL_MESSAGE } from '../core/json-limits.js';
 import { devauthErrors } from './devauth-errors.js';
 import { type CanonicalIdentity, IdentityError, parseIdData } from './identity.js';
 import {
@@ -26,12 +28,19 @@ export const verifyAuthRequest = (
   signatureHeader: string | undefined,
   bearer: string | undefined,
 ): VerifiedAuthRequest => {
+  // The body is parsed here, not by a content-type parser (the signature covers its bytes), so
+  // the limits every JSON body has apply here too, before JSON.parse.
+  if (!isUtf8(body)) throw devauthErrors.badAuthRequest('failed to decode auth request: not valid UTF-8');
+  if (isJsonTooDeep(body))
+    throw devauthErrors.badAuthRequest(`failed to decode auth request: ${DEPTH_MESSAGE}`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString('utf8'));
   } catch {
     throw devauthErrors.badAuthRequest('failed to decode auth request: malformed JSON');
   }
+  // id_data, pubkey and the tenant token all reach the database or its queries.
+  if (containsNul(parsed)) throw devauthErrors.badAuthRequest(`invalid auth request: ${NUL_MESSAGE}`);
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw devauthErrors.badAuthRequest('failed to decode auth request: expected a JSON object');
   }

@@ -1,4 +1,5 @@
 import { sha256Hex } from '../core/hash.js';
+import { containsNul, NUL_MESSAGE } from '../core/json-limits.js';
 
 /**
  * Device identity canonicalisation, byte-compatible with Mender's deviceauth (Go
@@ -85,6 +86,8 @@ export const canonicalIdentity = (value: unknown): CanonicalIdentity => {
     throw new IdentityError(`identity data has more than ${MAX_IDENTITY_ATTRIBUTES} attributes`);
   }
   if (keys.some((k) => k.length === 0)) throw new IdentityError('identity attribute names must not be empty');
+  // Stored as canonical JSON (escaped) but also as inventory attribute names and values (text).
+  if (containsNul(value)) throw new IdentityError(`identity data: ${NUL_MESSAGE}`);
   const text = encode(value, 0);
   if (Buffer.byteLength(text) > MAX_IDENTITY_BYTES) {
     throw new IdentityError(`identity data is larger than ${MAX_IDENTITY_BYTES} bytes`);

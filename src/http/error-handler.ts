@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { type AppError, commonErrors, isAppError } from '../core/errors.js';
 import { isConcurrencyConflict } from '../store/conflicts.js';
@@ -54,6 +56,49 @@ export const installErrorHandling = (app: App): void => {
 
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not found', request_id: req.id }));
 };
+
+/**
+ * Errors Fastify raises before a route is found (a path that is not valid percent-encoded UTF-8,
+ * a path parameter over the router's length limit): the same JSON body as every other error.
+ */
+export const frameworkErrorHandler = (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+  const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
+  const error =
+    err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? 'invalid request: a path segment is too long'
+      : err.code === 'FST_ERR_BAD_URL'
+        ? 'invalid request: the URL is not valid percent-encoded UTF-8'
+        : fastifyMessage(err);
+  return reply.code(status).header('X-MEN-RequestID', req.id).send({ error, request_id: req.id });
+};
+
+/**
+ * A request Node's HTTP parser refuses before Fastify sees it (a raw NUL or byte ≥ 0x80 in the
+ * request line, a NUL in a header, headers over the size limit, a malformed message): Fastify's
+ * default answer, in the JSON error shape and with a request id of its own for the log.
+ */
+export function clientErrorHandler(
+  this: { log: { trace(o: object, m: string): void } },
+  err: NodeJS.ErrnoException,
+  socket: Duplex,
+): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, reason, error] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'Request Timeout', 'request timeout']
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request Header Fields Too Large', 'request headers too large']
+        : [400, 'Bad Request', 'malformed HTTP request'];
+  const id = randomUUID();
+  this.log.trace({ err, reqId: id }, 'client error');
+  const body = JSON.stringify({ error, request_id: id });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nX-MEN-RequestID: ${id}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
+}
 
 const describeValidation = (err: FastifyError): string => {
   const first = err.validation?.[0];

@@ -10,7 +10,8 @@ const Attributes = Type.Array(
       value: Type.Unknown({ description: 'string, number, or an array of strings or of numbers' }),
       description: Type.Optional(Type.String({ maxLength: 1024 })),
     },
-    { additionalProperties: true },
+    // Other fields are ignored (a client may add some), up to a bound like every input.
+    { additionalProperties: true, maxProperties: 16 },
   ),
   { maxItems: 100 },
 );

@@ -74,7 +74,7 @@ export const ListDevicesQuery = Type.Object(
 export const TagsBody = Type.Array(
   Type.Object(
     { name: Name, value: Value, description: Type.Optional(Type.String({ maxLength: 1024 })) },
-    { additionalProperties: true },
+    { additionalProperties: true, maxProperties: 16 },
   ),
   { maxItems: 100 },
 );

@@ -53,6 +53,9 @@ export const checkCsr = async (der: Uint8Array): Promise<CheckedCsr> => {
   const cn = cns[0];
   if (cns.length !== 1 || cn === undefined || cn.length < 1 || cn.length > MAX_CN_LENGTH)
     throw pkiErrors.badCsr(`the subject must have exactly one CN of 1..${MAX_CN_LENGTH} characters`);
+  // The CN and the subject are stored as text; PostgreSQL text cannot hold U+0000 (UTF8String can).
+  if (cn.includes('\u0000') || csr.subject.includes('\u0000'))
+    throw pkiErrors.badCsr('the subject must not contain NUL (U+0000)');
   const alg = csr.publicKey.algorithm as { name: string; namedCurve?: string; modulusLength?: number };
   let keyKind: CheckedCsr['keyKind'];
   if (alg.name === 'RSASSA-PKCS1-v1_5' || alg.name === 'RSA-PSS' || alg.name === 'RSA-OAEP') {

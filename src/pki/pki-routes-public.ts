@@ -4,6 +4,7 @@ import { toRfc3339 } from '../core/clock.js';
 import { isUuid } from '../core/ids.js';
 import type { DevicePrincipal } from '../devauth/index.js';
 import { bearerToken } from '../http/auth-hooks.js';
+import { parseBasicAuth } from '../http/basic-auth.js';
 import { errorResponses } from '../http/schemas-common.js';
 import type { App } from '../http/types.js';
 import { DEFAULT_TENANT_ID } from '../tenants/index.js';
@@ -40,12 +41,10 @@ const callerFrom = async (
 ): Promise<EstCaller> => {
   const h = req.headers.authorization;
   if (typeof h !== 'string') return { kind: 'none' };
-  const basic = /^basic[ ]+([A-Za-z0-9+/=]+)\s*$/i.exec(h);
-  if (basic) {
-    const text = Buffer.from(basic[1] ?? '', 'base64').toString('utf8');
-    const colon = text.indexOf(':');
-    if (colon < 0) throw pkiErrors.estUnauthorized('malformed Basic credentials');
-    return { kind: 'credential', name: text.slice(0, colon), secret: text.slice(colon + 1) };
+  if (/^basic /i.test(h)) {
+    const creds = parseBasicAuth(h);
+    if (!creds) throw pkiErrors.estUnauthorized('malformed Basic credentials');
+    return { kind: 'credential', name: creds.user, secret: creds.password };
   }
   const token = bearerToken(req);
   if (token) {

@@ -1,10 +1,10 @@
 import { Type } from 'typebox';
+import { parseBasicAuth } from '../http/basic-auth.js';
+import { installJsonBodyParser } from '../http/json-body.js';
 import { errorResponses } from '../http/schemas-common.js';
 import type { App } from '../http/types.js';
 import { usersErrors } from './users-errors.js';
 import type { UsersService } from './users-service.js';
-
-const MAX_BASIC_AUTH_LENGTH = 1024;
 
 /**
  * POST /api/management/v1/useradm/auth/login: HTTP Basic in, bare JWT out (no trailing
@@ -12,16 +12,7 @@ const MAX_BASIC_AUTH_LENGTH = 1024;
  * application/json` with an empty body, so an empty JSON body is allowed here.
  */
 export const usersLoginRoutes = (service: Pick<UsersService, 'login'>) => async (app: App) => {
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: 4096 }, (_req, body, done) => {
-    const text = String(body).trim();
-    if (text === '') return done(null, {});
-    try {
-      done(null, JSON.parse(text));
-    } catch {
-      done(Object.assign(new Error('malformed JSON body'), { statusCode: 400 }), undefined);
-    }
-  });
+  installJsonBodyParser(app, { allowEmpty: true, bodyLimit: 4096 });
 
   app.post(
     '/api/management/v1/useradm/auth/login',
@@ -42,14 +33,9 @@ export const usersLoginRoutes = (service: Pick<UsersService, 'login'>) => async 
       },
     },
     async (req, reply) => {
-      const h = req.headers.authorization;
-      if (typeof h !== 'string' || h.length > MAX_BASIC_AUTH_LENGTH) throw usersErrors.missingBasicAuth();
-      const m = /^basic[ ]+([A-Za-z0-9+/=]+)\s*$/i.exec(h);
-      if (!m?.[1]) throw usersErrors.missingBasicAuth();
-      const decoded = Buffer.from(m[1], 'base64').toString('utf8');
-      const sep = decoded.indexOf(':');
-      if (sep < 0) throw usersErrors.missingBasicAuth();
-      const token = await service.login(decoded.slice(0, sep), decoded.slice(sep + 1));
+      const creds = parseBasicAuth(req.headers.authorization);
+      if (!creds) throw usersErrors.missingBasicAuth();
+      const token = await service.login(creds.user, creds.password);
       return reply.code(200).type('application/jwt').send(token);
     },
   );

@@ -61,4 +61,19 @@ describe('allocation webhook answers', () => {
       expect(r.ok, JSON.stringify(bad)).toBe(false);
     }
   });
+
+  it('calls too deep, NUL-bearing or non-UTF-8 answers malformed, at any depth', () => {
+    const deep = (n: number) => `{"allow":true,"config":{"a":${'['.repeat(n)}${']'.repeat(n)}}}`;
+    expect(parse(deep(29)).ok).toBe(true);
+    for (const n of [31, 100_000])
+      expect(parse(deep(n))).toMatchObject({ ok: false, problem: /deeper than 32/ });
+    expect(parse({ allow: false, reason: 'a\u0000b' })).toMatchObject({ ok: false, problem: /NUL/ });
+    expect(parse({ allow: true, config: { a: [[[{ 'k\u0000': 1 }]]] } })).toMatchObject({ ok: false });
+    const invalid = Buffer.concat([
+      Buffer.from('{"allow":true,"reason":"'),
+      Buffer.from([0xff]),
+      Buffer.from('"}'),
+    ]);
+    expect(parseAllocationAnswer(invalid)).toMatchObject({ ok: false, problem: /UTF-8/ });
+  });
 });

@@ -1,3 +1,5 @@
+import { isUtf8 } from 'node:buffer';
+import { containsNul, DEPTH_MESSAGE, isJsonTooDeep, NUL_MESSAGE } from '../core/json-limits.js';
 import { GROUP_NAME_RE } from '../inventory/index.js';
 import type { AllocationOverrides, AllocationResult } from './webhooks-types.js';
 
@@ -21,6 +23,9 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export const parseAllocationAnswer = (body: Buffer): ParsedAnswer => {
+  // The target's answer is untrusted like any request body: the same limits apply before parsing.
+  if (!isUtf8(body)) return { ok: false, problem: 'body is not valid UTF-8' };
+  if (isJsonTooDeep(body)) return { ok: false, problem: `body is ${DEPTH_MESSAGE}` };
   let json: unknown;
   try {
     json = JSON.parse(body.toString('utf8'));
@@ -28,6 +33,8 @@ export const parseAllocationAnswer = (body: Buffer): ParsedAnswer => {
     return { ok: false, problem: 'body is not JSON' };
   }
   if (!isPlainObject(json)) return { ok: false, problem: 'body is not a JSON object' };
+  // The reason, group, tags and config are stored (PostgreSQL text cannot hold U+0000).
+  if (containsNul(json)) return { ok: false, problem: `body: ${NUL_MESSAGE}` };
   const unknown = Object.keys(json).filter((k) => !ALLOWED_KEYS.has(k));
   if (unknown.length > 0) return { ok: false, problem: `unknown field "${unknown[0]?.slice(0, 64)}"` };
 

@@ -162,7 +162,7 @@ export const allocationToWire = (h: AllocationWebhook) => ({
 
 export const AllocationTestBody = Type.Object({
   registration_id: Type.String({ minLength: 1, maxLength: 256 }),
-  identity: Type.Optional(Type.Object({}, { additionalProperties: true })),
+  identity: Type.Optional(Type.Object({}, { additionalProperties: true, maxProperties: 64 })),
   payload: Type.Optional(Type.Unknown()),
 });
 

@@ -1,3 +1,5 @@
+import { isUtf8 } from 'node:buffer';
+import { containsNul, DEPTH_MESSAGE, isJsonTooDeep, NUL_MESSAGE } from '../../core/json-limits.js';
 import { ArtifactError } from './artifact-error.js';
 import { MAX_LIST_ENTRIES, MAX_NAME_BYTES } from './artifact-limits.js';
 
@@ -7,12 +9,22 @@ const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]*$/u;
 export const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/**
+ * A JSON member of the artifact. The limits of every JSON input apply (valid UTF-8, nesting,
+ * checked before parsing), and no string may hold U+0000: names, provides and meta-data are
+ * stored, and PostgreSQL text cannot hold it (mender-artifact refuses it in names too).
+ */
 export const parseJson = (text: Buffer, where: string): unknown => {
+  if (!isUtf8(text)) throw new ArtifactError(`${where}: not valid UTF-8`);
+  if (isJsonTooDeep(text)) throw new ArtifactError(`${where}: ${DEPTH_MESSAGE}`);
+  let value: unknown;
   try {
-    return JSON.parse(text.toString('utf8'));
+    value = JSON.parse(text.toString('utf8'));
   } catch (e) {
     throw new ArtifactError(`${where}: invalid JSON (${(e as Error).message})`);
   }
+  if (containsNul(value)) throw new ArtifactError(`${where}: ${NUL_MESSAGE}`);
+  return value;
 };
 
 export const parseJsonObject = (text: Buffer, where: string): Record<string, unknown> => {

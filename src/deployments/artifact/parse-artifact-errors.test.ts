@@ -387,6 +387,29 @@ describeWithMenderArtifact('parseArtifact rejects broken artifacts', () => {
     await rejectsWith(await withHeaderFile('header-info', '{"payloads":'), /^header-info: invalid JSON/);
   });
 
+  it('refuses NUL, nesting beyond 32 levels and invalid UTF-8 in every JSON member of the header', async () => {
+    const typeInfo = await headerJson('headers/0000/type-info');
+    await rejectsWith(
+      await withHeaderFile(
+        'headers/0000/type-info',
+        JSON.stringify({ ...typeInfo, artifact_provides: { 'rootfs-image.x.version': 'a\u0000b' } }),
+      ),
+      'header.tar: headers/0000/type-info: strings must not contain NUL (U+0000)',
+    );
+    await rejectsWith(
+      await withHeaderFile('headers/0000/meta-data', JSON.stringify({ deep: { k: ['\u0000'] } })),
+      'header.tar: headers/0000/meta-data: strings must not contain NUL (U+0000)',
+    );
+    await rejectsWith(
+      await withHeaderFile('headers/0000/meta-data', `{"a":${'['.repeat(10_000)}${']'.repeat(10_000)}}`),
+      'header.tar: headers/0000/meta-data: JSON nested deeper than 32 levels',
+    );
+    await rejectsWith(
+      await withHeaderFile('header-info', Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d])),
+      'header-info: not valid UTF-8',
+    );
+  });
+
   it('enforces limits on names, device types and header size', async () => {
     const info = await headerJson('header-info');
     const long = 'n'.repeat(257);
