@@ -216,6 +216,7 @@ export const createFixtures = async (t: TestServer): Promise<Fixtures> => {
   const open = new Set([
     'GET /.well-known/jwks.json',
     'GET /api/health',
+    'GET /api/health/ready',
     'GET /api/devices/v1/deployments/download/artifacts/{id}',
     'POST /bootstrap/v2/{domainID}/challenges',
     'POST /bootstrap/v2/{domainID}/configs',
