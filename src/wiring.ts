@@ -120,8 +120,12 @@ export const openGatehouse = async (
       settings: {
         encryptKey:
           config.bootstrapEncryptKey === undefined ? undefined : parseEncryptKey(config.bootstrapEncryptKey),
-        maxFailures: config.bootstrapMaxFailures,
-        lockoutSeconds: config.bootstrapLockoutSeconds,
+        limits: {
+          maxFailures: config.bootstrapMaxFailures,
+          maxFailuresPerAddress: config.bootstrapMaxFailuresPerAddress,
+          maxFailuresPerExternalId: config.bootstrapMaxFailuresPerExternalId,
+          lockoutSeconds: config.bootstrapLockoutSeconds,
+        },
         challengeTtlSeconds: config.bootstrapChallengeTtlSeconds,
       },
       deviceExists: (tenantId, deviceId) =>

@@ -6,6 +6,7 @@ import * as m0004 from './migrations/0004-bootstrap.js';
 import * as m0005 from './migrations/0005-pki.js';
 import * as m0006 from './migrations/0006-webhooks.js';
 import * as m0007 from './migrations/0007-enrollment.js';
+import * as m0010 from './migrations/0010-flood-limits.js';
 import type { Db } from './store.js';
 
 // Migrations are listed here explicitly (not read from disk) so they work from the compiled
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '0005-pki': m0005,
   '0006-webhooks': m0006,
   '0007-enrollment': m0007,
+  '0010-flood-limits': m0010,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
