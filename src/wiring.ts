@@ -22,6 +22,7 @@ import {
   combineDeviceHooks,
   createDevauthAdminService,
   createDeviceAuthService,
+  createNewDeviceLimits,
   type DevauthAdminService,
   type DeviceAuthService,
 } from './devauth/index.js';
@@ -43,7 +44,7 @@ import { openStore, type Store } from './store/store.js';
 import { createTenantsService, type TenantsService } from './tenants/index.js';
 import { ensureSigningKeys, loadSigningKeys } from './tokens/signing-keys.js';
 import { createTokenKit, type TokenKit } from './tokens/token-kit.js';
-import { createUsersService, type UsersService } from './users/index.js';
+import { createLoginLimits, createUsersService, type UsersService } from './users/index.js';
 import { createWebhooks, type HttpSender, type Webhooks } from './webhooks/index.js';
 
 /** Everything a Gatehouse process (server or CLI command) works with. */
@@ -203,6 +204,16 @@ export const openGatehouse = async (
         tokens,
         userTokenTtlSeconds: config.userTokenTtlSeconds,
         maxSessionsPerUser: config.maxSessionsPerUser,
+        limits: createLoginLimits({
+          store,
+          clock,
+          settings: {
+            maxFailures: config.loginMaxFailures,
+            maxFailuresPerAddress: config.loginMaxFailuresPerAddress,
+            maxFailuresPerAccount: config.loginMaxFailuresPerAccount,
+            lockoutSeconds: config.loginLockoutSeconds,
+          },
+        }),
       }),
       deviceAuth: createDeviceAuthService({
         store,
@@ -213,6 +224,15 @@ export const openGatehouse = async (
         checkIns,
         hooks,
         certificates: enrollment.admission,
+        limits: createNewDeviceLimits({
+          store,
+          logger,
+          settings: {
+            perAddressPerMinute: config.authUnknownPerAddressPerMinute,
+            perTenantPerMinute: config.authUnknownPerTenantPerMinute,
+            maxPendingAuthSets: config.maxPendingAuthSets,
+          },
+        }),
       }),
       devauthAdmin,
       inventory,

@@ -7,6 +7,7 @@ import type { TokenKit } from '../tokens/token-kit.js';
 import { verifyAuthRequest } from './auth-request.js';
 import type { CheckInRecorder } from './check-in-recorder.js';
 import { devauthErrors } from './devauth-errors.js';
+import type { NewDeviceLimits } from './devauth-limits.js';
 import { newDevice, newPendingAuthSet } from './devauth-records.js';
 import {
   countAuthSets,
@@ -48,6 +49,8 @@ export interface DeviceAuthService {
      * tenant (or, without one, for whichever tenant's CA it chains to); null when none.
      */
     clientCertificate?: (tenantHint: string | undefined) => Promise<PresentedCertificate | null>;
+    /** The client address (`req.ip`), which the limits on unknown identities count against. */
+    sourceAddress?: string;
   }): Promise<string>;
   /** The principal behind a device token, or null if it is not (or no longer) valid. */
   checkToken(token: string): Promise<DevicePrincipal | null>;
@@ -62,6 +65,8 @@ export const createDeviceAuthService = (deps: {
   checkIns: CheckInRecorder;
   hooks?: DeviceHooks;
   certificates?: CertificateAdmission;
+  /** Rates and the pending cap for unknown identities (docs/limits.md); none: unlimited. */
+  limits?: NewDeviceLimits;
 }): DeviceAuthService => {
   const { store, clock, tokens, tenants, checkIns } = deps;
   const ctx: DevauthContext = { store, hooks: deps.hooks ?? noDeviceHooks };
@@ -111,21 +116,23 @@ export const createDeviceAuthService = (deps: {
     return undefined;
   };
 
+  /** Records the auth set as pending; false when the tenant is at its cap (nothing recorded). */
   const recordPending = async (tenantId: string, req: ReturnType<typeof verifyAuthRequest>) => {
     const nowMs = clock.nowMs();
-    await db.transaction().execute(async (tx) => {
+    return db.transaction().execute(async (tx) => {
+      if (deps.limits && !(await deps.limits.hasRoom(tx, tenantId, nowMs))) return false;
       await insertDeviceIfAbsent(tx, newDevice(newId(), tenantId, req.identity, nowMs));
       const found = await findDeviceByIdentity(tx, tenantId, req.identity.sha256);
       const device = found && (await lockDevice(store, tx, tenantId, found.id));
-      if (!device) return;
-      if (await findAuthSetByDeviceKey(tx, device.id, req.pubkey.sha256)) return;
-      if ((await countAuthSets(tx, device.id)) >= MAX_AUTH_SETS_PER_DEVICE) return;
+      if (!device) return true;
+      if (await findAuthSetByDeviceKey(tx, device.id, req.pubkey.sha256)) return true;
+      if ((await countAuthSets(tx, device.id)) >= MAX_AUTH_SETS_PER_DEVICE) return true;
       const authSetId = newId();
       const inserted = await insertAuthSetIfAbsent(
         tx,
         newPendingAuthSet(authSetId, device, req.pubkey, nowMs),
       );
-      if (!inserted) return;
+      if (!inserted) return true;
       await recomputeDeviceStatus(ctx, tx, device, nowMs);
       await recordEvent(tx, {
         tenantId,
@@ -138,6 +145,7 @@ export const createDeviceAuthService = (deps: {
         },
         nowMs,
       });
+      return true;
     });
   };
 
@@ -208,7 +216,9 @@ export const createDeviceAuthService = (deps: {
       if (presented) return byCertificate(tenantId, req, presented);
       const found = await findAuthSetByIdentityKey(tenantId, req.identity.sha256, req.pubkey.sha256);
       if (!found) {
-        await recordPending(tenantId, req);
+        // Only here, after the lookup missed: admitted devices never meet these limits.
+        deps.limits?.admitRequest(tenantId, input.sourceAddress, clock.nowMs());
+        if (!(await recordPending(tenantId, req)) && deps.limits) throw deps.limits.pendingCapReached();
         throw devauthErrors.unauthorized('new or unknown auth set');
       }
       return tokenForKnown(tenantId, found, req.pubkey.sha256);
