@@ -37,7 +37,7 @@ export const usersLoginRoutes = (service: Pick<UsersService, 'login'>) => async 
             description: 'the user token (bare JWT)',
             content: { 'application/jwt': { schema: Type.String() } },
           },
-          ...errorResponses(400, 401),
+          ...errorResponses(400, 401, 429),
         },
       },
     },
@@ -49,7 +49,7 @@ export const usersLoginRoutes = (service: Pick<UsersService, 'login'>) => async 
       const decoded = Buffer.from(m[1], 'base64').toString('utf8');
       const sep = decoded.indexOf(':');
       if (sep < 0) throw usersErrors.missingBasicAuth();
-      const token = await service.login(decoded.slice(0, sep), decoded.slice(sep + 1));
+      const token = await service.login(decoded.slice(0, sep), decoded.slice(sep + 1), req.ip);
       return reply.code(200).type('application/jwt').send(token);
     },
   );
