@@ -71,10 +71,10 @@ export const createNewDeviceLimits = (deps: {
   const notice = async (tx: Executor, tenantId: string, pending: number, nowMs: number) => {
     const last = lastNotice.get(tenantId);
     if (last !== undefined && nowMs - last < PENDING_CAP_EVENT_INTERVAL_MS && nowMs >= last) return;
-    // Event ids are time-ordered (UUIDv7): the tenant's events of the interval are one index range.
-    const t = Math.max(0, nowMs - PENDING_CAP_EVENT_INTERVAL_MS)
-      .toString(16)
-      .padStart(12, '0');
+    // Event ids are time-ordered (UUIDv7, never earlier than created_at): the tenant's events of
+    // the interval lie in one range of the (tenant_id, id) index.
+    const sinceMs = nowMs - PENDING_CAP_EVENT_INTERVAL_MS;
+    const t = Math.max(0, sinceMs).toString(16).padStart(12, '0');
     const since = `${t.slice(0, 8)}-${t.slice(8, 12)}`;
     const recent = await tx
       .selectFrom('events')
@@ -82,6 +82,7 @@ export const createNewDeviceLimits = (deps: {
       .where('tenant_id', '=', tenantId)
       .where('id', '>=', since)
       .where('type', '=', 'device.pending_cap_reached')
+      .where('created_at', '>', sinceMs)
       .orderBy('id', 'desc')
       .limit(1)
       .executeTakeFirst();
