@@ -13,5 +13,6 @@ describe('sourceKey', () => {
     expect(sourceKey('::1.2.3.4')).toBe('0:0:0:0::/64');
     expect(sourceKey(undefined)).toBe('unknown');
     expect(sourceKey('')).toBe('unknown');
+    expect(sourceKey('not an address')).toMatch(/^other:[0-9a-f]{32}$/);
   });
 });

@@ -1,16 +1,20 @@
+import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 
 /**
  * The part of a client address that limits are counted against. IPv4 addresses count one by one;
  * an IPv6 client counts by its /64, because a single host or home routinely owns a whole /64 and
  * could otherwise pick a fresh address for every request. IPv4-mapped IPv6 (`::ffff:10.0.0.1`,
- * how a dual-stack socket reports IPv4 peers) counts as the IPv4 address.
+ * how a dual-stack socket reports IPv4 peers) counts as the IPv4 address. Anything else (only a
+ * trusted proxy's header can give something else) counts by a hash of it, so a key stays short.
  */
 export const sourceKey = (address: string | undefined): string => {
   if (!address) return 'unknown';
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   if (mapped) return mapped[1] as string;
-  if (isIP(address) !== 6) return address;
+  const family = isIP(address.split('%')[0] as string);
+  if (family === 4) return address;
+  if (family !== 6) return `other:${createHash('sha256').update(address).digest('hex').slice(0, 32)}`;
   return `${expandIpv6(address).slice(0, 4).join(':')}::/64`;
 };
 
