@@ -82,6 +82,7 @@ export const createAttemptOutcomes = (deps: {
         }
         return locked;
       });
+      await guard.purge(nowMs);
       if (lockedFor !== null) throw bootstrapErrors.throttled(lockedFor);
       throw bootstrapErrors.refused(reason);
     },

@@ -47,6 +47,12 @@ export interface FailureGuard {
   recordFailure(tx: Executor, keys: FailureKeys, nowMs: number): Promise<number | null>;
   /** Clears the pair (the source and subject drain on their own). */
   recordSuccess(tx: Executor, keys: FailureKeys): Promise<void>;
+  /**
+   * Deletes counters quiet for longer than they are remembered, at most once a minute per
+   * process. Call it after the failure's transaction, never inside one: deleting rows while
+   * holding a counter's lock could deadlock with a transaction waiting for that lock.
+   */
+  purge(nowMs: number): Promise<void>;
 }
 
 type Row = {
@@ -87,18 +93,6 @@ export const createFailureGuard = (deps: {
   const active = (kind: keyof FailurePolicies) => policies[kind].maxFailures > 0;
   const forgetMs = Math.max(...Object.values(policies).map((p) => p.forgetAfterMs));
   let lastPurgeMs = Number.NEGATIVE_INFINITY;
-
-  /** Deletes counters quiet for longer than they are remembered, at most once a minute per process. */
-  const purge = async (tx: Executor, nowMs: number) => {
-    if (nowMs - lastPurgeMs < PURGE_INTERVAL_MS && nowMs >= lastPurgeMs) return;
-    lastPurgeMs = nowMs;
-    await tx
-      .deleteFrom('failure_counters')
-      .where('last_failure_at', '<', nowMs - forgetMs)
-      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', nowMs)]))
-      .where('key', 'like', `${scope}:%`)
-      .execute();
-  };
 
   return {
     keys(subject, address) {
@@ -180,12 +174,22 @@ export const createFailureGuard = (deps: {
           })),
         )
         .execute();
-      await purge(tx, nowMs);
       return lockedForMs > 0 ? Math.ceil(lockedForMs / 1000) : null;
     },
 
     async recordSuccess(tx, keys) {
       await tx.deleteFrom('failure_counters').where('key', '=', keys.pair).execute();
+    },
+
+    async purge(nowMs) {
+      if (nowMs - lastPurgeMs < PURGE_INTERVAL_MS && nowMs >= lastPurgeMs) return;
+      lastPurgeMs = nowMs;
+      await store.db
+        .deleteFrom('failure_counters')
+        .where('last_failure_at', '<', nowMs - forgetMs)
+        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', nowMs)]))
+        .where('key', 'like', `${scope}:%`)
+        .execute();
     },
   };
 };

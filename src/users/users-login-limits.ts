@@ -62,6 +62,7 @@ export const createLoginLimits = (deps: { store: Store; clock: Clock; settings: 
       const locked = await store.db
         .transaction()
         .execute((tx) => guard.recordFailure(tx, attempt.keys, nowMs));
+      await guard.purge(nowMs);
       return locked === null ? usersErrors.loginFailed() : usersErrors.tooManyFailedLogins(locked);
     },
 

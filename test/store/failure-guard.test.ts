@@ -16,8 +16,11 @@ describe.each(dialects())('failure counters in the database on %s', (dialect) =>
   let guard: FailureGuard;
   const rows = async (prefix: string) =>
     t.gh.store.db.selectFrom('failure_counters').selectAll().where('key', 'like', `${prefix}:%`).execute();
-  const fail = (keys: ReturnType<FailureGuard['keys']>, nowMs: number) =>
-    t.gh.store.db.transaction().execute((tx) => guard.recordFailure(tx, keys, nowMs));
+  const fail = async (keys: ReturnType<FailureGuard['keys']>, nowMs: number) => {
+    const locked = await t.gh.store.db.transaction().execute((tx) => guard.recordFailure(tx, keys, nowMs));
+    await guard.purge(nowMs);
+    return locked;
+  };
 
   beforeAll(async () => {
     t = await startTestGatehouse(dialect);
