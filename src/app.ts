@@ -20,6 +20,12 @@ import { enrollmentRoutes } from './enrollment/index.js';
 import { auditRoutes } from './events/index.js';
 import { deviceAuthHook, userAuthHook } from './http/auth-hooks.js';
 import { installClientCertAuth } from './http/client-cert.js';
+import {
+  connectionLimitsOf,
+  fastifyServerOptions,
+  installBodyDeadline,
+  limitConnectionsPerAddress,
+} from './http/connection-limits.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandling } from './http/error-handler.js';
 import { installJsonBodyParser } from './http/json-body.js';
 import { installNulGuard } from './http/nul-guard.js';
@@ -57,7 +63,11 @@ const documentBearer = (route: RouteOptions): void => {
 
 /** Builds the HTTP application (not listening). Used by `serve` and by tests via inject(). */
 export const buildApp = async (gh: Gatehouse, opts: AppOptions = {}): Promise<App> => {
+  const limits = connectionLimitsOf(gh.config);
+  const trustedProxies = createTrustedProxies(gh.config.trustedProxies);
   const app = Fastify({
+    // Header, body, keep-alive and idle timeouts (docs/limits.md); the TLS listener copies them.
+    ...fastifyServerOptions(limits),
     ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: opts.logger ?? false }),
     genReqId,
     requestIdHeader: false,
@@ -77,13 +87,15 @@ export const buildApp = async (gh: Gatehouse, opts: AppOptions = {}): Promise<Ap
     trustProxy: gh.config.trustedProxies.length > 0 ? [...gh.config.trustedProxies] : false,
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
+  limitConnectionsPerAddress(app.server, limits, trustedProxies);
+  installBodyDeadline(app, limits);
   app.decorateRequest('device', null);
   app.decorateRequest('user', null);
   // req.clientCert: a client certificate from our TLS listener or a trusted proxy (ADR 9).
   installClientCertAuth(app, {
     db: gh.store.db,
     clock: gh.clock,
-    trustedProxies: createTrustedProxies(gh.config.trustedProxies),
+    trustedProxies,
     clientCertHeader: gh.config.clientCertHeader,
   });
   app.addHook('onSend', async (req, reply) => {

@@ -1,7 +1,9 @@
 import { buildApp } from './app.js';
 import type { Config } from './config/config.js';
 import { createLogger } from './core/logger.js';
+import { connectionLimitsOf } from './http/connection-limits.js';
 import { createTlsListener, type TlsListener } from './http/tls.js';
+import { createTrustedProxies } from './http/trusted-proxies.js';
 import type { App } from './http/types.js';
 import { type Gatehouse, openGatehouse } from './wiring.js';
 
@@ -26,7 +28,12 @@ export const startServer = async (config: Readonly<Config>): Promise<RunningServ
   try {
     // Certificate and key are read and checked before anything listens.
     if (config.tlsListen && config.tlsCertFile && config.tlsKeyFile)
-      tls = createTlsListener(app, { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile });
+      tls = createTlsListener(app, {
+        certFile: config.tlsCertFile,
+        keyFile: config.tlsKeyFile,
+        limits: connectionLimitsOf(config),
+        trustedProxies: createTrustedProxies(config.trustedProxies),
+      });
     await app.listen({ host: config.listen.host, port: config.listen.port });
     if (tls && config.tlsListen) tlsPort = await tls.listen(config.tlsListen.host, config.tlsListen.port);
   } catch (e) {

@@ -23,6 +23,7 @@ import {
   combineDeviceHooks,
   createDevauthAdminService,
   createDeviceAuthService,
+  createNewDeviceLimits,
   type DevauthAdminService,
   type DeviceAuthService,
   lockTenantDeviceIds,
@@ -45,7 +46,7 @@ import { type OpenStoreOptions, openStore, type Store } from './store/store.js';
 import { createTenantsService, type TenantsService } from './tenants/index.js';
 import { ensureSigningKeys, loadSigningKeys } from './tokens/signing-keys.js';
 import { createTokenKit, type TokenKit } from './tokens/token-kit.js';
-import { createUsersService, type UsersService } from './users/index.js';
+import { createLoginLimits, createUsersService, type UsersService } from './users/index.js';
 import { createWebhooks, type HttpSender, type Webhooks } from './webhooks/index.js';
 
 /** Everything a Gatehouse process (server or CLI command) works with. */
@@ -149,8 +150,12 @@ export const openGatehouse = async (
       settings: {
         encryptKey:
           config.bootstrapEncryptKey === undefined ? undefined : parseEncryptKey(config.bootstrapEncryptKey),
-        maxFailures: config.bootstrapMaxFailures,
-        lockoutSeconds: config.bootstrapLockoutSeconds,
+        limits: {
+          maxFailures: config.bootstrapMaxFailures,
+          maxFailuresPerAddress: config.bootstrapMaxFailuresPerAddress,
+          maxFailuresPerExternalId: config.bootstrapMaxFailuresPerExternalId,
+          lockoutSeconds: config.bootstrapLockoutSeconds,
+        },
         challengeTtlSeconds: config.bootstrapChallengeTtlSeconds,
       },
       deviceExists: (tenantId, deviceId) => existsBy(devauthAdmin.getDevice(tenantId, deviceId)),
@@ -217,6 +222,16 @@ export const openGatehouse = async (
         tokens,
         userTokenTtlSeconds: config.userTokenTtlSeconds,
         maxSessionsPerUser: config.maxSessionsPerUser,
+        limits: createLoginLimits({
+          store,
+          clock,
+          settings: {
+            maxFailures: config.loginMaxFailures,
+            maxFailuresPerAddress: config.loginMaxFailuresPerAddress,
+            maxFailuresPerAccount: config.loginMaxFailuresPerAccount,
+            lockoutSeconds: config.loginLockoutSeconds,
+          },
+        }),
       }),
       deviceAuth: createDeviceAuthService({
         store,
@@ -227,6 +242,15 @@ export const openGatehouse = async (
         checkIns,
         hooks,
         certificates: enrollment.admission,
+        limits: createNewDeviceLimits({
+          store,
+          logger,
+          settings: {
+            perAddressPerMinute: config.authUnknownPerAddressPerMinute,
+            perTenantPerMinute: config.authUnknownPerTenantPerMinute,
+            maxPendingAuthSets: config.maxPendingAuthSets,
+          },
+        }),
       }),
       devauthAdmin,
       inventory,

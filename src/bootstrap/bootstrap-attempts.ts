@@ -1,9 +1,9 @@
 import type { Clock } from '../core/clock.js';
 import { recordEvent } from '../events/index.js';
+import type { FailureGuard, FailureKeys } from '../limits/index.js';
 import type { Store } from '../store/store.js';
 import { bootstrapErrors } from './bootstrap-errors.js';
 import type { EventBuffer } from './bootstrap-event-buffer.js';
-import type { AttemptGuard, AttemptKeys } from './bootstrap-rate-limit.js';
 import type { ConfigRecord, FetchMode } from './bootstrap-types.js';
 
 /** One device attempt, as recorded: no key, proof or secret ever goes into an event. */
@@ -12,7 +12,7 @@ export interface AttemptContext {
   externalId: string;
   /** The client address as Fastify sees it (`req.ip`: the peer, or X-Forwarded-For from a trusted proxy). */
   address: string;
-  keys: AttemptKeys;
+  keys: FailureKeys;
 }
 
 /**
@@ -24,7 +24,7 @@ export interface AttemptContext {
 export const createAttemptOutcomes = (deps: {
   store: Store;
   clock: Clock;
-  guard: AttemptGuard;
+  guard: FailureGuard;
   eventBuffer: EventBuffer;
 }) => {
   const { store, clock, guard } = deps;
@@ -36,6 +36,9 @@ export const createAttemptOutcomes = (deps: {
   });
 
   return {
+    /** The counters an attempt on `externalId` from `address` counts against. */
+    keys: (externalId: string, address: string): FailureKeys => guard.keys(externalId, address),
+
     /** Refuses (429, recorded write-behind) while a key is locked; returns whether any key has a failure record. */
     async gate(c: AttemptContext, tenantId: string): Promise<boolean> {
       const nowMs = clock.nowMs();
@@ -52,7 +55,7 @@ export const createAttemptOutcomes = (deps: {
       throw bootstrapErrors.throttled(retryAfter);
     },
 
-    /** Clears the counters (only when there are any) and records the fetch (write-behind). */
+    /** Clears the pair's counter (only when there is one) and records the fetch (write-behind). */
     async succeeded(c: AttemptContext, known: boolean, record: ConfigRecord): Promise<void> {
       if (known) await guard.recordSuccess(store.db, c.keys);
       deps.eventBuffer.add({
@@ -79,6 +82,7 @@ export const createAttemptOutcomes = (deps: {
         }
         return locked;
       });
+      await guard.purge(nowMs);
       if (lockedFor !== null) throw bootstrapErrors.throttled(lockedFor);
       throw bootstrapErrors.refused(reason);
     },

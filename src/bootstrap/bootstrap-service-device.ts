@@ -8,7 +8,6 @@ import { cfbEncrypt, decryptSecureHeader } from './bootstrap-crypto-cfb.js';
 import { type DeliveryBuilder, deliveryToWire } from './bootstrap-delivery.js';
 import { bootstrapErrors } from './bootstrap-errors.js';
 import type { EventBuffer } from './bootstrap-event-buffer.js';
-import { addressKey, externalIdKey } from './bootstrap-rate-limit.js';
 import type { prepareDeviceLookups } from './bootstrap-repo-configs.js';
 import type { BootstrapSecrets } from './bootstrap-secrets.js';
 import type { Delivery } from './bootstrap-types.js';
@@ -93,7 +92,7 @@ export const createBootstrapDeviceService = (deps: {
       mode,
       externalId: req.externalId,
       address: req.address,
-      keys: [externalIdKey(req.externalId), addressKey(req.address)],
+      keys: outcomes.keys(req.externalId, req.address),
     };
   };
 

@@ -17,7 +17,6 @@ import {
 } from './bootstrap-crypto-v2.js';
 import { type DeliveryBuilder, deliveryToWire } from './bootstrap-delivery.js';
 import { bootstrapErrors } from './bootstrap-errors.js';
-import { addressKey, externalIdKey } from './bootstrap-rate-limit.js';
 import { consumeChallenge, insertChallenge, purgeExpiredChallenges } from './bootstrap-repo-challenges.js';
 import type { prepareDeviceLookups } from './bootstrap-repo-configs.js';
 import type { BootstrapSecrets } from './bootstrap-secrets.js';
@@ -62,7 +61,7 @@ export const createBootstrapV2Service = (deps: {
     mode: 'v2',
     externalId,
     address,
-    keys: [externalIdKey(externalId), addressKey(address)],
+    keys: outcomes.keys(externalId, address),
   });
 
   let lastPurgeMs = Number.NEGATIVE_INFINITY;

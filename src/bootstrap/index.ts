@@ -6,7 +6,7 @@ import { createAttemptOutcomes } from './bootstrap-attempts.js';
 import { createDelivery, type DeviceAttributesReader } from './bootstrap-delivery.js';
 import { createEnrollmentConfigs, type EnrollmentConfigs } from './bootstrap-enrollment.js';
 import { createEventBuffer } from './bootstrap-event-buffer.js';
-import { createAttemptGuard, DAY_MS } from './bootstrap-rate-limit.js';
+import { type BootstrapLimits, createBootstrapGuard } from './bootstrap-rate-limit.js';
 import { prepareDeviceLookups } from './bootstrap-repo-configs.js';
 import { createBootstrapSecrets } from './bootstrap-secrets.js';
 import {
@@ -57,8 +57,8 @@ export interface Bootstrap {
 export interface BootstrapSettings {
   /** Magistrala secure-mode key (16/24/32 bytes), undefined = secure mode off. */
   encryptKey: Buffer | undefined;
-  maxFailures: number;
-  lockoutSeconds: number;
+  /** Failed-attempt limits (docs/limits.md). */
+  limits: BootstrapLimits;
   challengeTtlSeconds: number;
 }
 
@@ -77,15 +77,7 @@ export const createBootstrap = (deps: {
   const secrets = createBootstrapSecrets({ masterKey: deps.masterKey, box: deps.box });
   const lookups = prepareDeviceLookups(store);
   const deliver = createDelivery({ store, secrets, deviceAttributes: deps.deviceAttributes });
-  const guard = createAttemptGuard({
-    store,
-    policy: {
-      maxFailures: settings.maxFailures,
-      lockoutMs: settings.lockoutSeconds * 1000,
-      maxLockoutMs: DAY_MS,
-      forgetAfterMs: DAY_MS,
-    },
-  });
+  const guard = createBootstrapGuard(store, settings.limits);
   const eventBuffer = createEventBuffer({
     db: store.db,
     // Best effort, like check-ins: say so without failing requests.

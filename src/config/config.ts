@@ -55,6 +55,22 @@ export interface Config {
   dbQueryTimeoutMs: number;
   /** SQLite: busy timeout (wait for another process's lock). */
   dbBusyTimeoutMs: number;
+  // Limits against floods and guessing (docs/limits.md).
+  authUnknownPerAddressPerMinute: number;
+  authUnknownPerTenantPerMinute: number;
+  maxPendingAuthSets: number;
+  loginMaxFailures: number;
+  loginMaxFailuresPerAddress: number;
+  loginMaxFailuresPerAccount: number;
+  loginLockoutSeconds: number;
+  bootstrapMaxFailuresPerAddress: number;
+  bootstrapMaxFailuresPerExternalId: number;
+  headersTimeoutSeconds: number;
+  bodyTimeoutSeconds: number;
+  bodyMinBytesPerSecond: number;
+  keepAliveTimeoutSeconds: number;
+  idleTimeoutSeconds: number;
+  maxConnectionsPerAddress: number;
 }
 
 /** Flags as parsed by the CLI, keyed by setting key (`dataDir`), values still strings. */
@@ -141,6 +157,21 @@ export const loadConfig = (
     dbConnectTimeoutMs: dflt('dbConnectTimeoutMs'),
     dbQueryTimeoutMs: dflt('dbQueryTimeoutMs'),
     dbBusyTimeoutMs: dflt('dbBusyTimeoutMs'),
+    authUnknownPerAddressPerMinute: dflt('authUnknownPerAddressPerMinute'),
+    authUnknownPerTenantPerMinute: dflt('authUnknownPerTenantPerMinute'),
+    maxPendingAuthSets: dflt('maxPendingAuthSets'),
+    loginMaxFailures: dflt('loginMaxFailures'),
+    loginMaxFailuresPerAddress: dflt('loginMaxFailuresPerAddress'),
+    loginMaxFailuresPerAccount: dflt('loginMaxFailuresPerAccount'),
+    loginLockoutSeconds: dflt('loginLockoutSeconds'),
+    bootstrapMaxFailuresPerAddress: dflt('bootstrapMaxFailuresPerAddress'),
+    bootstrapMaxFailuresPerExternalId: dflt('bootstrapMaxFailuresPerExternalId'),
+    headersTimeoutSeconds: dflt('headersTimeoutSeconds'),
+    bodyTimeoutSeconds: dflt('bodyTimeoutSeconds'),
+    bodyMinBytesPerSecond: dflt('bodyMinBytesPerSecond'),
+    keepAliveTimeoutSeconds: dflt('keepAliveTimeoutSeconds'),
+    idleTimeoutSeconds: dflt('idleTimeoutSeconds'),
+    maxConnectionsPerAddress: dflt('maxConnectionsPerAddress'),
   });
 };
 

@@ -1,4 +1,4 @@
-import { AppError } from '../core/errors.js';
+import { AppError, commonErrors } from '../core/errors.js';
 
 export const devauthErrors = {
   /** The one answer a device gets for every "not (yet) admitted" case (Mender's wording). */
@@ -37,5 +37,20 @@ export const devauthErrors = {
     new AppError('DEVAUTH_CONCURRENT_CHANGE', 409, 'the device was changed by a concurrent request, retry'),
   keyInUse: (deviceId: string) =>
     new AppError('DEVAUTH_KEY_IN_USE', 409, `public key is already in use by device ${deviceId}`),
+  /** Beyond the rate of auth requests from unknown identities (docs/limits.md). */
+  tooManyNewDevices: (retryAfterSeconds: number, detail: string) =>
+    commonErrors.tooManyRequests(
+      'DEVAUTH_TOO_MANY_REQUESTS',
+      'dev auth: too many auth requests from unknown devices, retry later',
+      retryAfterSeconds,
+      detail,
+    ),
+  /** The tenant holds its cap of pending auth sets: nothing was stored (docs/limits.md). */
+  pendingCapReached: (retryAfterSeconds: number) =>
+    commonErrors.tooManyRequests(
+      'DEVAUTH_PENDING_CAP_REACHED',
+      'dev auth: too many pending devices, retry later',
+      retryAfterSeconds,
+    ),
   unknownLimit: (name: string) => new AppError('DEVAUTH_UNKNOWN_LIMIT', 400, `unsupported limit ${name}`),
 };

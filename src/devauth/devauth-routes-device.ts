@@ -36,7 +36,7 @@ export const devauthDeviceRoutes = (service: Pick<DeviceAuthService, 'authentica
             description: 'the device token (a bare JWT, no trailing newline)',
             content: { 'application/jwt': { schema: Type.String() } },
           },
-          ...errorResponses(400, 401, 413, 415),
+          ...errorResponses(400, 401, 413, 415, 429),
         },
       },
     },
@@ -49,6 +49,7 @@ export const devauthDeviceRoutes = (service: Pick<DeviceAuthService, 'authentica
         bearer: bearerToken(req),
         // Certificate-based admission: the TLS client certificate or a trusted proxy's header (ADR 11).
         clientCertificate: (tenantHint) => req.verifyClientCert(tenantHint),
+        sourceAddress: req.ip,
       });
       return reply.code(200).type('application/jwt').send(token);
     },

@@ -9,6 +9,7 @@ import type { TokenKit } from '../tokens/token-kit.js';
 import { verifyAuthRequest } from './auth-request.js';
 import type { CheckInRecorder } from './check-in-recorder.js';
 import { devauthErrors } from './devauth-errors.js';
+import type { NewDeviceLimits } from './devauth-limits.js';
 import { newDevice, newPendingAuthSet } from './devauth-records.js';
 import {
   countAuthSets,
@@ -54,6 +55,8 @@ export interface DeviceAuthService {
      * tenant (or, without one, for whichever tenant's CA it chains to); null when none.
      */
     clientCertificate?: (tenantHint: string | undefined) => Promise<PresentedCertificate | null>;
+    /** The client address (`req.ip`), which the limits on unknown identities count against. */
+    sourceAddress?: string;
   }): Promise<string>;
   /** The principal behind a device token, or null if it is not (or no longer) valid. */
   checkToken(token: string): Promise<DevicePrincipal | null>;
@@ -68,6 +71,8 @@ export const createDeviceAuthService = (deps: {
   checkIns: CheckInRecorder;
   hooks?: DeviceHooks;
   certificates?: CertificateAdmission;
+  /** Rates and the pending cap for unknown identities (docs/limits.md); none: unlimited. */
+  limits?: NewDeviceLimits;
 }): DeviceAuthService => {
   const { store, clock, tokens, tenants, checkIns } = deps;
   const ctx: DevauthContext = { store, hooks: deps.hooks ?? noDeviceHooks };
@@ -118,25 +123,32 @@ export const createDeviceAuthService = (deps: {
     return undefined;
   };
 
-  /** One attempt of recordPending; returns the device holding the key when it is another's. */
+  /**
+   * One attempt of recordPending: `full` when the tenant is at its pending cap (nothing
+   * recorded), the device holding the key when it is another's, else `recorded` (or nothing to
+   * record: the auth set exists, or the device has too many).
+   */
+  type PendingOutcome = 'recorded' | 'full' | { holder: string };
   const recordPendingOnce = async (tenantId: string, req: ReturnType<typeof verifyAuthRequest>) => {
     const nowMs = clock.nowMs();
-    return db.transaction().execute(async (tx): Promise<{ holder: string } | undefined> => {
+    return db.transaction().execute(async (tx): Promise<PendingOutcome> => {
+      // First in the transaction: the cap check takes the tenant's lock (docs/limits.md).
+      if (deps.limits && !(await deps.limits.hasRoom(tx, tenantId, nowMs))) return 'full';
       const known = await findDeviceByIdentity(tx, tenantId, req.identity.sha256);
       const [holder] = await findDevicesWithKey(tx, tenantId, req.pubkey.sha256, known?.id);
       if (holder) return { holder };
       await insertDeviceIfAbsent(tx, newDevice(newId(), tenantId, req.identity, nowMs));
       const found = await findDeviceByIdentity(tx, tenantId, req.identity.sha256);
       const device = found && (await lockDevice(store, tx, tenantId, found.id));
-      if (!device) return;
-      if (await findAuthSetByDeviceKey(tx, device.id, req.pubkey.sha256)) return;
-      if ((await countAuthSets(tx, device.id)) >= MAX_AUTH_SETS_PER_DEVICE) return;
+      if (!device) return 'recorded';
+      if (await findAuthSetByDeviceKey(tx, device.id, req.pubkey.sha256)) return 'recorded';
+      if ((await countAuthSets(tx, device.id)) >= MAX_AUTH_SETS_PER_DEVICE) return 'recorded';
       const authSetId = newId();
       const inserted = await insertAuthSetIfAbsent(
         tx,
         newPendingAuthSet(authSetId, device, req.pubkey, nowMs),
       );
-      if (!inserted) return;
+      if (!inserted) return 'recorded';
       await recomputeDeviceStatus(ctx, tx, device, nowMs);
       await recordEvent(tx, {
         tenantId,
@@ -149,6 +161,7 @@ export const createDeviceAuthService = (deps: {
         },
         nowMs,
       });
+      return 'recorded';
     });
   };
 
@@ -159,7 +172,7 @@ export const createDeviceAuthService = (deps: {
    * device.key_collision event on the holder, at most once per key and window.
    */
   const recordPending = async (tenantId: string, req: ReturnType<typeof verifyAuthRequest>) => {
-    let outcome: { holder: string } | undefined;
+    let outcome: PendingOutcome;
     try {
       // A concurrent request recording the same key under another identity wins at the unique
       // index; the next attempt sees its auth set and stops at the holder check.
@@ -169,7 +182,9 @@ export const createDeviceAuthService = (deps: {
       if (isConcurrencyConflict(e)) return;
       throw e;
     }
-    if (!outcome || !firstCollision(`${tenantId}\n${req.pubkey.sha256}`, clock.nowMs())) return;
+    if (outcome === 'full' && deps.limits) throw deps.limits.pendingCapReached();
+    if (typeof outcome === 'string' || !firstCollision(`${tenantId}\n${req.pubkey.sha256}`, clock.nowMs()))
+      return;
     await recordEvent(db, {
       tenantId,
       type: 'device.key_collision',
@@ -258,6 +273,8 @@ export const createDeviceAuthService = (deps: {
       if (presented) return byCertificate(tenantId, req, presented);
       const found = await findAuthSetByIdentityKey(tenantId, req.identity.sha256, req.pubkey.sha256);
       if (!found) {
+        // Only here, after the lookup missed: admitted devices never meet these limits.
+        deps.limits?.admitRequest(tenantId, input.sourceAddress, clock.nowMs());
         await recordPending(tenantId, req);
         throw devauthErrors.unauthorized('new or unknown auth set');
       }

@@ -14,6 +14,7 @@ export const eventTypes = [
   'device.authset_deleted',
   'device.decommissioned',
   'device.token_revoked',
+  'device.pending_cap_reached',
   'artifact.uploaded',
   'artifact.deleted',
   'deployment.created',

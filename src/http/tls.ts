@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import { createSecureContext } from 'node:tls';
+import { type ConnectionLimits, limitConnectionsPerAddress, nodeServerOptions } from './connection-limits.js';
+import type { TrustedProxies } from './trusted-proxies.js';
 import type { App } from './types.js';
 
 export class TlsConfigError extends Error {}
@@ -29,7 +31,10 @@ const readPem = (file: string, what: string): Buffer => {
  * port, and the application decides (src/http/client-cert.ts) what a presented chain is worth,
  * against the tenants' registered CAs, which a TLS trust store could not express per tenant.
  */
-export const createTlsListener = (app: App, opts: { certFile: string; keyFile: string }): TlsListener => {
+export const createTlsListener = (
+  app: App,
+  opts: { certFile: string; keyFile: string; limits: ConnectionLimits; trustedProxies: TrustedProxies },
+): TlsListener => {
   const cert = readPem(opts.certFile, 'certificate');
   const key = readPem(opts.keyFile, 'key');
   try {
@@ -39,12 +44,23 @@ export const createTlsListener = (app: App, opts: { certFile: string; keyFile: s
       `invalid TLS certificate/key (${opts.certFile}, ${opts.keyFile}): ${(e as Error).message}`,
     );
   }
+  const { limits } = opts;
   const server = createServer(
-    { cert, key, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' },
+    {
+      cert,
+      key,
+      requestCert: true,
+      rejectUnauthorized: false,
+      minVersion: 'TLSv1.2',
+      // The same timeouts as the HTTP listener (docs/limits.md); the handshake counts as headers.
+      ...nodeServerOptions(limits),
+      handshakeTimeout: limits.headersTimeoutMs,
+    },
     (req, res) => app.routing(req, res),
   );
-  // The same connection limits Fastify applies to its own server.
-  server.keepAliveTimeout = app.initialConfig.keepAliveTimeout ?? 72_000;
+  // The body deadline is a hook of the app, so it applies here too; the idle timeout is per socket.
+  server.setTimeout(limits.idleTimeoutMs);
+  limitConnectionsPerAddress(server, limits, opts.trustedProxies);
   server.on('clientError', (_err, socket) => socket.destroy());
   return {
     server,

@@ -214,7 +214,8 @@ export interface BootstrapChallengesTable {
   created_at: Int8;
 }
 
-export interface BootstrapAttemptsTable {
+/** Failed attempts per key (login, bootstrap): src/limits/failure-guard.ts. */
+export interface FailureCountersTable {
   key: string;
   failures: number;
   locks: number;
@@ -403,7 +404,7 @@ export interface Database {
   bootstrap_configs: BootstrapConfigsTable;
   bootstrap_connections: BootstrapConnectionsTable;
   bootstrap_challenges: BootstrapChallengesTable;
-  bootstrap_attempts: BootstrapAttemptsTable;
+  failure_counters: FailureCountersTable;
   pki_cas: PkiCasTable;
   pki_certificates: PkiCertificatesTable;
   pki_enrollment_credentials: PkiEnrollmentCredentialsTable;

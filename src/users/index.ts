@@ -1,3 +1,4 @@
+export { createLoginLimits, type LoginLimits } from './users-login-limits.js';
 export { usersLoginRoutes } from './users-routes-login.js';
 export { usersMgmtRoutes } from './users-routes-mgmt.js';
 export { createUsersService, type UsersService } from './users-service.js';

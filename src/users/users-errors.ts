@@ -1,8 +1,15 @@
-import { AppError } from '../core/errors.js';
+import { AppError, commonErrors } from '../core/errors.js';
 
 export const usersErrors = {
   /** Same answer for an unknown user and a wrong password. */
   loginFailed: () => new AppError('USERS_LOGIN_FAILED', 401, 'unauthorized'),
+  /** The same for an unknown user and a wrong password too (docs/limits.md). */
+  tooManyFailedLogins: (retryAfterSeconds: number) =>
+    commonErrors.tooManyRequests(
+      'USERS_TOO_MANY_FAILED_LOGINS',
+      'too many failed logins, retry later',
+      retryAfterSeconds,
+    ),
   missingBasicAuth: () => new AppError('USERS_NO_BASIC_AUTH', 401, 'invalid or missing auth header'),
   badEmail: () =>
     new AppError('USERS_BAD_EMAIL', 400, 'email: must be a valid email address of at most 254 characters'),

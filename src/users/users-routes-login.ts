@@ -28,14 +28,14 @@ export const usersLoginRoutes = (service: Pick<UsersService, 'login'>) => async 
             description: 'the user token (bare JWT)',
             content: { 'application/jwt': { schema: Type.String() } },
           },
-          ...errorResponses(400, 401),
+          ...errorResponses(400, 401, 429),
         },
       },
     },
     async (req, reply) => {
       const creds = parseBasicAuth(req.headers.authorization);
       if (!creds) throw usersErrors.missingBasicAuth();
-      const token = await service.login(creds.user, creds.password);
+      const token = await service.login(creds.user, creds.password, req.ip);
       return reply.code(200).type('application/jwt').send(token);
     },
   );

@@ -5,6 +5,7 @@ import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from '../core/passw
 import { type Db, isUniqueViolation } from '../store/store.js';
 import type { TokenKit } from '../tokens/token-kit.js';
 import { usersErrors } from './users-errors.js';
+import type { LoginLimits } from './users-login-limits.js';
 import {
   deleteUserRow,
   deleteUserToken,
@@ -30,7 +31,11 @@ const EMAIL_RE = /^[^\s@]+@[^\s@]+$/;
 
 export interface UsersService {
   create(input: { tenantId: string; email: string; password: string; role?: string }): Promise<User>;
-  login(email: string, password: string): Promise<string>;
+  /**
+   * `address` is the client's (`req.ip`), which failed logins are counted against; in-process
+   * callers without one (tests, tools) are not limited.
+   */
+  login(email: string, password: string, address?: string): Promise<string>;
   logout(p: UserPrincipal): Promise<void>;
   list(tenantId: string): Promise<User[]>;
   get(tenantId: string, id: string): Promise<User>;
@@ -60,6 +65,8 @@ export const createUsersService = (deps: {
   tokens: Pick<TokenKit, 'sign' | 'verify'>;
   userTokenTtlSeconds: number;
   maxSessionsPerUser: number;
+  /** Limits on failed logins (docs/limits.md); none: unlimited. */
+  limits?: LoginLimits;
 }): UsersService => {
   const { db, clock, tokens } = deps;
 
@@ -131,11 +138,15 @@ export const createUsersService = (deps: {
       return user;
     },
 
-    async login(email, password) {
+    async login(email, password, address) {
+      // Before anything is looked up, for known and unknown accounts alike.
+      const attempt = address !== undefined ? await deps.limits?.gate(email, address) : undefined;
       const found = email.length <= 254 ? await findUserForLogin(db, email.trim().toLowerCase()) : undefined;
       // Verify against a dummy hash for unknown users so response time does not reveal which emails exist.
       const ok = await verifyPassword(password, found?.passwordHash ?? DUMMY_PASSWORD_HASH);
-      if (!found || !ok) throw usersErrors.loginFailed();
+      if (!found || !ok)
+        throw attempt && deps.limits ? await deps.limits.failed(attempt) : usersErrors.loginFailed();
+      if (attempt) await deps.limits?.succeeded(attempt);
       const nowMs = clock.nowMs();
       const issued = await issue(found.user, 'session', null, nowMs + deps.userTokenTtlSeconds * 1000);
       await db.transaction().execute(async (tx) => {

@@ -66,33 +66,49 @@ describe.each(dialects())('bootstrap refusals, throttling and secrets on %s', (d
     expect(reasons).toEqual(expect.arrayContaining(['wrong external key', 'config disabled']));
   });
 
-  it('throttles the tenth failure in a row of an external id, until the lockout ends; success resets', async () => {
+  it('locks an external id at the address it fails from, not the device at another; success clears it', async () => {
     const eid = newExternalId();
     await f.setState(tenant, await f.createConfig(tenant, { external_id: eid, external_key: 'right' }), 1);
-    for (let i = 1; i <= 9; i++) {
-      // From a different address each time: only the external id's counter can trip.
-      expect((await f.fetchPlain(eid, `guess-${i}`, `10.2.0.${i}`)).statusCode).toBe(403);
-    }
-    const tenth = await f.fetchPlain(eid, 'guess-10', '10.2.0.10');
+    for (let i = 1; i <= 9; i++)
+      expect((await f.fetchPlain(eid, `guess-${i}`, '10.2.0.1')).statusCode).toBe(403);
+    const tenth = await f.fetchPlain(eid, 'guess-10', '10.2.0.1');
     expect(tenth.statusCode).toBe(429);
     expect(tenth.headers['retry-after']).toBe('300');
     expect(tenth.json()).toMatchObject({ error: expect.stringMatching(/too many failed/) });
-    // While locked even the right key is refused, without being checked.
-    const locked = await f.fetchPlain(eid, 'right', '10.2.0.11');
+    // While locked, even the right key is refused there, without being checked...
+    const locked = await f.fetchPlain(eid, 'right', '10.2.0.1');
     expect(locked.statusCode).toBe(429);
     expect(Number(locked.headers['retry-after'])).toBeLessThanOrEqual(300);
+    // ...but the device at its own address is not locked out by a stranger's failures.
+    expect((await f.fetchPlain(eid, 'right', '10.2.0.2')).statusCode).toBe(200);
     clock.advance(301_000);
-    expect((await f.fetchPlain(eid, 'right', '10.2.0.12')).statusCode).toBe(200);
-    // The success cleared the counter: nine more failures are refusals again, not 429.
+    expect((await f.fetchPlain(eid, 'right', '10.2.0.1')).statusCode).toBe(200);
+    // The success cleared that pair: nine more failures are refusals again, not 429.
     for (let i = 1; i <= 9; i++)
-      expect((await f.fetchPlain(eid, `again-${i}`, `10.2.1.${i}`)).statusCode).toBe(403);
-    expect((await f.fetchPlain(eid, 'right', '10.2.1.99')).statusCode).toBe(200);
+      expect((await f.fetchPlain(eid, `again-${i}`, '10.2.0.1')).statusCode).toBe(403);
+    expect((await f.fetchPlain(eid, 'right', '10.2.0.1')).statusCode).toBe(200);
   });
 
-  it('throttles a source address after ten failures in a row on any external ids', async () => {
+  it('gives every address one guess while an external id is guessed from many, and lets the device in', async () => {
     const eid = newExternalId();
     await f.setState(tenant, await f.createConfig(tenant, { external_id: eid, external_key: 'right' }), 1);
-    for (let i = 1; i <= 9; i++)
+    // GATEHOUSE_BOOTSTRAP_MAX_FAILURES_PER_EXTERNAL_ID (50) failures from 50 addresses, one each.
+    for (let i = 1; i <= 49; i++)
+      expect((await f.fetchPlain(eid, `guess-${i}`, `10.4.0.${i}`)).statusCode).toBe(403);
+    // The 50th puts the external id under attack: from now on one failure locks its address.
+    expect((await f.fetchPlain(eid, 'guess-50', '10.4.0.50')).statusCode).toBe(429);
+    const fresh = await f.fetchPlain(eid, 'guess-51', '10.4.1.1');
+    expect(fresh.statusCode).toBe(429);
+    expect((await f.fetchPlain(eid, 'right', '10.4.1.1')).statusCode).toBe(429);
+    // Other external ids at the same addresses are not affected, and neither is the device.
+    expect((await f.fetchPlain(newExternalId(), 'x', '10.4.1.1')).statusCode).toBe(403);
+    expect((await f.fetchPlain(eid, 'right', '10.4.9.9')).statusCode).toBe(200);
+  });
+
+  it('throttles a source address after 100 failures on any external ids', async () => {
+    const eid = newExternalId();
+    await f.setState(tenant, await f.createConfig(tenant, { external_id: eid, external_key: 'right' }), 1);
+    for (let i = 1; i <= 99; i++)
       expect((await f.fetchPlain(newExternalId(), 'x', '10.3.0.1')).statusCode).toBe(403);
     expect((await f.fetchPlain(newExternalId(), 'x', '10.3.0.1')).statusCode).toBe(429);
     expect((await f.fetchPlain(eid, 'right', '10.3.0.1')).statusCode).toBe(429);

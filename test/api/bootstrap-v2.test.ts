@@ -194,11 +194,14 @@ describe.each(dialects())('bootstrap v2 on %s', (dialect) => {
     const tenth = await post(tenant.id, 'configs', answer(eid, 'wrong-10', c10).body, address);
     expect(tenth.statusCode).toBe(429);
     expect(tenth.headers['retry-after']).toBe('300');
-    // The external id is locked, so are its challenges.
-    expect((await post(tenant.id, 'challenges', { external_id: eid })).statusCode).toBe(429);
-    clock.advance(300_000);
+    // The external id is locked at that address, so are its challenges there.
+    expect((await post(tenant.id, 'challenges', { external_id: eid }, address)).statusCode).toBe(429);
+    // The device, at another address, is not locked out by those failures.
     expect((await post(tenant.id, 'configs', answer(eid, key, await challenge(eid)).body)).statusCode).toBe(
       200,
     );
+    clock.advance(300_000);
+    const c11 = (await post(tenant.id, 'challenges', { external_id: eid }, address)).json() as Challenge;
+    expect((await post(tenant.id, 'configs', answer(eid, key, c11).body, address)).statusCode).toBe(200);
   });
 });

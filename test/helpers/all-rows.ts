@@ -6,8 +6,11 @@ import type { Gatehouse } from '../../src/wiring.js';
  * says why; everything else must not change.
  */
 export const FAILURE_RECORDS = {
-  /** Failed bootstrap attempts per external id and source: the lockout counts them (ADR 8). */
-  tables: ['bootstrap_attempts'],
+  /**
+   * Failed bootstrap attempts and logins per subject, address and pair: the lockouts count them
+   * (docs/limits.md).
+   */
+  tables: ['failure_counters'],
   /** The audit record of each failed bootstrap attempt (same reason). */
   eventTypes: ['bootstrap.failed'],
 };

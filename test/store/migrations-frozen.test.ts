@@ -20,6 +20,7 @@ const PINNED: Record<string, string> = {
   '0007-enrollment.ts': 'deab25a16b77e7ca9e5844deb5800a00a4869de0a9e21c2cff88f8c93400114b',
   '0008-catch-up-0002-0003.ts': 'aff76a0efb942d2be50c9d74e54f46504ba109475a1d4ea74f6b02895a204b54',
   '0009-invariants.ts': 'fae0bcf37f612e3ad7e5b0ffeaf88fe02459d0d6c60ebed5c9504a6fdc53a2e8',
+  '0010-flood-limits.ts': '978befb7bdc8b11f1f5be7f71e1251934a84db805d39a77cac7d341c45e26849',
 };
 
 // The first text of each migration that was edited after it landed, kept as a fixture for

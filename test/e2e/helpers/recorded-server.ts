@@ -2,7 +2,9 @@ import type { IncomingMessage } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { buildApp } from '../../../src/app.js';
 import { type ConfigFlags, loadConfig } from '../../../src/config/config.js';
+import { connectionLimitsOf } from '../../../src/http/connection-limits.js';
 import { createTlsListener, type TlsListener } from '../../../src/http/tls.js';
+import { createTrustedProxies } from '../../../src/http/trusted-proxies.js';
 import type { App } from '../../../src/http/types.js';
 import { type Gatehouse, openGatehouse } from '../../../src/wiring.js';
 import { createTestDatabase, type DialectName, type TestDatabase } from '../../helpers/databases.js';
@@ -148,7 +150,11 @@ export const startRecordedServer = async (
     };
     app.server.prependListener('request', onArrival);
     if (opts.tls) {
-      tls = createTlsListener(app, opts.tls);
+      tls = createTlsListener(app, {
+        ...opts.tls,
+        limits: connectionLimitsOf(config),
+        trustedProxies: createTrustedProxies(config.trustedProxies),
+      });
       tls.server.prependListener('request', onArrival);
     }
     const interceptors = new Set<Interceptor>();
