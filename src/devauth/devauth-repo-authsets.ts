@@ -100,6 +100,23 @@ export const findDevicesWithKey = async (
   return (await q.limit(10).execute()).map((r) => r.device_id);
 };
 
+/** The auth set of another device than `exceptDeviceId` holding this key (one at most: auth_sets_tenant_key_uq). */
+export const findKeyHolder = async (
+  db: Executor,
+  tenantId: string,
+  pubkeySha256: string,
+  exceptDeviceId: string,
+): Promise<{ deviceId: string; authSetId: string; status: string } | undefined> => {
+  const r = await db
+    .selectFrom('auth_sets')
+    .select(['device_id', 'id', 'status'])
+    .where('tenant_id', '=', tenantId)
+    .where('pubkey_sha256', '=', pubkeySha256)
+    .where('device_id', '!=', exceptDeviceId)
+    .executeTakeFirst();
+  return r && { deviceId: r.device_id, authSetId: r.id, status: r.status };
+};
+
 export const listAuthSets = async (db: Executor, deviceIds: string[]): Promise<AuthSet[]> => {
   if (deviceIds.length === 0) return [];
   const rows = await db

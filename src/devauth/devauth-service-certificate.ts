@@ -7,7 +7,7 @@ import { newDevice, newPendingAuthSet } from './devauth-records.js';
 import {
   countAuthSets,
   findAuthSetByDeviceKey,
-  findDevicesWithKey,
+  findKeyHolder,
   insertAuthSetIfAbsent,
   type prepareAuthSetLookup,
 } from './devauth-repo-authsets.js';
@@ -18,7 +18,7 @@ import {
   setDeviceCheckIn,
 } from './devauth-repo-devices.js';
 import { insertDeviceToken } from './devauth-repo-tokens.js';
-import { acceptWithLimit } from './devauth-transitions.js';
+import { acceptWithLimit, supersedePendingHolder } from './devauth-transitions.js';
 import type { AuthSet, CertificateAdmission, DevauthContext, PresentedCertificate } from './devauth-types.js';
 import { MAX_AUTH_SETS_PER_DEVICE } from './devauth-types.js';
 import { canonicalIdentity, IdentityError } from './identity.js';
@@ -80,9 +80,10 @@ export const createCertificateAuth = (deps: {
 
     const existing = found ? undefined : await findDeviceByIdentity(db, tenantId, identity.sha256);
     const deviceId = found?.deviceId ?? existing?.id ?? newId();
-    // One device per key (auth_sets_tenant_key_uq): checked before the allocation webhook is called.
-    if ((await findDevicesWithKey(db, tenantId, req.pubkey.sha256, deviceId)).length > 0)
-      return enrollment.refuse(KEY_HELD);
+    // One device per key (auth_sets_tenant_key_uq): checked before the allocation webhook is
+    // called. Only a pending holder gives way to the certificate (supersedePendingHolder).
+    const holder = await findKeyHolder(db, tenantId, req.pubkey.sha256, deviceId);
+    if (holder && holder.status !== 'pending') return enrollment.refuse(KEY_HELD);
     const allocation = await enrollment.allocate({
       deviceId: found || existing ? deviceId : null,
       requestIdentity: req.identity.attributes,
@@ -93,7 +94,11 @@ export const createCertificateAuth = (deps: {
     const admit = () =>
       db.transaction().execute(async (tx): Promise<'admitted' | 'key-held'> => {
         const nowMs = clock.nowMs();
-        if ((await findDevicesWithKey(tx, tenantId, req.pubkey.sha256, deviceId)).length > 0)
+        const heldBy = await findKeyHolder(tx, tenantId, req.pubkey.sha256, deviceId);
+        if (
+          heldBy &&
+          !(await supersedePendingHolder(ctx, tx, heldBy, { tenantId, byDeviceId: deviceId, nowMs }))
+        )
           return 'key-held';
         await insertDeviceIfAbsent(tx, newDevice(deviceId, tenantId, identity, nowMs));
         // A concurrent request may have created the identity under another id: the device retries.

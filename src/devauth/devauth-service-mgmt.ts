@@ -7,23 +7,11 @@ import { isConcurrencyConflict, retryOnConflict } from '../store/conflicts.js';
 import type { Executor, Store } from '../store/store.js';
 import { readMaxDevices } from '../tenants/index.js';
 import { devauthErrors } from './devauth-errors.js';
-import {
-  countAuthSets,
-  deleteAuthSetRow,
-  deleteAuthSetsOfDevice,
-  findAuthSet,
-  listAuthSets,
-} from './devauth-repo-authsets.js';
-import {
-  countDevices,
-  deleteDeviceRow,
-  findDevice,
-  listDevices,
-  lockDevice,
-} from './devauth-repo-devices.js';
-import { deleteDeviceToken, deleteTokensOfAuthSets, deleteTokensOfDevice } from './devauth-repo-tokens.js';
+import { countAuthSets, deleteAuthSetRow, findAuthSet, listAuthSets } from './devauth-repo-authsets.js';
+import { countDevices, findDevice, listDevices, lockDevice } from './devauth-repo-devices.js';
+import { deleteDeviceToken, deleteTokensOfAuthSets } from './devauth-repo-tokens.js';
 import { createPreauthorize, type PreauthorizeInput } from './devauth-service-preauth.js';
-import { acceptAuthSet, leaveStatus, recomputeDeviceStatus } from './devauth-transitions.js';
+import { acceptAuthSet, leaveStatus, recomputeDeviceStatus, removeDevice } from './devauth-transitions.js';
 import {
   type AuthSet,
   type AuthSetStatus,
@@ -193,24 +181,4 @@ export const createDevauthAdminService = (deps: {
       });
     },
   };
-};
-
-/** Decommission: the device, its auth sets, tokens and inventory go in one transaction. */
-const removeDevice = async (
-  ctx: DevauthContext,
-  tx: Executor,
-  device: Device,
-  nowMs: number,
-): Promise<void> => {
-  await ctx.hooks.deviceRemoved(tx, device, nowMs);
-  await deleteTokensOfDevice(tx, device.id);
-  await deleteAuthSetsOfDevice(tx, device.id);
-  await deleteDeviceRow(tx, device.tenantId, device.id);
-  await recordEvent(tx, {
-    tenantId: device.tenantId,
-    type: 'device.decommissioned',
-    deviceId: device.id,
-    payload: { identity_data: device.identity },
-    nowMs,
-  });
 };

@@ -3,9 +3,16 @@ import { recordEvent } from '../events/index.js';
 import type { Executor, Store } from '../store/store.js';
 import { readMaxDevices } from '../tenants/index.js';
 import { devauthErrors } from './devauth-errors.js';
-import { authSetStatuses, rejectOtherAccepted, setAuthSetStatus } from './devauth-repo-authsets.js';
-import { countDevices, setDeviceStatus } from './devauth-repo-devices.js';
-import { deleteTokensOfAuthSets } from './devauth-repo-tokens.js';
+import {
+  authSetStatuses,
+  countAuthSets,
+  deleteAuthSetRow,
+  deleteAuthSetsOfDevice,
+  rejectOtherAccepted,
+  setAuthSetStatus,
+} from './devauth-repo-authsets.js';
+import { countDevices, deleteDeviceRow, lockDevice, setDeviceStatus } from './devauth-repo-devices.js';
+import { deleteTokensOfAuthSets, deleteTokensOfDevice } from './devauth-repo-tokens.js';
 import { type AuthSet, type DevauthContext, type Device, deriveDeviceStatus } from './devauth-types.js';
 
 /**
@@ -98,4 +105,61 @@ const enforceDeviceLimit = async (store: Store, tx: Executor, tenantId: string):
   if (limit < 0) return;
   const accepted = await countDevices(tx, tenantId, 'accepted');
   if (accepted + 1 > limit) throw devauthErrors.limitReached(limit);
+};
+
+/** Decommission: the device, its auth sets, tokens and inventory go in one transaction. */
+export const removeDevice = async (
+  ctx: DevauthContext,
+  tx: Executor,
+  device: Device,
+  nowMs: number,
+): Promise<void> => {
+  await ctx.hooks.deviceRemoved(tx, device, nowMs);
+  await deleteTokensOfDevice(tx, device.id);
+  await deleteAuthSetsOfDevice(tx, device.id);
+  await deleteDeviceRow(tx, device.tenantId, device.id);
+  await recordEvent(tx, {
+    tenantId: device.tenantId,
+    type: 'device.decommissioned',
+    deviceId: device.id,
+    payload: { identity_data: device.identity },
+    nowMs,
+  });
+};
+
+/**
+ * Certificate admission proves more than a plain auth request: a CA of the tenant vouches for
+ * the key, and the request is signed with it. A pending auth set of another device that holds the
+ * same key (the device asked once without its certificate, under the identity its client sends)
+ * is the same key holder asking the weaker way, so it gives way: it is deleted like a dismissal
+ * (its device too, when nothing else is left of it), with an event saying why. Accepted,
+ * preauthorized and rejected holders are an operator's decision and are never overruled.
+ * Returns false when the holder may not be superseded.
+ */
+export const supersedePendingHolder = async (
+  ctx: DevauthContext,
+  tx: Executor,
+  holder: { deviceId: string; authSetId: string; status: string },
+  args: { tenantId: string; byDeviceId: string; nowMs: number },
+): Promise<boolean> => {
+  if (holder.status !== 'pending') return false;
+  const device = await lockDevice(ctx.store, tx, args.tenantId, holder.deviceId);
+  if (!device) return true;
+  await deleteTokensOfAuthSets(tx, [holder.authSetId]);
+  await deleteAuthSetRow(tx, holder.authSetId);
+  await recordEvent(tx, {
+    tenantId: args.tenantId,
+    type: 'device.authset_deleted',
+    deviceId: device.id,
+    payload: {
+      auth_set_id: holder.authSetId,
+      previous_status: 'pending',
+      reason: 'superseded_by_certificate',
+      admitted_device_id: args.byDeviceId,
+    },
+    nowMs: args.nowMs,
+  });
+  if ((await countAuthSets(tx, device.id)) === 0) await removeDevice(ctx, tx, device, args.nowMs);
+  else await recomputeDeviceStatus(ctx, tx, device, args.nowMs);
+  return true;
 };

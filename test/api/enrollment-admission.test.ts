@@ -171,6 +171,41 @@ describe.skipIf(!haveOpenssl).each(dialects())('certificate-based admission on %
     expect(await deviceWithIdentity(t, token, { mac: 'direct' })).toMatchObject({ status: 'pending' });
   });
 
+  it('a pending auth set of the same key gives way to the certificate; an accepted one does not', async () => {
+    // The device asked once without its certificate (recorded pending under the identity its
+    // client sends), then with it: the CA vouches for the key, so the pending record gives way.
+    const leaf = signWith(dir, inter, `adm-supersede-${dialect}`);
+    const plain = await certAuth(t, [leaf, inter], { peer: '127.0.0.1', identity: { mac: 'supersede' } });
+    expect(plain.statusCode).toBe(401);
+    const pending = await deviceWithIdentity(t, token, { mac: 'supersede' });
+    expect(pending).toMatchObject({ status: 'pending' });
+    expect((await certAuth(t, [leaf, inter])).statusCode).toBe(200);
+    expect(await deviceWithIdentity(t, token, { DeviceId: leaf.name })).toMatchObject({ status: 'accepted' });
+    expect(await deviceWithIdentity(t, token, { mac: 'supersede' })).toBeUndefined();
+    const superseded = (await auditEvents(t, token, 'type=device.authset_deleted')).find(
+      (e) => e.device_id === pending?.id,
+    );
+    expect(superseded?.data).toMatchObject({
+      previous_status: 'pending',
+      reason: 'superseded_by_certificate',
+    });
+
+    // The same key under an accepted device (an operator's decision) is never taken over.
+    const other = signWith(dir, inter, `adm-held-${dialect}`);
+    const keys = keysOf(other);
+    const preauth = await api('POST', `${DEVAUTH}/devices`, {
+      identity_data: { mac: 'held' },
+      pubkey: keys.publicPem,
+    });
+    expect(preauth.statusCode).toBe(201);
+    expect(
+      (await certAuth(t, [other, inter], { peer: '127.0.0.1', identity: { mac: 'held' } })).statusCode,
+    ).toBe(200);
+    expect((await certAuth(t, [other, inter])).statusCode).toBe(401);
+    expect(await deviceWithIdentity(t, token, { DeviceId: other.name })).toBeUndefined();
+    expect(await deviceWithIdentity(t, token, { mac: 'held' })).toMatchObject({ status: 'accepted' });
+  });
+
   it("keeps an operator's rejection, and admits a decommissioned device again", async () => {
     const leaf = signWith(dir, inter, `adm-reject-${dialect}`);
     expect((await certAuth(t, [leaf, inter])).statusCode).toBe(200);
