@@ -143,6 +143,7 @@ export const openGatehouse = async (
         pollIntervalMs: config.webhookPollIntervalMs,
         settleMs: config.webhookSettleMs,
         timeoutMs: config.webhookTimeoutMs,
+        leaseMs: config.webhookLeaseMs,
         retry: {
           baseMs: config.webhookRetryBaseMs,
           maxMs: config.webhookRetryMaxMs,

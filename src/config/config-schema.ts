@@ -382,6 +382,15 @@ export const settings = {
     doc: 'Delivered deliveries (and their attempt logs) are deleted this long after delivery; failed ones are kept until redelivered or the webhook is deleted.',
     parse: int(1, 3650),
   },
+  // Crash safety (issue 8, part "crash").
+  webhookLeaseMs: {
+    key: 'webhookLeaseMs',
+    env: 'GATEHOUSE_WEBHOOK_LEASE_MS',
+    flag: '--webhook-lease-ms',
+    defaultText: '10000',
+    doc: 'How long a webhook delivery in progress is reserved for the process sending it; the process renews the reservation every third of this while the request runs, so a slow receiver never loses it. If the process dies (kill -9, power loss), another process, or the same one restarted, takes its deliveries over within this plus one poll interval, still in order per device. Processes must agree on the time to well within a third of this (NTP).',
+    parse: int(1000, 600_000),
+  },
 } as const satisfies Record<string, SettingSpec<unknown>>;
 
 export type SettingKey = keyof typeof settings;

@@ -49,6 +49,8 @@ export interface Config {
   webhookMaxAttempts: number;
   webhookMaxAgeSeconds: number;
   webhookLogRetentionDays: number;
+  // Crash safety (issue 8, part "crash").
+  webhookLeaseMs: number;
 }
 
 /** Flags as parsed by the CLI, keyed by setting key (`dataDir`), values still strings. */
@@ -132,6 +134,8 @@ export const loadConfig = (
     webhookMaxAttempts: dflt('webhookMaxAttempts'),
     webhookMaxAgeSeconds: dflt('webhookMaxAgeSeconds'),
     webhookLogRetentionDays: dflt('webhookLogRetentionDays'),
+    // Crash safety (issue 8, part "crash").
+    webhookLeaseMs: dflt('webhookLeaseMs'),
   });
 };
 

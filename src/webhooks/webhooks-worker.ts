@@ -5,6 +5,7 @@ import type { SecretBox } from '../core/secret-box.js';
 import type { Store } from '../store/store.js';
 import { envelopeJson, subscriptionSecretAad } from './webhooks-envelope.js';
 import type { HttpSender, OutboundResult } from './webhooks-http.js';
+import { createLeaseKeeper } from './webhooks-leases.js';
 import {
   type AttemptOutcome,
   type ClaimedDelivery,
@@ -23,6 +24,12 @@ export interface WebhookWorkerSettings {
   settleMs: number;
   /** Deadline of one delivery request. */
   timeoutMs: number;
+  /**
+   * How long a delivery in flight is reserved for this process; renewed every third of it while
+   * its request runs. The deliveries of a process that died are taken over within this plus one
+   * poll interval (webhooks-leases.ts).
+   */
+  leaseMs: number;
   retry: RetryPolicy;
   /** Delivered deliveries older than this are pruned from the log. */
   retentionMs: number;
@@ -78,8 +85,8 @@ export const createWebhookWorker = (deps: {
   const onError = deps.onError;
   const concurrency = settings.concurrency ?? 16;
   const fanOutBatchSize = settings.fanOutBatchSize ?? 500;
-  // Long enough that a live request never loses its lease; a crashed process's expire after it.
-  const leaseMs = settings.timeoutMs + 60_000;
+  const leaseMs = settings.leaseMs;
+  const leases = createLeaseKeeper({ db, clock, owner, leaseMs, onError });
   let lastPruneMs = 0;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
@@ -94,7 +101,16 @@ export const createWebhookWorker = (deps: {
     }
   };
 
-  const attempt = async (d: ClaimedDelivery): Promise<void> => {
+  const attempt = async (d: ClaimedDelivery, leaseUntil: number): Promise<void> => {
+    const lost = leases.hold(d.id, leaseUntil);
+    try {
+      await send(d, lost);
+    } finally {
+      leases.release(d.id);
+    }
+  };
+
+  const send = async (d: ClaimedDelivery, leaseLost: AbortSignal): Promise<void> => {
     const startedAt = clock.nowMs();
     const n = d.attempts + 1;
     if (d.event === null) {
@@ -138,9 +154,10 @@ export const createWebhookWorker = (deps: {
             body,
             timeoutMs: settings.timeoutMs,
             maxResponseBytes: 1024,
-            signal: abort.signal,
+            signal: AbortSignal.any([abort.signal, leaseLost]),
           });
     if (res.aborted) {
+      // Shutdown: give the lease back. Lease lost: it is someone else's now (this is a no-op).
       await releaseLease(db, d.id, owner);
       return;
     }
@@ -179,10 +196,11 @@ export const createWebhookWorker = (deps: {
       lastPruneMs = nowMs;
       await pruneDeliveries(db, nowMs - settings.retentionMs, 10_000);
     }
-    const claimed = await claimDue(db, { nowMs, owner, leaseMs, limit: concurrency });
+    const claimedAt = clock.nowMs();
+    const claimed = await claimDue(db, { nowMs: claimedAt, owner, leaseMs, limit: concurrency });
     await Promise.all(
       claimed.map((d) =>
-        attempt(d).catch(async (e) => {
+        attempt(d, claimedAt + leaseMs).catch(async (e) => {
           onError(e);
           await releaseLease(db, d.id, owner).catch(() => {});
         }),
