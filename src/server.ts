@@ -1,4 +1,5 @@
 import { buildApp } from './app.js';
+import { startUploadJanitor } from './blobs/index.js';
 import type { Config } from './config/config.js';
 import { createLogger } from './core/logger.js';
 import { createTlsListener, type TlsListener } from './http/tls.js';
@@ -20,6 +21,8 @@ export const startServer = async (config: Readonly<Config>): Promise<RunningServ
   // One logger for requests and background work, on stdout (the server's log stream).
   const logger = createLogger(config.logLevel, process.stdout);
   const gh = await openGatehouse(config, { logger });
+  // Temporary files of uploads a crashed process left (never a live process's) go first.
+  const janitor = await startUploadJanitor(gh.blobs, logger);
   const app = await buildApp(gh, { loggerInstance: logger });
   let tls: TlsListener | undefined;
   let tlsPort: number | undefined;
@@ -30,6 +33,7 @@ export const startServer = async (config: Readonly<Config>): Promise<RunningServ
     await app.listen({ host: config.listen.host, port: config.listen.port });
     if (tls && config.tlsListen) tlsPort = await tls.listen(config.tlsListen.host, config.tlsListen.port);
   } catch (e) {
+    janitor.stop();
     await app.close();
     await gh.close();
     throw e;
@@ -54,6 +58,7 @@ export const startServer = async (config: Readonly<Config>): Promise<RunningServ
         await Promise.all([app.close(), tls?.close(config.shutdownTimeoutSeconds * 1000)]);
       } finally {
         clearTimeout(timer);
+        janitor.stop();
         await gh.close();
       }
     })();

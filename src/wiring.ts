@@ -242,6 +242,7 @@ export const openGatehouse = async (
         await bootstrap.close();
         await inventoryAdmin.close();
         await checkIns.close();
+        await blobs.close();
         await store.destroy();
       },
     };

@@ -14,6 +14,13 @@ export interface BlobStore {
   open(key: string, range?: { start: number; end: number }): Readable;
   /** Removes a blob; no error if it does not exist. */
   remove(key: string): Promise<void>;
+  /**
+   * Removes what uploads of crashed processes left behind (never a live process's upload, of
+   * this process or another sharing the store). Returns the files and bytes removed.
+   */
+  removeAbandonedUploads(): Promise<{ files: number; bytes: number }>;
+  /** Stops background work and removes this process's temporary area (at shutdown). */
+  close(): Promise<void>;
 }
 
 export interface BlobWriter {
