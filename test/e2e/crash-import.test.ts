@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/store.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../helpers/databases.js';
@@ -27,10 +28,12 @@ describe.each(dialects())('kill -9 during bootstrap import on %s', (dialect) => 
 
   beforeAll(async () => {
     db = await createTestDatabase(dialect);
+    store = openStore({ databaseUrl: db.url });
+    // A connection held meanwhile: a concurrent test run's setup drops idle test databases.
+    await sql`select 1`.execute(store.db);
     channel = JSON.parse(
       await runGatehouseCli(db, ['bootstrap', 'channels', 'create', '--name', 'crash', '--json']),
     ).id;
-    store = openStore({ databaseUrl: db.url });
     const lines = ['external_id,external_key,name,state,channels'];
     for (let i = 0; i < ROWS; i++)
       lines.push(`crash-${i},key-${i}-0123456789,name ${i},${stateOf(i)},${hasChannel(i) ? channel : ''}`);

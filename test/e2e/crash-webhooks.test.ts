@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { newOrderedId } from '../../src/core/ids.js';
 import { recordEvents } from '../../src/events/index.js';
@@ -58,6 +59,9 @@ describe.each(dialects())('kill -9 with a webhook backlog on %s', (dialect) => {
     const total = DEVICES * EVENTS_PER_DEVICE;
     const killAfter = between(random, Math.floor(total * 0.15), Math.floor(total * 0.6));
     db = await createTestDatabase(dialect);
+    store = openStore({ databaseUrl: db.url });
+    // A connection held meanwhile: a concurrent test run's setup drops idle test databases.
+    await sql`select 1`.execute(store.db);
     const arrivals: Arrival[] = [];
     receiver = await startWebhookReceiver({
       respond: async (r) => {
@@ -82,7 +86,6 @@ describe.each(dialects())('kill -9 with a webhook backlog on %s', (dialect) => {
     expect(hook.status, await hook.clone().text()).toBe(201);
 
     // The backlog, straight into the outbox (as the domains write it), devices interleaved.
-    store = openStore({ databaseUrl: db.url });
     await new Promise((r) => setTimeout(r, 5));
     const events = [];
     for (let n = 0; n < EVENTS_PER_DEVICE; n++)
