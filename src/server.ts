@@ -1,5 +1,5 @@
 import { buildApp } from './app.js';
-import { startUploadJanitor } from './blobs/index.js';
+import { startStorageJanitor } from './blobs/index.js';
 import type { Config } from './config/config.js';
 import { createLogger } from './core/logger.js';
 import { createTlsListener, type TlsListener } from './http/tls.js';
@@ -21,8 +21,12 @@ export const startServer = async (config: Readonly<Config>): Promise<RunningServ
   // One logger for requests and background work, on stdout (the server's log stream).
   const logger = createLogger(config.logLevel, process.stdout);
   const gh = await openGatehouse(config, { logger });
-  // Temporary files of uploads a crashed process left (never a live process's) go first.
-  const janitor = await startUploadJanitor(gh.blobs, logger);
+  // What a crashed process left in blob storage goes first (never a live process's upload).
+  const janitor = await startStorageJanitor({
+    blobs: gh.blobs,
+    logger,
+    removeOrphanBlobs: () => gh.artifacts.removeOrphanBlobs(),
+  });
   const app = await buildApp(gh, { loggerInstance: logger });
   let tls: TlsListener | undefined;
   let tlsPort: number | undefined;

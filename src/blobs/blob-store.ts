@@ -12,6 +12,8 @@ export interface BlobStore {
   size(key: string): Promise<number | undefined>;
   /** Reads a blob, or the inclusive byte range [start, end] of it. */
   open(key: string, range?: { start: number; end: number }): Readable;
+  /** The blobs whose keys start with `prefix/` (for consistency checks against the database). */
+  list(prefix: string): Promise<{ key: string; size: number; modifiedMs: number }[]>;
   /** Removes a blob; no error if it does not exist. */
   remove(key: string): Promise<void>;
   /**

@@ -1,6 +1,6 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
 import { type BlobStore, type BlobWriter, isSafeBlobKey } from './blob-store.js';
 import { createTempArea } from './fs-blob-tmp.js';
 
@@ -60,6 +60,24 @@ export const createFsBlobStore = (root: string): BlobStore => {
         highWaterMark: IO_BUFFER_BYTES,
         ...(range ? { start: range.start, end: range.end } : {}),
       });
+    },
+    async list(prefix) {
+      const dir = pathOf(prefix);
+      const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(
+        (e: NodeJS.ErrnoException) => {
+          if (e.code === 'ENOENT') return [];
+          throw e;
+        },
+      );
+      const out: { key: string; size: number; modifiedMs: number }[] = [];
+      for (const e of entries) {
+        if (!e.isFile()) continue;
+        const path = join(e.parentPath, e.name);
+        const s = await stat(path).catch(() => undefined);
+        if (s)
+          out.push({ key: relative(root, path).split(sep).join('/'), size: s.size, modifiedMs: s.mtimeMs });
+      }
+      return out;
     },
     async remove(key) {
       await rm(pathOf(key), { force: true });
