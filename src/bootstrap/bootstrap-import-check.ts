@@ -45,6 +45,25 @@ export interface DesiredConfig {
   specified: ReadonlySet<ImportField>;
 }
 
+export type ImportOutcome = 'created' | 'unchanged' | 'updated' | 'conflicting' | 'invalid';
+
+export interface ImportRowResult {
+  line: number;
+  externalId: string;
+  outcome: ImportOutcome;
+  /** The config's id (= client id), when there is one. */
+  clientId?: string;
+  /** updated / conflicting: the fields that differ(ed), by name (values are never reported). */
+  fields?: ImportField[];
+  /** conflicting / invalid: why. */
+  reason?: string;
+}
+
+export interface ImportReport {
+  results: ImportRowResult[];
+  counts: Record<ImportOutcome, number>;
+}
+
 /** Fields an import never changes on an existing config, even with --update. */
 export const IMMUTABLE_FIELDS: readonly ImportField[] = ['external_key', 'client_id', 'client_secret'];
 

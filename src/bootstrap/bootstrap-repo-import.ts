@@ -51,14 +51,17 @@ export const channelIdsOfConfigs = async (
   return out;
 };
 
-/** Who holds each of these values already: config id → external id, per column. */
+/**
+ * Who holds each of these values already: value → the holder's external id, or null when the
+ * holder is in another tenant (client ids and device links are unique across tenants).
+ */
 export const holdersOf = async (
   ex: Executor,
   tenantId: string,
   column: 'id' | 'name' | 'device_id',
   values: readonly string[],
-): Promise<Map<string, string>> => {
-  const out = new Map<string, string>();
+): Promise<Map<string, string | null>> => {
+  const out = new Map<string, string | null>();
   for (const part of chunks(values)) {
     let q = ex
       .selectFrom('bootstrap_configs')
@@ -68,7 +71,7 @@ export const holdersOf = async (
     if (column === 'name') q = q.where('tenant_id', '=', tenantId);
     for (const r of await q.execute()) {
       const key = r[column];
-      if (key !== null) out.set(key, r.tenant_id === tenantId ? r.external_id : '(another tenant)');
+      if (key !== null) out.set(key, r.tenant_id === tenantId ? r.external_id : null);
     }
   }
   return out;
