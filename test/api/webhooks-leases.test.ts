@@ -17,7 +17,7 @@ import { eventually } from '../helpers/webhook-receiver.js';
 // Short leases renewed while a request runs (docs/adr/0010-webhook-delivery.md, "Leases"), on
 // the real store and the real clock: a slow live request keeps its lease; a lease that is lost
 // or can no longer be renewed stops the request, so a takeover never overlaps a live send.
-const LEASE_MS = 1500;
+const LEASE_MS = 2000;
 
 interface Held {
   owner: string;
@@ -158,7 +158,7 @@ describe.each(dialects())('webhook leases on %s', (dialect) => {
     await eventually('a failed renewal', () => errors.length > 0, 3 * LEASE_MS);
     expect(signal.aborted).toBe(false); // the lease is still good for two renewal periods
     // One renewal period before the lease ends, it is let go: nobody can have taken it over yet.
-    clock.advance(LEASE_MS - LEASE_MS / 3);
+    clock.advance(LEASE_MS - Math.floor(LEASE_MS / 3));
     await eventually('the abort', () => signal.aborted, 3 * LEASE_MS);
     expect(clock.nowMs()).toBeLessThan(until);
     keeper.release('d-1');
