@@ -179,7 +179,11 @@ export const createWebhookWorker = (deps: {
     });
   };
 
-  const runOnce = async () => {
+  /** Deliveries being sent (across rounds): at most `concurrency`. */
+  const active = new Set<Promise<void>>();
+
+  /** Fan out, prune when due, claim what free slots allow and start sending (not awaited). */
+  const round = async () => {
     let fannedOut = 0;
     for (;;) {
       const nowMs = clock.nowMs();
@@ -196,17 +200,27 @@ export const createWebhookWorker = (deps: {
       lastPruneMs = nowMs;
       await pruneDeliveries(db, nowMs - settings.retentionMs, 10_000);
     }
+    const capacity = concurrency - active.size;
     const claimedAt = clock.nowMs();
-    const claimed = await claimDue(db, { nowMs: claimedAt, owner, leaseMs, limit: concurrency });
-    await Promise.all(
-      claimed.map((d) =>
-        attempt(d, claimedAt + leaseMs).catch(async (e) => {
-          onError(e);
-          await releaseLease(db, d.id, owner).catch(() => {});
-        }),
-      ),
-    );
-    return { fannedOut, attempted: claimed.length };
+    const claimed =
+      capacity > 0 ? await claimDue(db, { nowMs: claimedAt, owner, leaseMs, limit: capacity }) : [];
+    const sends = claimed.map((d) => {
+      const p = attempt(d, claimedAt + leaseMs).catch(async (e) => {
+        onError(e);
+        await releaseLease(db, d.id, owner).catch(() => {});
+      });
+      active.add(p);
+      void p.finally(() => active.delete(p));
+      return p;
+    });
+    const full = (capacity > 0 && claimed.length === capacity) || fannedOut >= MAX_FANOUT_PER_ROUND;
+    return { fannedOut, attempted: claimed.length, full, settled: Promise.all(sends) };
+  };
+
+  const runOnce = async () => {
+    const r = await round();
+    await r.settled;
+    return { fannedOut: r.fannedOut, attempted: r.attempted };
   };
 
   const schedule = (delayMs: number) => {
@@ -216,18 +230,26 @@ export const createWebhookWorker = (deps: {
   };
   const tick = () => {
     timer = undefined;
-    const round = runOnce().then(
-      (r) => r.attempted === concurrency || r.fannedOut >= MAX_FANOUT_PER_ROUND,
-      (e) => {
+    running = (async () => {
+      let next = settings.pollIntervalMs;
+      try {
+        const r = await round();
+        if (r.full) {
+          // Probably more to do: go again once this round's deliveries are done, but no later than
+          // one poll interval, so that slow receivers never keep this process from claiming what
+          // fell due meanwhile (retries, the deliveries of a process that died) with free slots.
+          await Promise.race([
+            r.settled,
+            new Promise((done) => setTimeout(done, settings.pollIntervalMs).unref()),
+          ]);
+          next = 0;
+        }
+      } catch (e) {
         onError(e);
-        return false;
-      },
-    );
-    running = round;
-    void round.then((busy) => {
+      }
       running = undefined;
-      schedule(busy ? 0 : settings.pollIntervalMs);
-    });
+      schedule(next);
+    })();
   };
 
   return {
@@ -245,6 +267,7 @@ export const createWebhookWorker = (deps: {
       timer = undefined;
       abort.abort();
       await running;
+      await Promise.all([...active]);
     },
   };
 };

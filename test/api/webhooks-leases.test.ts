@@ -140,6 +140,26 @@ describe.each(dialects())('webhook leases on %s', (dialect) => {
     expect(await delivery(gh)).toMatchObject({ status: 'delivered', attempts: 1 });
   });
 
+  it('a slow delivery does not keep the polling worker from claiming what falls due meanwhile', async () => {
+    const { gh, held } = await setup();
+    gh.webhooks.worker.start();
+    await eventually('the slow request', () => held.length === 1);
+    // Due now, for another device: e.g. a dead process's delivery whose lease just ran out.
+    await recordEvent(gh.store.db, {
+      tenantId: DEFAULT_TENANT_ID,
+      type: 'device.accepted',
+      deviceId: 'dev-2',
+      nowMs: Date.now(),
+    });
+    await eventually('the second request, the first still in flight', () => held.length === 2, 3 * LEASE_MS);
+    expect(held[0]?.signal?.aborted).toBe(false);
+    for (const h of held) h.finish(204);
+    await eventually('both delivered', async () => {
+      const rows = await gh.store.db.selectFrom('webhook_deliveries').select('status').execute();
+      return rows.length === 2 && rows.every((r) => r.status === 'delivered');
+    });
+  });
+
   it('lets a lease go before it can run out when the database stops answering', async () => {
     db = await createTestDatabase(dialect);
     const store = openStore({ databaseUrl: db.url });

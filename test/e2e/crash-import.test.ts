@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/store.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../helpers/databases.js';
+import { holdDatabase } from '../helpers/hold-database.js';
 import { between, seededRandom, testSeed } from '../helpers/seeded.js';
 import { eventually } from '../helpers/webhook-receiver.js';
 import { runGatehouseCli, startGatehouseCli } from './helpers/gatehouse-process.js';
@@ -25,12 +25,12 @@ describe.each(dialects())('kill -9 during bootstrap import on %s', (dialect) => 
   let store: Store;
   let channel: string;
   let file: string;
+  let hold: Awaited<ReturnType<typeof holdDatabase>> | undefined;
 
   beforeAll(async () => {
     db = await createTestDatabase(dialect);
+    hold = await holdDatabase(db);
     store = openStore({ databaseUrl: db.url });
-    // A connection held meanwhile: a concurrent test run's setup drops idle test databases.
-    await sql`select 1`.execute(store.db);
     channel = JSON.parse(
       await runGatehouseCli(db, ['bootstrap', 'channels', 'create', '--name', 'crash', '--json']),
     ).id;
@@ -42,6 +42,7 @@ describe.each(dialects())('kill -9 during bootstrap import on %s', (dialect) => 
   });
   afterAll(async () => {
     await store?.destroy();
+    await hold?.release();
     await db?.drop();
   });
 
@@ -148,7 +149,7 @@ describe.each(dialects())('kill -9 during bootstrap import on %s', (dialect) => 
       `external_id,external_key,state\ncrash-2,key-2-0123456789,0\ncrash-3,key-3-0123456789,0\ncrash-new,k,1\n`,
     );
     const conflict = startGatehouseCli(db, ['bootstrap', 'import', '--file', changed]);
-    expect(await conflict.exited).toBe(2);
+    expect(await conflict.exited, conflict.stderr.join('')).toBe(2);
     expect(conflict.stdout.join('')).toMatch(
       /^line 3: crash-3: conflicting \(state\): differs \(--update applies the file\)\nline 4: crash-new → created [0-9a-f-]{36}\n3 rows: 1 created, 1 unchanged, 0 updated, 1 conflicting, 0 invalid\n$/,
     );

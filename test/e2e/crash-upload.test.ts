@@ -2,11 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../../src/store/store.js';
 import { makeSingleFileArtifact } from '../helpers/artifacts.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../helpers/databases.js';
+import { holdDatabase } from '../helpers/hold-database.js';
 import { between, seededRandom, testSeed } from '../helpers/seeded.js';
 import { eventually } from '../helpers/webhook-receiver.js';
 import { adminTokenViaCli, type GatehouseProcess, spawnGatehouse } from './helpers/gatehouse-process.js';
@@ -60,20 +59,18 @@ const streamedUpload = (baseUrl: string, token: string, artifact: Buffer, firstB
 
 describe.each(dialects())('kill -9 during an artifact upload on %s', (dialect) => {
   let db: TestDatabase | undefined;
-  let store: Store | undefined;
+  let hold: Awaited<ReturnType<typeof holdDatabase>> | undefined;
   const processes: GatehouseProcess[] = [];
   afterEach(async () => {
     for (const p of processes.splice(0)) await p.stop();
-    await store?.destroy();
+    await hold?.release();
     await db?.drop();
   });
 
   it('the crashed upload’s temporary file is removed at restart; a live upload elsewhere completes', async () => {
     const random = seededRandom(testSeed(`crash-upload on ${dialect}`));
     db = await createTestDatabase(dialect);
-    store = openStore({ databaseUrl: db.url });
-    // A connection held meanwhile: a concurrent test run's setup drops idle test databases.
-    await sql`select 1`.execute(store.db);
+    hold = await holdDatabase(db);
     const tmpRoot = join(db.dataDir, 'blobs', '.tmp');
     /** Temporary upload files of the process with this pid (its directory names it in owner.json). */
     const tempFilesOf = (pid: number | undefined) => {

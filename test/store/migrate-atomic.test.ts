@@ -1,9 +1,10 @@
-import { type Kysely, Migrator, sql } from 'kysely';
+import { type Kysely, Migrator } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { runGatehouseCli } from '../e2e/helpers/gatehouse-process.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../helpers/databases.js';
+import { holdDatabase } from '../helpers/hold-database.js';
 
 // Pending migrations apply in one transaction on both dialects, so a process killed in the middle
 // of one (first start, upgrade) leaves the schema as it was, and the next start simply migrates.
@@ -45,11 +46,13 @@ describe.each(dialects())('migrations are all or nothing on %s', (dialect) => {
 
   it('two processes migrating one new database at once both succeed', async () => {
     db = await createTestDatabase(dialect);
-    store = openStore({ databaseUrl: db.url });
-    // A connection held meanwhile: a concurrent test run's setup drops idle test databases.
-    await sql`select 1`.execute(store.db);
-    const out = await Promise.all([runGatehouseCli(db, ['migrate']), runGatehouseCli(db, ['migrate'])]);
+    const hold = await holdDatabase(db);
+    const out = await Promise.all([
+      runGatehouseCli(db, ['migrate']),
+      runGatehouseCli(db, ['migrate']),
+    ]).finally(() => hold.release());
     expect(out).toHaveLength(2);
+    store = openStore({ databaseUrl: db.url });
     expect(await migrateToLatest(store.db)).toEqual([]);
   }, 60_000);
 });
