@@ -1,4 +1,5 @@
 import { buildApp } from './app.js';
+import { startStorageJanitor } from './blobs/index.js';
 import type { Config } from './config/config.js';
 import { createLogger } from './core/logger.js';
 import { connectionLimitsOf } from './http/connection-limits.js';
@@ -22,6 +23,12 @@ export const startServer = async (config: Readonly<Config>): Promise<RunningServ
   // One logger for requests and background work, on stdout (the server's log stream).
   const logger = createLogger(config.logLevel, process.stdout);
   const gh = await openGatehouse(config, { logger });
+  // What a crashed process left in blob storage goes first (never a live process's upload).
+  const janitor = await startStorageJanitor({
+    blobs: gh.blobs,
+    logger,
+    removeOrphanBlobs: () => gh.artifacts.removeOrphanBlobs(),
+  });
   const app = await buildApp(gh, { loggerInstance: logger });
   let tls: TlsListener | undefined;
   let tlsPort: number | undefined;
@@ -37,6 +44,7 @@ export const startServer = async (config: Readonly<Config>): Promise<RunningServ
     await app.listen({ host: config.listen.host, port: config.listen.port });
     if (tls && config.tlsListen) tlsPort = await tls.listen(config.tlsListen.host, config.tlsListen.port);
   } catch (e) {
+    janitor.stop();
     await app.close();
     await gh.close();
     throw e;
@@ -61,6 +69,7 @@ export const startServer = async (config: Readonly<Config>): Promise<RunningServ
         await Promise.all([app.close(), tls?.close(config.shutdownTimeoutSeconds * 1000)]);
       } finally {
         clearTimeout(timer);
+        janitor.stop();
         await gh.close();
       }
     })();

@@ -173,6 +173,7 @@ export const openGatehouse = async (
         pollIntervalMs: config.webhookPollIntervalMs,
         settleMs: config.webhookSettleMs,
         timeoutMs: config.webhookTimeoutMs,
+        leaseMs: config.webhookLeaseMs,
         retry: {
           baseMs: config.webhookRetryBaseMs,
           maxMs: config.webhookRetryMaxMs,
@@ -285,6 +286,7 @@ export const openGatehouse = async (
         await bootstrap.close();
         await inventoryAdmin.close();
         await checkIns.close();
+        await blobs.close();
         await store.destroy();
       },
     };

@@ -12,8 +12,17 @@ export interface BlobStore {
   size(key: string): Promise<number | undefined>;
   /** Reads a blob, or the inclusive byte range [start, end] of it. */
   open(key: string, range?: { start: number; end: number }): Readable;
+  /** The blobs whose keys start with `prefix/` (for consistency checks against the database). */
+  list(prefix: string): Promise<{ key: string; size: number; modifiedMs: number }[]>;
   /** Removes a blob; no error if it does not exist. */
   remove(key: string): Promise<void>;
+  /**
+   * Removes what uploads of crashed processes left behind (never a live process's upload, of
+   * this process or another sharing the store). Returns the files and bytes removed.
+   */
+  removeAbandonedUploads(): Promise<{ files: number; bytes: number }>;
+  /** Stops background work and removes this process's temporary area (at shutdown). */
+  close(): Promise<void>;
 }
 
 export interface BlobWriter {

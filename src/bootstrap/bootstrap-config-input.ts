@@ -1,3 +1,4 @@
+import { AppError } from '../core/errors.js';
 import { isUuid } from '../core/ids.js';
 import { type Executor, isForeignKeyViolation, isUniqueViolation } from '../store/store.js';
 import { bootstrapErrors } from './bootstrap-errors.js';
@@ -69,4 +70,19 @@ export const explainConflict = async (
   if (await hit('device_id', c.deviceId, true))
     throw bootstrapErrors.conflict('the device is already linked to another config');
   throw bootstrapErrors.conflict('client_id is already in use');
+};
+
+/** explainConflict's message for a unique violation (for reports that go on), else rethrows. */
+export const conflictReason = async (
+  e: unknown,
+  ex: Executor,
+  c: Parameters<typeof explainConflict>[2],
+): Promise<string> => {
+  try {
+    await explainConflict(e, ex, c);
+  } catch (x) {
+    if (x instanceof AppError) return x.publicMessage;
+    throw x;
+  }
+  return 'conflict';
 };

@@ -26,9 +26,16 @@ describe('bootstrap import files', () => {
           channels: ['c1', 'c2', 'c3'],
           contentTemplate: 'json',
         },
-        enable: true,
+        state: 1,
+        specified: new Set(['external_id', 'external_key', 'name', 'channels', 'state', 'content_template']),
       },
-      { line: 3, input: { externalId: 'm2', externalKey: 'k2' }, enable: false },
+      {
+        line: 3,
+        input: { externalId: 'm2', externalKey: 'k2' },
+        state: 0,
+        // Empty cells are named by the header: "none" for the comparison of a rerun.
+        specified: new Set(['external_id', 'external_key', 'name', 'channels', 'state', 'content_template']),
+      },
     ]);
   });
 
@@ -37,9 +44,11 @@ describe('bootstrap import files', () => {
       'f.jsonl',
       '{"external_id":"m1","external_key":"k1","channels":["c1"],"state":1,"client_key":"PEM"}\n\n{"external_id":"m2","external_key":"k2"}\n',
     );
-    expect(rows.map((r) => [r.line, r.input.externalId, r.input.clientKey, r.enable])).toEqual([
-      [1, 'm1', 'PEM', true],
-      [3, 'm2', undefined, false],
+    expect(
+      rows.map((r) => [r.line, r.input.externalId, r.input.clientKey, r.state, [...r.specified]]),
+    ).toEqual([
+      [1, 'm1', 'PEM', 1, ['external_id', 'external_key', 'channels', 'state', 'client_key']],
+      [3, 'm2', undefined, 0, ['external_id', 'external_key']],
     ]);
   });
 

@@ -1,6 +1,6 @@
 import { containsNul, NUL_MESSAGE } from '../core/json-limits.js';
 import type { CreateConfigInput } from './bootstrap-service-configs.js';
-import type { TemplateMode } from './bootstrap-types.js';
+import type { ConfigState, TemplateMode } from './bootstrap-types.js';
 import { templateModes } from './bootstrap-types.js';
 
 /**
@@ -11,7 +11,13 @@ import { templateModes } from './bootstrap-types.js';
 export interface ImportRow {
   line: number;
   input: CreateConfigInput;
-  enable: boolean;
+  state: ConfigState;
+  /**
+   * The fields the row names (a CSV column, a JSON key), empty ones included: an import compares
+   * an existing config only on these (bootstrap-import-check.ts). Empty means "none" (Magistrala's
+   * zero values), except for client_id and client_secret, where it means "generate".
+   */
+  specified: ReadonlySet<ImportField>;
 }
 
 const FIELDS = {
@@ -27,7 +33,8 @@ const FIELDS = {
   ca_cert: 'caCert',
   device_id: 'deviceId',
 } as const satisfies Record<string, keyof CreateConfigInput>;
-const KNOWN = new Set([...Object.keys(FIELDS), 'channels', 'state']);
+export type ImportField = keyof typeof FIELDS | 'channels' | 'state';
+const KNOWN = new Set<string>([...Object.keys(FIELDS), 'channels', 'state']);
 
 export class ImportError extends Error {}
 
@@ -77,13 +84,16 @@ const toRow = (line: number, record: Record<string, unknown>): ImportRow => {
   if (containsNul(record)) throw new ImportError(`line ${line}: ${NUL_MESSAGE}`);
   const bad = (m: string) => new ImportError(`line ${line}: ${m}`);
   const input: Record<string, unknown> = {};
-  let enable = false;
+  const specified = new Set<ImportField>();
+  let state: ConfigState = 0;
   for (const [k, v] of Object.entries(record)) {
     if (!KNOWN.has(k)) throw bad(`unknown field "${k}"`);
-    if (v === undefined || v === null || v === '') continue;
+    if (v === undefined) continue;
+    specified.add(k as ImportField);
+    if (v === null || v === '') continue;
     if (k === 'state') {
       if (v !== 0 && v !== 1 && v !== '0' && v !== '1') throw bad('state must be 0 or 1');
-      enable = String(v) === '1';
+      state = String(v) === '1' ? 1 : 0;
     } else if (k === 'channels') {
       const list = typeof v === 'string' ? v.split(/[\s;]+/).filter(Boolean) : v;
       if (!Array.isArray(list) || !list.every((x) => typeof x === 'string'))
@@ -98,7 +108,7 @@ const toRow = (line: number, record: Record<string, unknown>): ImportRow => {
   }
   if (typeof input.externalId !== 'string' || typeof input.externalKey !== 'string')
     throw bad('external_id and external_key are required');
-  return { line, input: input as unknown as CreateConfigInput, enable };
+  return { line, input: input as unknown as CreateConfigInput, state, specified };
 };
 
 export const parseImportFile = (fileName: string, text: string): ImportRow[] => {

@@ -38,6 +38,8 @@ export interface CreateConfigInput {
   clientKey?: string;
   caCert?: string;
   deviceId?: string;
+  /** The state it is created in (default 0, disabled): one transaction, never create-then-enable. */
+  state?: ConfigState;
 }
 
 export interface BootstrapConfigsService {
@@ -152,7 +154,7 @@ export const createBootstrapConfigsService = (deps: {
           clientCert: orNull(input.clientCert),
           caCert: orNull(input.caCert),
           hasClientKey: clientKey !== null,
-          state: 0,
+          state: input.state ?? 0,
           deviceId,
           createdAt: nowMs,
           updatedAt: nowMs,
@@ -168,11 +170,12 @@ export const createBootstrapConfigsService = (deps: {
         await db.transaction().execute(async (tx) => {
           const channels = await checkChannels(tx, tenantId, input.channels ?? []);
           await insertConfig(tx, record);
-          await replaceConnections(tx, tenantId, id, channels, false, nowMs);
+          await replaceConnections(tx, tenantId, id, channels, record.config.state === 1, nowMs);
           await event(tx, tenantId, 'bootstrap.config_created', record.config, {
             external_id: input.externalId,
             name: record.config.name,
             channels,
+            state: record.config.state,
           });
         });
       } catch (e) {

@@ -15,6 +15,7 @@ import {
 } from './bootstrap-service-channels.js';
 import { type BootstrapConfigsService, createBootstrapConfigsService } from './bootstrap-service-configs.js';
 import { type BootstrapDeviceService, createBootstrapDeviceService } from './bootstrap-service-device.js';
+import { type BootstrapImportService, createBootstrapImportService } from './bootstrap-service-import.js';
 import { type BootstrapV2Service, createBootstrapV2Service } from './bootstrap-service-v2.js';
 
 export { BootstrapFetchError, type FetchOptions, fetchBootstrap } from './bootstrap-client.js';
@@ -31,7 +32,7 @@ export type {
   EnrollmentConfigs,
   EnrollmentConfigTemplate,
 } from './bootstrap-enrollment.js';
-export { ImportError, type ImportRow, parseImportFile } from './bootstrap-import.js';
+export { ImportError, type ImportField, type ImportRow, parseImportFile } from './bootstrap-import.js';
 export { bootstrapChannelRoutes } from './bootstrap-routes-channels.js';
 export { bootstrapDeviceRoutes, bootstrapDeviceTokenRoutes } from './bootstrap-routes-device.js';
 export { bootstrapMgmtRoutes } from './bootstrap-routes-mgmt.js';
@@ -39,11 +40,19 @@ export { bootstrapV2Routes } from './bootstrap-routes-v2.js';
 export type { BootstrapChannelsService } from './bootstrap-service-channels.js';
 export type { BootstrapConfigsService, CreateConfigInput } from './bootstrap-service-configs.js';
 export type { BootstrapDeviceService } from './bootstrap-service-device.js';
+export type {
+  BootstrapImportService,
+  ImportOutcome,
+  ImportReport,
+  ImportRowResult,
+} from './bootstrap-service-import.js';
 export type { BootstrapV2Service } from './bootstrap-service-v2.js';
 export type { BootstrapConfig, Channel, ConfigState, TemplateMode } from './bootstrap-types.js';
 
 export interface Bootstrap {
   configs: BootstrapConfigsService;
+  /** `gatehouse bootstrap import`: makes the configs match a file (idempotent, crash-safe). */
+  importer: BootstrapImportService;
   channels: BootstrapChannelsService;
   device: BootstrapDeviceService;
   v2: BootstrapV2Service;
@@ -87,6 +96,7 @@ export const createBootstrap = (deps: {
   const shared = { store, clock, secrets, lookups, deliver, outcomes };
   return {
     configs: createBootstrapConfigsService({ store, clock, secrets, deviceExists: deps.deviceExists }),
+    importer: createBootstrapImportService({ store, clock, secrets, deviceExists: deps.deviceExists }),
     channels: createBootstrapChannelsService({ store, clock }),
     device: createBootstrapDeviceService({ ...shared, eventBuffer, encryptKey: settings.encryptKey }),
     v2: createBootstrapV2Service({ ...shared, challengeTtlMs: settings.challengeTtlSeconds * 1000 }),

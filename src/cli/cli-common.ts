@@ -4,6 +4,19 @@ import { type SettingKey, settings } from '../config/config-schema.js';
 import { DEFAULT_TENANT_ID } from '../tenants/index.js';
 import { type Gatehouse, openGatehouse } from '../wiring.js';
 
+/**
+ * A command that ran but must report failure with a specific exit code (1 is every other error),
+ * e.g. `bootstrap import` exits 2 when rows were refused while the rest was applied.
+ */
+export class CliExit extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
 /** Adds one flag per setting (from the settings table) to a command. */
 export const addConfigFlags = (cmd: Command): Command => {
   for (const s of Object.values(settings)) {

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../app.js';
 import { ConfigError } from '../config/config.js';
 import { isAppError } from '../core/errors.js';
+import { CliExit } from './cli-common.js';
 import { registerBootstrap } from './cmd-bootstrap.js';
 import { registerEnrollment } from './cmd-enrollment.js';
 import { registerMigrate } from './cmd-migrate.js';
@@ -32,6 +33,10 @@ export const runCli = async (argv: string[]): Promise<number> => {
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;
+    if (e instanceof CliExit) {
+      process.stderr.write(`error: ${e.message}\n`);
+      return e.exitCode;
+    }
     if (isAppError(e)) process.stderr.write(`error: ${e.publicMessage}\n`);
     else if (e instanceof ConfigError) process.stderr.write(`configuration error: ${e.message}\n`);
     else process.stderr.write(`error: ${(e as Error).message ?? String(e)}\n`);

@@ -1,14 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import {
-  type BootstrapConfig,
-  type CreateConfigInput,
-  fetchBootstrap,
-  parseImportFile,
-  type TemplateMode,
-} from '../bootstrap/index.js';
-import { isAppError } from '../core/errors.js';
+import { type BootstrapConfig, fetchBootstrap, type TemplateMode } from '../bootstrap/index.js';
 import { addConfigFlags, output, tenantOption, withGatehouse } from './cli-common.js';
+import { registerImport } from './cmd-bootstrap-import.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 const readOpt = (file: string | undefined) => (file === undefined ? undefined : readFileSync(file, 'utf8'));
@@ -60,7 +54,7 @@ export const registerBootstrap = (program: Command): void => {
       .option('--json', 'JSON output'),
   ).action(async (opts) => {
     await withGatehouse(opts, async (gh) => {
-      let c = await gh.bootstrap.configs.create(opts.tenant, {
+      const c = await gh.bootstrap.configs.create(opts.tenant, {
         externalId: opts.externalId,
         externalKey: opts.externalKey,
         name: opts.name,
@@ -73,50 +67,14 @@ export const registerBootstrap = (program: Command): void => {
         clientKey: readOpt(opts.clientKeyFile),
         caCert: readOpt(opts.caCertFile),
         deviceId: opts.device,
+        // Created enabled in one transaction: a crash cannot leave it created but disabled.
+        state: opts.enable ? 1 : 0,
       });
-      if (opts.enable) {
-        await gh.bootstrap.configs.setState(opts.tenant, c.id, 1);
-        c = await gh.bootstrap.configs.get(opts.tenant, c.id);
-      }
       output(opts, configJson(c), () => `created ${configLine(c)}`);
     });
   });
 
-  addConfigFlags(
-    bs
-      .command('import')
-      .description('create configs from a .csv (header row of field names) or .jsonl file')
-      .option(...bootstrapTenant)
-      .requiredOption('--file <file>', 'the file')
-      .option('--json', 'JSON output'),
-  ).action(async (opts) => {
-    const rows = parseImportFile(opts.file, readFileSync(opts.file, 'utf8'));
-    await withGatehouse(opts, async (gh) => {
-      const results: { line: number; external_id: string; client_id?: string; error?: string }[] = [];
-      for (const { line, input, enable } of rows) {
-        try {
-          const c = await gh.bootstrap.configs.create(opts.tenant, input as CreateConfigInput);
-          if (enable) await gh.bootstrap.configs.setState(opts.tenant, c.id, 1);
-          results.push({ line, external_id: input.externalId, client_id: c.id });
-        } catch (e) {
-          if (!isAppError(e)) throw e;
-          results.push({ line, external_id: input.externalId, error: e.publicMessage });
-        }
-      }
-      const failed = results.filter((r) => r.error).length;
-      output(opts, { created: results.length - failed, failed, results }, (d) =>
-        [
-          ...d.results.map((r) =>
-            r.error
-              ? `line ${r.line}: ${r.external_id}: ${r.error}`
-              : `line ${r.line}: ${r.external_id} → ${r.client_id}`,
-          ),
-          `${d.created} created, ${d.failed} failed`,
-        ].join('\n'),
-      );
-      if (failed > 0) throw new Error(`${failed} of ${results.length} configs were not imported`);
-    });
-  });
+  registerImport(bs);
 
   addConfigFlags(
     bs

@@ -528,6 +528,14 @@ export const settings = {
     doc: 'Open connections one client address may hold on each listener; further ones are closed at once. Trusted proxies (`GATEHOUSE_TRUSTED_PROXIES`) are exempt. Off (0) by default: a fleet behind one carrier-grade NAT address can need hundreds.',
     parse: int(0, 1_000_000),
   },
+  webhookLeaseMs: {
+    key: 'webhookLeaseMs',
+    env: 'GATEHOUSE_WEBHOOK_LEASE_MS',
+    flag: '--webhook-lease-ms',
+    defaultText: '10000',
+    doc: 'How long a webhook delivery in progress is reserved for the process sending it; the process renews the reservation every third of this while the request runs, so a slow receiver never loses it. If the process dies (kill -9, power loss), another process, or the same one restarted, takes its deliveries over within this plus one poll interval, still in order per device. Processes must agree on the time to well within a third of this (NTP).',
+    parse: int(1000, 600_000),
+  },
 } as const satisfies Record<string, SettingSpec<unknown>>;
 
 export type SettingKey = keyof typeof settings;

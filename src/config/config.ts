@@ -71,6 +71,7 @@ export interface Config {
   keepAliveTimeoutSeconds: number;
   idleTimeoutSeconds: number;
   maxConnectionsPerAddress: number;
+  webhookLeaseMs: number;
 }
 
 /** Flags as parsed by the CLI, keyed by setting key (`dataDir`), values still strings. */
@@ -172,6 +173,7 @@ export const loadConfig = (
     keepAliveTimeoutSeconds: dflt('keepAliveTimeoutSeconds'),
     idleTimeoutSeconds: dflt('idleTimeoutSeconds'),
     maxConnectionsPerAddress: dflt('maxConnectionsPerAddress'),
+    webhookLeaseMs: dflt('webhookLeaseMs'),
   });
 };
 

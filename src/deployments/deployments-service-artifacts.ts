@@ -5,6 +5,7 @@ import { isUuid, newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import { recordEvent } from '../events/index.js';
 import { isUniqueViolation, type Store } from '../store/store.js';
+import { removeOrphanArtifactBlobs } from './artifact-orphans.js';
 import { receiveArtifact } from './artifact-upload.js';
 import { deploymentsErrors } from './deployments-errors.js';
 import {
@@ -36,6 +37,8 @@ export interface ArtifactsService {
   setDescription(tenantId: string, id: string, description: string): Promise<void>;
   remove(tenantId: string, id: string): Promise<void>;
   downloadLink(tenantId: string, id: string, baseUrl: string): Promise<{ uri: string; expire: string }>;
+  /** Removes blobs that no artifact names (a crash between blob and row), see artifact-orphans.ts. */
+  removeOrphanBlobs(): Promise<{ blobs: number; bytes: number }>;
 }
 
 export const createArtifactsService = (deps: {
@@ -172,6 +175,8 @@ export const createArtifactsService = (deps: {
       });
       await blobs.remove(artifact.blobKey);
     },
+
+    removeOrphanBlobs: () => removeOrphanArtifactBlobs(db, blobs, { nowMs: clock.nowMs() }),
 
     async downloadLink(tenantId, id, baseUrl) {
       const a = await mustGet(tenantId, id);

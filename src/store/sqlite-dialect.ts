@@ -19,11 +19,25 @@ import {
  * - prepared statements are cached by SQL text (device polling repeats a handful of queries).
  */
 export const createSqliteDialect = (database: BetterSqlite3.Database): Dialect => ({
-  createAdapter: () => new SqliteAdapter(),
+  createAdapter: () => new TransactionalDdlSqliteAdapter(),
   createDriver: () => new ImmediateSqliteDriver(database),
   createIntrospector: (db: Kysely<unknown>) => new SqliteIntrospector(db),
   createQueryCompiler: () => new SqliteQueryCompiler(),
 });
+
+/**
+ * SQLite's DDL is transactional, but Kysely's adapter says otherwise, so its migrator would run
+ * migrations statement by statement: a process killed in the middle of one (first start, upgrade)
+ * left a half-created schema that the next start failed on ("table already exists") for ever.
+ * With this, pending migrations run in one transaction (BEGIN IMMEDIATE: also one process at a
+ * time), as on PostgreSQL. A migration must therefore not rely on `PRAGMA foreign_keys = OFF`,
+ * which SQLite ignores inside a transaction.
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
 
 const STATEMENT_CACHE_SIZE = 500;
 

@@ -38,6 +38,7 @@ export interface WebhooksSettings {
   pollIntervalMs: number;
   settleMs: number;
   timeoutMs: number;
+  leaseMs: number;
   retry: RetryPolicy;
   retentionMs: number;
 }
@@ -82,6 +83,7 @@ export const createWebhooks = (deps: {
         pollIntervalMs: settings.pollIntervalMs,
         settleMs: settings.settleMs,
         timeoutMs: settings.timeoutMs,
+        leaseMs: settings.leaseMs,
         retry: settings.retry,
         retentionMs: settings.retentionMs,
       },

@@ -24,8 +24,8 @@ export interface ClaimedDelivery {
  * pending, its time has come, nobody holds a live lease on it, its subscription is enabled, and
  * no earlier event of the same device is undelivered for the same subscription (per-device
  * order; events without a device are not ordered). The lease is taken with a conditional
- * UPDATE, so of two processes racing for a row exactly one gets it; a crashed process's lease
- * simply runs out.
+ * UPDATE, so of two processes racing for a row exactly one gets it. A live process renews the
+ * leases of its requests in flight (renewLeases); a dead one's run out within one lease.
  */
 export const claimDue = async (
   db: Db,
@@ -192,6 +192,26 @@ export const recordAttempt = async (
     }
     return true;
   });
+
+/**
+ * Extends this process's leases on deliveries still in flight; returns the ids it still holds.
+ * An id missing from the answer was taken over (its lease had run out): its request must stop.
+ */
+export const renewLeases = async (
+  db: Db,
+  args: { ids: readonly string[]; owner: string; leaseUntil: number },
+): Promise<Set<string>> => {
+  if (args.ids.length === 0) return new Set();
+  const rows = await db
+    .updateTable('webhook_deliveries')
+    .set({ lease_until: args.leaseUntil })
+    .where('id', 'in', [...args.ids])
+    .where('lease_owner', '=', args.owner)
+    .where('status', '=', 'pending')
+    .returning('id')
+    .execute();
+  return new Set(rows.map((r) => r.id));
+};
 
 /** Gives a lease back without counting an attempt (the request was cut short by shutdown). */
 export const releaseLease = async (db: Db, id: string, owner: string): Promise<void> => {

@@ -5,6 +5,7 @@ import type { SecretBox } from '../core/secret-box.js';
 import type { Store } from '../store/store.js';
 import { envelopeJson, subscriptionSecretAad } from './webhooks-envelope.js';
 import type { HttpSender, OutboundResult } from './webhooks-http.js';
+import { createLeaseKeeper } from './webhooks-leases.js';
 import {
   type AttemptOutcome,
   type ClaimedDelivery,
@@ -23,6 +24,12 @@ export interface WebhookWorkerSettings {
   settleMs: number;
   /** Deadline of one delivery request. */
   timeoutMs: number;
+  /**
+   * How long a delivery in flight is reserved for this process; renewed every third of it while
+   * its request runs. The deliveries of a process that died are taken over within this plus one
+   * poll interval (webhooks-leases.ts).
+   */
+  leaseMs: number;
   retry: RetryPolicy;
   /** Delivered deliveries older than this are pruned from the log. */
   retentionMs: number;
@@ -78,8 +85,8 @@ export const createWebhookWorker = (deps: {
   const onError = deps.onError;
   const concurrency = settings.concurrency ?? 16;
   const fanOutBatchSize = settings.fanOutBatchSize ?? 500;
-  // Long enough that a live request never loses its lease; a crashed process's expire after it.
-  const leaseMs = settings.timeoutMs + 60_000;
+  const leaseMs = settings.leaseMs;
+  const leases = createLeaseKeeper({ db, clock, owner, leaseMs, onError });
   let lastPruneMs = 0;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
@@ -103,7 +110,16 @@ export const createWebhookWorker = (deps: {
     }
   };
 
-  const attempt = async (d: ClaimedDelivery): Promise<void> => {
+  const attempt = async (d: ClaimedDelivery, leaseUntil: number): Promise<void> => {
+    const lost = leases.hold(d.id, leaseUntil);
+    try {
+      await send(d, lost);
+    } finally {
+      leases.release(d.id);
+    }
+  };
+
+  const send = async (d: ClaimedDelivery, leaseLost: AbortSignal): Promise<void> => {
     const startedAt = clock.nowMs();
     const n = d.attempts + 1;
     if (d.event === null) {
@@ -147,9 +163,10 @@ export const createWebhookWorker = (deps: {
             body,
             timeoutMs: settings.timeoutMs,
             maxResponseBytes: 1024,
-            signal: abort.signal,
+            signal: AbortSignal.any([abort.signal, leaseLost]),
           });
     if (res.aborted) {
+      // Shutdown: give the lease back. Lease lost: it is someone else's now (this is a no-op).
       await releaseLease(db, d.id, owner);
       return;
     }
@@ -171,7 +188,11 @@ export const createWebhookWorker = (deps: {
     });
   };
 
-  const runOnce = async () => {
+  /** Deliveries being sent (across rounds): at most `concurrency`. */
+  const active = new Set<Promise<void>>();
+
+  /** Fan out, prune when due, claim what free slots allow and start sending (not awaited). */
+  const round = async () => {
     let fannedOut = 0;
     for (;;) {
       const nowMs = clock.nowMs();
@@ -188,17 +209,28 @@ export const createWebhookWorker = (deps: {
       lastPruneMs = nowMs;
       await pruneDeliveries(db, nowMs - settings.retentionMs, 10_000);
     }
-    const claimed = await claimDue(db, { nowMs, owner, leaseMs, limit: concurrency });
-    await Promise.all(
-      claimed.map((d) =>
-        attempt(d).catch(async (e) => {
-          onError(e);
-          // If this fails too, the lease simply expires (leaseMs) and the delivery is retried then.
-          await releaseLease(db, d.id, owner).catch(onError);
-        }),
-      ),
-    );
-    return { fannedOut, attempted: claimed.length };
+    const capacity = concurrency - active.size;
+    const claimedAt = clock.nowMs();
+    const claimed =
+      capacity > 0 ? await claimDue(db, { nowMs: claimedAt, owner, leaseMs, limit: capacity }) : [];
+    const sends = claimed.map((d) => {
+      const p = attempt(d, claimedAt + leaseMs).catch(async (e) => {
+        onError(e);
+        // If this fails too, the lease simply expires (leaseMs) and the delivery is retried then.
+        await releaseLease(db, d.id, owner).catch(onError);
+      });
+      active.add(p);
+      void p.finally(() => active.delete(p));
+      return p;
+    });
+    const full = (capacity > 0 && claimed.length === capacity) || fannedOut >= MAX_FANOUT_PER_ROUND;
+    return { fannedOut, attempted: claimed.length, full, settled: Promise.all(sends) };
+  };
+
+  const runOnce = async () => {
+    const r = await round();
+    await r.settled;
+    return { fannedOut: r.fannedOut, attempted: r.attempted };
   };
 
   const schedule = (delayMs: number) => {
@@ -208,18 +240,26 @@ export const createWebhookWorker = (deps: {
   };
   const tick = () => {
     timer = undefined;
-    const round = runOnce().then(
-      (r) => r.attempted === concurrency || r.fannedOut >= MAX_FANOUT_PER_ROUND,
-      (e) => {
+    running = (async () => {
+      let next = settings.pollIntervalMs;
+      try {
+        const r = await round();
+        if (r.full) {
+          // Probably more to do: go again once this round's deliveries are done, but no later than
+          // one poll interval, so that slow receivers never keep this process from claiming what
+          // fell due meanwhile (retries, the deliveries of a process that died) with free slots.
+          await Promise.race([
+            r.settled,
+            new Promise((done) => setTimeout(done, settings.pollIntervalMs).unref()),
+          ]);
+          next = 0;
+        }
+      } catch (e) {
         onError(e);
-        return false;
-      },
-    );
-    running = round;
-    void round.then((busy) => {
+      }
       running = undefined;
-      schedule(busy ? 0 : settings.pollIntervalMs);
-    });
+      schedule(next);
+    })();
   };
 
   return {
@@ -237,6 +277,7 @@ export const createWebhookWorker = (deps: {
       timer = undefined;
       abort.abort();
       await running;
+      await Promise.all([...active]);
     },
   };
 };

@@ -1,29 +1,14 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/cli.js';
 import { DEFAULT_TENANT_ID } from '../../src/tenants/index.js';
+import { gatehouseCli } from '../helpers/cli.js';
 import { dialects } from '../helpers/databases.js';
 import { startTestGatehouse, type TestServer } from '../helpers/gatehouse.js';
 
 const ENCRYPT_KEY = 'cli-test-key-0123456789abcdefghi'; // 32 bytes
 
-/** Runs `gatehouse ...` in-process; returns its exit code and what it printed. */
-const gatehouse = async (...args: string[]) => {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdout = process.stdout.write.bind(process.stdout);
-  const stderr = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((c: string) => out.push(String(c)) > 0) as typeof process.stdout.write;
-  process.stderr.write = ((c: string) => err.push(String(c)) > 0) as typeof process.stderr.write;
-  try {
-    const code = await runCli(['node', 'gatehouse', ...args]);
-    return { code, out: out.join(''), err: err.join('') };
-  } finally {
-    process.stdout.write = stdout;
-    process.stderr.write = stderr;
-  }
-};
+const gatehouse = gatehouseCli;
 
 describe.each(dialects())('gatehouse bootstrap (CLI) on %s', (dialect) => {
   let t: TestServer;
@@ -98,18 +83,25 @@ describe.each(dialects())('gatehouse bootstrap (CLI) on %s', (dialect) => {
     );
     const a = await gatehouse('bootstrap', 'import', '--file', csv, '--json', ...store);
     expect(a.code, a.err).toBe(0);
-    expect(JSON.parse(a.out)).toMatchObject({ created: 2, failed: 0 });
+    expect(JSON.parse(a.out)).toMatchObject({
+      rows: 2,
+      created: 2,
+      unchanged: 0,
+      conflicting: 0,
+      invalid: 0,
+    });
     const jsonl = join(t.db.dataDir, 'configs.jsonl');
     writeFileSync(
       jsonl,
       '{"external_id":"jl-1","external_key":"k","state":1}\n{"external_id":"csv-1","external_key":"dup"}\n',
     );
     const b = await gatehouse('bootstrap', 'import', '--file', jsonl, ...store);
-    expect(b.code).toBe(1);
+    expect(b.code).toBe(2);
     expect(b.out).toMatch(
-      /line 1: jl-1 → [0-9a-f-]{36}\nline 2: csv-1: a config with this external_id already exists/,
+      /^line 1: jl-1 → created [0-9a-f-]{36}\nline 2: csv-1: conflicting \(external_key\): external_key cannot be changed by an import/,
     );
-    expect(b.err).toMatch(/1 of 2 configs were not imported/);
+    expect(b.out).not.toContain('dup');
+    expect(b.err).toMatch(/1 of 2 rows were not applied \(1 conflicting, 0 invalid\)/);
     const list = JSON.parse((await gatehouse('bootstrap', 'list', '--json', ...store)).out) as {
       configs: { external_id: string; name: string | null; state: number }[];
     };

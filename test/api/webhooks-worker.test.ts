@@ -136,6 +136,7 @@ describe.each(dialects())('webhook worker on %s', (dialect) => {
               pollIntervalMs: 50,
               settleMs: 0,
               timeoutMs: 5000,
+              leaseMs: 10_000,
               retry: { baseMs: 1000, maxMs: 8000, maxAttempts: 3, maxAgeMs: 86_400_000 },
               retentionMs: 86_400_000,
             },

@@ -13,6 +13,7 @@ import {
   OTA_TOOLS,
   type OtaApi,
   otaApi,
+  tempUploadFiles,
 } from './helpers/ota.js';
 import { type RecordedServer, startRecordedServer } from './helpers/recorded-server.js';
 
@@ -141,13 +142,13 @@ for (const dialect of dialects()) {
         }
         expect((await api.listArtifacts()).map((a) => a.id).sort()).toEqual(listBefore);
         expect(filesUnder(join(blobsDir(), 'artifacts'))).toEqual(blobsBefore);
-        expect(filesUnder(join(blobsDir(), '.tmp'))).toEqual([]);
+        expect(tempUploadFiles(blobsDir())).toEqual([]);
 
         // Control: the undamaged artifact is accepted.
         const ok = await cli.upload(good);
         expect(ok.code, `${ok.stdout}\n${ok.stderr}`).toBe(0);
         expect((await api.listArtifacts()).filter((a) => a.name === name)).toHaveLength(1);
-        expect(filesUnder(join(blobsDir(), '.tmp'))).toEqual([]);
+        expect(tempUploadFiles(blobsDir())).toEqual([]);
       });
     },
     { tools: OTA_TOOLS },

@@ -10,8 +10,9 @@ export interface ReceivedRequest {
   json: any;
 }
 
-/** What the receiver does with a request: answer `status` with `body`, or never answer. */
-export type Responder = (r: ReceivedRequest) => { status: number; body?: string } | 'hang';
+/** What the receiver does with a request: answer `status` with `body` (now or later), or never answer. */
+type Answer = { status: number; body?: string } | 'hang';
+export type Responder = (r: ReceivedRequest) => Answer | Promise<Answer>;
 
 export interface WebhookReceiver {
   url: string;
@@ -38,7 +39,7 @@ export const startWebhookReceiver = async (opts: { respond?: Responder } = {}): 
     const s = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
+      req.on('end', async () => {
         const body = Buffer.concat(chunks).toString('utf8');
         let json: unknown;
         try {
@@ -48,12 +49,14 @@ export const startWebhookReceiver = async (opts: { respond?: Responder } = {}): 
         }
         const r: ReceivedRequest = { path: req.url ?? '', headers: req.headers, body, json };
         requests.push(r);
-        const answer = receiver.respond(r);
+        const answer = await receiver.respond(r);
         if (answer === 'hang') {
           hanging.add(res);
           return;
         }
-        res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body ?? '');
+        // The client may be gone meanwhile (a killed process): nothing to answer then.
+        if (!res.destroyed)
+          res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body ?? '');
       });
     });
     await new Promise<void>((resolve, reject) => {

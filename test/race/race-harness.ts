@@ -50,7 +50,12 @@ const spawn = async (db: TestDatabase, flags: string[]): Promise<GatehouseProces
  * on unknown identities (docs/limits.md, tested in floods-devauth) would answer most of them 429
  * before they race. The pending cap stays at its default.
  */
-const NO_RATE_LIMITS = ['--auth-unknown-per-address-per-minute', '0', '--auth-unknown-per-tenant-per-minute', '0'];
+const NO_RATE_LIMITS = [
+  '--auth-unknown-per-address-per-minute',
+  '0',
+  '--auth-unknown-per-tenant-per-minute',
+  '0',
+];
 
 export const startCluster = async (dialect: DialectName, extraFlags: string[] = []): Promise<Cluster> => {
   const flags = [...NO_RATE_LIMITS, ...extraFlags];

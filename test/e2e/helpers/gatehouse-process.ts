@@ -107,6 +107,35 @@ export const runGatehouseCli = (db: TestDatabase, args: string[]): Promise<strin
     );
   });
 
+/** A `gatehouse <args>` child the test may kill at any moment (crash tests). */
+export interface GatehouseCliProcess {
+  child: ChildProcess;
+  stdout: string[];
+  stderr: string[];
+  /** Exit code, or null when a signal ended it. */
+  exited: Promise<number | null>;
+}
+
+export const startGatehouseCli = (db: TestDatabase, args: string[]): GatehouseCliProcess => {
+  const child = spawn(process.execPath, gatehouseArgs(db, args), {
+    cwd: REPO,
+    env: childEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  live.add(child);
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  child.stdout?.on('data', (c: Buffer) => stdout.push(c.toString()));
+  child.stderr?.on('data', (c: Buffer) => stderr.push(c.toString()));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('close', (code) => {
+      live.delete(child);
+      resolve(code);
+    }),
+  );
+  return { child, stdout, stderr, exited };
+};
+
 /** Creates an admin with the CLI and logs in over HTTP; returns the bearer token. */
 export const adminTokenViaCli = async (db: TestDatabase, baseUrl: string): Promise<string> => {
   const email = `admin-${Date.now()}@example.com`;
