@@ -19,7 +19,7 @@ const PINNED: Record<string, string> = {
   '0006-webhooks.ts': 'b04ea3f3e181299acd14804dd9d745b7b3f1828392995fc7d8ddb21c27dbef87',
   '0007-enrollment.ts': 'deab25a16b77e7ca9e5844deb5800a00a4869de0a9e21c2cff88f8c93400114b',
   '0008-catch-up-0002-0003.ts': 'aff76a0efb942d2be50c9d74e54f46504ba109475a1d4ea74f6b02895a204b54',
-  '0009-invariants.ts': 'fae0bcf37f612e3ad7e5b0ffeaf88fe02459d0d6c60ebed5c9504a6fdc53a2e8',
+  '0009-invariants.ts': '8c736bcd1ca3e6371a563008c1932b2c54fd5055c3d4d9671fd0493ebe63a9c4',
   '0010-flood-limits.ts': '978befb7bdc8b11f1f5be7f71e1251934a84db805d39a77cac7d341c45e26849',
 };
 

@@ -35,9 +35,9 @@ import { type Kysely, sql } from 'kysely';
 //    disturbed); all but the oldest get "<hash>:duplicate:<id>" as constructor hash, so they no
 //    longer count as the deployment a repeated request collides with.
 //
-// SQLite does not run migrations in a transaction (Kysely), so this one opens its own: a crash
-// leaves either nothing or everything but the migration's own bookkeeping row, and a second run
-// finds nothing to resolve and indexes that exist already.
+// Runs in one transaction: the migrator's on both dialects (src/store/sqlite-dialect.ts makes
+// SQLite's transactional too); its own when it is handed a plain connection. A crash leaves
+// nothing, and a second run finds nothing to resolve and indexes that exist already.
 
 const WEIGHT_SQL = sql`case status when 'accepted' then 4 when 'preauthorized' then 3 when 'pending' then 2 when 'rejected' then 1 else 0 end`;
 const WEIGHT: Record<string, number> = { accepted: 4, preauthorized: 3, pending: 2, rejected: 1 };
