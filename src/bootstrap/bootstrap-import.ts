@@ -1,4 +1,3 @@
-import { containsNul, NUL_MESSAGE } from '../core/json-limits.js';
 import type { CreateConfigInput } from './bootstrap-service-configs.js';
 import type { ConfigState, TemplateMode } from './bootstrap-types.js';
 import { templateModes } from './bootstrap-types.js';
@@ -80,8 +79,7 @@ export const parseCsv = (text: string): { line: number; cells: string[] }[] => {
 };
 
 const toRow = (line: number, record: Record<string, unknown>): ImportRow => {
-  // As on the API: PostgreSQL text cannot hold U+0000, and SQLite must not keep what it refuses.
-  if (containsNul(record)) throw new ImportError(`line ${line}: ${NUL_MESSAGE}`);
+  // U+0000 in a value makes the row invalid, not the file (bootstrap-import-check.ts).
   const bad = (m: string) => new ImportError(`line ${line}: ${m}`);
   const input: Record<string, unknown> = {};
   const specified = new Set<ImportField>();

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import {
   readTarBuffer,
   writeTarBuffer,
 } from '../../src/deployments/artifact/artifact-test-repack.js';
+import { tempUploadFiles } from '../e2e/helpers/ota.js';
 import { allRowCounts } from '../helpers/all-rows.js';
 import { makeSingleFileArtifact, multipartUpload } from '../helpers/artifacts.js';
 import { dialects } from '../helpers/databases.js';
@@ -110,7 +111,7 @@ describe.each(dialects())('bad input inside uploads, CSRs and signed requests on
       expect(res.json().error).toMatch(message);
     }
     expect(await allRowCounts(t.gh)).toEqual(before);
-    expect(readdirSync(join(t.db.dataDir, 'blobs', '.tmp'))).toEqual([]);
+    expect(tempUploadFiles(join(t.db.dataDir, 'blobs'))).toEqual([]);
   });
 
   it('refuses a CSR whose subject holds NUL, on the management API and over EST', async () => {

@@ -1,7 +1,7 @@
-import { readdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempUploadFiles } from '../e2e/helpers/ota.js';
 import { allRowCounts } from '../helpers/all-rows.js';
 import { dialects } from '../helpers/databases.js';
 import { adminToken, startTestGatehouse, type TestServer } from '../helpers/gatehouse.js';
@@ -179,14 +179,8 @@ describe.each(dialects())('malformed requests on the wire on %s', (dialect) => {
 
   it('keeps serving, and keeps no partial upload', async () => {
     expect((await fetch(`http://127.0.0.1:${port}/api/health`)).status).toBe(200);
-    const tmp = join(t.db.dataDir, 'blobs', '.tmp');
-    const left = () => {
-      try {
-        return readdirSync(tmp);
-      } catch {
-        return [];
-      }
-    };
+    // Each process writes under blobs/.tmp/<instance>/ next to its owner.json (ADR 15).
+    const left = () => tempUploadFiles(join(t.db.dataDir, 'blobs'));
     // The aborted upload's writer is dropped when its stream fails; give it a moment.
     for (let i = 0; i < 50 && left().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
     expect(left()).toEqual([]);
