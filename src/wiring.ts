@@ -157,6 +157,7 @@ export const openGatehouse = async (
           lockoutSeconds: config.bootstrapLockoutSeconds,
         },
         challengeTtlSeconds: config.bootstrapChallengeTtlSeconds,
+        challengesPerAddressPerMinute: config.bootstrapChallengesPerAddressPerMinute,
       },
       deviceExists: (tenantId, deviceId) => existsBy(devauthAdmin.getDevice(tenantId, deviceId)),
       deviceAttributes: (tenantId, deviceId) => inventory.deviceAttributes(tenantId, deviceId),

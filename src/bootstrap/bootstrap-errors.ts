@@ -14,6 +14,10 @@ export const REFUSED_MESSAGE = 'bootstrap refused: unknown external id, wrong ke
 
 export const bootstrapErrors = {
   refused: (detail: string) => err('BOOTSTRAP_REFUSED', 403, REFUSED_MESSAGE, { detail }),
+  tooManyChallenges: (retryAfterSeconds: number) =>
+    err('BOOTSTRAP_TOO_MANY_CHALLENGES', 429, 'too many bootstrap challenges, retry later', {
+      headers: { 'Retry-After': String(retryAfterSeconds) },
+    }),
   throttled: (retryAfterSeconds: number) =>
     err('BOOTSTRAP_THROTTLED', 429, 'too many failed bootstrap attempts, retry later', {
       headers: { 'Retry-After': String(retryAfterSeconds) },

@@ -2,6 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { toRfc3339 } from '../core/clock.js';
 import { newId } from '../core/ids.js';
+import { sourceKey, type TokenBuckets } from '../limits/index.js';
 import type { Store } from '../store/store.js';
 import type { AttemptContext, AttemptOutcomes } from './bootstrap-attempts.js';
 import {
@@ -55,6 +56,8 @@ export const createBootstrapV2Service = (deps: {
   deliver: DeliveryBuilder;
   outcomes: AttemptOutcomes;
   challengeTtlMs: number;
+  /** Challenges per source address: each one is a row until it expires. */
+  challengeRate: TokenBuckets;
 }): BootstrapV2Service => {
   const { store, clock, secrets, lookups, outcomes } = deps;
   const context = (externalId: string, address: string): AttemptContext => ({
@@ -73,8 +76,10 @@ export const createBootstrapV2Service = (deps: {
      */
     async challenge(tenantId, externalId, address) {
       await outcomes.gate(context(externalId, address), tenantId);
-      const record = await lookups.byTenantExternalId(tenantId, externalId);
       const nowMs = clock.nowMs();
+      const wait = deps.challengeRate.take(sourceKey(address), nowMs);
+      if (wait !== null) throw bootstrapErrors.tooManyChallenges(wait);
+      const record = await lookups.byTenantExternalId(tenantId, externalId);
       const challenge = {
         id: newId(),
         tenantId,

@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
+import { createTokenBuckets } from '../limits/index.js';
 import type { SecretBox } from '../core/secret-box.js';
 import type { Store } from '../store/store.js';
 import { createAttemptOutcomes } from './bootstrap-attempts.js';
@@ -69,6 +70,8 @@ export interface BootstrapSettings {
   /** Failed-attempt limits (docs/limits.md). */
   limits: BootstrapLimits;
   challengeTtlSeconds: number;
+  /** v2 challenges per source address and minute (each is a row until it expires); 0: off. */
+  challengesPerAddressPerMinute: number;
 }
 
 /** Builds the bootstrap domain's services (wired in src/wiring.ts). */
@@ -99,7 +102,11 @@ export const createBootstrap = (deps: {
     importer: createBootstrapImportService({ store, clock, secrets, deviceExists: deps.deviceExists }),
     channels: createBootstrapChannelsService({ store, clock }),
     device: createBootstrapDeviceService({ ...shared, eventBuffer, encryptKey: settings.encryptKey }),
-    v2: createBootstrapV2Service({ ...shared, challengeTtlMs: settings.challengeTtlSeconds * 1000 }),
+    v2: createBootstrapV2Service({
+      ...shared,
+      challengeTtlMs: settings.challengeTtlSeconds * 1000,
+      challengeRate: createTokenBuckets({ perMinute: settings.challengesPerAddressPerMinute }),
+    }),
     enrollment: createEnrollmentConfigs({ secrets }),
     flushEvents: () => eventBuffer.flush(),
     close: () => eventBuffer.close(),

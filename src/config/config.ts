@@ -32,6 +32,7 @@ export interface Config {
   bootstrapMaxFailures: number;
   bootstrapLockoutSeconds: number;
   bootstrapChallengeTtlSeconds: number;
+  bootstrapChallengesPerAddressPerMinute: number;
   /** The HTTPS (mTLS-capable) listener; undefined = none. Cert and key files are set with it. */
   tlsListen: ListenAddress | undefined;
   tlsCertFile: string | undefined;
@@ -138,6 +139,7 @@ export const loadConfig = (
     bootstrapMaxFailures: dflt('bootstrapMaxFailures'),
     bootstrapLockoutSeconds: dflt('bootstrapLockoutSeconds'),
     bootstrapChallengeTtlSeconds: dflt('bootstrapChallengeTtlSeconds'),
+    bootstrapChallengesPerAddressPerMinute: dflt('bootstrapChallengesPerAddressPerMinute'),
     ...tlsAndProxies(
       get('tlsListen'),
       get('tlsCertFile'),

@@ -204,4 +204,42 @@ describe.each(dialects())('bootstrap v2 on %s', (dialect) => {
     const c11 = (await post(tenant.id, 'challenges', { external_id: eid }, address)).json() as Challenge;
     expect((await post(tenant.id, 'configs', answer(eid, key, c11).body, address)).statusCode).toBe(200);
   });
+
+  it('bounds the challenges one address may ask for (each is a row until it expires)', async () => {
+    const { eid, key } = await enabledConfig();
+    const address = '10.22.0.1';
+    const count = async () =>
+      Number(
+        (
+          await f.t.gh.store.db
+            .selectFrom('bootstrap_challenges')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    clock.advance(120_000); // earlier challenges expire and are purged
+    await post(tenant.id, 'challenges', { external_id: newExternalId() }, '10.22.9.9');
+    const before = await count();
+    const answers: number[] = [];
+    for (let i = 0; i < 80; i++) {
+      answers.push(
+        (await post(tenant.id, 'challenges', { external_id: newExternalId() }, address)).statusCode,
+      );
+    }
+    // The default budget: 60 per minute in one burst, then 429 with Retry-After.
+    expect(answers.filter((s) => s === 200)).toHaveLength(60);
+    expect(answers.slice(60).every((s) => s === 429)).toBe(true);
+    const refused = await post(tenant.id, 'challenges', { external_id: eid }, address);
+    expect(refused.statusCode).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(refused.json()).toMatchObject({ error: expect.any(String), request_id: expect.any(String) });
+    expect(await count()).toBe(before + 60);
+    // The device at its own address is not held up by that flood.
+    expect((await post(tenant.id, 'configs', answer(eid, key, await challenge(eid)).body)).statusCode).toBe(
+      200,
+    );
+    // The budget refills over the minute.
+    clock.advance(60_000);
+    expect((await post(tenant.id, 'challenges', { external_id: eid }, address)).statusCode).toBe(200);
+  });
 });
