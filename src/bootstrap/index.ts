@@ -1,7 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
-import { createTokenBuckets } from '../limits/index.js';
 import type { SecretBox } from '../core/secret-box.js';
+import { createTokenBuckets } from '../limits/index.js';
 import type { Store } from '../store/store.js';
 import { createAttemptOutcomes } from './bootstrap-attempts.js';
 import { createDelivery, type DeviceAttributesReader } from './bootstrap-delivery.js';

@@ -267,7 +267,7 @@ export const settings = {
     env: 'GATEHOUSE_BOOTSTRAP_CHALLENGES_PER_ADDRESS_PER_MINUTE',
     flag: '--bootstrap-challenges-per-address-per-minute',
     defaultText: '60',
-    doc: 'Bootstrap v2 challenges one source address (IPv6: per /64) may ask for per minute, in bursts of up to a minute\'s worth; beyond it they get 429 with `Retry-After`. Every challenge is a row until it expires, so this bounds what a flood can write. Per process. 0 disables the limit.',
+    doc: "Bootstrap v2 challenges one source address (IPv6: per /64) may ask for per minute, in bursts of up to a minute's worth; beyond it they get 429 with `Retry-After`. Every challenge is a row until it expires, so this bounds what a flood can write. Per process. 0 disables the limit.",
     parse: int(0, 1_000_000),
   },
   tlsListen: {
