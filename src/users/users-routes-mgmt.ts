@@ -96,7 +96,7 @@ export const usersMgmtRoutes = (service: UsersService) => async (app: App) => {
           "Changing your own password needs `current_password` (422 without it or when it does not match); an admin setting another user's password does not. A new password ends all of the user's tokens, login sessions and personal access tokens alike, except the token that made the change when it is the user's own (docs/adr/0014-faults-named-not-hidden.md).",
         params: IdParams,
         body: UpdateUserBody,
-        response: { 204: EmptyBody, ...errorResponses(400, 401, 403, 404, 422) },
+        response: { 204: EmptyBody, ...errorResponses(400, 401, 403, 404, 422, 429) },
       },
     },
     async (req, reply) => {
@@ -108,6 +108,7 @@ export const usersMgmtRoutes = (service: UsersService) => async (app: App) => {
         id,
         { email: req.body.email, password: req.body.password, currentPassword: req.body.current_password },
         p,
+        req.ip,
       );
       return reply.code(204).send();
     },

@@ -43,13 +43,16 @@ export interface UsersService {
    * Changes email and/or password. A new password ends every token of the user (sessions and
    * personal access tokens) except the one that made the change, when that is the user's own
    * (`by`): whoever learnt the old password must not keep access through a token minted with it.
-   * Changing one's own password needs `currentPassword` (an admin setting another user's does not).
+   * Changing one's own password needs `currentPassword` (an admin setting another user's does not);
+   * a wrong one counts as a failed login from `address` (docs/limits.md), so a stolen session
+   * cannot guess the password faster than a login could.
    */
   update(
     tenantId: string,
     id: string,
     patch: { email?: string; password?: string; currentPassword?: string },
     by?: Pick<UserPrincipal, 'userId' | 'tokenId'>,
+    address?: string,
   ): Promise<void>;
   remove(tenantId: string, id: string): Promise<void>;
   createPat(p: UserPrincipal, input: { name: string; expiresInSeconds?: number }): Promise<string>;
@@ -170,7 +173,7 @@ export const createUsersService = (deps: {
     list: (tenantId) => listUsers(db, tenantId),
     get: mustGet,
 
-    async update(tenantId, id, patch, by) {
+    async update(tenantId, id, patch, by, address) {
       const current = await mustGet(tenantId, id);
       const email = patch.email !== undefined ? normaliseEmail(patch.email) : undefined;
       let passwordHash: string | undefined;
@@ -179,12 +182,18 @@ export const createUsersService = (deps: {
         if (by?.userId === id) {
           // Whoever holds a session (stolen, or a forgotten browser) must not be able to take the
           // account: with the other tokens ending below, that would lock the owner out.
+          const attempt =
+            address !== undefined ? await deps.limits?.gate(current.email, address) : undefined;
           const found = await findUserForLogin(db, current.email);
           const ok = await verifyPassword(
             patch.currentPassword ?? '',
             found?.user.id === id ? found.passwordHash : DUMMY_PASSWORD_HASH,
           );
-          if (!ok || found?.user.id !== id) throw usersErrors.currentPasswordMismatch();
+          if (!ok || found?.user.id !== id) {
+            const refusal = attempt && deps.limits ? await deps.limits.failed(attempt) : undefined;
+            throw refusal?.status === 429 ? refusal : usersErrors.currentPasswordMismatch();
+          }
+          if (attempt) await deps.limits?.succeeded(attempt);
         }
         passwordHash = await hashPassword(patch.password);
       }

@@ -90,4 +90,31 @@ describe.each(dialects())('password change on %s', (dialect) => {
     expect(await works(s2)).toBe(true);
     expect((await login(`renamed-${u.userId}@example.com`, u.password)).statusCode).toBe(200);
   });
+
+  it('counts a wrong current password as a failed login: a stolen session cannot guess faster', async () => {
+    const u = await adminToken(t.gh);
+    const guess = (i: number) =>
+      t.app.inject({
+        method: 'PUT',
+        url: `${USERS}/me`,
+        headers: bearer(u.token),
+        payload: { password: 'the thief wants this one', current_password: `guess number ${i}` },
+        remoteAddress: '10.31.0.1',
+      });
+    const answers: number[] = [];
+    for (let i = 1; i <= 11; i++) answers.push((await guess(i)).statusCode);
+    // Ten failures of the account at that address lock the pair (docs/limits.md); the tenth is 429.
+    expect(answers.slice(0, 9)).toEqual(Array(9).fill(422));
+    expect(answers.slice(9)).toEqual([429, 429]);
+    expect((await guess(12)).headers['retry-after']).toMatch(/^\d+$/);
+    // The owner, at another address, still logs in and changes the password with the real one.
+    const owner = await t.app.inject({
+      method: 'PUT',
+      url: `${USERS}/me`,
+      headers: bearer(await session(u.email, u.password)),
+      payload: { password: 'the owner chose this', current_password: u.password },
+      remoteAddress: '10.31.0.2',
+    });
+    expect(owner.statusCode, owner.body).toBe(204);
+  });
 });
