@@ -182,8 +182,7 @@ export const createUsersService = (deps: {
         if (by?.userId === id) {
           // Whoever holds a session (stolen, or a forgotten browser) must not be able to take the
           // account: with the other tokens ending below, that would lock the owner out.
-          const attempt =
-            address !== undefined ? await deps.limits?.gate(current.email, address) : undefined;
+          const attempt = address !== undefined ? await deps.limits?.gate(current.email, address) : undefined;
           const found = await findUserForLogin(db, current.email);
           const ok = await verifyPassword(
             patch.currentPassword ?? '',
