@@ -80,7 +80,7 @@ export const buildApp = async (gh: Gatehouse, opts: AppOptions = {}): Promise<Ap
     // The router's default (100 characters) is shorter than names the schemas allow in a path
     // (external ids up to 256 characters, group names up to 1024), percent-encoded at that; the
     // route schema's maxLength is the limit that answers 400, this only refuses the absurd (414).
-    maxParamLength: 4096,
+    routerOptions: { maxParamLength: 4096 },
     // Requests Node's parser refuses (raw NUL, header overflow): the same JSON error shape.
     clientErrorHandler,
     // X-Forwarded-* (req.protocol, req.host, req.ip) count only from the configured edge proxies.
