@@ -49,6 +49,8 @@ export interface WebhookWorker {
 }
 
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
+/** Longest wait between rounds while rounds keep failing. */
+const MAX_ERROR_BACKOFF_MS = 10_000;
 const MAX_FANOUT_PER_ROUND = 5000;
 /** Failed deliveries hold later events of their device; those are re-examined this rarely. */
 const FAILED_HOLD_MS = 24 * 60 * 60 * 1000;
@@ -238,12 +240,15 @@ export const createWebhookWorker = (deps: {
     timer = setTimeout(tick, delayMs);
     timer.unref();
   };
+  /** Rounds that failed in a row (the database does not answer): the next waits longer. */
+  let failedRounds = 0;
   const tick = () => {
     timer = undefined;
     running = (async () => {
       let next = settings.pollIntervalMs;
       try {
         const r = await round();
+        failedRounds = 0;
         if (r.full) {
           // Probably more to do: go again once this round's deliveries are done, but no later than
           // one poll interval, so that slow receivers never keep this process from claiming what
@@ -255,7 +260,11 @@ export const createWebhookWorker = (deps: {
           next = 0;
         }
       } catch (e) {
+        // One line per failed round, and rounds back off (doubling, up to MAX_ERROR_BACKOFF_MS)
+        // while the failure lasts: an outage neither floods the log nor the database.
         onError(e);
+        failedRounds += 1;
+        next = Math.min(settings.pollIntervalMs * 2 ** Math.min(failedRounds, 16), MAX_ERROR_BACKOFF_MS);
       }
       running = undefined;
       schedule(next);
