@@ -31,29 +31,29 @@ export const toConfigRecord = (r: Row): ConfigRecord => ({
   },
 });
 
-export const insertConfig = async (ex: Executor, { config: c, secrets: s }: ConfigRecord): Promise<void> => {
-  await ex
-    .insertInto('bootstrap_configs')
-    .values({
-      id: c.id,
-      tenant_id: c.tenantId,
-      external_id: c.externalId,
-      external_key_hash: s.externalKeyHash,
-      external_key_sealed: s.externalKeySealed,
-      client_secret_hash: s.clientSecretHash,
-      client_secret_sealed: s.clientSecretSealed,
-      client_key_sealed: s.clientKeySealed,
-      client_cert: c.clientCert,
-      ca_cert: c.caCert,
-      name: c.name,
-      content: c.content,
-      content_template: c.contentTemplate,
-      state: c.state,
-      device_id: c.deviceId,
-      created_at: c.createdAt,
-      updated_at: c.updatedAt,
-    })
-    .execute();
+/** A config as its bootstrap_configs row (one mapper for single and bulk inserts). */
+export const configRow = ({ config: c, secrets: s }: ConfigRecord) => ({
+  id: c.id,
+  tenant_id: c.tenantId,
+  external_id: c.externalId,
+  external_key_hash: s.externalKeyHash,
+  external_key_sealed: s.externalKeySealed,
+  client_secret_hash: s.clientSecretHash,
+  client_secret_sealed: s.clientSecretSealed,
+  client_key_sealed: s.clientKeySealed,
+  client_cert: c.clientCert,
+  ca_cert: c.caCert,
+  name: c.name,
+  content: c.content,
+  content_template: c.contentTemplate,
+  state: c.state,
+  device_id: c.deviceId,
+  created_at: c.createdAt,
+  updated_at: c.updatedAt,
+});
+
+export const insertConfig = async (ex: Executor, record: ConfigRecord): Promise<void> => {
+  await ex.insertInto('bootstrap_configs').values(configRow(record)).execute();
 };
 
 export const findConfig = async (

@@ -1,5 +1,5 @@
 import type { Executor } from '../store/store.js';
-import { toConfigRecord } from './bootstrap-repo-configs.js';
+import { configRow, toConfigRecord } from './bootstrap-repo-configs.js';
 import type { ConfigRecord } from './bootstrap-types.js';
 
 /**
@@ -80,30 +80,7 @@ export const holdersOf = async (
 /** Inserts new configs, several per statement. */
 export const insertConfigs = async (ex: Executor, records: readonly ConfigRecord[]): Promise<void> => {
   for (const part of chunks(records, 200)) {
-    await ex
-      .insertInto('bootstrap_configs')
-      .values(
-        part.map(({ config: c, secrets: s }) => ({
-          id: c.id,
-          tenant_id: c.tenantId,
-          external_id: c.externalId,
-          external_key_hash: s.externalKeyHash,
-          external_key_sealed: s.externalKeySealed,
-          client_secret_hash: s.clientSecretHash,
-          client_secret_sealed: s.clientSecretSealed,
-          client_key_sealed: s.clientKeySealed,
-          client_cert: c.clientCert,
-          ca_cert: c.caCert,
-          name: c.name,
-          content: c.content,
-          content_template: c.contentTemplate,
-          state: c.state,
-          device_id: c.deviceId,
-          created_at: c.createdAt,
-          updated_at: c.updatedAt,
-        })),
-      )
-      .execute();
+    await ex.insertInto('bootstrap_configs').values(part.map(configRow)).execute();
   }
 };
 
