@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readlinkSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
@@ -103,8 +103,12 @@ export const createTempArea = (root: string): TempArea => {
 
   const ensureDir = async () => {
     // Recreated if another process removed it (a heartbeat that stalled for STALE_MS).
-    if ((await mkdir(dir, { recursive: true, mode: 0o700 })) !== undefined)
-      await writeFile(ownerFile, JSON.stringify(self), { mode: 0o600 });
+    if ((await mkdir(dir, { recursive: true, mode: 0o700 })) !== undefined) {
+      // Written whole, then renamed into place: a sweeper never reads half an owner file.
+      const partial = `${ownerFile}.${randomBytes(4).toString('hex')}.partial`;
+      await writeFile(partial, JSON.stringify(self), { mode: 0o600 });
+      await rename(partial, ownerFile);
+    }
     if (!heartbeat) {
       heartbeat = setInterval(() => {
         const now = new Date();
@@ -120,7 +124,7 @@ export const createTempArea = (root: string): TempArea => {
     if (!s.isDirectory()) return { files: 1, bytes: s.size };
     const total = { files: 0, bytes: 0 };
     for (const name of await readdir(path).catch(() => [])) {
-      if (name === 'owner.json') continue;
+      if (name.startsWith('owner.json')) continue;
       const t = await sizeOf(join(path, name));
       total.files += t.files;
       total.bytes += t.bytes;

@@ -83,14 +83,14 @@ describe.each(dialects())('kill -9 during an artifact upload on %s', (dialect) =
         })
         .flatMap((d) =>
           readdirSync(d)
-            .filter((f) => f !== 'owner.json')
+            .filter((f) => !f.startsWith('owner.json'))
             .map((f) => join(d, f)),
         );
     };
     const tempFiles = () =>
       existsSync(tmpRoot)
         ? readdirSync(tmpRoot, { recursive: true, withFileTypes: true })
-            .filter((e) => e.isFile() && e.name !== 'owner.json')
+            .filter((e) => e.isFile() && !e.name.startsWith('owner.json'))
             .map((e) => join(e.parentPath, e.name))
         : [];
     const written = (files: string[]) =>

@@ -277,7 +277,7 @@ export const waitForDeviceOutcome = (
 /** Every file under `dir`, relative to it (none if it does not exist). */
 /** Temporary upload files under a blob directory (each process's owner.json is not one). */
 export const tempUploadFiles = (blobsDir: string): string[] =>
-  filesUnder(join(blobsDir, '.tmp')).filter((f) => !f.endsWith('owner.json'));
+  filesUnder(join(blobsDir, '.tmp')).filter((f) => !/(^|\/)owner\.json/.test(f));
 
 export const filesUnder = (dir: string): string[] => {
   if (!existsSync(dir)) return [];
