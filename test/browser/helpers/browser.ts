@@ -35,6 +35,15 @@ export const SCREENSHOT_DIR = join(REPO, 'test-output', 'screenshots');
 export const DESKTOP = { width: 1280, height: 800 } as const;
 export const PHONE = { width: 375, height: 800 } as const;
 
+/** Fails (never skips) when the console is not built: it is part of the product, not a host tool. */
+export const requireConsoleBuild = (): void => {
+  if (!existsSync(CONSOLE_INDEX)) {
+    throw new Error(
+      `${CONSOLE_INDEX} is missing: the console is not built. Run \`npm run build\` (npm ci runs it through "prepare").`,
+    );
+  }
+};
+
 const findMissingTool = (tools: readonly string[]): string | undefined => {
   for (const tool of tools) {
     try {
@@ -69,11 +78,7 @@ export const describeBrowser = (
   describe(name, { timeout: opts.timeoutMs ?? 60_000 }, () => {
     beforeAll(() => {
       if (missing) throw new Error(`browser test prerequisite missing in CI: ${missing}`);
-      if (!existsSync(CONSOLE_INDEX)) {
-        throw new Error(
-          `${CONSOLE_INDEX} is missing: the console is not built. Run \`npm run build\` (npm ci runs it through "prepare").`,
-        );
-      }
+      requireConsoleBuild();
     });
     body();
   });

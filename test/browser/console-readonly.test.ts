@@ -1,0 +1,78 @@
+import { expect, it } from 'vitest';
+import { dialects } from '../helpers/databases.js';
+import { describeBrowser } from './helpers/browser.js';
+import type { ConsolePage } from './helpers/console-page.js';
+import { devicesWithMac, sendPendingAuthRequests } from './helpers/devices.js';
+import { useConsoleFixture } from './helpers/fixture.js';
+
+/**
+ * A read-only user sees the fleet but is offered nothing that would fail with 403 (issue 9):
+ * no accept, reject or bulk actions on the pending tab, no upload on the releases page. The
+ * admin, on the same data, is offered them (so their absence means something).
+ */
+const WRITE_CONTROLS = [
+  '[data-testid=row-accept]',
+  '[data-testid=row-reject]',
+  '[data-testid=select-all-matching]',
+  '[data-testid^=bulk-]',
+  '[data-testid=preauthorize-open]',
+];
+
+const countWriteControls = async (c: ConsolePage): Promise<Record<string, number>> => {
+  const out: Record<string, number> = {};
+  for (const sel of WRITE_CONTROLS) out[sel] = await c.page.locator(sel).count();
+  out['buttons named accept/reject'] = await c.page
+    .locator('main')
+    .getByRole('button', { name: /accept|reject/i })
+    .count();
+  return out;
+};
+
+/** Waits until the console knows who is logged in (until then it hides write controls anyway). */
+const waitForMe = async (c: ConsolePage, email: string) => {
+  await expect
+    .poll(async () => (await c.page.locator('[data-testid=user-menu]').textContent()) ?? '')
+    .toContain(email);
+};
+
+for (const dialect of dialects()) {
+  describeBrowser(`console: read-only user (${dialect})`, () => {
+    const fx = useConsoleFixture(dialect);
+
+    it('the pending tab offers no accept, reject or bulk actions, and releases no upload', async () => {
+      const { server } = fx;
+      const [mac] = await sendPendingAuthRequests(server.url, 1);
+      const [pending] = await devicesWithMac(server, mac as string, 'pending');
+      expect(pending).toBeDefined();
+      const rowSelector = `[data-testid=devices-table] tr[data-row-id="${pending?.id}"]`;
+
+      // Control: the admin is offered them on the same data.
+      const admin = await fx.openLoggedIn();
+      await waitForMe(admin, server.admin.email);
+      await admin.goto('/devices?status=pending');
+      await admin.page.locator(rowSelector).waitFor();
+      await admin.page.locator(`${rowSelector} [data-testid=row-accept]`).waitFor();
+      await admin.goto('/releases');
+      await admin.heading();
+      expect(await admin.page.locator('[data-testid=artifact-file]').count()).toBe(1);
+
+      const viewer = await fx.openLoggedIn(server.readonly);
+      await waitForMe(viewer, server.readonly.email);
+      await viewer.goto('/devices?status=pending');
+      await viewer.page.locator(rowSelector).waitFor();
+      await viewer.settled();
+      expect(await countWriteControls(viewer)).toEqual(
+        Object.fromEntries([...WRITE_CONTROLS, 'buttons named accept/reject'].map((k) => [k, 0])),
+      );
+      await viewer.screenshot('readonly-devices-pending');
+
+      await viewer.goto('/releases');
+      await viewer.heading();
+      await viewer.settled();
+      expect(await viewer.page.locator('[data-testid=artifact-file]').count()).toBe(0);
+      expect(await viewer.page.locator('input[type=file]').count()).toBe(0);
+      await viewer.screenshot('readonly-releases');
+      expect(viewer.unexpectedProblems(), viewer.describeProblems()).toEqual([]);
+    });
+  });
+}
