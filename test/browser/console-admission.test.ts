@@ -111,7 +111,15 @@ for (const dialect of dialects()) {
         const c = await fx.openLoggedIn();
         await c.goto('/devices?status=pending');
         const row = c.page.locator(`[data-testid=devices-table] tr[data-row-id="${pending?.id}"]`);
-        await row.focus();
+        await row.waitFor();
+        // Keyboard only: move the focus down the list until it is in the device's row.
+        const focusedRowId = () =>
+          c.page.evaluate(
+            "document.activeElement?.closest('tr[data-row-id]')?.getAttribute('data-row-id') ?? null",
+          );
+        for (let i = 0; i < 50 && (await focusedRowId()) !== pending?.id; i++)
+          await c.page.keyboard.press('ArrowDown');
+        expect(await focusedRowId(), 'the row got the focus from the keyboard').toBe(pending?.id);
         await c.page.keyboard.press('a');
         await row.waitFor({ state: 'detached' });
         await waitFor('the device to be accepted', async () => {

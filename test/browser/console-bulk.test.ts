@@ -24,7 +24,7 @@ for (const dialect of dialects()) {
 
     it(`accepts ${FLEET} pending devices with one request, each on record under the operator`, async () => {
       const { server } = fx;
-      const macs = await sendPendingAuthRequests(server.url, FLEET);
+      await sendPendingAuthRequests(server.url, FLEET);
       expect(await countDevices(server, 'pending')).toBe(FLEET);
       const pendingIds = new Set(
         (await server.apiOk<DeviceJson[]>('GET', `${DEVAUTH}/devices?status=pending&per_page=500`)).map(
@@ -41,7 +41,7 @@ for (const dialect of dialects()) {
       // The total is shown, not just one page of rows.
       await c.page.locator(`[data-testid=pending-badge][aria-label="${FLEET} pending devices"]`).waitFor();
       await expect
-        .poll(async () => (await c.page.locator('main').textContent()) ?? '')
+        .poll(async () => (await c.page.locator('[data-testid=devices-total]').textContent()) ?? '')
         .toMatch(new RegExp(`\\b${FLEET}\\b`));
       const shownIds = await Promise.all(
         (await table.locator('tr[data-row-id]').all()).map((r) => r.getAttribute('data-row-id')),
@@ -91,7 +91,6 @@ for (const dialect of dialects()) {
       expect(events).toHaveLength(FLEET);
       expect(new Set(events.map((e) => e.device_id))).toEqual(pendingIds);
       for (const e of events) expect(e.data.actor?.email, `actor of ${e.id}`).toBe(server.admin.email);
-      expect(macs).toHaveLength(FLEET);
 
       await c.goto('/audit');
       await c.heading();
