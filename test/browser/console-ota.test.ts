@@ -51,6 +51,8 @@ for (const dialect of dialects()) {
           },
         );
         await waitForReportedInventory(server, pending.id, diagnostics);
+        // Off while the deployment is made, so the page is seen before the device acts on it.
+        await device.stopDaemon();
 
         // A single-file artifact, with a payload big enough for the upload to take a moment.
         const name = `console-release-${randomBytes(3).toString('hex')}`;
@@ -79,6 +81,8 @@ for (const dialect of dialects()) {
         });
         const progressShown = await watchForElement(c.page, '[data-testid=upload-progress]');
         await c.page.locator('[data-testid=artifact-file]').setInputFiles(file);
+        // Choosing the file fills the form; the upload starts with its button.
+        await c.page.locator('[data-testid=artifact-upload]').click();
         const artifact = await waitFor(
           `artifact ${name} to be stored`,
           async () =>
@@ -111,11 +115,11 @@ for (const dialect of dialects()) {
         await c.page.locator('[data-testid=deployment-submit]').click();
         await c.page.waitForURL(/\/deployments\/(?!new)[^/?#]+$/);
         const deploymentId = new URL(c.page.url()).pathname.split('/').pop() as string;
-        const deployment = await server.apiOk<{ name: string; artifact_name: string; device_count: number }>(
+        const deployment = await server.apiOk<{ name: string; artifact_name: string; max_devices: number }>(
           'GET',
           `${D}/deployments/${deploymentId}`,
         );
-        expect(deployment).toMatchObject({ name: `rollout ${name}`, artifact_name: name, device_count: 1 });
+        expect(deployment).toMatchObject({ name: `rollout ${name}`, artifact_name: name, max_devices: 1 });
 
         // The deployment page follows the device by itself to success.
         const watch = await watchRows(c.page);
@@ -123,6 +127,8 @@ for (const dialect of dialects()) {
           `[data-testid=deployment-devices-table] tr[data-row-id="${pending.id}"] [data-testid=device-deployment-status]`,
         );
         await status.waitFor();
+        expect(((await status.textContent()) ?? '').trim()).toBe('pending');
+        device.startDaemon();
         await expect
           .poll(async () => ((await status.textContent()) ?? '').trim().toLowerCase(), {
             timeout: 60_000,

@@ -61,8 +61,9 @@ for (const dialect of dialects()) {
           const c = await fx.openLoggedIn(undefined, viewport);
           for (const screen of screens(fleet)) {
             const before = c.problems.length;
-            await c.navigate(screen.path);
-            const title = await c.heading().catch((e: Error) => `(no h1: ${e.message.split('\n')[0]})`);
+            // A full load of each screen (a deep link): one screen that breaks cannot hide the next.
+            await c.goto(screen.path);
+            const title = await c.heading(8_000).catch((e: Error) => `(no h1: ${e.message.split('\n')[0]})`);
             await c.settled().catch(() => {});
             await c.screenshot(`tour-${size}-${screen.name}`);
             const where = `${screen.path} at ${viewport.width} px`;
