@@ -11,7 +11,8 @@ export const bootstrapBase = (tenantId: string) => `/bootstrap/${encodeURICompon
 /** The base path of the logged-in user's tenant, or null until users/me has answered. */
 export const useBootstrapBase = (): string | null => {
   const { me } = useAuth();
-  return me?.tenant.id ? bootstrapBase(me.tenant.id) : null;
+  const tenantId = me?.tenant?.id;
+  return tenantId ? bootstrapBase(tenantId) : null;
 };
 
 export type TemplateMode = 'none' | 'text' | 'json';

@@ -1,5 +1,6 @@
-import { Tabs, Text } from '@mantine/core';
+import { Alert, Tabs, Text } from '@mantine/core';
 import { useSearchParams } from 'react-router';
+import { useAuth } from '../shared/auth';
 import { Loading, PageTitle } from '../shared/ui';
 import { useBootstrapBase } from './bootstrap-api';
 import { ChannelsSection } from './channels-section';
@@ -8,6 +9,7 @@ import { ConfigsSection } from './configs-section';
 /** Bootstrap (Magistrala-compatible): configs and channels of the tenant (`?tab=channels`). */
 export default function BootstrapPage() {
   const base = useBootstrapBase();
+  const { me } = useAuth();
   const [params, setParams] = useSearchParams();
   const tab = params.get('tab') === 'channels' ? 'channels' : 'configs';
   return (
@@ -17,7 +19,12 @@ export default function BootstrapPage() {
         Devices that hold only an external id and key fetch their configuration here: client credentials,
         channels, certificates and content. Magistrala's SDK and CLI work against this server's /bootstrap.
       </Text>
-      {base === null ? (
+      {base === null && me ? (
+        <Alert color="red" title="Your tenant is not known">
+          The server did not say which tenant your account belongs to, and bootstrap configs live under it.
+          Log in again, or update the server.
+        </Alert>
+      ) : base === null ? (
         <Loading label="Finding your tenant…" />
       ) : (
         <Tabs

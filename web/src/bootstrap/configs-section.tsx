@@ -236,7 +236,7 @@ export const ConfigsSection = ({ base }: { base: string }) => {
               setNameFilter(e.currentTarget.value);
               setPage(1);
             }}
-            w={200}
+            w={{ base: '100%', xs: 200 }}
             data-testid="bootstrap-filter-name"
           />
           <TextInput
@@ -246,7 +246,7 @@ export const ConfigsSection = ({ base }: { base: string }) => {
               setExternalId(e.currentTarget.value);
               setPage(1);
             }}
-            w={200}
+            w={{ base: '100%', xs: 200 }}
             data-testid="bootstrap-filter-external-id"
           />
           <SegmentedControl

@@ -87,6 +87,7 @@ export const AllocationTestButton = ({ hook }: { hook: AllocationWebhook }) => {
             <ErrorNote error={test.error} title="The test did not run" />
             {d ? (
               <Alert
+                styles={{ body: { minWidth: 0 } }}
                 color={d.decision === 'allow' ? 'green' : 'red'}
                 title={
                   <Group gap="xs">

@@ -23,6 +23,7 @@ type Editing = { mode: 'create' } | { mode: 'edit'; hook: AllocationWebhook } | 
 /** The signing secret of a webhook just created or rotated: shown once. */
 const SecretOnce = ({ hook, onDismiss }: { hook: AllocationWithSecret; onDismiss: () => void }) => (
   <Alert
+    styles={{ body: { minWidth: 0 } }}
     color="yellow"
     title={`Signing secret of ${hook.description || hook.url}: copy it now, it is not shown again`}
     withCloseButton
@@ -37,7 +38,7 @@ const SecretOnce = ({ hook, onDismiss }: { hook: AllocationWithSecret; onDismiss
       </Group>
       <Text size="xs">
         Your receiver checks the X-Gatehouse-Signature header (v1= HMAC-SHA256 of timestamp + "." + body,
-        keyed with this secret) to know the call comes from Gatehouse (docs/webhooks.md).
+        keyed with this secret) to know the call comes from Gatehouse.
       </Text>
     </Stack>
   </Alert>
@@ -62,7 +63,7 @@ export const AllocationWebhooks = () => {
       key: 'url',
       header: 'URL',
       render: (h) => (
-        <Stack gap={0}>
+        <Stack gap={0} miw={220}>
           <Text size="sm" ff="monospace" style={{ wordBreak: 'break-all' }}>
             {h.url}
           </Text>

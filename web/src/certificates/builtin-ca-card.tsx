@@ -1,4 +1,4 @@
-import { Anchor, Card, Group, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { Anchor, Card, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { Link } from 'react-router';
 import { useAuth } from '../shared/auth';
 import { formatTime } from '../shared/format';
@@ -20,7 +20,7 @@ const Fact = ({ label, children }: { label: string; children: React.ReactNode })
 /** The built-in CA: its certificate, and the EST endpoints devices use to get certificates from it. */
 export const BuiltinCaCard = ({ ca }: { ca: Ca }) => {
   const { me } = useAuth();
-  const tenant = me?.tenant.id ?? '<tenant id>';
+  const tenant = me?.tenant?.id ?? '<tenant id>';
   const origin = window.location.origin;
   const est = `${origin}/.well-known/est/${tenant}`;
   const endpoints = [
@@ -82,29 +82,21 @@ export const BuiltinCaCard = ({ ca }: { ca: Ca }) => {
             On the address your devices reach Gatehouse at; re-enrollment needs the TLS listener (or an edge
             proxy that forwards client certificates).
           </Text>
-          <Table.ScrollContainer minWidth={520}>
-            <Table data-testid="est-endpoints" verticalSpacing={4}>
-              <Table.Tbody>
-                {endpoints.map((e) => (
-                  <Table.Tr key={e.path}>
-                    <Table.Td>
-                      <Group gap="xs" wrap="nowrap">
-                        <Text ff="monospace" size="xs">
-                          {e.path}
-                        </Text>
-                        <CopyValue value={e.path} />
-                      </Group>
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="xs" c="dimmed">
-                        {e.what}
-                      </Text>
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
+          <Stack gap="xs" data-testid="est-endpoints">
+            {endpoints.map((e) => (
+              <div key={e.path}>
+                <Text size="xs" c="dimmed">
+                  {e.what}
+                </Text>
+                <Group gap="xs" wrap="wrap">
+                  <Text ff="monospace" size="xs" style={{ wordBreak: 'break-all' }}>
+                    {e.path}
+                  </Text>
+                  <CopyValue value={e.path} />
+                </Group>
+              </div>
+            ))}
+          </Stack>
         </div>
       </Stack>
     </Card>

@@ -1,7 +1,7 @@
 import { Anchor, Group, Stack, Text, Tooltip } from '@mantine/core';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Link } from 'react-router';
+import { Link, useNavigate } from 'react-router';
 import { api } from '../shared/api';
 import { useAuth } from '../shared/auth';
 import { type Column, DataTable } from '../shared/data-table';
@@ -57,6 +57,7 @@ const columns: Column<Ca>[] = [
 /** The tenant's registered CAs (uploaded and built-in), each linking to its page. */
 export const CasSection = () => {
   const { canWrite } = useAuth();
+  const navigate = useNavigate();
   const [page, setPage] = useState(1);
   const cas = useQuery({
     queryKey: pkiKeys.cas(page),
@@ -80,6 +81,7 @@ export const CasSection = () => {
           rows={cas.data ?? []}
           columns={columns}
           rowKey={(ca) => ca.id}
+          onRowClick={(ca) => navigate(`/certificates/cas/${ca.id}`)}
           testId="cas-table"
           label="Registered CAs"
           empty={

@@ -87,9 +87,10 @@ const CreateCredential = ({ onCreated }: { onCreated: (c: CreatedCredential) => 
 /** The secret of a credential just created: shown here once, with how devices use it. */
 const CreatedSecret = ({ cred, onDismiss }: { cred: CreatedCredential; onDismiss: () => void }) => {
   const { me } = useAuth();
-  const est = `${window.location.origin}/.well-known/est/${me?.tenant.id ?? '<tenant id>'}`;
+  const est = `${window.location.origin}/.well-known/est/${me?.tenant?.id ?? '<tenant id>'}`;
   return (
     <Alert
+      styles={{ body: { minWidth: 0 } }}
       color="yellow"
       title={`Secret of “${cred.name}”: copy it now, it is not shown again`}
       withCloseButton

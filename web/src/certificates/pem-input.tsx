@@ -1,5 +1,5 @@
 import { Button, FileButton, Group, Text, Textarea } from '@mantine/core';
-import { type DragEvent, type ReactNode, useState } from 'react';
+import { type DragEvent, type ReactNode, useRef, useState } from 'react';
 
 /** Base64 of bytes, wrapped at 64 characters as PEM wants. */
 const base64Lines = (bytes: Uint8Array): string => {
@@ -51,8 +51,11 @@ export const PemInput = ({
 }) => {
   const [dragging, setDragging] = useState(false);
   const [fileError, setFileError] = useState<string | null>(null);
+  // Cleared after each file, so choosing the same file again loads it again.
+  const resetFile = useRef<() => void>(null);
   const load = async (file: File | null) => {
     if (!file) return;
+    resetFile.current?.();
     setFileError(null);
     if (file.size > 1024 * 1024) {
       setFileError(`${file.name} is larger than 1 MiB: this is not a certificate file.`);
@@ -101,6 +104,7 @@ export const PemInput = ({
       <Group gap="xs" mt={4}>
         <FileButton
           onChange={(f) => void load(f)}
+          resetRef={resetFile}
           accept=".pem,.crt,.cer,.der,.csr,.req,.crl,.key,text/plain,application/x-x509-ca-cert,application/pkix-cert,application/pkcs10,application/pkix-crl"
           inputProps={{ 'data-testid': testId ? `${testId}-file` : undefined } as never}
         >

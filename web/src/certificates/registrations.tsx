@@ -1,9 +1,10 @@
 import { Anchor, Badge, Select, Stack, Text, Tooltip } from '@mantine/core';
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { apiPage } from '../shared/api';
 import { type Column, DataTable } from '../shared/data-table';
+import { useLiveEvents } from '../shared/events';
 import { formatTime, shortFingerprint } from '../shared/format';
 import { ErrorNote, Loading } from '../shared/ui';
 import { ENROLLMENT, enrollmentKeys, PAGE_SIZE, type Registration } from './enrollment-api';
@@ -17,6 +18,12 @@ export const Registrations = () => {
   const allGroups = useAllGroups();
   const groups = byId(allGroups.data);
   const cas = byId(useAllCas().data);
+  const qc = useQueryClient();
+  // Admissions arrive as device events, which do not refresh 'enrollment' queries by themselves.
+  useLiveEvents((e) => {
+    if (e.type === 'device.enrolled_by_certificate' || e.type === 'device.decommissioned')
+      void qc.invalidateQueries({ queryKey: ['enrollment', 'registrations'] });
+  });
   const list = useQuery({
     queryKey: enrollmentKeys.registrations(groupFilter ?? '', page),
     queryFn: () =>
