@@ -117,7 +117,7 @@ export const ConfigsSection = ({ base }: { base: string }) => {
       key: 'external_id',
       header: 'External id',
       render: (c) => (
-        <Text ff="monospace" size="sm" style={{ wordBreak: 'break-all' }}>
+        <Text ff="monospace" size="sm" miw={150} style={{ overflowWrap: 'anywhere' }}>
           {c.external_id}
         </Text>
       ),
