@@ -75,9 +75,19 @@ export const useDeployment = (id: string) =>
     refetchInterval: (q) => (q.state.data && q.state.data.status !== 'finished' ? 2000 : false),
   });
 
-export const useDeploymentDevices = (id: string, live: boolean, page: number, perPage: number) =>
+/**
+ * The devices of a deployment; `version` (the deployment's status and counts) is part of the key,
+ * so the list is fetched again whenever the deployment's statistics change, finishing included.
+ */
+export const useDeploymentDevices = (
+  id: string,
+  live: boolean,
+  version: string,
+  page: number,
+  perPage: number,
+) =>
   useQuery({
-    queryKey: ['deployment', id, 'devices', page, perPage],
+    queryKey: ['deployment', id, 'devices', page, perPage, version],
     queryFn: () =>
       apiPage<DeviceDeployment>(`${deploymentPath(id)}/devices/list`, { page, per_page: perPage }),
     refetchInterval: live ? 2000 : false,

@@ -39,7 +39,10 @@ export default function DeploymentPage() {
   const deployment = useDeployment(id);
   const live = deployment.data !== undefined && deployment.data.status !== 'finished';
   const [page, setPage] = useState(1);
-  const devices = useDeploymentDevices(id, live, page, PER_PAGE);
+  const version = deployment.data
+    ? `${deployment.data.status}:${Object.values(deployment.data.statistics.status).join(',')}`
+    : '';
+  const devices = useDeploymentDevices(id, live, version, page, PER_PAGE);
   const [logOf, setLogOf] = useState<string | null>(null);
 
   if (deployment.isPending) return <Loading />;
@@ -67,7 +70,13 @@ export default function DeploymentPage() {
       key: 'device',
       header: 'Device',
       render: (r) => (
-        <Anchor component={Link} to={`/devices/${encodeURIComponent(r.id)}`} ff="monospace" size="sm">
+        <Anchor
+          component={Link}
+          to={`/devices/${encodeURIComponent(r.id)}`}
+          ff="monospace"
+          size="sm"
+          style={{ whiteSpace: 'nowrap' }}
+        >
           {r.id}
         </Anchor>
       ),
@@ -82,11 +91,12 @@ export default function DeploymentPage() {
             variant={FINISHED_STATUSES.has(r.status) ? 'filled' : 'light'}
             tt="none"
             title={statusLabel(r.status)}
+            style={{ minWidth: 'max-content' }}
           >
             <span data-testid="device-deployment-status">{r.status}</span>
           </Badge>
           {r.substate ? (
-            <Text size="xs" c="dimmed">
+            <Text size="xs" c="dimmed" style={{ whiteSpace: 'nowrap' }}>
               {r.substate}
             </Text>
           ) : null}

@@ -8,7 +8,13 @@ const STATUS_COLOR: Record<Deployment['status'], string> = {
 };
 
 export const DeploymentStatusBadge = ({ status }: { status: Deployment['status'] }) => (
-  <Badge color={STATUS_COLOR[status]} variant="light" data-testid="deployment-status" data-status={status}>
+  <Badge
+    color={STATUS_COLOR[status]}
+    variant="light"
+    data-testid="deployment-status"
+    data-status={status}
+    style={{ minWidth: 'max-content' }}
+  >
     {DEPLOYMENT_STATUS_LABELS[status]}
   </Badge>
 );

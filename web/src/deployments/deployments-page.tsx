@@ -35,13 +35,18 @@ export default function DeploymentsPage() {
           component={Link}
           to={`/deployments/${encodeURIComponent(d.id)}`}
           fw={600}
+          style={{ whiteSpace: 'nowrap' }}
           onClick={(e) => e.stopPropagation()}
         >
           {d.name}
         </Anchor>
       ),
     },
-    { key: 'artifact', header: 'Release', render: (d) => d.artifact_name },
+    {
+      key: 'artifact',
+      header: 'Release',
+      render: (d) => <span style={{ whiteSpace: 'nowrap' }}>{d.artifact_name}</span>,
+    },
     { key: 'status', header: 'Status', render: (d) => <DeploymentStatusBadge status={d.status} /> },
     {
       key: 'progress',

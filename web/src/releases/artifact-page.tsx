@@ -178,7 +178,7 @@ export default function ArtifactPage() {
       </PageTitle>
       <Stack gap="md">
         <Card withBorder>
-          <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }} spacing="md">
+          <SimpleGrid cols={{ base: 2, md: 4 }} spacing="md">
             <Field label="Device types">
               <Group gap={4} mt={2}>
                 {a.device_types_compatible.map((t) => (
@@ -206,7 +206,7 @@ export default function ArtifactPage() {
               {a.updates.map((u) => u.type_info.type ?? '(bootstrap)').join(', ') || '—'}
             </Field>
             <Field label="Artifact id">
-              <Code>{a.id}</Code>
+              <Code style={{ wordBreak: 'break-all' }}>{a.id}</Code>
             </Field>
           </SimpleGrid>
         </Card>

@@ -2,23 +2,24 @@ import { Box, Button, Card, Group, Progress, Stack, Text, TextInput, Title } fro
 import { notifications } from '@mantine/notifications';
 import { useQueryClient } from '@tanstack/react-query';
 import { type DragEvent, type FormEvent, useRef, useState } from 'react';
-import { Link } from 'react-router';
 import { ApiError } from '../shared/api';
 import { describeError } from '../shared/errors';
 import { formatBytes } from '../shared/format';
 import { ErrorNote } from '../shared/ui';
 import { type Upload, UploadCancelled, uploadArtifact } from './upload-xhr';
 
-/** Upload refusals in words: what was wrong with the file, not just the status. */
+const sentence = (s: string) => (s ? `${s[0]?.toUpperCase()}${s.slice(1).replace(/\.?$/, '.')}` : '');
+
+/** Upload refusals in words: what was wrong with the file, and what to do. */
 const describeUploadError = (e: unknown): string => {
   if (!(e instanceof ApiError)) return describeError(e);
   switch (e.status) {
     case 400:
-      return `This is not a valid Mender artifact, or it is damaged: ${e.message}`;
+      return `This is not a valid Mender artifact, or it is damaged. ${sentence(e.message)}`;
     case 409:
-      return `An artifact with this name already exists for the same device types (upload a new version under a new name, or delete the old one first). ${e.message}`;
+      return `${sentence(e.message)} Give the new version another artifact name, or delete the old artifact first.`;
     case 413:
-      return 'The artifact is larger than the server accepts (its maximum artifact size is set by the administrator).';
+      return 'The artifact is larger than this server accepts (the administrator sets the largest artifact size).';
     default:
       return describeError(e);
   }
@@ -55,15 +56,12 @@ export const ArtifactUpload = () => {
     const u = uploadArtifact(file, description, setProgress);
     setUpload(u);
     try {
-      const id = await u.done;
+      await u.done;
+      // Notifications live outside the router: no <Link> in them.
       notifications.show({
         color: 'green',
         title: 'Artifact uploaded',
-        message: id ? (
-          <Link to={`/releases/artifacts/${encodeURIComponent(id)}`}>{file.name}: open its details</Link>
-        ) : (
-          file.name
-        ),
+        message: `${file.name} is checked and stored; it is in the list below.`,
       });
       reset();
       void qc.invalidateQueries({ queryKey: ['artifacts'] });

@@ -41,7 +41,7 @@ export const KeyValueTable = ({
               <Table.Td>
                 <Code>{k}</Code>
               </Table.Td>
-              <Table.Td style={{ wordBreak: 'break-all' }}>{show(v)}</Table.Td>
+              <Table.Td style={{ overflowWrap: 'anywhere' }}>{show(v)}</Table.Td>
             </Table.Tr>
           ))}
         </Table.Tbody>

@@ -1,4 +1,4 @@
-import { Anchor, Badge, Group, Select, Stack, Text, TextInput } from '@mantine/core';
+import { Anchor, Group, Select, Stack, Text, TextInput } from '@mantine/core';
 import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useAuth } from '../shared/auth';
@@ -36,7 +36,7 @@ export default function ReleasesPage() {
       key: 'release',
       header: 'Release',
       render: ({ artifact, first, groupSize }) => (
-        <Group gap={6} wrap="nowrap">
+        <Text size="sm" style={{ whiteSpace: 'nowrap' }}>
           <Anchor
             component={Link}
             to={artifactLink(artifact)}
@@ -46,40 +46,39 @@ export default function ReleasesPage() {
             {artifact.name}
           </Anchor>
           {byName && first && groupSize > 1 ? (
-            <Badge size="xs" variant="light" title="Artifacts of this release on this page">
-              {groupSize} artifacts
-            </Badge>
+            <Text span size="xs" c="dimmed" ml={6}>
+              ({groupSize} artifacts)
+            </Text>
           ) : null}
-        </Group>
+        </Text>
       ),
     },
     {
       key: 'types',
       header: 'Device types',
       render: ({ artifact }) => (
-        <Group gap={4}>
-          {artifact.device_types_compatible.map((t) => (
-            <Badge key={t} variant="outline" size="sm" tt="none">
-              {t}
-            </Badge>
-          ))}
-        </Group>
+        <Text size="sm" style={{ whiteSpace: 'nowrap' }}>
+          {artifact.device_types_compatible.join(', ')}
+        </Text>
       ),
     },
-    { key: 'size', header: 'Size', render: ({ artifact }) => formatBytes(artifact.size) },
+    {
+      key: 'size',
+      header: 'Size',
+      render: ({ artifact }) => (
+        <Text size="sm" style={{ whiteSpace: 'nowrap' }}>
+          {formatBytes(artifact.size)}
+        </Text>
+      ),
+    },
     {
       key: 'signed',
       header: 'Signed',
-      render: ({ artifact }) =>
-        artifact.signed ? (
-          <Badge color="green" variant="light" size="sm">
-            signed
-          </Badge>
-        ) : (
-          <Text size="sm" c="dimmed">
-            no
-          </Text>
-        ),
+      render: ({ artifact }) => (
+        <Text size="sm" c={artifact.signed ? 'green.8' : 'dimmed'} fw={artifact.signed ? 600 : 400}>
+          {artifact.signed ? 'signed' : 'no'}
+        </Text>
+      ),
     },
     {
       key: 'modified',
@@ -109,21 +108,20 @@ export default function ReleasesPage() {
         <Group gap="sm" align="flex-end" wrap="wrap">
           <TextInput
             label="Release name"
-            description="Exact name"
+            placeholder="exact name"
             value={filter.name}
             onChange={(e) => change({ name: e.currentTarget.value })}
             data-testid="artifacts-filter-name"
           />
           <TextInput
             label="Device type"
-            description="Exact device type"
+            placeholder="exact device type"
             value={filter.deviceType}
             onChange={(e) => change({ deviceType: e.currentTarget.value })}
             data-testid="artifacts-filter-device-type"
           />
           <Select
             label="Order"
-            description=" "
             value={filter.sort}
             allowDeselect={false}
             data={[
