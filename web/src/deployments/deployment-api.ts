@@ -30,6 +30,7 @@ export interface Deployment {
   created: string;
   finished?: string;
   status: 'pending' | 'inprogress' | 'finished';
+  /** Devices that have started (Mender's meaning); max_devices is every device of it. */
   device_count: number;
   max_devices: number;
   artifacts: string[];

@@ -175,7 +175,13 @@ export default function DeploymentPage() {
             </Field>
             <Field label="Created">{formatTime(d.created)}</Field>
             <Field label="Finished">{formatTime(d.finished)}</Field>
-            <Field label="Devices">{d.device_count}</Field>
+            <Field label="Devices">
+              {d.max_devices}
+              <Text span size="sm" c="dimmed">
+                {' '}
+                ({d.device_count} started)
+              </Text>
+            </Field>
             <Field label="Targets">
               {d.groups && d.groups.length > 0 ? `group ${d.groups.join(', ')}` : 'listed devices'}
             </Field>
@@ -191,7 +197,7 @@ export default function DeploymentPage() {
           <Title order={2} fz="h5" mb="xs">
             Progress
           </Title>
-          <DeploymentProgress stats={d.statistics.status} total={d.device_count} legend size="xl" />
+          <DeploymentProgress stats={d.statistics.status} total={d.max_devices} legend size="xl" />
         </Card>
         <Card withBorder>
           <Title order={2} fz="h5" mb="xs">

@@ -53,11 +53,11 @@ export default function DeploymentsPage() {
       header: 'Progress',
       render: (d) => (
         <div style={{ minWidth: 140 }}>
-          <DeploymentProgress stats={d.statistics.status} total={d.device_count} size="sm" />
+          <DeploymentProgress stats={d.statistics.status} total={d.max_devices} size="sm" />
         </div>
       ),
     },
-    { key: 'devices', header: 'Devices', render: (d) => d.device_count },
+    { key: 'devices', header: 'Devices', render: (d) => d.max_devices },
     { key: 'created', header: 'Created', render: (d) => formatTime(d.created), wide: true },
     { key: 'finished', header: 'Finished', render: (d) => formatTime(d.finished), wide: true },
   ];

@@ -152,13 +152,8 @@ export const ArtifactUpload = () => {
           ) : null}
           <ErrorNote error={error} title="The artifact was not uploaded" />
           <Group gap="xs">
-            <Button
-              type="submit"
-              disabled={!file || upload !== null}
-              loading={upload !== null}
-              data-testid="artifact-upload"
-            >
-              Upload
+            <Button type="submit" disabled={!file || upload !== null} data-testid="artifact-upload">
+              {upload ? 'Uploading…' : 'Upload'}
             </Button>
             {upload ? (
               <Button variant="default" onClick={() => upload.cancel()} data-testid="upload-cancel">
