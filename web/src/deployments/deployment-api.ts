@@ -66,6 +66,8 @@ export const useDeploymentsPage = (status: string, search: string, page: number,
         sort: 'desc',
       }),
     placeholderData: (prev) => prev,
+    // Progress of devices makes no event of its own: poll while something shown is under way.
+    refetchInterval: (q) => (q.state.data?.items.some((d) => d.status !== 'finished') ? 5000 : false),
   });
 
 /** Refetched every 2 s while unfinished: not every per-device change makes an event. */

@@ -8,18 +8,19 @@ import { formatBytes } from '../shared/format';
 import { ErrorNote } from '../shared/ui';
 import { type Upload, UploadCancelled, uploadArtifact } from './upload-xhr';
 
-const sentence = (s: string) => (s ? `${s[0]?.toUpperCase()}${s.slice(1).replace(/\.?$/, '.')}` : '');
+/** Ends a sentence with a full stop, whatever the server's message ended with. */
+const stop = (s: string) => s.trim().replace(/[.:]?$/, '.');
 
-/** Upload refusals in words: what was wrong with the file, and what to do. */
+/** Upload refusals in words (describeError), with what to do about each. */
 const describeUploadError = (e: unknown): string => {
   if (!(e instanceof ApiError)) return describeError(e);
   switch (e.status) {
     case 400:
-      return `This is not a valid Mender artifact, or it is damaged. ${sentence(e.message)}`;
+      return `${stop(describeError(e))} Upload a Mender artifact (.mender, made with mender-artifact); this file is not one, or it is damaged.`;
     case 409:
-      return `${sentence(e.message)} Give the new version another artifact name, or delete the old artifact first.`;
+      return `${stop(describeError(e))} Give the new version another artifact name, or delete the old artifact first.`;
     case 413:
-      return 'The artifact is larger than this server accepts (the administrator sets the largest artifact size).';
+      return `${stop(describeError(e))} The server says: ${stop(e.message)} Its administrator sets that limit.`;
     default:
       return describeError(e);
   }
