@@ -81,7 +81,10 @@ export const ArtifactUpload = () => {
     setDragging(false);
     if (upload) return;
     const f = e.dataTransfer.files[0];
-    if (f) pick(f);
+    if (!f) return;
+    // The file input shows the dropped file too.
+    if (input.current) input.current.files = e.dataTransfer.files;
+    pick(f);
   };
 
   const percent = progress === null ? 0 : Math.round(progress * 100);
