@@ -157,7 +157,7 @@ export default function DeploymentPage() {
       </PageTitle>
       <Stack gap="md">
         <Card withBorder>
-          <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }} spacing="md">
+          <SimpleGrid cols={{ base: 2, md: 4 }} spacing="md">
             <Field label="Status">
               <Group gap={6}>
                 <DeploymentStatusBadge status={d.status} />
