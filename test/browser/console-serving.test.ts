@@ -29,7 +29,28 @@ for (const dialect of dialects()) {
     });
 
     it('GET / and deep links answer the console, its assets are served', async () => {
-      for (const path of ['/', '/devices/abc', '/deployments/new?devices=x', '/certificates/cas/123']) {
+      // Every route of the console (web/src/app.tsx), as a reload or a shared link reaches it.
+      const consoleRoutes = [
+        '/',
+        '/login',
+        '/devices',
+        '/devices?status=pending',
+        '/devices/abc',
+        '/devices/preauthorize',
+        '/releases',
+        '/releases/artifacts/abc',
+        '/deployments',
+        '/deployments/new?devices=abc',
+        '/deployments/abc',
+        '/certificates',
+        '/certificates/cas/abc',
+        '/enrollment',
+        '/bootstrap',
+        '/webhooks',
+        '/users',
+        '/audit',
+      ];
+      for (const path of consoleRoutes) {
         const res = await html(await fetch(`${server.url}${path}`));
         expect(res.status, path).toBe(200);
         expect(res.type, path).toMatch(/^text\/html/);
