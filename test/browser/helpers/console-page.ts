@@ -69,6 +69,17 @@ export class ConsolePage {
     await this.page.goto(`${this.baseUrl}${path}`, { waitUntil: 'domcontentloaded' });
   }
 
+  /**
+   * Goes to `path` inside the running console, as its own links do (history.pushState and a
+   * popstate for the router): no reload, the live stream stays connected.
+   */
+  async navigate(path: string): Promise<void> {
+    await this.page.evaluate(
+      `window.history.pushState({}, '', ${JSON.stringify(path)}); window.dispatchEvent(new PopStateEvent('popstate'));`,
+    );
+    await this.page.waitForURL((u) => `${u.pathname}${u.search}` === path);
+  }
+
   /** Waits until nothing on the page says it is loading (bounded by the UI timeout). */
   async settled(): Promise<void> {
     await this.page.locator('[aria-busy=true]').first().waitFor({ state: 'detached' });
