@@ -27,7 +27,7 @@ export const PendingReasonBadge = ({ device }: { device: Device }) => {
         variant="light"
         data-testid="pending-reason"
         data-reason={r}
-        style={{ textTransform: 'none' }}
+        style={{ textTransform: 'none', minWidth: 'max-content' }}
       >
         {PENDING_REASON_TEXT[r]}
       </Badge>
@@ -36,7 +36,13 @@ export const PendingReasonBadge = ({ device }: { device: Device }) => {
 };
 
 export const StatusBadge = ({ status, testId }: { status: string; testId?: string }) => (
-  <Badge color={STATUS_COLOR[status] ?? 'gray'} variant="light" data-testid={testId} data-status={status}>
+  <Badge
+    color={STATUS_COLOR[status] ?? 'gray'}
+    variant="light"
+    data-testid={testId}
+    data-status={status}
+    style={{ minWidth: 'max-content' }}
+  >
     {status}
   </Badge>
 );

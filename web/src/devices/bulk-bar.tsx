@@ -14,12 +14,15 @@ import {
   keys,
 } from './devices-api';
 
-/** The bulk actions that make sense for the devices of one tab. */
+/**
+ * The bulk actions that make sense for the devices of one tab (accept and dismiss act on pending
+ * keys, reject on pending or accepted ones; a rejected device that asks again is pending again).
+ */
 export const ACTIONS_BY_STATUS: Record<DeviceStatus, BulkAction[]> = {
-  pending: ['accept', 'reject', 'dismiss'],
+  pending: ['accept', 'reject', 'dismiss', 'decommission'],
   accepted: ['reject', 'decommission'],
-  rejected: ['accept', 'dismiss', 'decommission'],
-  preauthorized: ['dismiss', 'decommission'],
+  rejected: ['decommission'],
+  preauthorized: ['decommission'],
   noauth: ['decommission'],
 };
 
@@ -36,7 +39,7 @@ const CONFIRM: Record<Exclude<BulkAction, 'accept'>, { label: string; say: (n: s
   dismiss: {
     label: 'Dismiss',
     say: (n) =>
-      `Dismiss ${n}? Their keys waiting for a decision are forgotten; a device that asks again shows up as pending again.`,
+      `Dismiss ${n}? Their keys waiting for a decision are forgotten (a device left without any key is removed). A device that asks again shows up as pending again.`,
   },
   decommission: {
     label: 'Decommission',

@@ -13,10 +13,13 @@ const PAST: Record<BulkAction, string> = {
 export const BulkResultPanel = ({
   action,
   result,
+  names,
   onClose,
 }: {
   action: BulkAction;
   result: BulkResult;
+  /** Identity of the devices that were on screen when the action ran, by id. */
+  names: Record<string, string>;
   onClose: () => void;
 }) => {
   const failures = result.results.filter((r) => !r.ok);
@@ -36,8 +39,8 @@ export const BulkResultPanel = ({
               <List size="sm" spacing={2}>
                 {failures.map((f) => (
                   <List.Item key={f.device_id} data-testid="bulk-failure">
-                    <Anchor component={Link} to={`/devices/${f.device_id}`} ff="monospace" size="sm">
-                      {f.device_id}
+                    <Anchor component={Link} to={`/devices/${f.device_id}`} size="sm" title={f.device_id}>
+                      {names[f.device_id] ?? f.device_id}
                     </Anchor>
                     <Text span size="sm">
                       {' '}

@@ -6,6 +6,10 @@ import { PendingReasonBadge, StatusBadge } from './badges';
 import { type Device, type DeviceStatus, primaryAuthSet } from './devices-api';
 import { ShortFingerprint } from './fingerprint';
 
+const Nowrap = ({ children }: { children: string }) => (
+  <span style={{ whiteSpace: 'nowrap' }}>{children}</span>
+);
+
 const stop = (e: { stopPropagation: () => void }) => e.stopPropagation();
 
 const Identity = ({ d }: { d: Device }) => {
@@ -23,8 +27,8 @@ const Identity = ({ d }: { d: Device }) => {
       >
         {text === '' || text === '—' ? d.id : text}
       </Anchor>
-      <Text size="xs" c="dimmed" ff="monospace">
-        {d.id}
+      <Text size="xs" c="dimmed" ff="monospace" title={d.id}>
+        {d.id.slice(0, 8)}
       </Text>
     </Stack>
   );
@@ -54,7 +58,11 @@ export const deviceColumns = (opts: {
 }): Column<Device>[] => {
   const cols: Column<Device>[] = [{ key: 'identity', header: 'Identity', render: (d) => <Identity d={d} /> }];
   if (opts.status === 'pending')
-    cols.push({ key: 'reason', header: 'Why pending', render: (d) => <PendingReasonBadge device={d} /> });
+    cols.push({
+      key: 'reason',
+      header: <Nowrap>Why pending</Nowrap>,
+      render: (d) => <PendingReasonBadge device={d} />,
+    });
   cols.push(
     {
       key: 'key_type',
@@ -70,7 +78,12 @@ export const deviceColumns = (opts: {
       header: 'Fingerprint',
       render: (d) => <ShortFingerprint authSet={primaryAuthSet(d)} />,
     },
-    { key: 'seen', header: 'First seen / check-in', render: (d) => <Seen d={d} />, wide: true },
+    {
+      key: 'seen',
+      header: <Nowrap>First seen / check-in</Nowrap>,
+      render: (d) => <Seen d={d} />,
+      wide: true,
+    },
     { key: 'status', header: 'Status', render: (d) => <StatusBadge status={d.status} /> },
   );
   if (opts.status === 'pending' && opts.canDecide)

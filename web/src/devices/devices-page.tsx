@@ -5,6 +5,7 @@ import { Link, useNavigate } from 'react-router';
 import { api, apiPage } from '../shared/api';
 import { useAuth } from '../shared/auth';
 import { DataTable } from '../shared/data-table';
+import { formatIdentity } from '../shared/format';
 import { ErrorNote, Loading, PageTitle } from '../shared/ui';
 import { BulkBar, type Selection } from './bulk-bar';
 import { BulkResultPanel } from './bulk-result';
@@ -69,7 +70,11 @@ export default function DevicesPage() {
   const { filter, page, perPage, update } = useListParams();
   const { canWrite } = useAuth();
   const navigate = useNavigate();
-  const [bulkResult, setBulkResult] = useState<{ action: BulkAction; result: BulkResult } | null>(null);
+  const [bulkResult, setBulkResult] = useState<{
+    action: BulkAction;
+    result: BulkResult;
+    names: Record<string, string>;
+  } | null>(null);
 
   // The selection belongs to one filter: changing tab or search starts a new one. A refetch
   // (live events) keeps it, and keeps the rows in place (previous data stays while fetching).
@@ -167,6 +172,7 @@ export default function DevicesPage() {
         <BulkResultPanel
           action={bulkResult.action}
           result={bulkResult.result}
+          names={bulkResult.names}
           onClose={() => setBulkResult(null)}
         />
       ) : null}
@@ -181,7 +187,8 @@ export default function DevicesPage() {
           onSelectAllMatching={() => setSelection({ mode: 'filter' })}
           onClear={() => setSelection({ mode: 'ids', ids: new Set() })}
           onDone={(action, result) => {
-            setBulkResult({ action, result });
+            const names = Object.fromEntries(rows.map((d) => [d.id, formatIdentity(d.identity_data)]));
+            setBulkResult({ action, result, names });
             setSelection({ mode: 'ids', ids: new Set() });
           }}
         />
@@ -215,7 +222,7 @@ export default function DevicesPage() {
       )}
 
       <Group justify="space-between" mt="xs" gap="xs" wrap="wrap">
-        <Text size="xs" c="dimmed" data-testid="shortcut-hint">
+        <Text size="xs" c="dimmed" data-testid="shortcut-hint" visibleFrom="sm">
           <Kbd size="xs">↑</Kbd>/<Kbd size="xs">↓</Kbd> or <Kbd size="xs">j</Kbd>/<Kbd size="xs">k</Kbd> move
           · <Kbd size="xs">Enter</Kbd> opens
           {canDecide ? (

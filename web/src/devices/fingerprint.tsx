@@ -2,6 +2,7 @@ import { ActionIcon, Code, CopyButton, Group, Text, Tooltip } from '@mantine/cor
 import { useQuery } from '@tanstack/react-query';
 import { shortFingerprint } from '../shared/format';
 import type { AuthSet } from './devices-api';
+import { CheckIcon, CopyIcon } from './icons';
 
 /**
  * SHA-256 of the key's SPKI DER, as `openssl pkey -pubin -outform DER | sha256sum` prints it.
@@ -73,7 +74,7 @@ export const FullFingerprint = ({ authSet }: { authSet: AuthSet }) => {
               data-testid="copy-fingerprint"
               size="sm"
             >
-              {copied ? '✓' : '⧉'}
+              {copied ? <CheckIcon /> : <CopyIcon />}
             </ActionIcon>
           </Tooltip>
         )}
