@@ -24,36 +24,40 @@ export const actorOf = (e: AuditEvent): string | null => {
   return a.email ?? (a.type === 'user' ? 'a user' : (a.type ?? null));
 };
 
+const DECISIONS = ['device.accepted', 'device.rejected', 'device.preauthorized', 'device.authset_pending'];
+
 /** Who decided on an auth set, in words, from the newest event that names it. */
 export const decisionOf = (events: AuditEvent[] | undefined, authSetId: string) => {
   const e = events?.find(
     (x) =>
-      x.data.auth_set_id === authSetId &&
-      ['device.accepted', 'device.rejected', 'device.preauthorized', 'device.authset_pending'].includes(
-        x.type,
-      ),
+      (x.data.auth_set_id === authSetId && DECISIONS.includes(x.type)) ||
+      (x.type === 'device.accepted' &&
+        Array.isArray(x.data.rejected_auth_set_ids) &&
+        x.data.rejected_auth_set_ids.includes(authSetId)),
   );
   if (!e) return null;
   const who = actorOf(e);
   let text: string;
-  switch (e.type) {
-    case 'device.accepted':
-      text =
-        e.data.via === 'preauthorized'
-          ? 'accepted at its first request (preauthorized)'
-          : e.data.via === 'certificate'
-            ? 'accepted by certificate'
-            : `accepted by ${who ?? 'a user'}`;
-      break;
-    case 'device.rejected':
-      text = `rejected by ${who ?? 'a user'}`;
-      break;
-    case 'device.preauthorized':
-      text = `preauthorized by ${who ?? 'a user'}`;
-      break;
-    default:
-      text = 'asked by the device';
-  }
+  if (e.data.auth_set_id !== authSetId) text = `rejected when ${who ?? 'a user'} accepted a newer key`;
+  else
+    switch (e.type) {
+      case 'device.accepted':
+        text =
+          e.data.via === 'preauthorized'
+            ? 'accepted at its first request (preauthorized)'
+            : e.data.via === 'certificate'
+              ? 'accepted by certificate'
+              : `accepted by ${who ?? 'a user'}`;
+        break;
+      case 'device.rejected':
+        text = `rejected by ${who ?? 'a user'}`;
+        break;
+      case 'device.preauthorized':
+        text = `preauthorized by ${who ?? 'a user'}`;
+        break;
+      default:
+        text = 'asked by the device';
+    }
   return { text, at: e.created_at };
 };
 

@@ -84,7 +84,17 @@ export const deviceColumns = (opts: {
       render: (d) => <Seen d={d} />,
       wide: true,
     },
-    { key: 'status', header: 'Status', render: (d) => <StatusBadge status={d.status} /> },
+    {
+      key: 'status',
+      header: 'Status',
+      render: (d) => (
+        <Group gap={4} wrap="nowrap">
+          <StatusBadge status={d.status} />
+          {/* An admitted device that presented another key: a decision waits on its page. */}
+          {d.status !== 'pending' && d.pending_reason ? <PendingReasonBadge device={d} /> : null}
+        </Group>
+      ),
+    },
   );
   if (opts.status === 'pending' && opts.canDecide)
     cols.push({

@@ -120,7 +120,14 @@ export const DeviceDeployments = ({ id }: { id: string }) => {
   const rows = (Array.isArray(history.data) ? history.data : []).map(toRow);
   return (
     <Section title="Deployments" testId="device-deployments">
-      <ErrorNote error={history.error} title="The deployment history could not be loaded" />
+      <ErrorNote
+        error={
+          history.error instanceof ApiError && history.error.status === 404
+            ? new Error('This server does not keep a deployment history for the device (404).')
+            : history.error
+        }
+        title="The deployment history could not be loaded"
+      />
       {history.isPending ? (
         <Loading />
       ) : history.data ? (

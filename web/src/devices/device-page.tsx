@@ -176,15 +176,17 @@ export default function DevicePage() {
       <Stack gap="md">
         <SimpleGrid cols={{ base: 1, md: 2 }} spacing="md">
           <Summary device={d} />
-          <DeviceAdmission device={d} />
+          <Stack gap="md">
+            <DeviceLabels id={d.id} />
+            <DeviceAdmission device={d} />
+          </Stack>
         </SimpleGrid>
         <DeviceAuthSets device={d} />
-        <SimpleGrid cols={{ base: 1, md: 2 }} spacing="md">
-          <DeviceLabels id={d.id} />
-          <DeviceInventory id={d.id} />
-        </SimpleGrid>
         <DeviceDeployments id={d.id} />
-        <DeviceAudit id={d.id} />
+        <SimpleGrid cols={{ base: 1, xl: 2 }} spacing="md">
+          <DeviceInventory id={d.id} />
+          <DeviceAudit id={d.id} />
+        </SimpleGrid>
       </Stack>
     </>
   );

@@ -76,8 +76,8 @@ export const useRowDecisions = (rows: Device[], tableTestId: string) => {
       {rejecting ? (
         <Stack>
           <Text size="sm">
-            <b>{formatIdentity(rejecting.device.identity_data)}</b> will not be let in with this key. It keeps
-            asking, and you can accept it later from the Rejected tab.
+            <b>{formatIdentity(rejecting.device.identity_data)}</b> will not be let in with this key. It is
+            listed under Rejected, and you can still accept the key later from the device's page.
           </Text>
           <ErrorNote error={decide.error} />
           <Group justify="flex-end">
