@@ -121,7 +121,7 @@ const Bootstrap = ({ device }: { device: Device }) => {
       return linked.length ? linked : all.filter((c) => !c.device_id);
     },
   });
-  if (configs.isPending && configs.fetchStatus !== 'idle') return <Loading />;
+  if (reg.isPending || (configs.isPending && configs.fetchStatus !== 'idle')) return <Loading />;
   if (configs.error)
     return <ErrorNote error={configs.error} title="The bootstrap config could not be looked up" />;
   const found = configs.data ?? [];

@@ -1,4 +1,4 @@
-import { Anchor, Button, Group, Stack, Text, VisuallyHidden } from '@mantine/core';
+import { Anchor, Badge, Button, Group, Stack, Text, VisuallyHidden } from '@mantine/core';
 import { Link } from 'react-router';
 import type { Column } from '../shared/data-table';
 import { formatAgo, formatIdentity, formatTime } from '../shared/format';
@@ -12,7 +12,7 @@ const Nowrap = ({ children }: { children: string }) => (
 
 const stop = (e: { stopPropagation: () => void }) => e.stopPropagation();
 
-const Identity = ({ d }: { d: Device }) => {
+const Identity = ({ d, fresh }: { d: Device; fresh: boolean }) => {
   const text = formatIdentity(d.identity_data);
   return (
     <Stack gap={0} style={{ minWidth: 180, maxWidth: 380 }}>
@@ -27,9 +27,22 @@ const Identity = ({ d }: { d: Device }) => {
       >
         {text === '' || text === '—' ? d.id : text}
       </Anchor>
-      <Text size="xs" c="dimmed" ff="monospace" title={d.id}>
-        {d.id.slice(0, 8)}
-      </Text>
+      <Group gap={6} wrap="nowrap">
+        <Text size="xs" c="dimmed" ff="monospace" title={d.id}>
+          {d.id.slice(0, 8)}
+        </Text>
+        {fresh ? (
+          <Badge
+            size="xs"
+            color="orange"
+            variant="filled"
+            data-testid="row-new"
+            title="Arrived while you were looking"
+          >
+            new
+          </Badge>
+        ) : null}
+      </Group>
     </Stack>
   );
 };
@@ -53,10 +66,13 @@ export const deviceColumns = (opts: {
   status: DeviceStatus;
   canDecide: boolean;
   busyId?: string;
+  fresh: Set<string>;
   onAccept: (id: string) => void;
   onReject: (id: string) => void;
 }): Column<Device>[] => {
-  const cols: Column<Device>[] = [{ key: 'identity', header: 'Identity', render: (d) => <Identity d={d} /> }];
+  const cols: Column<Device>[] = [
+    { key: 'identity', header: 'Identity', render: (d) => <Identity d={d} fresh={opts.fresh.has(d.id)} /> },
+  ];
   if (opts.status === 'pending')
     cols.push({
       key: 'reason',

@@ -1,6 +1,6 @@
 import { Badge, Box, Button, Group, Kbd, Select, Tabs, Text } from '@mantine/core';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { api, apiPage } from '../shared/api';
 import { useAuth } from '../shared/auth';
@@ -25,6 +25,7 @@ import {
 } from './devices-api';
 import { useRowDecisions } from './row-decisions';
 import { PER_PAGE_CHOICES, useListParams } from './use-list-params';
+import { useNewRows } from './use-new-rows';
 import { rowsOf, useRowShortcuts } from './use-row-shortcuts';
 
 const TABLE = 'devices-table';
@@ -104,7 +105,12 @@ export default function DevicesPage() {
   const pages =
     total !== null ? Math.max(1, Math.ceil(total / perPage)) : page + (list.data?.hasNext ? 1 : 0);
 
+  const fresh = useNewRows(list.data ? rows.map((r) => r.id) : undefined, filterKey);
   const decisions = useRowDecisions(rows, TABLE);
+  // Past the last page (devices left it, e.g. after a bulk action): go to the last one.
+  useEffect(() => {
+    if (total !== null && !list.isPlaceholderData && page > pages) update({ page: String(pages) });
+  }, [total, page, pages, list.isPlaceholderData, update]);
   const nextRowId = (id: string) => {
     const all = rowsOf(TABLE).map((r) => r.dataset.rowId);
     const i = all.indexOf(id);
@@ -117,12 +123,21 @@ export default function DevicesPage() {
     tableTestId: TABLE,
     onAccept: canDecide ? decisions.accept : undefined,
     onReject: canDecide ? decisions.askReject : undefined,
+    onToggle: canWrite
+      ? (id) => {
+          const ids = new Set(selection.mode === 'ids' ? selection.ids : rows.map((r) => r.id));
+          if (ids.has(id)) ids.delete(id);
+          else ids.add(id);
+          setSelection({ mode: 'ids', ids });
+        }
+      : undefined,
   });
 
   const columns = deviceColumns({
     status: filter.status,
     canDecide,
     busyId: decisions.busyId,
+    fresh,
     onAccept: (id) => decisions.accept(id, nextRowId(id)),
     onReject: (id) => decisions.askReject(id, nextRowId(id)),
   });
@@ -204,8 +219,8 @@ export default function DevicesPage() {
             rows={rows}
             columns={columns}
             rowKey={(d) => d.id}
-            selected={selectedIds}
-            onSelectedChange={(ids) => setSelection({ mode: 'ids', ids })}
+            selected={canWrite ? selectedIds : undefined}
+            onSelectedChange={canWrite ? (ids) => setSelection({ mode: 'ids', ids }) : undefined}
             onRowClick={(d) => navigate(`/devices/${d.id}`)}
             testId={TABLE}
             label={`${TAB_LABEL[filter.status]} devices`}

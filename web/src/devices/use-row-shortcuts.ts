@@ -28,13 +28,14 @@ export const focusRowById = (tableTestId: string, id: string | undefined): void 
 /**
  * Keyboard control of a list: ArrowDown/j and ArrowUp/k move the focus across rows, `a` and `r`
  * call onAccept/onReject with the focused row's id (and the id of the row after it, to move the
- * focus there once the row has left the list).
+ * focus there once the row has left the list), `x` toggles its selection.
  */
 export const useRowShortcuts = (opts: {
   enabled: boolean;
   tableTestId: string;
   onAccept?: (id: string, nextId: string | undefined) => void;
   onReject?: (id: string, nextId: string | undefined) => void;
+  onToggle?: (id: string) => void;
 }) => {
   const latest = useRef(opts);
   latest.current = opts;
@@ -66,6 +67,12 @@ export const useRowShortcuts = (opts: {
           if (id && latest.current.onAccept) {
             e.preventDefault();
             latest.current.onAccept(id, nextId);
+          }
+          break;
+        case 'x':
+          if (id && latest.current.onToggle) {
+            e.preventDefault();
+            latest.current.onToggle(id);
           }
           break;
         case 'r':
