@@ -85,9 +85,8 @@ interface BootstrapConfig {
 }
 
 /**
- * The external ids a device's bootstrap config may be filed under: its enrollment registration id
- * (configs made at admission use it), its identity attribute values and its id. The bootstrap list
- * filters by exact external id, so each is one small request.
+ * The external ids an unlinked bootstrap config of the device may be filed under: its enrollment
+ * registration id (configs made at admission use it), its identity attribute values and its id.
  */
 const candidatesOf = (device: Device, registrationId: string | undefined): string[] => {
   const out = new Set<string>();
@@ -97,6 +96,10 @@ const candidatesOf = (device: Device, registrationId: string | undefined): strin
   return [...out].slice(0, 8);
 };
 
+/**
+ * The device's bootstrap configs: the ones linked to it (filter device_id), else the unlinked
+ * ones whose external id is one of its names (one small request each).
+ */
 const Bootstrap = ({ device }: { device: Device }) => {
   const tenant = useTenantId();
   const reg = useRegistration(device.id);
@@ -105,20 +108,15 @@ const Bootstrap = ({ device }: { device: Device }) => {
     queryKey: [...keys.bootstrap(device.id), tenant, candidates],
     enabled: tenant !== null && !reg.isPending,
     queryFn: async () => {
-      const lists = await Promise.all(
-        candidates.map((external_id) =>
-          api<{ configs: BootstrapConfig[] }>(
-            `/bootstrap/${encodeURIComponent(tenant ?? '')}/clients/configs`,
-            {
-              query: { external_id, limit: 10 },
-            },
-          ),
-        ),
+      const path = `/bootstrap/${encodeURIComponent(tenant ?? '')}/clients/configs`;
+      const list = (query: Record<string, string | number>) =>
+        api<{ configs: BootstrapConfig[] }>(path, { query }).then((r) => r.configs ?? []);
+      const linked = (await list({ device_id: device.id, limit: 10 })).filter(
+        (c) => c.device_id === device.id,
       );
-      const all = lists.flatMap((l) => l.configs ?? []);
-      // A config linked to this device wins over one that only shares an external id.
-      const linked = all.filter((c) => c.device_id === device.id);
-      return linked.length ? linked : all.filter((c) => !c.device_id);
+      if (linked.length) return linked;
+      const named = await Promise.all(candidates.map((external_id) => list({ external_id, limit: 10 })));
+      return named.flat().filter((c) => !c.device_id && candidates.includes(c.external_id));
     },
   });
   if (reg.isPending || (configs.isPending && configs.fetchStatus !== 'idle')) return <Loading />;

@@ -115,7 +115,8 @@ export const DeviceDeployments = ({ id }: { id: string }) => {
   const [logOf, setLogOf] = useState<string | null>(null);
   const history = useQuery({
     queryKey: keys.deployments(id),
-    queryFn: () => api<HistoryEntry[]>(`${DEPLOYMENTS}/devices/${encodeURIComponent(id)}`),
+    queryFn: () =>
+      api<HistoryEntry[]>(`${DEPLOYMENTS}/devices/${encodeURIComponent(id)}`, { query: { per_page: 50 } }),
   });
   const rows = (Array.isArray(history.data) ? history.data : []).map(toRow);
   return (
