@@ -10,6 +10,8 @@ export default defineConfig({
   server: {
     proxy: {
       '/api': process.env.GATEHOUSE_URL ?? 'http://127.0.0.1:8080',
+      // Bootstrap's management API lives at /bootstrap/{tenant}/...; the page itself is /bootstrap.
+      '^/bootstrap/.+': process.env.GATEHOUSE_URL ?? 'http://127.0.0.1:8080',
     },
   },
 });

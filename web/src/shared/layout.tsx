@@ -37,7 +37,7 @@ const LiveDot = () => {
     state === 'live' ? 'Live: updates arrive as they happen' : state === 'off' ? 'Not live' : 'Reconnecting…';
   return (
     <Tooltip label={label}>
-      <Badge color={color} variant="dot" data-testid="live-state" data-state={state}>
+      <Badge color={color} variant="dot" data-testid="live-state" data-state={state} visibleFrom="xs">
         {state === 'live' ? 'live' : state}
       </Badge>
     </Tooltip>
@@ -59,7 +59,7 @@ export const Layout = () => {
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group gap="sm" wrap="nowrap">
             <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Menu" />
-            <Text component={Link} to="/devices" fw={700} fz="lg">
+            <Text component={Link} to="/devices" fw={700} fz="lg" visibleFrom="xs">
               Gatehouse
             </Text>
             <Button
@@ -78,13 +78,21 @@ export const Layout = () => {
             <LiveDot />
             <Menu position="bottom-end">
               <Menu.Target>
-                <Button variant="subtle" size="compact-sm" data-testid="user-menu">
-                  {me?.email ?? '…'}
+                <Button
+                  variant="subtle"
+                  size="compact-sm"
+                  data-testid="user-menu"
+                  aria-label={`Account ${me?.email ?? ''}`}
+                  maw={{ base: 110, sm: 260 }}
+                >
+                  <Text span truncate="end" fz="sm">
+                    {me?.email ?? '…'}
+                  </Text>
                 </Button>
               </Menu.Target>
               <Menu.Dropdown>
                 <Menu.Label>
-                  Tenant {me?.tenant.name ?? me?.tenant.id ?? ''}
+                  Tenant {me?.tenant?.name ?? me?.tenant?.id ?? ''}
                   {me?.role === 'readonly' ? ' · read-only' : ''}
                 </Menu.Label>
                 <Menu.Item component={Link} to="/users">
