@@ -1,5 +1,6 @@
 export {
   type DomainEvent,
+  devicesWithEventSince,
   type EventType,
   eventTypes,
   listEvents,
