@@ -102,8 +102,9 @@ export const BulkBody = Type.Object({
         ...SearchFields(),
       },
       {
-        additionalProperties: false,
-        description: `selects at most ${MAX_BULK_DEVICES} devices, oldest first`,
+        // Refused, not dropped: a misspelt key would otherwise widen the filter to every device.
+        propertyNames: { enum: ['status', 'q', 'group', 'tag'] },
+        description: `selects at most ${MAX_BULK_DEVICES} devices, oldest first; {} selects every device`,
       },
     ),
   ),
