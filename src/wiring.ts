@@ -236,6 +236,7 @@ export const openGatehouse = async (
         tokens,
         userTokenTtlSeconds: config.userTokenTtlSeconds,
         maxSessionsPerUser: config.maxSessionsPerUser,
+        tenantName: async (tenantId) => (await tenants.get(tenantId)).name,
         limits: createLoginLimits({
           store,
           clock,

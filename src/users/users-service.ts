@@ -39,6 +39,8 @@ export interface UsersService {
   logout(p: UserPrincipal): Promise<void>;
   list(tenantId: string): Promise<User[]>;
   get(tenantId: string, id: string): Promise<User>;
+  /** The caller and their tenant (the console's who-am-I). */
+  me(p: UserPrincipal): Promise<{ user: User; tenant: { id: string; name: string } }>;
   /**
    * Changes email and/or password. A new password ends every token of the user (sessions and
    * personal access tokens) except the one that made the change, when that is the user's own
@@ -70,6 +72,8 @@ export const createUsersService = (deps: {
   maxSessionsPerUser: number;
   /** Limits on failed logins (docs/limits.md); none: unlimited. */
   limits?: LoginLimits;
+  /** The name of a tenant (tenants domain, through the wiring). */
+  tenantName?: (tenantId: string) => Promise<string>;
 }): UsersService => {
   const { db, clock, tokens } = deps;
 
@@ -172,6 +176,12 @@ export const createUsersService = (deps: {
 
     list: (tenantId) => listUsers(db, tenantId),
     get: mustGet,
+
+    async me(p) {
+      const user = await mustGet(p.tenantId, p.userId);
+      const name = deps.tenantName ? await deps.tenantName(p.tenantId) : '';
+      return { user, tenant: { id: p.tenantId, name } };
+    },
 
     async update(tenantId, id, patch, by, address) {
       const current = await mustGet(tenantId, id);
