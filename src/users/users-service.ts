@@ -18,6 +18,7 @@ import {
   insertUserToken,
   listUsers,
   listUserTokens,
+  liveUserTokenIds,
   setLoginAt,
   touchUserToken,
   updateUserRow,
@@ -61,6 +62,8 @@ export interface UsersService {
   listPats(p: UserPrincipal): Promise<UserToken[]>;
   revokePat(p: UserPrincipal, id: string): Promise<void>;
   checkToken(token: string): Promise<UserPrincipal | null>;
+  /** Which of these token ids are still valid (for long-lived requests: event streams). */
+  liveTokenIds(ids: readonly string[]): Promise<Set<string>>;
 }
 
 export const createUsersService = (deps: {
@@ -279,5 +282,7 @@ export const createUsersService = (deps: {
         tokenKind: t.kind,
       };
     },
+
+    liveTokenIds: (ids) => liveUserTokenIds(db, ids, clock.nowMs()),
   };
 };
