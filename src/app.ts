@@ -26,6 +26,7 @@ import {
   installBodyDeadline,
   limitConnectionsPerAddress,
 } from './http/connection-limits.js';
+import { installConsole } from './http/console.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandling } from './http/error-handler.js';
 import { installJsonBodyParser } from './http/json-body.js';
 import { installNulGuard } from './http/nul-guard.js';
@@ -103,7 +104,11 @@ export const buildApp = async (gh: Gatehouse, opts: AppOptions = {}): Promise<Ap
   app.addHook('onSend', async (req, reply) => {
     reply.header('X-MEN-RequestID', req.id);
   });
-  installErrorHandling(app);
+  // The console's page fallback is decided when no route matched; it reads the folder then.
+  let consolePage: Awaited<ReturnType<typeof installConsole>> | undefined;
+  installErrorHandling(app, {
+    notFound: (req, reply) => consolePage?.(req, reply) ?? Promise.resolve(false),
+  });
   // Every JSON body: valid UTF-8 and nested at most MAX_JSON_DEPTH deep, checked before parsing.
   installJsonBodyParser(app);
   // No route takes text/plain: like any other type a route does not parse, it is a 415 (Fastify
@@ -211,6 +216,8 @@ export const buildApp = async (gh: Gatehouse, opts: AppOptions = {}): Promise<Ap
     await mgmt.register(eventStreamRoutes({ hub: eventStreams, db: gh.store.db, heartbeatMs }));
     await mgmt.register(enrollmentRoutes(gh.enrollment));
   });
+
+  consolePage = await installConsole(app, gh.config.consoleDir);
 
   return app;
 };

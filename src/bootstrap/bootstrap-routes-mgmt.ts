@@ -98,7 +98,8 @@ export const bootstrapMgmtRoutes = (service: BootstrapConfigsService) => async (
     {
       schema: {
         tags,
-        summary: 'List bootstrap configs (filters: state, external_id, client_id, client_key, name, device_id)',
+        summary:
+          'List bootstrap configs (filters: state, external_id, client_id, client_key, name, device_id)',
         params: DomainParams,
         querystring: ListQuery,
         response: { 200: ConfigList, ...errorResponses(400, 401, 404) },

@@ -16,7 +16,8 @@ export const MAX_REPLAY = 1000;
 /** Unsent bytes a stream may hold for a client that does not read; beyond, it is ended. */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 
-const frame = (e: DomainEvent) => `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(eventToWire(e))}\n\n`;
+const frame = (e: DomainEvent) =>
+  `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(eventToWire(e))}\n\n`;
 const control = (event: string, data: Record<string, unknown>) =>
   `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 
@@ -31,10 +32,12 @@ export const eventStreamRoutes =
           tags: ['Audit log'],
           summary: "Live events of the caller's tenant (server-sent events)",
           description:
-            "`text/event-stream`; each event is `id: <event id>`, `event: <type>`, `data: <the event as in the audit log>`. `type` (repeatable; `<prefix>.*` allowed) filters. `Last-Event-ID` resumes: the events after it are sent first (at most 1000; more, and a `resync` event says to reload instead). A comment every 15 s keeps the connection alive. The stream ends with a `close` event when the token stops being valid (logout, password change, deleted user) or the server shuts down. 429 beyond the open streams allowed per user and per server (GATEHOUSE_EVENTS_MAX_STREAMS*). Events reach the stream within about GATEHOUSE_EVENTS_POLL_MS of their commit, from any Gatehouse process on the database.",
+            '`text/event-stream`; each event is `id: <event id>`, `event: <type>`, `data: <the event as in the audit log>`. `type` (repeatable; `<prefix>.*` allowed) filters. `Last-Event-ID` resumes: the events after it are sent first (at most 1000; more, and a `resync` event says to reload instead). A comment every 15 s keeps the connection alive. The stream ends with a `close` event when the token stops being valid (logout, password change, deleted user) or the server shuts down. 429 beyond the open streams allowed per user and per server (GATEHOUSE_EVENTS_MAX_STREAMS*). Events reach the stream within about GATEHOUSE_EVENTS_POLL_MS of their commit, from any Gatehouse process on the database.',
           querystring: Type.Object({ type: Type.Optional(TypeFilters) }),
           headers: Type.Object({
-            'last-event-id': Type.Optional(Type.String({ maxLength: 64, description: 'resume after this event' })),
+            'last-event-id': Type.Optional(
+              Type.String({ maxLength: 64, description: 'resume after this event' }),
+            ),
           }),
           response: {
             200: {
@@ -69,7 +72,8 @@ export const eventStreamRoutes =
           if (ended || raw.destroyed) return;
           raw.write(chunk);
           // A client that does not read: end rather than buffer without bound (it may resume).
-          if (raw.writableLength > MAX_BUFFERED_BYTES) listener.end('client too slow; resume with Last-Event-ID');
+          if (raw.writableLength > MAX_BUFFERED_BYTES)
+            listener.end('client too slow; resume with Last-Event-ID');
         };
         const listener: StreamListener = {
           tenantId: p.tenantId,
@@ -130,7 +134,8 @@ export const eventStreamRoutes =
           return;
         }
         raw.write(': connected\n\n');
-        if (resync) write(control('resync', { reason: `more than ${MAX_REPLAY} events since Last-Event-ID` }));
+        if (resync)
+          write(control('resync', { reason: `more than ${MAX_REPLAY} events since Last-Event-ID` }));
         for (const e of replay) {
           replayed.add(e.id);
           write(frame(e));

@@ -164,7 +164,12 @@ export const createEventStreamHub = (deps: {
       if (!byTenant.has(l.tenantId)) {
         // What the outbox holds already is not news to this tenant's first listener.
         const nowMs = clock.nowMs();
-        for (const r of await eventIdsFrom(db, [l.tenantId], orderedIdFloor(nowMs - windowMs), MAX_IDS_PER_POLL))
+        for (const r of await eventIdsFrom(
+          db,
+          [l.tenantId],
+          orderedIdFloor(nowMs - windowMs),
+          MAX_IDS_PER_POLL,
+        ))
           seen.set(r.id, idMs(r.id));
       }
       const set = byTenant.get(l.tenantId) ?? new Set<StreamListener>();

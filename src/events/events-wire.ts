@@ -22,7 +22,11 @@ export const eventToWire = (e: DomainEvent) => ({
 });
 
 /** Type filters of the audit log and the stream: an exact type, or `<prefix>.*`. */
-export const TypeFilter = Type.String({ minLength: 1, maxLength: 100, description: 'event type or "<prefix>.*"' });
+export const TypeFilter = Type.String({
+  minLength: 1,
+  maxLength: 100,
+  description: 'event type or "<prefix>.*"',
+});
 export const TypeFilters = Type.Union([TypeFilter, Type.Array(TypeFilter, { maxItems: 50 })]);
 
 export const typeFiltersOf = (v: string | string[] | undefined): string[] | undefined =>

@@ -227,7 +227,11 @@ export const touchUserToken = async (db: Executor, id: string, nowMs: number): P
 };
 
 /** Which of these token ids still name an unexpired token (a deleted user's tokens are gone with it). */
-export const liveUserTokenIds = async (db: Executor, ids: readonly string[], nowMs: number): Promise<Set<string>> => {
+export const liveUserTokenIds = async (
+  db: Executor,
+  ids: readonly string[],
+  nowMs: number,
+): Promise<Set<string>> => {
   const out = new Set<string>();
   const unique = [...new Set(ids)];
   for (let i = 0; i < unique.length; i += 500) {
