@@ -27,7 +27,17 @@ export const PendingReasonBadge = ({ device }: { device: Device }) => {
         variant="light"
         data-testid="pending-reason"
         data-reason={r}
-        style={{ textTransform: 'none', minWidth: 'max-content' }}
+        styles={{
+          // Long reasons wrap onto a second line instead of being cut or widening the table.
+          root: {
+            textTransform: 'none',
+            height: 'auto',
+            paddingBlock: 2,
+            maxWidth: 190,
+            overflow: 'visible',
+          },
+          label: { whiteSpace: 'normal', lineHeight: 1.3, textAlign: 'center' },
+        }}
       >
         {PENDING_REASON_TEXT[r]}
       </Badge>

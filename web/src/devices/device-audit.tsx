@@ -126,7 +126,7 @@ export const DeviceAudit = ({ id }: { id: string }) => {
                   <Badge
                     variant="light"
                     color={TYPE_COLOR[e.type] ?? 'gray'}
-                    style={{ textTransform: 'none' }}
+                    style={{ textTransform: 'none', minWidth: 'max-content' }}
                     data-testid="audit-type"
                   >
                     {e.type}

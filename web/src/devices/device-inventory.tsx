@@ -78,7 +78,12 @@ export const DeviceInventory = ({ id }: { id: string }) => {
               key: 'scope',
               header: 'Scope',
               render: (a) => (
-                <Badge size="xs" variant="light" color={SCOPE_COLOR[a.scope] ?? 'gray'}>
+                <Badge
+                  size="xs"
+                  variant="light"
+                  color={SCOPE_COLOR[a.scope] ?? 'gray'}
+                  style={{ minWidth: 'max-content' }}
+                >
                   {a.scope}
                 </Badge>
               ),

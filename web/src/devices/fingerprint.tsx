@@ -59,7 +59,7 @@ export const FullFingerprint = ({ authSet }: { authSet: AuthSet }) => {
         data-testid="authset-fingerprint"
         data-fingerprint={fp}
         title={fp}
-        style={{ whiteSpace: 'normal', wordBreak: 'break-all', maxWidth: 300, fontSize: 12 }}
+        style={{ whiteSpace: 'normal', wordBreak: 'break-all', minWidth: 200, maxWidth: 300, fontSize: 12 }}
       >
         {fp}
       </Code>
