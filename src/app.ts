@@ -17,7 +17,7 @@ import {
 } from './deployments/index.js';
 import { devauthDeviceRoutes, devauthMgmtRoutes } from './devauth/index.js';
 import { enrollmentRoutes } from './enrollment/index.js';
-import { auditRoutes } from './events/index.js';
+import { auditRoutes, createEventStreamHub, eventStreamRoutes } from './events/index.js';
 import { deviceAuthHook, userAuthHook } from './http/auth-hooks.js';
 import { installClientCertAuth } from './http/client-cert.js';
 import {
@@ -26,6 +26,7 @@ import {
   installBodyDeadline,
   limitConnectionsPerAddress,
 } from './http/connection-limits.js';
+import { installConsole } from './http/console.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandling } from './http/error-handler.js';
 import { installJsonBodyParser } from './http/json-body.js';
 import { installNulGuard } from './http/nul-guard.js';
@@ -52,6 +53,8 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   /** A ready logger (the process logger of `serve`); wins over `logger`. */
   loggerInstance?: Logger;
+  /** Comment interval of live event streams (default 15 s, at most half the idle timeout). */
+  eventStreamHeartbeatMs?: number;
 }
 
 export { loggerOptions, REDACTED_PATHS } from './core/logger.js';
@@ -101,7 +104,11 @@ export const buildApp = async (gh: Gatehouse, opts: AppOptions = {}): Promise<Ap
   app.addHook('onSend', async (req, reply) => {
     reply.header('X-MEN-RequestID', req.id);
   });
-  installErrorHandling(app);
+  // The console's page fallback is decided when no route matched; it reads the folder then.
+  let consolePage: Awaited<ReturnType<typeof installConsole>> | undefined;
+  installErrorHandling(app, {
+    notFound: (req, reply) => consolePage?.(req, reply) ?? Promise.resolve(false),
+  });
   // Every JSON body: valid UTF-8 and nested at most MAX_JSON_DEPTH deep, checked before parsing.
   installJsonBodyParser(app);
   // No route takes text/plain: like any other type a route does not parse, it is a 415 (Fastify
@@ -172,6 +179,23 @@ export const buildApp = async (gh: Gatehouse, opts: AppOptions = {}): Promise<Ap
     await device.register(bootstrapDeviceTokenRoutes(gh.bootstrap.device));
   });
 
+  // Live events: one outbox poller for the process, started by the first open stream. Streams
+  // end before the server closes (it waits for open responses), the poller after.
+  const eventStreams = createEventStreamHub({
+    db: gh.store.db,
+    clock: gh.clock,
+    logger: app.log,
+    pollMs: gh.config.eventsPollMs,
+    maxStreams: gh.config.eventsMaxStreams,
+    maxStreamsPerUser: gh.config.eventsMaxStreamsPerUser,
+    liveTokenIds: (ids) => gh.users.liveTokenIds(ids),
+  });
+  app.addHook('preClose', async () => eventStreams.endAll('server shutting down'));
+  app.addHook('onClose', async () => eventStreams.stop());
+  const heartbeatMs =
+    opts.eventStreamHeartbeatMs ??
+    (limits.idleTimeoutMs > 0 ? Math.min(15_000, Math.floor(limits.idleTimeoutMs / 2)) : 15_000);
+
   await app.register(async (mgmt: App) => {
     mgmt.addHook('onRoute', documentBearer);
     mgmt.addHook('onRequest', userAuthHook(gh.users.checkToken));
@@ -189,8 +213,11 @@ export const buildApp = async (gh: Gatehouse, opts: AppOptions = {}): Promise<Ap
     await mgmt.register(webhooksMgmtRoutes(gh.webhooks.subscriptions));
     await mgmt.register(allocationWebhooksRoutes(gh.webhooks.allocation));
     await mgmt.register(auditRoutes(gh.audit));
+    await mgmt.register(eventStreamRoutes({ hub: eventStreams, db: gh.store.db, heartbeatMs }));
     await mgmt.register(enrollmentRoutes(gh.enrollment));
   });
+
+  consolePage = await installConsole(app, gh.config.consoleDir);
 
   return app;
 };

@@ -34,10 +34,12 @@ import {
   applyEnrollmentInventory,
   createInventoryAdminService,
   createInventoryDeviceHooks,
+  createInventoryLabels,
   createInventoryService,
   createRegexMatcher,
   type InventoryAdminService,
   type InventoryService,
+  inventoryDeviceSql,
   listAcceptedDeviceIds,
 } from './inventory/index.js';
 import { createPki, type Pki } from './pki/index.js';
@@ -210,7 +212,17 @@ export const openGatehouse = async (
       createDeploymentsDeviceHooks(store),
       enrollment.deviceHooks,
     );
-    const devauthAdmin = createDevauthAdminService({ store, clock, hooks });
+    const devauthAdmin = createDevauthAdminService({
+      store,
+      clock,
+      hooks,
+      inventory: inventoryDeviceSql,
+      labels: createInventoryLabels(store),
+      // A bulk request answers only when done: it must finish well before the connection's idle
+      // timeout closes it (nothing is sent meanwhile).
+      bulkTimeBudgetMs:
+        config.idleTimeoutSeconds > 0 ? Math.min(60_000, (config.idleTimeoutSeconds * 1000) / 2) : 60_000,
+    });
     return {
       config,
       store,
@@ -224,6 +236,7 @@ export const openGatehouse = async (
         tokens,
         userTokenTtlSeconds: config.userTokenTtlSeconds,
         maxSessionsPerUser: config.maxSessionsPerUser,
+        tenantName: async (tenantId) => (await tenants.get(tenantId)).name,
         limits: createLoginLimits({
           store,
           clock,

@@ -143,6 +143,8 @@ export interface ConfigFilter {
   clientSecretHash?: string;
   /** Case-insensitive substring of the name. */
   name?: string;
+  /** The linked Gatehouse device. */
+  deviceId?: string;
 }
 
 export const listConfigRecords = async (
@@ -155,6 +157,7 @@ export const listConfigRecords = async (
   if (f.state !== undefined) q = q.where('state', '=', f.state);
   if (f.externalId !== undefined) q = q.where('external_id', '=', f.externalId);
   if (f.clientId !== undefined) q = q.where('id', '=', f.clientId);
+  if (f.deviceId !== undefined) q = q.where('device_id', '=', f.deviceId);
   if (f.clientSecretHash !== undefined) q = q.where('client_secret_hash', '=', f.clientSecretHash);
   if (f.name !== undefined) {
     const pattern = `%${f.name.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

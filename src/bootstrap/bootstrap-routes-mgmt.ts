@@ -98,7 +98,8 @@ export const bootstrapMgmtRoutes = (service: BootstrapConfigsService) => async (
     {
       schema: {
         tags,
-        summary: 'List bootstrap configs (filters: state, external_id, client_id, client_key, name)',
+        summary:
+          'List bootstrap configs (filters: state, external_id, client_id, client_key, name, device_id)',
         params: DomainParams,
         querystring: ListQuery,
         response: { 200: ConfigList, ...errorResponses(400, 401, 404) },
@@ -114,6 +115,7 @@ export const bootstrapMgmtRoutes = (service: BootstrapConfigsService) => async (
         clientId: q.client_id,
         clientSecret: q.client_key,
         name: q.name,
+        deviceId: q.device_id,
       });
       return { total, ...page, configs: configs.map(configToWire) };
     },

@@ -88,6 +88,9 @@ export const ListQuery = Type.Object({
     Type.String({ maxLength: MAX_SECRET_LENGTH, description: 'client secret, exact' }),
   ),
   name: Type.Optional(Type.String({ maxLength: MAX_NAME_LENGTH, description: 'case-insensitive substring' })),
+  device_id: Type.Optional(
+    Type.String({ maxLength: 64, description: 'the Gatehouse device the config is linked to (at most one)' }),
+  ),
 });
 export const PageQuery = Type.Object({
   offset: Type.Optional(NumText('default 0')),

@@ -4,6 +4,7 @@ import { ConfigError } from '../config/config.js';
 import { isAppError } from '../core/errors.js';
 import { CliExit } from './cli-common.js';
 import { registerBootstrap } from './cmd-bootstrap.js';
+import { registerDevices } from './cmd-devices.js';
 import { registerEnrollment } from './cmd-enrollment.js';
 import { registerMigrate } from './cmd-migrate.js';
 import { registerPki } from './cmd-pki.js';
@@ -20,6 +21,7 @@ export const buildProgram = (): Command => {
   registerMigrate(program);
   registerUsers(program);
   registerTenants(program);
+  registerDevices(program);
   registerBootstrap(program);
   registerPki(program);
   registerEnrollment(program);

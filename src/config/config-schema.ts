@@ -544,6 +544,38 @@ export const settings = {
     doc: 'How long a webhook delivery in progress is reserved for the process sending it; the process renews the reservation every third of this while the request runs, so a slow receiver never loses it. If the process dies (kill -9, power loss), another process, or the same one restarted, takes its deliveries over within this plus one poll interval, still in order per device. Processes must agree on the time to well within a third of this (NTP).',
     parse: int(1000, 600_000),
   },
+  eventsPollMs: {
+    key: 'eventsPollMs',
+    env: 'GATEHOUSE_EVENTS_POLL_MS',
+    flag: '--events-poll-ms',
+    defaultText: '250',
+    doc: 'How often a `serve` process reads new events from the outbox for its open live event streams (`GET /api/management/v1/events/stream`), one query for all of them; nothing is read while no stream is open. An event reaches the streams of every process within about this long of its commit.',
+    parse: int(10, 60_000),
+  },
+  eventsMaxStreams: {
+    key: 'eventsMaxStreams',
+    env: 'GATEHOUSE_EVENTS_MAX_STREAMS',
+    flag: '--events-max-streams',
+    defaultText: '1000',
+    doc: 'Live event streams one `serve` process keeps open at once; further ones get 429.',
+    parse: int(1, 1_000_000),
+  },
+  eventsMaxStreamsPerUser: {
+    key: 'eventsMaxStreamsPerUser',
+    env: 'GATEHOUSE_EVENTS_MAX_STREAMS_PER_USER',
+    flag: '--events-max-streams-per-user',
+    defaultText: '10',
+    doc: 'Live event streams one user may hold open on one `serve` process (a console tab holds one); further ones get 429.',
+    parse: int(1, 10_000),
+  },
+  consoleDir: {
+    key: 'consoleDir',
+    env: 'GATEHOUSE_CONSOLE_DIR',
+    flag: '--console-dir',
+    defaultText: '<package>/web/dist',
+    doc: 'The built web console, served at `/` (`npm run build` builds it into `web/dist` of the package, found relative to the installed package, not the working directory). Without `index.html` there, `GET /` answers 404 saying so.',
+    parse: str,
+  },
 } as const satisfies Record<string, SettingSpec<unknown>>;
 
 export type SettingKey = keyof typeof settings;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   ConfigError,
   type ListenAddress,
@@ -73,7 +74,18 @@ export interface Config {
   idleTimeoutSeconds: number;
   maxConnectionsPerAddress: number;
   webhookLeaseMs: number;
+  eventsPollMs: number;
+  eventsMaxStreams: number;
+  eventsMaxStreamsPerUser: number;
+  /** The built console (index.html and assets), absolute. */
+  consoleDir: string;
 }
+
+/**
+ * The package root: this file is src/config/config.ts (tsx) or dist/config/config.js (built),
+ * two levels below it either way.
+ */
+export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Flags as parsed by the CLI, keyed by setting key (`dataDir`), values still strings. */
 export type ConfigFlags = Partial<Record<SettingKey, string | undefined>>;
@@ -176,6 +188,10 @@ export const loadConfig = (
     idleTimeoutSeconds: dflt('idleTimeoutSeconds'),
     maxConnectionsPerAddress: dflt('maxConnectionsPerAddress'),
     webhookLeaseMs: dflt('webhookLeaseMs'),
+    eventsPollMs: dflt('eventsPollMs'),
+    eventsMaxStreams: dflt('eventsMaxStreams'),
+    eventsMaxStreamsPerUser: dflt('eventsMaxStreamsPerUser'),
+    consoleDir: resolve(get('consoleDir') ?? join(PACKAGE_ROOT, 'web', 'dist')),
   });
 };
 

@@ -31,3 +31,12 @@ export const newOrderedId = (nowMs: number = Date.now()): string => {
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (s: string): boolean => UUID_RE.test(s);
+
+/**
+ * The smallest UUIDv7 (newOrderedId) of millisecond `ms`: `id >= orderedIdFloor(t)` selects the
+ * ids made at or after `t`, as a range on an index of ids.
+ */
+export const orderedIdFloor = (ms: number): string => {
+  const h = Math.max(0, Math.floor(ms)).toString(16).padStart(12, '0').slice(-12);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-0000-0000-000000000000`;
+};

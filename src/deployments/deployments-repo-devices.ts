@@ -209,6 +209,31 @@ export const listDeploymentDevices = async (
   return { devices: rows.map(toDeviceDeployment), total };
 };
 
+/** One device's deployments (its per-device rows) in a tenant, newest first. */
+export const listDeploymentsOfDevice = async (
+  db: Executor,
+  tenantId: string,
+  deviceId: string,
+  q: { status?: DeviceDeploymentStatus[]; offset: number; limit: number },
+): Promise<{ rows: DeviceDeployment[]; total: number }> => {
+  let base = db
+    .selectFrom('device_deployments')
+    .where('device_id', '=', deviceId)
+    .where('tenant_id', '=', tenantId);
+  if (q.status && q.status.length > 0) base = base.where('status', 'in', q.status);
+  const total = num(
+    (await base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow()).n,
+  );
+  const rows = await base
+    .select(COLUMNS)
+    .orderBy('created_at', 'desc')
+    .orderBy('deployment_id', 'desc')
+    .offset(q.offset)
+    .limit(q.limit)
+    .execute();
+  return { rows: rows.map(toDeviceDeployment), total };
+};
+
 export const saveDeviceLog = async (
   tx: Executor,
   p: { tenantId: string; deploymentId: string; deviceId: string; messages: unknown[]; nowMs: number },

@@ -7,8 +7,10 @@ import { deploymentsErrors } from './deployments-errors.js';
 import {
   DeploymentWire,
   DeviceDeploymentWire,
+  DeviceHistoryWire,
   deploymentToWire,
   deviceDeploymentToWire,
+  deviceHistoryToWire,
   fullStatistics,
   NewDeploymentBody,
   NewGroupDeploymentBody,
@@ -249,6 +251,33 @@ export const deploymentsMgmtRoutes = (service: DeploymentsService) => async (app
       (await service.devices(userOf(req).tenantId, req.params.id, { offset: 0, limit: 100_000 })).devices.map(
         (d) => d.deviceId,
       ),
+  );
+
+  app.get(
+    `${BASE}/devices/:id`,
+    {
+      schema: {
+        tags,
+        summary: "A device's deployment history, newest first (Mender's list of deployments for a device)",
+        description:
+          "Each deployment the device was part of, with the device's own status in it. `status` filters by the device's status (or active, pause, finished). An id that names no device of the caller's tenant has no history (200, empty); a decommissioned device keeps its history. `id` of an item is the deployment id. X-Total-Count: all matching items.",
+        params: IdParams,
+        querystring: devicesQuery,
+        response: { 200: Type.Array(DeviceHistoryWire), ...errorResponses(400, 401) },
+      },
+    },
+    async (req, reply) => {
+      const page = parsePage(req.query);
+      const { items, total } = await service.deviceHistory(userOf(req).tenantId, req.params.id, {
+        status: statusFilter(req.query.status),
+        offset: offsetOf(page),
+        limit: page.perPage,
+      });
+      return reply
+        .header('X-Total-Count', String(total))
+        .header('Link', linkHeaders(req.url, page, { hasNext: offsetOf(page) + items.length < total, total }))
+        .send(items.map(deviceHistoryToWire));
+    },
   );
 
   app.get(

@@ -136,6 +136,29 @@ export const deviceDeploymentToWire = (d: DeviceDeployment) => ({
   log: d.logAvailable,
 });
 
+/** One deployment of a device's history: Mender's DeviceDeployment (deployment + device). */
+export const DeviceHistoryWire = Type.Object({
+  id: Type.String({ description: 'the deployment id' }),
+  deployment: DeploymentWire,
+  device: Type.Object({
+    ...DeviceDeploymentWire.properties,
+    image: Type.Optional(
+      Type.Object({ id: Type.String(), name: Type.String() }, { description: 'the artifact the device got' }),
+    ),
+  }),
+});
+
+export const deviceHistoryToWire = (h: { deployment: DeploymentView; device: DeviceDeployment }) => ({
+  id: h.deployment.id,
+  deployment: deploymentToWire(h.deployment),
+  device: {
+    ...deviceDeploymentToWire(h.device),
+    ...(h.device.artifactId !== null
+      ? { image: { id: h.device.artifactId, name: h.deployment.artifactName } }
+      : {}),
+  },
+});
+
 export const NewDeploymentBody = Type.Object({
   name: Type.String({ maxLength: 256 }),
   artifact_name: Type.String({ maxLength: 256 }),

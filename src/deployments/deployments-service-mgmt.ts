@@ -20,6 +20,7 @@ import {
   finishActiveDevices,
   insertDeviceDeployments,
   listDeploymentDevices,
+  listDeploymentsOfDevice,
 } from './deployments-repo-devices.js';
 import type { Deployment, DeviceDeployment, DeviceDeploymentStatus } from './deployments-types.js';
 
@@ -65,6 +66,15 @@ export interface DeploymentsService {
     q: { status?: DeviceDeploymentStatus[]; offset: number; limit: number },
   ): Promise<{ devices: DeviceDeployment[]; total: number }>;
   deviceLog(tenantId: string, id: string, deviceId: string): Promise<unknown[]>;
+  /**
+   * A device's deployments, newest first, each with the device's part in it. Unknown devices
+   * (and other tenants') have none; a decommissioned device keeps its history.
+   */
+  deviceHistory(
+    tenantId: string,
+    deviceId: string,
+    q: { status?: DeviceDeploymentStatus[]; offset: number; limit: number },
+  ): Promise<{ items: { deployment: DeploymentView; device: DeviceDeployment }[]; total: number }>;
 }
 
 export const createDeploymentsService = (deps: {
@@ -253,6 +263,25 @@ export const createDeploymentsService = (deps: {
     async devices(tenantId, id, q) {
       await mustGet(tenantId, id);
       return listDeploymentDevices(db, id, q);
+    },
+
+    async deviceHistory(tenantId, deviceId, q) {
+      if (!isUuid(deviceId)) return { items: [], total: 0 };
+      const { rows, total } = await listDeploymentsOfDevice(db, tenantId, deviceId, q);
+      if (rows.length === 0) return { items: [], total };
+      const ids = rows.map((r) => r.deploymentId);
+      const { deployments } = await listDeployments(db, tenantId, {
+        ids,
+        desc: true,
+        offset: 0,
+        limit: ids.length,
+      });
+      const byId = new Map((await view(tenantId, deployments)).map((d) => [d.id, d]));
+      const items = rows.flatMap((device) => {
+        const deployment = byId.get(device.deploymentId);
+        return deployment ? [{ deployment, device }] : [];
+      });
+      return { items, total };
     },
 
     async deviceLog(tenantId, id, deviceId) {

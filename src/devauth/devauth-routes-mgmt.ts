@@ -2,9 +2,12 @@ import { Type } from 'typebox';
 import { linkHeaders, parsePage } from '../core/pagination.js';
 import { READ_ONLY_SAFE } from '../http/auth-hooks.js';
 import { EmptyBody, errorResponses, PagingQuery } from '../http/schemas-common.js';
-import { type App, userOf } from '../http/types.js';
+import { type App, actorOf, userOf } from '../http/types.js';
 import { devauthErrors } from './devauth-errors.js';
 import {
+  BulkBody,
+  BulkResponse,
+  CountQuery,
   CountResponse,
   DeviceWire,
   deviceToWire,
@@ -16,7 +19,7 @@ import {
   StatusResponse,
 } from './devauth-schemas.js';
 import type { DevauthAdminService } from './devauth-service-mgmt.js';
-import { type DeviceStatus, deviceStatuses } from './devauth-types.js';
+import { type DeviceFilter, type DeviceStatus, deviceStatuses } from './devauth-types.js';
 
 const BASE = '/api/management/v2/devauth';
 const tags = ['Device authentication (management)'];
@@ -28,19 +31,43 @@ const AuthSetParams = Type.Object({
 const asArray = <T>(v: T | T[] | undefined): T[] | undefined =>
   v === undefined ? undefined : Array.isArray(v) ? v : [v];
 
+/** `q`, `group` and `tag` of a query or body: `tag` is `name` or `name=value`. */
+const searchOf = (s: { q?: string; group?: string; tag?: string }): DeviceFilter => {
+  const out: DeviceFilter = {};
+  if (s.q !== undefined) out.q = s.q;
+  if (s.group !== undefined) out.group = s.group;
+  if (s.tag !== undefined) {
+    const at = s.tag.indexOf('=');
+    const name = at < 0 ? s.tag : s.tag.slice(0, at);
+    if (name === '') throw devauthErrors.badAuthRequest('tag must be "name" or "name=value"');
+    out.tag = at < 0 ? { name } : { name, value: s.tag.slice(at + 1) };
+  }
+  return out;
+};
+
+const checkStatus = (status: string | undefined): DeviceStatus | undefined => {
+  if (status !== undefined && !(deviceStatuses as readonly string[]).includes(status)) {
+    throw devauthErrors.badAuthRequest(
+      'status must be one of: pending, accepted, rejected, preauthorized, noauth',
+    );
+  }
+  return status as DeviceStatus | undefined;
+};
+
 export const devauthMgmtRoutes = (service: DevauthAdminService) => async (app: App) => {
   const list = async (
     tenantId: string,
     url: string,
-    q: { statuses?: DeviceStatus[]; ids?: string[]; page?: string; per_page?: string },
+    q: DeviceFilter & { page?: string; per_page?: string },
   ) => {
-    const page = parsePage(q);
-    const { devices, hasNext } = await service.listDevices(tenantId, {
-      statuses: q.statuses,
-      ids: q.ids,
-      page,
-    });
-    return { body: devices.map(deviceToWire), links: linkHeaders(url, page, { hasNext }) };
+    const { page: pageText, per_page, ...filter } = q;
+    const page = parsePage({ page: pageText, per_page });
+    const { devices, hasNext, total } = await service.listDevices(tenantId, { ...filter, page });
+    return {
+      body: devices.map(deviceToWire),
+      links: linkHeaders(url, page, { hasNext, total }),
+      total,
+    };
   };
 
   app.get(
@@ -49,6 +76,8 @@ export const devauthMgmtRoutes = (service: DevauthAdminService) => async (app: A
       schema: {
         tags,
         summary: 'List devices with their auth sets',
+        description:
+          'Oldest first. Filters combine: `status` and `id` (repeatable), `q` (device id prefix, fingerprint prefix, or substring of an identity or inventory value), `group`, `tag`. X-Total-Count: the number of devices matching.',
         querystring: ListDevicesQuery,
         response: { 200: Type.Array(DeviceWire), ...errorResponses(400, 401) },
       },
@@ -57,10 +86,11 @@ export const devauthMgmtRoutes = (service: DevauthAdminService) => async (app: A
       const r = await list(userOf(req).tenantId, req.url, {
         statuses: asArray(req.query.status),
         ids: asArray(req.query.id),
+        ...searchOf(req.query),
         page: req.query.page,
         per_page: req.query.per_page,
       });
-      return reply.header('Link', r.links).send(r.body);
+      return reply.header('X-Total-Count', String(r.total)).header('Link', r.links).send(r.body);
     },
   );
 
@@ -83,7 +113,7 @@ export const devauthMgmtRoutes = (service: DevauthAdminService) => async (app: A
         page: req.query.page,
         per_page: req.query.per_page,
       });
-      return reply.header('Link', r.links).send(r.body);
+      return reply.header('X-Total-Count', String(r.total)).header('Link', r.links).send(r.body);
     },
   );
 
@@ -92,19 +122,59 @@ export const devauthMgmtRoutes = (service: DevauthAdminService) => async (app: A
     {
       schema: {
         tags,
-        summary: 'Count devices, optionally by status',
-        querystring: Type.Object({ status: Type.Optional(Type.String({ maxLength: 32 })) }),
+        summary: 'Count devices, optionally by status, search text, group and tag',
+        querystring: CountQuery,
         response: { 200: CountResponse, ...errorResponses(400, 401) },
       },
     },
     async (req) => {
-      const status = req.query.status;
-      if (status !== undefined && !(deviceStatuses as readonly string[]).includes(status)) {
-        throw devauthErrors.badAuthRequest(
-          'status must be one of: pending, accepted, rejected, preauthorized, noauth',
-        );
-      }
-      return { count: await service.countDevices(userOf(req).tenantId, status as DeviceStatus | undefined) };
+      const status = checkStatus(req.query.status);
+      const search = searchOf(req.query);
+      const filter: DeviceFilter = { ...search, ...(status ? { statuses: [status] } : {}) };
+      return { count: await service.countDevices(userOf(req).tenantId, filter) };
+    },
+  );
+
+  app.post(
+    `${BASE}/devices/bulk`,
+    {
+      schema: {
+        tags,
+        summary: 'Accept, reject, dismiss or decommission many devices (admin)',
+        description:
+          'Exactly one of `device_ids` and `filter`; `group` and `tags` only with `accept`. Each device is changed in its own transaction, as by the single-device routes: accept takes the newest pending auth set (else the preauthorized one) and rejects the accepted one; reject rejects every pending and accepted auth set; dismiss deletes the pending auth sets (and the device when nothing else is left); decommission removes the device. A device that cannot be changed is reported in `results` (with a `code`) and the others go on. Events carry `actor` and `bulk: true`.',
+        body: BulkBody,
+        response: { 200: BulkResponse, ...errorResponses(400, 401, 403, 415) },
+      },
+    },
+    async (req) => {
+      const b = req.body;
+      const r = await service.bulk(
+        userOf(req).tenantId,
+        {
+          action: b.action,
+          ...(b.device_ids === undefined ? {} : { deviceIds: b.device_ids }),
+          ...(b.filter === undefined
+            ? {}
+            : { filter: { statuses: asArray(b.filter.status), ...searchOf(b.filter) } }),
+          ...(b.group === undefined ? {} : { group: b.group }),
+          ...(b.tags === undefined ? {} : { tags: b.tags }),
+        },
+        actorOf(req),
+      );
+      return {
+        results: r.results.map((x) => ({
+          device_id: x.deviceId,
+          ok: x.ok,
+          ...(x.status === undefined ? {} : { status: x.status }),
+          ...(x.removed === undefined ? {} : { removed: x.removed }),
+          ...(x.code === undefined ? {} : { code: x.code }),
+          ...(x.error === undefined ? {} : { error: x.error }),
+        })),
+        succeeded: r.succeeded,
+        failed: r.failed,
+        truncated: r.truncated,
+      };
     },
   );
 
@@ -134,11 +204,11 @@ export const devauthMgmtRoutes = (service: DevauthAdminService) => async (app: A
       },
     },
     async (req, reply) => {
-      const { deviceId } = await service.preauthorize(userOf(req).tenantId, {
-        identityData: req.body.identity_data,
-        pubkey: req.body.pubkey,
-        force: req.body.force,
-      });
+      const { deviceId } = await service.preauthorize(
+        userOf(req).tenantId,
+        { identityData: req.body.identity_data, pubkey: req.body.pubkey, force: req.body.force },
+        actorOf(req),
+      );
       return reply.code(201).header('Location', `devices/${deviceId}`).send();
     },
   );
@@ -154,7 +224,7 @@ export const devauthMgmtRoutes = (service: DevauthAdminService) => async (app: A
       },
     },
     async (req, reply) => {
-      await service.decommission(userOf(req).tenantId, req.params.id);
+      await service.decommission(userOf(req).tenantId, req.params.id, actorOf(req));
       return reply.code(204).send();
     },
   );
@@ -188,7 +258,13 @@ export const devauthMgmtRoutes = (service: DevauthAdminService) => async (app: A
       },
     },
     async (req, reply) => {
-      await service.setAuthSetStatus(userOf(req).tenantId, req.params.id, req.params.aid, req.body.status);
+      await service.setAuthSetStatus(
+        userOf(req).tenantId,
+        req.params.id,
+        req.params.aid,
+        req.body.status,
+        actorOf(req),
+      );
       return reply.code(204).send();
     },
   );
@@ -204,7 +280,7 @@ export const devauthMgmtRoutes = (service: DevauthAdminService) => async (app: A
       },
     },
     async (req, reply) => {
-      await service.deleteAuthSet(userOf(req).tenantId, req.params.id, req.params.aid);
+      await service.deleteAuthSet(userOf(req).tenantId, req.params.id, req.params.aid, actorOf(req));
       return reply.code(204).send();
     },
   );
@@ -222,7 +298,7 @@ export const devauthMgmtRoutes = (service: DevauthAdminService) => async (app: A
       },
     },
     async (req, reply) => {
-      await service.revokeToken(userOf(req).tenantId, req.params.id);
+      await service.revokeToken(userOf(req).tenantId, req.params.id, actorOf(req));
       return reply.code(204).send();
     },
   );

@@ -1,6 +1,14 @@
 import { type Static, Type } from 'typebox';
 import { toRfc3339 } from '../core/clock.js';
-import { type AuthSet, authSetStatuses, type DeviceWithAuthSets, deviceStatuses } from './devauth-types.js';
+import { bulkActions, bulkFailureCodes, MAX_BULK_DEVICES } from './devauth-service-bulk.js';
+import {
+  type AuthSet,
+  authSetStatuses,
+  type DeviceWithAuthSets,
+  deviceStatuses,
+  pendingReasons,
+} from './devauth-types.js';
+import { keyTypeLabel } from './pubkey.js';
 
 // Mender's wire shapes (snake_case) live only here. spec/mender-api.md §1, §2.
 
@@ -26,6 +34,11 @@ export const AuthSetWire = Type.Object({
   pubkey: Type.String(),
   ts: Type.String({ description: 'RFC 3339 creation time' }),
   status: Type.Enum([...authSetStatuses]),
+  fingerprint: Type.String({
+    description:
+      'lowercase hex SHA-256 of the public key (DER SubjectPublicKeyInfo), as `openssl pkey -pubin -outform DER | sha256sum` prints it',
+  }),
+  key_type: Type.String({ description: 'rsa-<bits>, ec-p256, ec-p384, ec-p521 or ed25519' }),
 });
 
 export const DeviceWire = Type.Object(
@@ -38,12 +51,103 @@ export const DeviceWire = Type.Object(
     updated_ts: Type.String(),
     check_in_time: Type.Optional(Type.String()),
     auth_sets: Type.Array(AuthSetWire),
+    pending_reason: Type.Optional(
+      Type.Enum([...pendingReasons], {
+        description:
+          'only with a pending auth set: new_device (no other auth set), new_key (the device has an accepted, rejected or preauthorized key too), key_collision (its key was presented under another identity in the last 24 h; wins over the others)',
+      }),
+    ),
   },
   { $id: 'DevauthDevice' },
 );
 export type DeviceWireT = Static<typeof DeviceWire>;
 
 export const StatusFilter = Type.Enum([...deviceStatuses]);
+
+/** `q`, `group` and `tag`: the search of the device list, count and bulk filter. */
+function SearchFields() {
+  return {
+    q: Type.Optional(
+      Type.String({
+        maxLength: 256,
+        description:
+          "device id prefix, auth-set fingerprint prefix (hex, at least 4 digits, colons allowed), or case-insensitive substring of an identity or inventory attribute value; the substring search scans the tenant's attributes",
+      }),
+    ),
+    group: Type.Optional(Type.String({ maxLength: 1024, description: 'inventory (static) group' })),
+    tag: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 2048, description: 'inventory tag: `name` or `name=value`' }),
+    ),
+  };
+}
+
+export const CountQuery = Type.Object({
+  status: Type.Optional(Type.String({ maxLength: 32 })),
+  ...SearchFields(),
+});
+
+export const BulkBody = Type.Object({
+  action: Type.Enum([...bulkActions]),
+  device_ids: Type.Optional(
+    Type.Array(Type.String({ maxLength: 64 }), {
+      minItems: 1,
+      maxItems: MAX_BULK_DEVICES,
+      description: "unique; unknown ids (and other tenants') are reported as not_found",
+    }),
+  ),
+  filter: Type.Optional(
+    Type.Object(
+      {
+        status: Type.Optional(Type.Union([StatusFilter, Type.Array(StatusFilter, { maxItems: 5 })])),
+        ...SearchFields(),
+      },
+      {
+        // Refused, not dropped: a misspelt key would otherwise widen the filter to every device.
+        propertyNames: { enum: ['status', 'q', 'group', 'tag'] },
+        description: `selects at most ${MAX_BULK_DEVICES} devices, oldest first; {} selects every device`,
+      },
+    ),
+  ),
+  group: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 1024,
+      description: 'accept only: inventory group of each accepted device',
+    }),
+  ),
+  tags: Type.Optional(
+    Type.Array(
+      Type.Object({
+        name: Type.String({ minLength: 1, maxLength: 1024 }),
+        value: Type.String({ maxLength: 4096 }),
+      }),
+      {
+        maxItems: 50,
+        description: "accept only: tags merged into each accepted device's tags (20 at most per device)",
+      },
+    ),
+  ),
+});
+
+export const BulkResponse = Type.Object({
+  results: Type.Array(
+    Type.Object({
+      device_id: Type.String(),
+      ok: Type.Boolean(),
+      status: Type.Optional(
+        Type.Enum([...deviceStatuses], { description: "the device's status afterwards" }),
+      ),
+      removed: Type.Optional(
+        Type.Boolean({ description: 'the device is gone (decommissioned, or dismissed with nothing left)' }),
+      ),
+      code: Type.Optional(Type.Enum([...bulkFailureCodes])),
+      error: Type.Optional(Type.String()),
+    }),
+  ),
+  succeeded: Type.Integer(),
+  failed: Type.Integer(),
+  truncated: Type.Boolean({ description: `the filter matched more than ${MAX_BULK_DEVICES} devices` }),
+});
 
 export const ListDevicesQuery = Type.Object({
   // Repeatable (?status=a&status=b); one occurrence arrives as a plain string.
@@ -56,6 +160,7 @@ export const ListDevicesQuery = Type.Object({
   ),
   page: Type.Optional(Type.String({ maxLength: 10 })),
   per_page: Type.Optional(Type.String({ maxLength: 10 })),
+  ...SearchFields(),
 });
 
 export const SearchDevicesBody = Type.Object({
@@ -85,6 +190,9 @@ const authSetToWire = (d: DeviceWithAuthSets, a: AuthSet) => ({
   pubkey: a.pubkey,
   ts: toRfc3339(a.createdAt),
   status: a.status,
+  // pubkey_sha256 is the digest of the DER SPKI (pubkey.ts): the fingerprint, no crypto per request.
+  fingerprint: a.pubkeySha256,
+  key_type: keyTypeLabel(a.keyType, a.pubkey),
 });
 
 export const deviceToWire = (d: DeviceWithAuthSets): DeviceWireT => ({
@@ -96,4 +204,5 @@ export const deviceToWire = (d: DeviceWithAuthSets): DeviceWireT => ({
   updated_ts: toRfc3339(d.updatedAt),
   ...(d.checkInAt !== null ? { check_in_time: toRfc3339(d.checkInAt) } : {}),
   auth_sets: d.authSets.map((a) => authSetToWire(d, a)),
+  ...(d.pendingReason ? { pending_reason: d.pendingReason } : {}),
 });

@@ -3,39 +3,67 @@ import { isUuid } from '../core/ids.js';
 import type { Page } from '../core/pagination.js';
 import { offsetOf } from '../core/pagination.js';
 import { recordEvent } from '../events/index.js';
-import { isConcurrencyConflict, retryOnConflict } from '../store/conflicts.js';
 import type { Executor, Store } from '../store/store.js';
 import { readMaxDevices } from '../tenants/index.js';
+import { createDeviceTransactions } from './devauth-device-tx.js';
 import { devauthErrors } from './devauth-errors.js';
-import { countAuthSets, deleteAuthSetRow, findAuthSet, listAuthSets } from './devauth-repo-authsets.js';
-import { countDevices, findDevice, listDevices, lockDevice } from './devauth-repo-devices.js';
-import { deleteDeviceToken, deleteTokensOfAuthSets } from './devauth-repo-tokens.js';
+import { countAuthSets, findAuthSet } from './devauth-repo-authsets.js';
+import { countDevices, findDevice } from './devauth-repo-devices.js';
+import { countFoundDevices, findDevices } from './devauth-repo-search.js';
+import { deleteDeviceToken } from './devauth-repo-tokens.js';
+import { type BulkInput, type BulkResult, createBulkActions } from './devauth-service-bulk.js';
 import { createPreauthorize, type PreauthorizeInput } from './devauth-service-preauth.js';
-import { acceptAuthSet, leaveStatus, recomputeDeviceStatus, removeDevice } from './devauth-transitions.js';
 import {
+  acceptAuthSet,
+  deleteAuthSet,
+  leaveStatus,
+  recomputeDeviceStatus,
+  removeDevice,
+} from './devauth-transitions.js';
+import {
+  type Actor,
   type AuthSet,
   type AuthSetStatus,
+  type ChangeTrail,
   type DevauthContext,
   type Device,
+  type DeviceFilter,
   type DeviceHooks,
+  type DeviceInventorySql,
+  type DeviceLabels,
   type DeviceStatus,
   type DeviceWithAuthSets,
   noDeviceHooks,
+  trailPayload,
 } from './devauth-types.js';
+import { describeDevices } from './devauth-views.js';
 
 export interface DevauthAdminService {
+  /** A page of the devices the filter selects (oldest first), with the number of all of them. */
   listDevices(
     tenantId: string,
-    q: { statuses?: DeviceStatus[]; ids?: string[]; page: Page },
-  ): Promise<{ devices: DeviceWithAuthSets[]; hasNext: boolean }>;
+    q: DeviceFilter & { page: Page },
+  ): Promise<{ devices: DeviceWithAuthSets[]; hasNext: boolean; total: number }>;
   getDevice(tenantId: string, id: string): Promise<DeviceWithAuthSets>;
-  countDevices(tenantId: string, status?: DeviceStatus): Promise<number>;
-  preauthorize(tenantId: string, input: PreauthorizeInput): Promise<{ deviceId: string; authSetId: string }>;
+  countDevices(tenantId: string, filter?: DeviceStatus | DeviceFilter): Promise<number>;
+  preauthorize(
+    tenantId: string,
+    input: PreauthorizeInput,
+    by?: Actor,
+  ): Promise<{ deviceId: string; authSetId: string }>;
   getAuthSetStatus(tenantId: string, deviceId: string, authSetId: string): Promise<AuthSetStatus>;
-  setAuthSetStatus(tenantId: string, deviceId: string, authSetId: string, status: string): Promise<void>;
-  deleteAuthSet(tenantId: string, deviceId: string, authSetId: string): Promise<void>;
-  decommission(tenantId: string, deviceId: string): Promise<void>;
-  revokeToken(tenantId: string, tokenId: string): Promise<void>;
+  setAuthSetStatus(
+    tenantId: string,
+    deviceId: string,
+    authSetId: string,
+    status: string,
+    by?: Actor,
+  ): Promise<void>;
+  deleteAuthSet(tenantId: string, deviceId: string, authSetId: string, by?: Actor): Promise<void>;
+  decommission(tenantId: string, deviceId: string, by?: Actor): Promise<void>;
+  revokeToken(tenantId: string, tokenId: string, by?: Actor): Promise<void>;
+  /** One action on many devices, each in its own transaction (docs/console-api.md). */
+  bulk(tenantId: string, input: BulkInput, by?: Actor): Promise<BulkResult>;
   /** -1 = unlimited. */
   maxDevices(tenantId: string): Promise<number>;
 }
@@ -43,77 +71,76 @@ export interface DevauthAdminService {
 const CHANGEABLE = ['accepted', 'rejected', 'pending'] as const;
 type ChangeableStatus = (typeof CHANGEABLE)[number];
 
+const trailOf = (by: Actor | undefined): ChangeTrail | undefined => (by ? { actor: by } : undefined);
+
 export const createDevauthAdminService = (deps: {
   store: Store;
   clock: Clock;
   hooks?: DeviceHooks;
+  /** Inventory conditions of device searches (q, group, tag); without them those match nothing. */
+  inventory?: DeviceInventorySql;
+  /** Group and tags of a bulk accept; without them such a request is refused. */
+  labels?: DeviceLabels;
+  /** Longest a bulk request works before it answers with the devices it did not get to. */
+  bulkTimeBudgetMs?: number;
 }): DevauthAdminService => {
   const { store, clock } = deps;
   const ctx: DevauthContext = { store, hooks: deps.hooks ?? noDeviceHooks };
   const db = store.db;
   const preauthorize = createPreauthorize({ ctx, clock });
+  const onDevice = createDeviceTransactions(store);
 
-  const withAuthSets = async (ex: Executor, devices: Device[]): Promise<DeviceWithAuthSets[]> => {
-    const sets = await listAuthSets(
-      ex,
-      devices.map((d) => d.id),
-    );
-    const byDevice = new Map<string, AuthSet[]>();
-    for (const s of sets) byDevice.set(s.deviceId, [...(byDevice.get(s.deviceId) ?? []), s]);
-    return devices.map((d) => ({ ...d, authSets: byDevice.get(d.id) ?? [] }));
-  };
-
-  /** Runs `fn` in a transaction with the device locked; 404 if it is not this tenant's. */
-  const onDevice = <T>(
-    tenantId: string,
-    deviceId: string,
-    fn: (tx: Executor, device: Device) => Promise<T>,
-  ) => {
-    if (!isUuid(deviceId)) throw devauthErrors.deviceNotFound();
-    // Every change of a device starts with its row lock, so they serialise; a deadlock with
-    // other work is retried, and whatever still conflicts is a 409, never a 500.
-    return retryOnConflict(() =>
-      db.transaction().execute(async (tx) => {
-        const device = await lockDevice(store, tx, tenantId, deviceId);
-        if (!device) throw devauthErrors.deviceNotFound();
-        return fn(tx, device);
-      }),
-    ).catch((e: unknown) => {
-      if (isConcurrencyConflict(e)) throw devauthErrors.concurrentChange();
-      throw e;
-    });
-  };
-
-  const authSetOf = async (tx: Executor, device: Device, authSetId: string): Promise<AuthSet> => {
-    const a = isUuid(authSetId) ? await findAuthSet(tx, device.tenantId, device.id, authSetId) : undefined;
+  const authSetOf = async (tx: Executor, device: Device, id: string): Promise<AuthSet> => {
+    const a = isUuid(id) ? await findAuthSet(tx, device.tenantId, device.id, id) : undefined;
     if (!a) throw devauthErrors.authSetNotFound();
     return a;
   };
 
+  /** Ids that cannot exist match nothing (rather than widening the filter to everything). */
+  const usable = (f: DeviceFilter): DeviceFilter | undefined => {
+    if (!f.ids || f.ids.length === 0) return f;
+    const ids = f.ids.filter(isUuid);
+    return ids.length === 0 ? undefined : { ...f, ids };
+  };
+
+  const bulk = createBulkActions({
+    ctx,
+    clock,
+    onDevice,
+    inventory: deps.inventory,
+    labels: deps.labels,
+    timeBudgetMs: deps.bulkTimeBudgetMs ?? 60_000,
+  });
+
   return {
     async listDevices(tenantId, q) {
-      const ids = q.ids?.filter(isUuid);
-      // Ids that cannot exist match nothing (rather than widening the filter to everything).
-      if (q.ids && q.ids.length > 0 && ids?.length === 0) return { devices: [], hasNext: false };
-      const devices = await listDevices(db, tenantId, {
-        statuses: q.statuses,
-        ids,
-        offset: offsetOf(q.page),
-        limit: q.page.perPage + 1,
-      });
-      const hasNext = devices.length > q.page.perPage;
-      return { devices: await withAuthSets(db, devices.slice(0, q.page.perPage)), hasNext };
+      const { page, ...filter } = q;
+      const f = usable(filter);
+      if (!f) return { devices: [], hasNext: false, total: 0 };
+      const [devices, total] = await Promise.all([
+        findDevices(db, tenantId, f, deps.inventory, { offset: offsetOf(page), limit: page.perPage }),
+        countFoundDevices(db, tenantId, f, deps.inventory),
+      ]);
+      return {
+        devices: await describeDevices(db, clock, tenantId, devices),
+        hasNext: offsetOf(page) + devices.length < total,
+        total,
+      };
     },
 
     async getDevice(tenantId, id) {
       const d = isUuid(id) ? await findDevice(db, tenantId, id) : undefined;
       if (!d) throw devauthErrors.deviceNotFound();
-      return (await withAuthSets(db, [d]))[0] as DeviceWithAuthSets;
+      return (await describeDevices(db, clock, tenantId, [d]))[0] as DeviceWithAuthSets;
     },
 
-    countDevices: (tenantId, status) => countDevices(db, tenantId, status),
+    async countDevices(tenantId, filter) {
+      if (filter === undefined || typeof filter === 'string') return countDevices(db, tenantId, filter);
+      const f = usable(filter);
+      return f ? countFoundDevices(db, tenantId, f, deps.inventory) : 0;
+    },
 
-    preauthorize,
+    preauthorize: (tenantId, input, by) => preauthorize(tenantId, input, trailOf(by)),
 
     async getAuthSetStatus(tenantId, deviceId, authSetId) {
       const d = isUuid(deviceId) ? await findDevice(db, tenantId, deviceId) : undefined;
@@ -123,50 +150,48 @@ export const createDevauthAdminService = (deps: {
       return a.status;
     },
 
-    async setAuthSetStatus(tenantId, deviceId, authSetId, status) {
+    async setAuthSetStatus(tenantId, deviceId, authSetId, status, by) {
       if (!(CHANGEABLE as readonly string[]).includes(status)) throw devauthErrors.badStatus();
       const to = status as ChangeableStatus;
+      const trail = trailOf(by);
       await onDevice(tenantId, deviceId, async (tx, device) => {
         const authSet = await authSetOf(tx, device, authSetId);
         if (authSet.status === to) return;
         if (authSet.status === 'preauthorized') throw devauthErrors.badTransition(authSet.status, to);
         const nowMs = clock.nowMs();
-        if (to === 'accepted') await acceptAuthSet(ctx, tx, { device, authSet, nowMs, via: 'manual' });
-        else await leaveStatus(ctx, tx, { device, authSet, to, nowMs });
+        if (to === 'accepted') await acceptAuthSet(ctx, tx, { device, authSet, nowMs, via: 'manual', trail });
+        else await leaveStatus(ctx, tx, { device, authSet, to, nowMs, trail });
       });
     },
 
-    async deleteAuthSet(tenantId, deviceId, authSetId) {
+    async deleteAuthSet(tenantId, deviceId, authSetId, by) {
+      const trail = trailOf(by);
       await onDevice(tenantId, deviceId, async (tx, device) => {
         const authSet = await authSetOf(tx, device, authSetId);
         const nowMs = clock.nowMs();
-        await deleteTokensOfAuthSets(tx, [authSet.id]);
-        await deleteAuthSetRow(tx, authSet.id);
-        await recordEvent(tx, {
-          tenantId,
-          type: 'device.authset_deleted',
-          deviceId: device.id,
-          payload: { auth_set_id: authSet.id, previous_status: authSet.status },
-          nowMs,
-        });
+        await deleteAuthSet(tx, { device, authSet, nowMs, trail });
         // A preauthorization that is withdrawn before the device ever showed up leaves nothing behind.
         if (authSet.status === 'preauthorized' && (await countAuthSets(tx, device.id)) === 0) {
-          await removeDevice(ctx, tx, device, nowMs);
+          await removeDevice(ctx, tx, device, nowMs, trail);
           return;
         }
         await recomputeDeviceStatus(ctx, tx, device, nowMs);
       });
     },
 
-    async decommission(tenantId, deviceId) {
-      await onDevice(tenantId, deviceId, (tx, device) => removeDevice(ctx, tx, device, clock.nowMs()));
+    async decommission(tenantId, deviceId, by) {
+      await onDevice(tenantId, deviceId, (tx, device) =>
+        removeDevice(ctx, tx, device, clock.nowMs(), trailOf(by)),
+      );
     },
+
+    bulk: (tenantId, input, by) => bulk(tenantId, input, by),
 
     async maxDevices(tenantId) {
       return (await readMaxDevices(db, tenantId, false)) ?? -1;
     },
 
-    async revokeToken(tenantId, tokenId) {
+    async revokeToken(tenantId, tokenId, by) {
       if (!isUuid(tokenId)) throw devauthErrors.tokenNotFound();
       await db.transaction().execute(async (tx) => {
         const t = await deleteDeviceToken(tx, tenantId, tokenId);
@@ -175,7 +200,7 @@ export const createDevauthAdminService = (deps: {
           tenantId,
           type: 'device.token_revoked',
           deviceId: t.deviceId,
-          payload: { token_id: t.id, auth_set_id: t.authSetId },
+          payload: { token_id: t.id, auth_set_id: t.authSetId, ...trailPayload(trailOf(by)) },
           nowMs: clock.nowMs(),
         });
       });

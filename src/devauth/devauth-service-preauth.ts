@@ -12,7 +12,7 @@ import {
 } from './devauth-repo-authsets.js';
 import { findDeviceByIdentity, insertDeviceIfAbsent, lockDevice } from './devauth-repo-devices.js';
 import { recomputeDeviceStatus } from './devauth-transitions.js';
-import type { DevauthContext, Device } from './devauth-types.js';
+import { type ChangeTrail, type DevauthContext, type Device, trailPayload } from './devauth-types.js';
 import { type CanonicalIdentity, canonicalIdentity, IdentityError } from './identity.js';
 import { type DevicePublicKey, PublicKeyError, parseDevicePublicKey } from './pubkey.js';
 
@@ -82,6 +82,7 @@ export const createPreauthorize = (deps: { ctx: DevauthContext; clock: Clock }) 
   return async (
     tenantId: string,
     input: PreauthorizeInput,
+    trail?: ChangeTrail,
   ): Promise<{ deviceId: string; authSetId: string }> => {
     const { identity, key } = parse(input.identityData, input.pubkey);
     const attempt = () =>
@@ -126,7 +127,12 @@ export const createPreauthorize = (deps: { ctx: DevauthContext; clock: Clock }) 
           tenantId,
           type: 'device.preauthorized',
           deviceId: device.id,
-          payload: { auth_set_id: authSetId, identity_data: identity.attributes, key_type: key.type },
+          payload: {
+            auth_set_id: authSetId,
+            identity_data: identity.attributes,
+            key_type: key.type,
+            ...trailPayload(trail),
+          },
           nowMs,
         });
         return { deviceId: device.id, authSetId };

@@ -13,7 +13,15 @@ import {
 } from './devauth-repo-authsets.js';
 import { countDevices, deleteDeviceRow, lockDevice, setDeviceStatus } from './devauth-repo-devices.js';
 import { deleteTokensOfAuthSets, deleteTokensOfDevice } from './devauth-repo-tokens.js';
-import { type AuthSet, type DevauthContext, type Device, deriveDeviceStatus } from './devauth-types.js';
+import {
+  type AuthSet,
+  type ChangeTrail,
+  type DevauthContext,
+  type Device,
+  type DeviceStatus,
+  deriveDeviceStatus,
+  trailPayload,
+} from './devauth-types.js';
 
 /**
  * State changes of auth sets that both the device flow and the management API make. Each runs
@@ -45,22 +53,34 @@ export const recomputeDeviceStatus = async (
 export const acceptAuthSet = async (
   ctx: DevauthContext,
   tx: Executor,
-  args: { device: Device; authSet: AuthSet; nowMs: number; via: 'manual' | 'preauthorized' | 'certificate' },
-): Promise<void> => {
+  args: {
+    device: Device;
+    authSet: AuthSet;
+    nowMs: number;
+    via: 'manual' | 'preauthorized' | 'certificate';
+    trail?: ChangeTrail;
+  },
+): Promise<DeviceStatus> => {
   const { device, authSet, nowMs } = args;
   if (device.status !== 'accepted') await enforceDeviceLimit(ctx.store, tx, device.tenantId);
   // The others first: auth_sets_accepted_uq (migration 0009) holds after every statement.
   const rejected = await rejectOtherAccepted(tx, device.id, authSet.id, nowMs);
   await setAuthSetStatus(tx, authSet.id, 'accepted', nowMs);
   await deleteTokensOfAuthSets(tx, rejected);
-  await recomputeDeviceStatus(ctx, tx, device, nowMs);
+  const status = await recomputeDeviceStatus(ctx, tx, device, nowMs);
   await recordEvent(tx, {
     tenantId: device.tenantId,
     type: 'device.accepted',
     deviceId: device.id,
-    payload: { auth_set_id: authSet.id, via: args.via, rejected_auth_set_ids: rejected },
+    payload: {
+      auth_set_id: authSet.id,
+      via: args.via,
+      rejected_auth_set_ids: rejected,
+      ...trailPayload(args.trail),
+    },
     nowMs,
   });
+  return status;
 };
 
 /** acceptAuthSet for the device flows: Mender hides the limit from the device, it shows as a plain 401. */
@@ -68,9 +88,9 @@ export const acceptWithLimit = async (
   ctx: DevauthContext,
   tx: Executor,
   args: Parameters<typeof acceptAuthSet>[2],
-): Promise<void> => {
+): Promise<DeviceStatus> => {
   try {
-    await acceptAuthSet(ctx, tx, args);
+    return await acceptAuthSet(ctx, tx, args);
   } catch (e) {
     if (isAppError(e) && e.code === 'DEVAUTH_LIMIT_REACHED')
       throw devauthErrors.unauthorized('device limit reached');
@@ -82,21 +102,42 @@ export const acceptWithLimit = async (
 export const leaveStatus = async (
   ctx: DevauthContext,
   tx: Executor,
-  args: { device: Device; authSet: AuthSet; to: 'pending' | 'rejected'; nowMs: number },
-): Promise<void> => {
+  args: { device: Device; authSet: AuthSet; to: 'pending' | 'rejected'; nowMs: number; trail?: ChangeTrail },
+): Promise<DeviceStatus> => {
   const { device, authSet, to, nowMs } = args;
   await setAuthSetStatus(tx, authSet.id, to, nowMs);
   await deleteTokensOfAuthSets(tx, [authSet.id]);
-  await recomputeDeviceStatus(ctx, tx, device, nowMs);
+  const status = await recomputeDeviceStatus(ctx, tx, device, nowMs);
   if (to === 'rejected') {
     await recordEvent(tx, {
       tenantId: device.tenantId,
       type: 'device.rejected',
       deviceId: device.id,
-      payload: { auth_set_id: authSet.id, previous_status: authSet.status },
+      payload: { auth_set_id: authSet.id, previous_status: authSet.status, ...trailPayload(args.trail) },
       nowMs,
     });
   }
+  return status;
+};
+
+/**
+ * Deletes one auth set (its tokens die with it) and records it. The caller then recomputes the
+ * device's status, or removes the device when nothing of it is meant to remain.
+ */
+export const deleteAuthSet = async (
+  tx: Executor,
+  args: { device: Device; authSet: AuthSet; nowMs: number; trail?: ChangeTrail },
+): Promise<void> => {
+  const { device, authSet } = args;
+  await deleteTokensOfAuthSets(tx, [authSet.id]);
+  await deleteAuthSetRow(tx, authSet.id);
+  await recordEvent(tx, {
+    tenantId: device.tenantId,
+    type: 'device.authset_deleted',
+    deviceId: device.id,
+    payload: { auth_set_id: authSet.id, previous_status: authSet.status, ...trailPayload(args.trail) },
+    nowMs: args.nowMs,
+  });
 };
 
 const enforceDeviceLimit = async (store: Store, tx: Executor, tenantId: string): Promise<void> => {
@@ -113,6 +154,7 @@ export const removeDevice = async (
   tx: Executor,
   device: Device,
   nowMs: number,
+  trail?: ChangeTrail,
 ): Promise<void> => {
   await ctx.hooks.deviceRemoved(tx, device, nowMs);
   await deleteTokensOfDevice(tx, device.id);
@@ -122,7 +164,7 @@ export const removeDevice = async (
     tenantId: device.tenantId,
     type: 'device.decommissioned',
     deviceId: device.id,
-    payload: { identity_data: device.identity },
+    payload: { identity_data: device.identity, ...trailPayload(trail) },
     nowMs,
   });
 };

@@ -1,3 +1,4 @@
+import type { Expression, SqlBool } from 'kysely';
 import type { Executor, Store } from '../store/store.js';
 import type { Identity } from './identity.js';
 
@@ -34,9 +35,85 @@ export interface AuthSet {
   updatedAt: number;
 }
 
+/**
+ * Why a device waits for a decision (management API `pending_reason`): an unknown identity asking
+ * for the first time, a known device presenting a new key, or (first) a device whose key was
+ * presented under another identity recently.
+ */
+export const pendingReasons = ['new_device', 'new_key', 'key_collision'] as const;
+export type PendingReason = (typeof pendingReasons)[number];
+
 export interface DeviceWithAuthSets extends Device {
   authSets: AuthSet[];
+  /** Set when the device has a pending auth set. */
+  pendingReason?: PendingReason;
 }
+
+/** Which devices a management list, count or bulk action selects; every part narrows. */
+export interface DeviceFilter {
+  statuses?: DeviceStatus[];
+  ids?: string[];
+  /** Device id prefix, auth-set fingerprint prefix, or a substring of an identity or inventory value. */
+  q?: string;
+  /** Inventory (static) group. */
+  group?: string;
+  /** Inventory tag: by name, or by name and value. */
+  tag?: { name: string; value?: string };
+}
+
+/**
+ * Conditions on `devices.id` that the inventory domain provides for device searches (wired in
+ * src/wiring.ts, so devauth imports no other domain). Each is true for the devices whose
+ * inventory matches.
+ */
+export interface DeviceInventorySql {
+  /** Case-insensitive substring of an identity or inventory attribute value. */
+  attributeText(tenantId: string, text: string): Expression<SqlBool>;
+  group(tenantId: string, group: string): Expression<SqlBool>;
+  tag(tenantId: string, name: string, value?: string): Expression<SqlBool>;
+}
+
+/**
+ * The inventory labels (static group, tags) a bulk accept gives each device, in the accept's
+ * transaction; provided by the inventory domain through src/wiring.ts.
+ */
+export interface DeviceLabels {
+  /** Throws a 400 AppError for labels no device can take. */
+  check(group: string | null, tags: Record<string, string>): void;
+  apply(
+    tx: Executor,
+    args: {
+      tenantId: string;
+      deviceId: string;
+      group: string | null;
+      tags: Record<string, string>;
+      nowMs: number;
+    },
+  ): Promise<void>;
+}
+
+/**
+ * Who made a management change, recorded in the payload of its events (audit log, webhooks):
+ * the user behind the token, and whether it was a login session or a personal access token.
+ */
+export interface Actor {
+  type: 'user';
+  id: string;
+  email: string;
+  token_kind: 'session' | 'pat';
+}
+
+/** Extra event payload of a management change: who, and whether it was part of a bulk action. */
+export interface ChangeTrail {
+  actor?: Actor;
+  bulk?: boolean;
+}
+
+/** The payload fields a trail adds (none for device-initiated changes). */
+export const trailPayload = (trail: ChangeTrail | undefined): Record<string, unknown> => ({
+  ...(trail?.actor ? { actor: trail.actor } : {}),
+  ...(trail?.bulk ? { bulk: true } : {}),
+});
 
 /** Who is behind a valid device token. */
 export interface DevicePrincipal {

@@ -1,6 +1,11 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { decodeSignatureHeader, parseDevicePublicKey, verifyDeviceSignature } from './pubkey.js';
+import {
+  decodeSignatureHeader,
+  keyTypeLabel,
+  parseDevicePublicKey,
+  verifyDeviceSignature,
+} from './pubkey.js';
 
 const body = Buffer.from('{"id_data":"{\\"mac\\":\\"x\\"}","tenant_token":"","pubkey":"..."}\n');
 
@@ -73,5 +78,22 @@ describe('device public keys', () => {
     expect(decodeSignatureHeader('AA-_')).toBeNull();
     expect(decodeSignatureHeader('')).toBeNull();
     expect(decodeSignatureHeader('A'.repeat(4096))).toBeNull();
+  });
+
+  it.each([
+    ['rsa-2048', () => generateKeyPairSync('rsa', { modulusLength: 2048 })],
+    ['rsa-3072', () => generateKeyPairSync('rsa', { modulusLength: 3072 })],
+    ['rsa-4096', () => generateKeyPairSync('rsa', { modulusLength: 4096 })],
+    ['ec-p256', () => generateKeyPairSync('ec', { namedCurve: 'P-256' })],
+    ['ec-p384', () => generateKeyPairSync('ec', { namedCurve: 'P-384' })],
+    ['ec-p521', () => generateKeyPairSync('ec', { namedCurve: 'P-521' })],
+    ['ed25519', () => generateKeyPairSync('ed25519')],
+  ] as const)('names a stored %s key by its type and size', (label, gen) => {
+    const key = parseDevicePublicKey(spki(gen().publicKey));
+    expect(keyTypeLabel(key.type, key.pem)).toBe(label);
+  });
+
+  it('names an RSA key whose PEM cannot be read just "rsa"', () => {
+    expect(keyTypeLabel('rsa', '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n')).toBe('rsa');
   });
 });

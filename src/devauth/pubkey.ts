@@ -97,6 +97,62 @@ const keyTypeOf = (key: KeyObject): DeviceKeyType => {
   }
 };
 
+/** The key type as the management API names it: `rsa-2048`, `ec-p256`, `ed25519` ... */
+export type KeyTypeLabel = string;
+
+/**
+ * The management API's name of a stored key: the stored type, with the modulus size for RSA
+ * (read from the SPKI DER of the stored PEM, no key object built: list pages name hundreds).
+ */
+export const keyTypeLabel = (type: string, pem: string): KeyTypeLabel => {
+  switch (type) {
+    case 'rsa': {
+      const bits = rsaModulusBits(pem);
+      return bits === undefined ? 'rsa' : `rsa-${bits}`;
+    }
+    case 'ecdsa-p256':
+    case 'ecdsa-p384':
+    case 'ecdsa-p521':
+      return `ec-${type.slice('ecdsa-'.length)}`;
+    default:
+      return type;
+  }
+};
+
+/** One DER TLV at `at`: its tag, where its content starts and ends; undefined if malformed. */
+const derTlv = (der: Buffer, at: number): { tag: number; start: number; end: number } | undefined => {
+  const tag = der[at];
+  let len = der[at + 1];
+  if (tag === undefined || len === undefined) return undefined;
+  let start = at + 2;
+  if (len & 0x80) {
+    const n = len & 0x7f;
+    if (n === 0 || n > 4 || start + n > der.length) return undefined;
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + (der[start + i] as number);
+    start += n;
+  }
+  const end = start + len;
+  return end <= der.length ? { tag, start, end } : undefined;
+};
+
+/** Bit length of the modulus of an RSA SPKI PEM (SEQUENCE { algId, BIT STRING { SEQUENCE { n, e } } }). */
+const rsaModulusBits = (pem: string): number | undefined => {
+  const der = Buffer.from(pem.replace(/-----[^-]+-----|\s+/g, ''), 'base64');
+  const spki = derTlv(der, 0);
+  const alg = spki && derTlv(der, spki.start);
+  const bits = alg && derTlv(der, alg.end);
+  // The BIT STRING's first content byte counts unused bits (0).
+  const rsaKey = bits?.tag === 0x03 ? derTlv(der, bits.start + 1) : undefined;
+  const n = rsaKey?.tag === 0x30 ? derTlv(der, rsaKey.start) : undefined;
+  if (n?.tag !== 0x02) return undefined;
+  let i = n.start;
+  while (i < n.end - 1 && der[i] === 0) i++;
+  const first = der[i] as number;
+  if (first === 0) return undefined;
+  return (n.end - i - 1) * 8 + (32 - Math.clz32(first));
+};
+
 /** Checks a device signature over the exact body bytes. Never throws. */
 export const verifyDeviceSignature = (
   key: DevicePublicKey,

@@ -1,4 +1,5 @@
-import { sql } from 'kysely';
+import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
+import type { Database } from '../store/schema.js';
 import { type Executor, num } from '../store/store.js';
 import type { DomainEvent, EventType } from './events-repo.js';
 
@@ -13,6 +14,19 @@ export interface AuditQuery {
   limit: number;
 }
 
+/** Events of any of these types (exact, or `<prefix>.*`). */
+export const typesCondition =
+  (types: readonly string[]) =>
+  (eb: ExpressionBuilder<Database, 'events'>): Expression<SqlBool> =>
+    eb.or(
+      types.map((t) =>
+        t.endsWith('.*')
+          ? // A prefix comparison without LIKE (no wildcard escaping; `_` is common in type names).
+            eb(eb.fn('substr', ['type', sql.lit(1), sql.lit(t.length - 1)]), '=', t.slice(0, -1))
+          : eb('type', '=', t),
+      ),
+    );
+
 /** The audit log: a tenant's events, newest first, filtered. */
 export const queryEvents = async (
   ex: Executor,
@@ -24,18 +38,7 @@ export const queryEvents = async (
   if (q.sinceMs !== undefined) base = base.where('created_at', '>=', q.sinceMs);
   if (q.untilMs !== undefined) base = base.where('created_at', '<=', q.untilMs);
   const types = q.types;
-  if (types !== undefined && types.length > 0) {
-    base = base.where((eb) =>
-      eb.or(
-        types.map((t) =>
-          t.endsWith('.*')
-            ? // A prefix comparison without LIKE (no wildcard escaping; `_` is common in type names).
-              eb(eb.fn('substr', ['type', sql.lit(1), sql.lit(t.length - 1)]), '=', t.slice(0, -1))
-            : eb('type', '=', t),
-        ),
-      ),
-    );
-  }
+  if (types !== undefined && types.length > 0) base = base.where(typesCondition(types));
   const [rows, count] = await Promise.all([
     base
       .select(['id', 'tenant_id', 'type', 'device_id', 'payload', 'created_at'])

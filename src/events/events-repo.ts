@@ -1,4 +1,4 @@
-import { newOrderedId } from '../core/ids.js';
+import { newOrderedId, orderedIdFloor } from '../core/ids.js';
 import { type Executor, num } from '../store/store.js';
 
 /**
@@ -141,4 +141,31 @@ export const listEvents = async (
     payload: JSON.parse(r.payload) as Record<string, unknown>,
     createdAt: num(r.created_at),
   }));
+};
+
+/**
+ * Which of `deviceIds` had an event of `type` at or after `sinceMs`: one query for a page of
+ * devices (events_tenant_device_idx; the time bound is a range on the time-ordered ids).
+ */
+export const devicesWithEventSince = async (
+  db: Executor,
+  tenantId: string,
+  type: EventType,
+  deviceIds: readonly string[],
+  sinceMs: number,
+): Promise<Set<string>> => {
+  const out = new Set<string>();
+  for (let i = 0; i < deviceIds.length; i += 500) {
+    const rows = await db
+      .selectFrom('events')
+      .select('device_id')
+      .distinct()
+      .where('tenant_id', '=', tenantId)
+      .where('device_id', 'in', deviceIds.slice(i, i + 500))
+      .where('id', '>=', orderedIdFloor(sinceMs))
+      .where('type', '=', type)
+      .execute();
+    for (const r of rows) if (r.device_id !== null) out.add(r.device_id);
+  }
+  return out;
 };

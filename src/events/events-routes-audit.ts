@@ -1,38 +1,17 @@
 import { Type } from 'typebox';
-import { toRfc3339 } from '../core/clock.js';
 import { commonErrors } from '../core/errors.js';
 import { linkHeaders, offsetOf, parsePage } from '../core/pagination.js';
 import { errorResponses, PagingQuery } from '../http/schemas-common.js';
 import { type App, userOf } from '../http/types.js';
-import type { DomainEvent } from './events-repo.js';
 import type { AuditLog } from './events-service-audit.js';
+import { EventWire, eventToWire, TypeFilters, typeFiltersOf } from './events-wire.js';
 
-const TypeFilter = Type.String({ minLength: 1, maxLength: 100, description: 'event type or "<prefix>.*"' });
 const AuditQuery = Type.Object({
-  type: Type.Optional(Type.Union([TypeFilter, Type.Array(TypeFilter, { maxItems: 50 })])),
+  type: Type.Optional(TypeFilters),
   device_id: Type.Optional(Type.String({ maxLength: 64 })),
   since: Type.Optional(Type.String({ maxLength: 40, description: 'RFC 3339, inclusive' })),
   until: Type.Optional(Type.String({ maxLength: 40, description: 'RFC 3339, inclusive' })),
   ...PagingQuery,
-});
-
-/** The same shape as a webhook request body (docs/webhooks.md). */
-const AuditEvent = Type.Object({
-  id: Type.String({ description: 'time-ordered UUIDv7' }),
-  type: Type.String(),
-  tenant_id: Type.String(),
-  device_id: Type.Union([Type.String(), Type.Null()]),
-  created_at: Type.String({ description: 'RFC 3339' }),
-  data: Type.Object({}, { additionalProperties: true }),
-});
-
-const eventToWire = (e: DomainEvent) => ({
-  id: e.id,
-  type: e.type,
-  tenant_id: e.tenantId,
-  device_id: e.deviceId,
-  created_at: toRfc3339(e.createdAt),
-  data: e.payload,
 });
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
@@ -55,14 +34,14 @@ export const auditRoutes = (audit: AuditLog) => async (app: App) => {
         description:
           'Every domain event (device lifecycle, deployments, bootstrap, PKI, webhooks, allocation), as sent to webhooks. Filters combine; `type` may repeat.',
         querystring: AuditQuery,
-        response: { 200: Type.Array(AuditEvent), ...errorResponses(400, 401) },
+        response: { 200: Type.Array(EventWire), ...errorResponses(400, 401) },
       },
     },
     async (req, reply) => {
       const page = parsePage(req.query);
       const q = req.query;
       const { events, total } = await audit.query(userOf(req).tenantId, {
-        types: q.type === undefined ? undefined : Array.isArray(q.type) ? q.type : [q.type],
+        types: typeFiltersOf(q.type),
         deviceId: q.device_id,
         sinceMs: parseTime('since', q.since),
         untilMs: parseTime('until', q.until),

@@ -17,7 +17,13 @@ export const CONFLICT_MESSAGE = 'the request conflicts with a concurrent change,
  */
 const UNAVAILABLE = commonErrors.unavailable().code;
 
-export const installErrorHandling = (app: App): void => {
+export const installErrorHandling = (
+  app: App,
+  opts: {
+    /** Asked first for a request no route took; true when it answered (the console's page fallback). */
+    notFound?: (req: FastifyRequest, reply: FastifyReply) => Promise<boolean>;
+  } = {},
+): void => {
   app.setErrorHandler((thrown: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
     let err: FastifyError | AppError = thrown;
     if (!isAppError(err) && isDatabaseUnavailable(err)) {
@@ -54,7 +60,10 @@ export const installErrorHandling = (app: App): void => {
     return reply.code(500).send({ error: 'internal error', request_id: req.id });
   });
 
-  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not found', request_id: req.id }));
+  app.setNotFoundHandler(async (req, reply) => {
+    if (opts.notFound && (await opts.notFound(req, reply))) return reply;
+    return reply.code(404).send({ error: 'not found', request_id: req.id });
+  });
 };
 
 /**

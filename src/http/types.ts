@@ -6,7 +6,7 @@ import type {
   RawRequestDefaultExpression,
   RawServerDefault,
 } from 'fastify';
-import type { DevicePrincipal } from '../devauth/devauth-types.js';
+import type { Actor, DevicePrincipal } from '../devauth/devauth-types.js';
 import type { UserPrincipal } from '../users/users-types.js';
 
 export type App = FastifyInstance<
@@ -35,4 +35,10 @@ export const deviceOf = (req: { device: DevicePrincipal | null }): DevicePrincip
 export const userOf = (req: { user: UserPrincipal | null }): UserPrincipal => {
   if (!req.user) throw new Error('management route without user authentication hook');
   return req.user;
+};
+
+/** The user behind a management request, as events record who made a change. */
+export const actorOf = (req: { user: UserPrincipal | null }): Actor => {
+  const p = userOf(req);
+  return { type: 'user', id: p.userId, email: p.email, token_kind: p.tokenKind };
 };

@@ -1,7 +1,9 @@
+export { inventoryDeviceSql } from './inventory-device-sql.js';
 export { applyEnrollmentInventory } from './inventory-enrollment.js';
 export { MAX_TAGS } from './inventory-errors.js';
 export { GROUP_NAME_RE } from './inventory-filters.js';
 export { createInventoryDeviceHooks } from './inventory-hooks.js';
+export { createInventoryLabels, type InventoryLabels } from './inventory-labels.js';
 export { createRegexMatcher, type RegexMatcher } from './inventory-regex.js';
 export { type Attribute, type AttributeValue, deleteDeviceInventory } from './inventory-repo.js';
 export { deviceGroup, listAcceptedDeviceIds } from './inventory-repo-mgmt.js';

@@ -225,3 +225,23 @@ export const deleteUserTokensExcept = async (
 export const touchUserToken = async (db: Executor, id: string, nowMs: number): Promise<void> => {
   await db.updateTable('user_tokens').set({ last_used_at: nowMs }).where('id', '=', id).execute();
 };
+
+/** Which of these token ids still name an unexpired token (a deleted user's tokens are gone with it). */
+export const liveUserTokenIds = async (
+  db: Executor,
+  ids: readonly string[],
+  nowMs: number,
+): Promise<Set<string>> => {
+  const out = new Set<string>();
+  const unique = [...new Set(ids)];
+  for (let i = 0; i < unique.length; i += 500) {
+    const rows = await db
+      .selectFrom('user_tokens')
+      .select('id')
+      .where('id', 'in', unique.slice(i, i + 500))
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', nowMs)]))
+      .execute();
+    for (const r of rows) out.add(r.id);
+  }
+  return out;
+};

@@ -4,6 +4,7 @@ import { EmptyBody, errorResponses } from '../http/schemas-common.js';
 import { type App, userOf } from '../http/types.js';
 import { usersErrors } from './users-errors.js';
 import {
+  MeWire,
   NewPatBody,
   NewUserBody,
   PatWire,
@@ -67,6 +68,23 @@ export const usersMgmtRoutes = (service: UsersService) => async (app: App) => {
       requireAdmin(p);
       const u = await service.create({ tenantId: p.tenantId, ...req.body });
       return reply.code(201).header('Location', `${BASE}/users/${u.id}`).send();
+    },
+  );
+
+  app.get(
+    `${BASE}/users/me`,
+    {
+      schema: {
+        tags,
+        summary: 'Yourself, with your role and tenant',
+        description:
+          'The user behind the token (a login session or a personal access token) and their tenant. `PUT /users/me` changes your email or password.',
+        response: { 200: MeWire, ...errorResponses(401) },
+      },
+    },
+    async (req) => {
+      const { user, tenant } = await service.me(userOf(req));
+      return { ...userToWire(user), tenant };
     },
   );
 

@@ -11,6 +11,11 @@ export const UserWire = Type.Object({
   login_ts: Type.Optional(Type.String()),
 });
 
+export const MeWire = Type.Object({
+  ...UserWire.properties,
+  tenant: Type.Object({ id: Type.String(), name: Type.String() }),
+});
+
 export const NewUserBody = Type.Object({
   email: Type.String({ maxLength: 254 }),
   password: Type.String({ maxLength: 256 }),

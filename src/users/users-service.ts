@@ -18,6 +18,7 @@ import {
   insertUserToken,
   listUsers,
   listUserTokens,
+  liveUserTokenIds,
   setLoginAt,
   touchUserToken,
   updateUserRow,
@@ -39,6 +40,8 @@ export interface UsersService {
   logout(p: UserPrincipal): Promise<void>;
   list(tenantId: string): Promise<User[]>;
   get(tenantId: string, id: string): Promise<User>;
+  /** The caller and their tenant (the console's who-am-I). */
+  me(p: UserPrincipal): Promise<{ user: User; tenant: { id: string; name: string } }>;
   /**
    * Changes email and/or password. A new password ends every token of the user (sessions and
    * personal access tokens) except the one that made the change, when that is the user's own
@@ -59,6 +62,8 @@ export interface UsersService {
   listPats(p: UserPrincipal): Promise<UserToken[]>;
   revokePat(p: UserPrincipal, id: string): Promise<void>;
   checkToken(token: string): Promise<UserPrincipal | null>;
+  /** Which of these token ids are still valid (for long-lived requests: event streams). */
+  liveTokenIds(ids: readonly string[]): Promise<Set<string>>;
 }
 
 export const createUsersService = (deps: {
@@ -70,6 +75,8 @@ export const createUsersService = (deps: {
   maxSessionsPerUser: number;
   /** Limits on failed logins (docs/limits.md); none: unlimited. */
   limits?: LoginLimits;
+  /** The name of a tenant (tenants domain, through the wiring). */
+  tenantName?: (tenantId: string) => Promise<string>;
 }): UsersService => {
   const { db, clock, tokens } = deps;
 
@@ -173,6 +180,12 @@ export const createUsersService = (deps: {
     list: (tenantId) => listUsers(db, tenantId),
     get: mustGet,
 
+    async me(p) {
+      const user = await mustGet(p.tenantId, p.userId);
+      const name = deps.tenantName ? await deps.tenantName(p.tenantId) : '';
+      return { user, tenant: { id: p.tenantId, name } };
+    },
+
     async update(tenantId, id, patch, by, address) {
       const current = await mustGet(tenantId, id);
       const email = patch.email !== undefined ? normaliseEmail(patch.email) : undefined;
@@ -269,5 +282,7 @@ export const createUsersService = (deps: {
         tokenKind: t.kind,
       };
     },
+
+    liveTokenIds: (ids) => liveUserTokenIds(db, ids, clock.nowMs()),
   };
 };

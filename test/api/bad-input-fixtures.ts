@@ -169,6 +169,7 @@ export const createFixtures = async (t: TestServer): Promise<Fixtures> => {
   const byPrefix: [string, Record<string, string>][] = [
     [`${MGMT}/deployments/artifacts`, { id: artifactId }],
     [`${MGMT}/deployments/deployments`, { id: deploymentId, devid: deviceId, name: 'g1' }],
+    [`${MGMT}/deployments/deployments/devices`, { id: deviceId }],
     ['/api/management/v2/devauth/devices', { id: deviceId, aid: authSetId }],
     ['/api/management/v2/devauth/tokens', { id: deviceTokenId }],
     ['/api/management/v2/devauth/limits', { name: 'max_devices' }],

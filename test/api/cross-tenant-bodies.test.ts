@@ -102,6 +102,27 @@ describe.skipIf(!haveOpenssl).each(dialects())('cross-tenant ids in bodies and q
       200,
     );
     await same(
+      'devauth ?q= (device id)',
+      ([x]) => api('GET', `${DEVAUTH}/devices?q=${x}`),
+      [w.b.devices.accepted],
+      200,
+    );
+    await same(
+      'devauth count ?q=',
+      ([x]) => api('GET', `${DEVAUTH}/devices/count?q=${x}`),
+      [w.b.devices.pending],
+      200,
+    );
+    for (const action of ['accept', 'reject', 'dismiss', 'decommission']) {
+      const bulk = await same(
+        `devauth bulk ${action}`,
+        (ids) => api('POST', `${DEVAUTH}/devices/bulk`, { action, device_ids: ids }),
+        bDevices(),
+        200,
+      );
+      expect(bulk.body).toMatchObject({ succeeded: 0, failed: bDevices().length, truncated: false });
+    }
+    await same(
       'inventory v2 search',
       (ids) => api('POST', '/api/management/v2/inventory/filters/search', { device_ids: ids }),
       bDevices(),
@@ -153,6 +174,12 @@ describe.skipIf(!haveOpenssl).each(dialects())('cross-tenant ids in bodies and q
       400,
     );
     await same('?client_id=', ([x]) => bs('GET', `/clients/configs?client_id=${x}`), [w.b.configId], 200);
+    await same(
+      '?device_id=',
+      ([x]) => bs('GET', `/clients/configs?device_id=${x}`),
+      [w.b.devices.accepted],
+      200,
+    );
     await same(
       '?external_id=',
       ([x]) => bs('GET', `/clients/configs?external_id=${x}`),

@@ -145,6 +145,8 @@ export const CASES: Record<string, Case> = {
   [`GET ${DEPLOY}/deployments/{id}/devices/list`]: { params: deployment, status: 404 },
   [`GET ${DEPLOY}/deployments/{id}/devices`]: { params: deployment, status: 404 },
   [`GET ${DEPLOY}/deployments/{id}/device_list`]: { params: deployment, status: 404 },
+  // A device's deployment history: another tenant's device has none here, like an unknown one.
+  [`GET ${DEPLOY}/deployments/devices/{id}`]: { params: dev, status: 200 },
   [`GET ${DEPLOY}/deployments/{id}/devices/{devid}/log`]: {
     params: (w) => [{ id: w.deploymentId, devid: w.devices.accepted }],
     status: 404,

@@ -117,8 +117,8 @@ describe.skipIf(!pgAvailable)('two gatehouse serve processes on one PostgreSQL d
   let b: GatehouseProcess | undefined;
   let email: string;
 
-  const A = () => a as GatehouseProcess;
-  const B = () => b as GatehouseProcess;
+  const procA = () => a as GatehouseProcess;
+  const procB = () => b as GatehouseProcess;
 
   const call = (p: GatehouseProcess, method: string, path: string, token: string, body?: unknown) =>
     fetch(`${p.url}${path}`, {
@@ -193,7 +193,7 @@ describe.skipIf(!pgAvailable)('two gatehouse serve processes on one PostgreSQL d
     // Both start together on an empty database and data dir: migrations, master key and signing
     // key creation race, as they would in a real scale-out start.
     [a, b] = await Promise.all([spawnServe('A', db), spawnServe('B', db)]);
-    await Promise.all([waitHealthy(A()), waitHealthy(B())]);
+    await Promise.all([waitHealthy(procA()), waitHealthy(procB())]);
     email = 'multiproc@example.com';
     const created = JSON.parse(
       await runCli(
@@ -219,56 +219,56 @@ describe.skipIf(!pgAvailable)('two gatehouse serve processes on one PostgreSQL d
   }, 60_000);
 
   it('both processes serve the same fleet and sign verifiable tokens for each other', async () => {
-    const fromA = await login(A());
-    const fromB = await login(B());
+    const fromA = await login(procA());
+    const fromB = await login(procB());
     for (const [p, t] of [
-      [B(), fromA],
-      [A(), fromB],
+      [procB(), fromA],
+      [procA(), fromB],
     ] as const) {
       expect((await call(p, 'GET', '/api/management/v1/useradm/users/me', t)).status).toBe(200);
     }
-    const jwks = (await (await fetch(`${A().url}/.well-known/jwks.json`)).json()) as { keys: unknown[] };
+    const jwks = (await (await fetch(`${procA().url}/.well-known/jwks.json`)).json()) as { keys: unknown[] };
     expect(jwks.keys.length).toBeGreaterThan(0);
   });
 
   it('reject on A: the device token fails on B at once', async () => {
-    const user = await login(A());
-    const d = await newPendingDevice(A(), user, 'de:ad:be:ef:a0:01');
-    await setStatus(A(), user, d.deviceId, d.authSetId, 'accepted');
-    const auth = await deviceAuth(A(), d.keys, d.mac);
+    const user = await login(procA());
+    const d = await newPendingDevice(procA(), user, 'de:ad:be:ef:a0:01');
+    await setStatus(procA(), user, d.deviceId, d.authSetId, 'accepted');
+    const auth = await deviceAuth(procA(), d.keys, d.mac);
     expect(auth.status).toBe(200);
-    expect(await reportInventory(B(), auth.body)).toBe(200);
+    expect(await reportInventory(procB(), auth.body)).toBe(200);
 
-    await setStatus(A(), user, d.deviceId, d.authSetId, 'rejected');
-    expect(await reportInventory(B(), auth.body)).toBe(401);
-    expect(await reportInventory(A(), auth.body)).toBe(401);
-    expect((await deviceAuth(B(), d.keys, d.mac)).status).toBe(401);
+    await setStatus(procA(), user, d.deviceId, d.authSetId, 'rejected');
+    expect(await reportInventory(procB(), auth.body)).toBe(401);
+    expect(await reportInventory(procA(), auth.body)).toBe(401);
+    expect((await deviceAuth(procB(), d.keys, d.mac)).status).toBe(401);
   });
 
   it('token revoke on A: B refuses the token at once; the device may authenticate again', async () => {
-    const user = await login(A());
-    const d = await newPendingDevice(A(), user, 'de:ad:be:ef:a0:02');
-    await setStatus(A(), user, d.deviceId, d.authSetId, 'accepted');
-    const auth = await deviceAuth(A(), d.keys, d.mac);
+    const user = await login(procA());
+    const d = await newPendingDevice(procA(), user, 'de:ad:be:ef:a0:02');
+    await setStatus(procA(), user, d.deviceId, d.authSetId, 'accepted');
+    const auth = await deviceAuth(procA(), d.keys, d.mac);
     expect(auth.status).toBe(200);
-    expect(await reportInventory(B(), auth.body)).toBe(200);
+    expect(await reportInventory(procB(), auth.body)).toBe(200);
 
     const { jti } = jwtClaims(auth.body);
-    expect((await call(A(), 'DELETE', `/api/management/v2/devauth/tokens/${jti}`, user)).status).toBe(204);
-    expect(await reportInventory(B(), auth.body)).toBe(401);
+    expect((await call(procA(), 'DELETE', `/api/management/v2/devauth/tokens/${jti}`, user)).status).toBe(204);
+    expect(await reportInventory(procB(), auth.body)).toBe(401);
 
     // A revoke forces re-authentication, it is not a ban (spec/mender-api.md §1.6).
-    const again = await deviceAuth(B(), d.keys, d.mac);
+    const again = await deviceAuth(procB(), d.keys, d.mac);
     expect(again.status).toBe(200);
-    expect(await reportInventory(A(), again.body)).toBe(200);
+    expect(await reportInventory(procA(), again.body)).toBe(200);
   });
 
   it('revoke through either process is seen by the other on the next request, every time', async () => {
-    const user = await login(A());
-    const d = await newPendingDevice(B(), user, 'de:ad:be:ef:a0:03');
-    await setStatus(B(), user, d.deviceId, d.authSetId, 'accepted');
+    const user = await login(procA());
+    const d = await newPendingDevice(procB(), user, 'de:ad:be:ef:a0:03');
+    await setStatus(procB(), user, d.deviceId, d.authSetId, 'accepted');
     for (let i = 0; i < 20; i += 1) {
-      const [issuer, other] = i % 2 === 0 ? [A(), B()] : [B(), A()];
+      const [issuer, other] = i % 2 === 0 ? [procA(), procB()] : [procB(), procA()];
       const auth = await deviceAuth(issuer, d.keys, d.mac);
       expect(auth.status).toBe(200);
       expect(await reportInventory(other, auth.body)).toBe(200);
@@ -281,33 +281,33 @@ describe.skipIf(!pgAvailable)('two gatehouse serve processes on one PostgreSQL d
   });
 
   it('decommission on A: the device token fails on B at once', async () => {
-    const user = await login(A());
-    const d = await newPendingDevice(A(), user, 'de:ad:be:ef:a0:04');
-    await setStatus(A(), user, d.deviceId, d.authSetId, 'accepted');
-    const auth = await deviceAuth(A(), d.keys, d.mac);
+    const user = await login(procA());
+    const d = await newPendingDevice(procA(), user, 'de:ad:be:ef:a0:04');
+    await setStatus(procA(), user, d.deviceId, d.authSetId, 'accepted');
+    const auth = await deviceAuth(procA(), d.keys, d.mac);
     expect(auth.status).toBe(200);
-    expect(await reportInventory(B(), auth.body)).toBe(200);
+    expect(await reportInventory(procB(), auth.body)).toBe(200);
 
-    expect((await call(A(), 'DELETE', `/api/management/v2/devauth/devices/${d.deviceId}`, user)).status).toBe(
+    expect((await call(procA(), 'DELETE', `/api/management/v2/devauth/devices/${d.deviceId}`, user)).status).toBe(
       204,
     );
-    expect(await reportInventory(B(), auth.body)).toBe(401);
-    expect((await call(B(), 'GET', `/api/management/v2/devauth/devices/${d.deviceId}`, user)).status).toBe(
+    expect(await reportInventory(procB(), auth.body)).toBe(401);
+    expect((await call(procB(), 'GET', `/api/management/v2/devauth/devices/${d.deviceId}`, user)).status).toBe(
       404,
     );
   });
 
   it('a user token from A works on B; logout on A makes it fail on B at once', async () => {
-    const user = await login(A());
-    expect((await call(B(), 'GET', '/api/management/v2/devauth/devices', user)).status).toBe(200);
-    expect((await call(A(), 'POST', '/api/management/v1/useradm/auth/logout', user)).status).toBe(202);
-    const res = await call(B(), 'GET', '/api/management/v2/devauth/devices', user);
+    const user = await login(procA());
+    expect((await call(procB(), 'GET', '/api/management/v2/devauth/devices', user)).status).toBe(200);
+    expect((await call(procA(), 'POST', '/api/management/v1/useradm/auth/logout', user)).status).toBe(202);
+    const res = await call(procB(), 'GET', '/api/management/v2/devauth/devices', user);
     expect(res.status).toBe(401);
-    expect((await call(A(), 'GET', '/api/management/v2/devauth/devices', user)).status).toBe(401);
+    expect((await call(procA(), 'GET', '/api/management/v2/devauth/devices', user)).status).toBe(401);
   });
 
   it('both processes are still running', () => {
-    expect(A().child.exitCode).toBeNull();
-    expect(B().child.exitCode).toBeNull();
+    expect(procA().child.exitCode).toBeNull();
+    expect(procB().child.exitCode).toBeNull();
   });
 });

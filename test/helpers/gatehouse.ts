@@ -1,5 +1,5 @@
 import type { FastifyServerOptions } from 'fastify';
-import { buildApp } from '../../src/app.js';
+import { type AppOptions, buildApp } from '../../src/app.js';
 import { type Config, type ConfigFlags, loadConfig } from '../../src/config/config.js';
 import type { Clock } from '../../src/core/clock.js';
 import type { App } from '../../src/http/types.js';
@@ -18,12 +18,17 @@ export interface TestServer {
 /** A complete Gatehouse on a fresh database, for app.inject() tests. */
 export const startTestGatehouse = async (
   dialect: DialectName,
-  opts: { flags?: ConfigFlags; clock?: Clock; logger?: FastifyServerOptions['logger'] } = {},
+  opts: {
+    flags?: ConfigFlags;
+    clock?: Clock;
+    logger?: FastifyServerOptions['logger'];
+    app?: Omit<AppOptions, 'logger'>;
+  } = {},
 ): Promise<TestServer> => {
   const db = await createTestDatabase(dialect);
   const config = loadConfig({ dataDir: db.dataDir, databaseUrl: db.url, ...opts.flags }, {});
   const gh = await openGatehouse(config, { clock: opts.clock });
-  const app = await buildApp(gh, { logger: opts.logger });
+  const app = await buildApp(gh, { logger: opts.logger, ...opts.app });
   return {
     gh,
     app,

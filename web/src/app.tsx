@@ -46,9 +46,10 @@ const RequireLogin = ({ children }: { children: ReactNode }) => {
 
 export const App = () => (
   <MantineProvider defaultColorScheme="light">
-    <Notifications position="top-right" />
     <QueryClientProvider client={queryClient}>
       <BrowserRouter>
+        {/* Inside the router, so that a notification may hold a link. */}
+        <Notifications position="top-right" />
         <AuthProvider>
           <Suspense fallback={<Loading />}>
             <Routes>

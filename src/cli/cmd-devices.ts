@@ -1,0 +1,90 @@
+import { type Command, InvalidArgumentError } from 'commander';
+import { type DeviceStatus, type DeviceWireT, deviceStatuses, deviceToWire } from '../devauth/index.js';
+import { addConfigFlags, output, tenantOption, withTenant } from './cli-common.js';
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+const status = (v: string, prev: DeviceStatus[]) => {
+  if (!(deviceStatuses as readonly string[]).includes(v))
+    throw new InvalidArgumentError(`expected one of ${deviceStatuses.join(', ')}`);
+  return collect(v, prev) as DeviceStatus[];
+};
+const positive = (name: string, max: number) => (v: string) => {
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > max)
+    throw new InvalidArgumentError(`${name} must be an integer from 1 to ${max}`);
+  return Number(v);
+};
+
+/** One line per auth set: the fingerprint as the API and `openssl pkey -pubin -outform DER | sha256sum` give it. */
+const authSetLines = (d: DeviceWireT, indent: string) =>
+  d.auth_sets.map(
+    (a) => `${indent}${a.fingerprint}  ${a.key_type.padEnd(8)}  ${a.status.padEnd(13)}  ${a.id}`,
+  );
+
+const deviceLine = (d: DeviceWireT) =>
+  `${d.id}  ${d.status.padEnd(13)}  ${JSON.stringify(d.identity_data)}${d.pending_reason ? `  (pending: ${d.pending_reason})` : ''}`;
+
+const deviceDetails = (d: DeviceWireT) =>
+  [
+    `device:     ${d.id}`,
+    `status:     ${d.status}${d.pending_reason ? ` (pending: ${d.pending_reason})` : ''}`,
+    `identity:   ${JSON.stringify(d.identity_data)}`,
+    `created:    ${d.created_ts}`,
+    `updated:    ${d.updated_ts}`,
+    ...(d.check_in_time ? [`check-in:   ${d.check_in_time}`] : []),
+    `auth sets (fingerprint, key type, status, id):`,
+    ...authSetLines(d, '  '),
+  ].join('\n');
+
+export const registerDevices = (program: Command): void => {
+  const devices = program.command('devices').description('devices and their keys (device authentication)');
+
+  addConfigFlags(
+    devices
+      .command('list')
+      .description('list devices (oldest first) with the fingerprints of their keys')
+      .option(...tenantOption())
+      .option(
+        '--status <status>',
+        `only devices in this status (repeatable): ${deviceStatuses.join(', ')}`,
+        status,
+        [],
+      )
+      .option(
+        '--q <text>',
+        'device id prefix, key fingerprint prefix, or part of an identity or inventory value',
+      )
+      .option('--page <n>', 'page number', positive('--page', 1_000_000), 1)
+      .option('--per-page <n>', 'devices per page (at most 500)', positive('--per-page', 500), 100)
+      .option('--json', 'JSON output'),
+  ).action(async (opts) => {
+    await withTenant(opts, async (gh) => {
+      const { devices: list, total } = await gh.devauthAdmin.listDevices(opts.tenant, {
+        ...(opts.status.length > 0 ? { statuses: opts.status } : {}),
+        ...(opts.q === undefined ? {} : { q: opts.q }),
+        page: { page: opts.page, perPage: opts.perPage },
+      });
+      const wire = list.map(deviceToWire);
+      output(opts, { total, devices: wire }, () =>
+        wire.length === 0
+          ? '(no devices)'
+          : [...wire.flatMap((d) => [deviceLine(d), ...authSetLines(d, '    ')]), `${total} in total`].join(
+              '\n',
+            ),
+      );
+    });
+  });
+
+  addConfigFlags(
+    devices
+      .command('show')
+      .description('show a device and its keys')
+      .argument('<id>', 'device id')
+      .option(...tenantOption())
+      .option('--json', 'JSON output'),
+  ).action(async (id: string, opts) => {
+    await withTenant(opts, async (gh) => {
+      const d = deviceToWire(await gh.devauthAdmin.getDevice(opts.tenant, id));
+      output(opts, d, deviceDetails);
+    });
+  });
+};
