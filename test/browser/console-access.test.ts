@@ -1,17 +1,29 @@
-import { expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { dialects } from '../helpers/databases.js';
-import { describeBrowser } from './helpers/browser.js';
+import { CONSOLE_INDEX, describeBrowser, REPO } from './helpers/browser.js';
 import { type ConsolePage, EMAIL_LABEL, PASSWORD_LABEL } from './helpers/console-page.js';
 import { devicesWithMac, sendPendingAuthRequests } from './helpers/devices.js';
 import { useConsoleFixture } from './helpers/fixture.js';
 
 /**
+ * The console as `gatehouse serve` delivers it (DESIGN.md §7): the app at /, every deep link of
+ * the single-page app and its assets, while unknown API paths stay JSON 404s; `npm start` runs
+ * what npm ci built, without rebuilding.
+ *
  * Who gets in and what they are offered, in Chromium against a real `gatehouse serve`: the login
  * form and the layout an operator lands on, a refused password shown in words, and a read-only
  * user who sees the fleet but is offered nothing that would fail with 403 (issue 9): no accept,
  * reject or bulk actions on the pending tab, no upload on the releases page. The admin, on the
  * same data, is offered them (so their absence means something).
  */
+const html = async (res: Response) => ({
+  status: res.status,
+  type: res.headers.get('content-type') ?? '',
+  body: await res.text(),
+});
+
 const WRITE_CONTROLS = [
   '[data-testid=row-accept]',
   '[data-testid=row-reject]',
@@ -38,8 +50,59 @@ const waitForMe = async (c: ConsolePage, email: string) => {
 };
 
 for (const dialect of dialects()) {
-  describeBrowser(`console: login and roles (${dialect})`, () => {
+  describeBrowser(`console: serving, login and roles (${dialect})`, () => {
     const fx = useConsoleFixture(dialect);
+
+    it('GET / and deep links answer the console, its assets are served', async () => {
+      // Every route of the console (web/src/app.tsx), as a reload or a shared link reaches it.
+      const consoleRoutes = [
+        '/',
+        '/login',
+        '/devices',
+        '/devices?status=pending',
+        '/devices/abc',
+        '/devices/preauthorize',
+        '/releases',
+        '/releases/artifacts/abc',
+        '/deployments',
+        '/deployments/new?devices=abc',
+        '/deployments/abc',
+        '/certificates',
+        '/certificates/cas/abc',
+        '/enrollment',
+        '/bootstrap',
+        '/webhooks',
+        '/users',
+        '/audit',
+      ];
+      for (const path of consoleRoutes) {
+        const res = await html(await fetch(`${fx.server.url}${path}`));
+        expect(res.status, path).toBe(200);
+        expect(res.type, path).toMatch(/^text\/html/);
+        expect(res.body, path).toContain('<div id="root">');
+      }
+      // The very file that npm run build wrote, and the script it loads.
+      const index = readFileSync(CONSOLE_INDEX, 'utf8');
+      expect((await html(await fetch(`${fx.server.url}/`))).body).toBe(index);
+      const script = /<script[^>]+src="([^"]+\.js)"/.exec(index)?.[1];
+      expect(script, 'index.html loads a script').toBeDefined();
+      const js = await fetch(`${fx.server.url}${script}`);
+      expect(js.status).toBe(200);
+      expect(js.headers.get('content-type') ?? '').toMatch(/javascript/);
+      await js.arrayBuffer();
+    });
+
+    it('an unknown API path is a JSON 404, not the console', async () => {
+      for (const path of ['/api/unknown', '/api/management/v1/nothing-here']) {
+        const res = await fetch(`${fx.server.url}${path}`);
+        expect(res.status, path).toBe(404);
+        expect(res.headers.get('content-type') ?? '', path).toMatch(/application\/json/);
+        const body = (await res.json()) as Record<string, unknown>;
+        expect(typeof body.error === 'string' || typeof body.message === 'string', JSON.stringify(body)).toBe(
+          true,
+        );
+      }
+    });
 
     it('logs in through the form and lands in the layout', async () => {
       const c = await fx.open();
@@ -114,3 +177,17 @@ for (const dialect of dialects()) {
     });
   });
 }
+
+describe('npm start', () => {
+  it('runs what npm ci built: no build step before or in start', () => {
+    const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    expect(pkg.scripts.prestart).toBeUndefined();
+    expect(pkg.scripts.start).toBeDefined();
+    expect(pkg.scripts.start).not.toMatch(/\b(tsc|vite|build|tsx)\b/);
+    // The console is built where the server looks for it, by the install step.
+    expect(pkg.scripts.prepare).toMatch(/\bbuild\b/);
+    expect(pkg.scripts.build).toMatch(/vite build web/);
+  });
+});

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import type { DialectName } from '../../helpers/databases.js';
 import { DESKTOP, newContext, SCREENSHOT_DIR } from './browser.js';
-import { serveConsoleFromDiskIfNeeded } from './console-shim.js';
 
 /** How long one UI step may take before the test fails (generous for a loaded CI machine). */
 export const UI_TIMEOUT_MS = 15_000;
@@ -60,7 +59,6 @@ export class ConsolePage {
     viewport: { width: number; height: number } = DESKTOP,
   ): Promise<ConsolePage> {
     const context = await newContext(browser, viewport);
-    await serveConsoleFromDiskIfNeeded(context, baseUrl);
     const page = await context.newPage();
     return new ConsolePage(context, page, baseUrl, dialect);
   }
