@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dialects } from '../helpers/databases.js';
 import { CONSOLE_INDEX, describeBrowser, REPO } from './helpers/browser.js';
-import { type ConsolePage, EMAIL_LABEL, PASSWORD_LABEL } from './helpers/console-page.js';
+import { type ConsolePage, EMAIL_LABEL, PASSWORD_LABEL, UI_TIMEOUT_MS } from './helpers/console-page.js';
 import { devicesWithMac, sendPendingAuthRequests } from './helpers/devices.js';
 import { useConsoleFixture } from './helpers/fixture.js';
 
@@ -45,7 +45,9 @@ const countWriteControls = async (c: ConsolePage): Promise<Record<string, number
 /** Waits until the console knows who is logged in (until then it hides write controls anyway). */
 const waitForMe = async (c: ConsolePage, email: string) => {
   await expect
-    .poll(async () => (await c.page.locator('[data-testid=user-menu]').textContent()) ?? '')
+    .poll(async () => (await c.page.locator('[data-testid=user-menu]').textContent()) ?? '', {
+      timeout: UI_TIMEOUT_MS,
+    })
     .toContain(email);
 };
 
@@ -114,7 +116,7 @@ for (const dialect of dialects()) {
 
       await c.login(fx.server.admin.email, fx.server.admin.password);
       await c.page.waitForURL(/\/devices$/);
-      await expect.poll(() => c.heading()).toBe('Devices');
+      expect(await c.heading()).toBe('Devices');
       // The layout: main navigation and the pending-devices shortcut.
       const nav = c.page.getByRole('navigation', { name: 'Main' });
       for (const label of ['Devices', 'Releases', 'Deployments', 'Certificates', 'Audit log'])

@@ -2,6 +2,7 @@ import { expect, it } from 'vitest';
 import { waitFor } from '../e2e/helpers/wait.js';
 import { dialects } from '../helpers/databases.js';
 import { describeBrowser } from './helpers/browser.js';
+import { UI_TIMEOUT_MS } from './helpers/console-page.js';
 import {
   auditEvents,
   BULK_PATH,
@@ -41,7 +42,9 @@ for (const dialect of dialects()) {
       // The total is shown, not just one page of rows.
       await c.page.locator(`[data-testid=pending-badge][aria-label="${FLEET} pending devices"]`).waitFor();
       await expect
-        .poll(async () => (await c.page.locator('[data-testid=devices-total]').textContent()) ?? '')
+        .poll(async () => (await c.page.locator('[data-testid=devices-total]').textContent()) ?? '', {
+          timeout: UI_TIMEOUT_MS,
+        })
         .toMatch(new RegExp(`\\b${FLEET}\\b`));
       const shownIds = await Promise.all(
         (await table.locator('tr[data-row-id]').all()).map((r) => r.getAttribute('data-row-id')),

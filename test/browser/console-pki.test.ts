@@ -4,6 +4,7 @@ import { expect, it } from 'vitest';
 import { dialects } from '../helpers/databases.js';
 import { makeRootCa, pkiDir } from '../helpers/openssl.js';
 import { describeBrowser } from './helpers/browser.js';
+import { UI_TIMEOUT_MS } from './helpers/console-page.js';
 import { useConsoleFixture } from './helpers/fixture.js';
 import { argAfter, commandsIn, runShell, substituteFiles } from './helpers/shell-commands.js';
 
@@ -38,7 +39,7 @@ for (const dialect of dialects()) {
         await c.heading();
         const status = c.page.locator('[data-testid=ca-status]');
         await expect
-          .poll(async () => ((await status.textContent()) ?? '').toLowerCase())
+          .poll(async () => ((await status.textContent()) ?? '').toLowerCase(), { timeout: UI_TIMEOUT_MS })
           .toContain('unverified');
 
         await c.page.locator('[data-testid=ca-verification-code]').click();
@@ -67,7 +68,7 @@ for (const dialect of dialects()) {
         await c.page.locator('[data-testid=verification-pem]').fill(proof);
         await c.page.locator('[data-testid=verification-submit]').click();
         await expect
-          .poll(async () => ((await status.textContent()) ?? '').toLowerCase(), { timeout: 15_000 })
+          .poll(async () => ((await status.textContent()) ?? '').toLowerCase(), { timeout: UI_TIMEOUT_MS })
           .toMatch(/(^|[^n])verified/);
         expect(((await status.textContent()) ?? '').toLowerCase()).not.toContain('unverified');
         expect(await c.page.locator('[data-testid=error]').count()).toBe(0);
