@@ -24,9 +24,13 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 const REVALIDATE = 'no-cache';
 export const CONSOLE_NOT_BUILT = 'console not built: run npm run build';
 
-/** Paths of the API and device protocols: never the console, whatever the router finds. */
+/**
+ * Paths of the API and device protocols: never the console, whatever the router finds. Bare
+ * `/bootstrap` is not among them: the bootstrap API lives below it, and the console's bootstrap
+ * screen is at `/bootstrap` itself (a reload or a shared link must reach it).
+ */
 const API_PREFIXES = ['/api/', '/bootstrap/', '/.well-known/', '/pki/'];
-const API_EXACT = new Set(['/api', '/bootstrap', '/.well-known', '/pki']);
+const API_EXACT = new Set(['/api', '/.well-known', '/pki']);
 
 const pathOf = (url: string) => {
   const q = url.indexOf('?');

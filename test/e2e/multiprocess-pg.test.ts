@@ -254,7 +254,9 @@ describe.skipIf(!pgAvailable)('two gatehouse serve processes on one PostgreSQL d
     expect(await reportInventory(procB(), auth.body)).toBe(200);
 
     const { jti } = jwtClaims(auth.body);
-    expect((await call(procA(), 'DELETE', `/api/management/v2/devauth/tokens/${jti}`, user)).status).toBe(204);
+    expect((await call(procA(), 'DELETE', `/api/management/v2/devauth/tokens/${jti}`, user)).status).toBe(
+      204,
+    );
     expect(await reportInventory(procB(), auth.body)).toBe(401);
 
     // A revoke forces re-authentication, it is not a ban (spec/mender-api.md §1.6).
@@ -288,13 +290,13 @@ describe.skipIf(!pgAvailable)('two gatehouse serve processes on one PostgreSQL d
     expect(auth.status).toBe(200);
     expect(await reportInventory(procB(), auth.body)).toBe(200);
 
-    expect((await call(procA(), 'DELETE', `/api/management/v2/devauth/devices/${d.deviceId}`, user)).status).toBe(
-      204,
-    );
+    expect(
+      (await call(procA(), 'DELETE', `/api/management/v2/devauth/devices/${d.deviceId}`, user)).status,
+    ).toBe(204);
     expect(await reportInventory(procB(), auth.body)).toBe(401);
-    expect((await call(procB(), 'GET', `/api/management/v2/devauth/devices/${d.deviceId}`, user)).status).toBe(
-      404,
-    );
+    expect(
+      (await call(procB(), 'GET', `/api/management/v2/devauth/devices/${d.deviceId}`, user)).status,
+    ).toBe(404);
   });
 
   it('a user token from A works on B; logout on A makes it fail on B at once', async () => {

@@ -1,6 +1,7 @@
 import { Button, Card, Center, PasswordInput, Stack, TextInput, Title } from '@mantine/core';
 import { type FormEvent, useState } from 'react';
 import { Navigate, useLocation } from 'react-router';
+import { ApiError } from '../shared/api';
 import { useAuth } from '../shared/auth';
 import { ErrorNote } from '../shared/ui';
 
@@ -20,7 +21,8 @@ export default function LoginPage() {
     try {
       await login(email, password);
     } catch (err) {
-      setError(err);
+      // A 401 here is a refused password, not an ended session (describeError's reading).
+      setError(err instanceof ApiError && err.status === 401 ? new Error('Wrong email or password.') : err);
     } finally {
       setBusy(false);
     }
