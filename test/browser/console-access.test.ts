@@ -153,9 +153,11 @@ for (const dialect of dialects()) {
       await admin.goto('/devices?status=pending');
       await admin.page.locator(rowSelector).waitFor();
       await admin.page.locator(`${rowSelector} [data-testid=row-accept]`).waitFor();
+      await admin.screenshot('admin-devices-pending');
       await admin.goto('/releases');
       await admin.heading();
       expect(await admin.page.locator('[data-testid=artifact-file]').count()).toBe(1);
+      await admin.screenshot('admin-releases');
 
       const viewer = await fx.openLoggedIn(server.readonly);
       await waitForMe(viewer, server.readonly.email);

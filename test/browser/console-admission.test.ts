@@ -120,6 +120,7 @@ for (const dialect of dialects()) {
         for (let i = 0; i < 50 && (await focusedRowId()) !== pending?.id; i++)
           await c.page.keyboard.press('ArrowDown');
         expect(await focusedRowId(), 'the row got the focus from the keyboard').toBe(pending?.id);
+        await c.screenshot('devices-pending-focused');
         await c.page.keyboard.press('a');
         await row.waitFor({ state: 'detached' });
         await waitFor('the device to be accepted', async () => {

@@ -69,6 +69,9 @@ for (const dialect of dialects()) {
         .toMatch(/succeeded/i);
       const said = (await result.textContent()) ?? '';
       expect(said).toMatch(new RegExp(`\\b${FLEET}\\b[^0-9]*succeeded|succeeded[^0-9]*\\b${FLEET}\\b`, 'i'));
+      // The pending tab empties by itself.
+      await c.page.locator('[data-testid=pending-badge][aria-label="0 pending devices"]').waitFor();
+      await table.locator('tr[data-row-id]').first().waitFor({ state: 'detached' });
       await c.screenshot('devices-bulk-result');
 
       // One request did it all.
