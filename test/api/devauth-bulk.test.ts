@@ -367,7 +367,9 @@ describe.each(dialects())('bulk device actions on %s', (dialect) => {
     await knock(makeDeviceKeys(), { mac: 'lim-1' }, limited.tenantToken);
     await knock(makeDeviceKeys(), { mac: 'lim-2' }, limited.tenantToken);
     const r = await bulk({ action: 'accept', filter: { status: 'pending' } }, limitedAdmin.token);
-    expect(r.results.map((x) => x.code ?? 'ok')).toEqual(['ok', 'limit_reached']);
+    // Which of the two wins the last slot depends on the order the devices were processed in
+    // (several at a time on PostgreSQL); exactly one does.
+    expect(r.results.map((x) => x.code ?? 'ok').sort()).toEqual(['limit_reached', 'ok']);
     expect(r).toMatchObject({ succeeded: 1, failed: 1 });
   });
 
