@@ -18,6 +18,7 @@ import {
 import { devauthDeviceRoutes, devauthMgmtRoutes } from './devauth/index.js';
 import { enrollmentRoutes } from './enrollment/index.js';
 import { auditRoutes, createEventStreamHub, eventStreamRoutes } from './events/index.js';
+import { factoryMgmtRoutes } from './factory/index.js';
 import { deviceAuthHook, userAuthHook } from './http/auth-hooks.js';
 import { installClientCertAuth } from './http/client-cert.js';
 import {
@@ -215,6 +216,7 @@ export const buildApp = async (gh: Gatehouse, opts: AppOptions = {}): Promise<Ap
     await mgmt.register(auditRoutes(gh.audit));
     await mgmt.register(eventStreamRoutes({ hub: eventStreams, db: gh.store.db, heartbeatMs }));
     await mgmt.register(enrollmentRoutes(gh.enrollment));
+    await mgmt.register(factoryMgmtRoutes(gh.factory));
   });
 
   consolePage = await installConsole(app, gh.config.consoleDir);

@@ -2,6 +2,7 @@ import { buildApp } from './app.js';
 import { startStorageJanitor } from './blobs/index.js';
 import type { Config } from './config/config.js';
 import { createLogger } from './core/logger.js';
+import { ORPHAN_GRACE_MS } from './deployments/artifact-orphans.js';
 import { connectionLimitsOf } from './http/connection-limits.js';
 import { createTlsListener, type TlsListener } from './http/tls.js';
 import { createTrustedProxies } from './http/trusted-proxies.js';
@@ -27,7 +28,12 @@ export const startServer = async (config: Readonly<Config>): Promise<RunningServ
   const janitor = await startStorageJanitor({
     blobs: gh.blobs,
     logger,
-    removeOrphanBlobs: () => gh.artifacts.removeOrphanBlobs(),
+    removeOrphanBlobs: async () => {
+      const artifacts = await gh.artifacts.removeOrphanBlobs();
+      // Manifests staged by a process that died before its import row committed.
+      const manifests = await gh.factory.imports.removeOrphanBlobs(ORPHAN_GRACE_MS);
+      return { blobs: artifacts.blobs + manifests.blobs, bytes: artifacts.bytes + manifests.bytes };
+    },
   });
   const app = await buildApp(gh, { loggerInstance: logger });
   let tls: TlsListener | undefined;
@@ -51,6 +57,7 @@ export const startServer = async (config: Readonly<Config>): Promise<RunningServ
   }
   // Stopped by gh.close() below (before the store closes).
   if (config.webhookWorker) gh.webhooks.worker.start();
+  if (config.importWorker) gh.factory.worker.start();
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.listen.port;
   app.log.info(

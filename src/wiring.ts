@@ -30,6 +30,7 @@ import {
 } from './devauth/index.js';
 import { createEnrollment, type Enrollment } from './enrollment/index.js';
 import { type AuditLog, createAuditLog } from './events/index.js';
+import { createFactories, type Factories } from './factory/index.js';
 import {
   applyEnrollmentInventory,
   createInventoryAdminService,
@@ -73,6 +74,7 @@ export interface Gatehouse {
   pki: Pki;
   enrollment: Enrollment;
   webhooks: Webhooks;
+  factory: Factories;
   audit: AuditLog;
   /** The process logger; background work reports through it. */
   logger: Logger;
@@ -223,6 +225,18 @@ export const openGatehouse = async (
       bulkTimeBudgetMs:
         config.idleTimeoutSeconds > 0 ? Math.min(60_000, (config.idleTimeoutSeconds * 1000) / 2) : 60_000,
     });
+    // Built here, its worker started only by `serve`: a CLI import runs in the CLI itself.
+    const factory = createFactories({
+      store,
+      clock,
+      blobs,
+      logger,
+      settings: {
+        leaseMs: config.importLeaseMs,
+        maxManifestBytes: config.importMaxManifestBytes,
+        pollIntervalMs: config.importPollIntervalMs,
+      },
+    });
     return {
       config,
       store,
@@ -293,9 +307,11 @@ export const openGatehouse = async (
       pki,
       enrollment,
       webhooks,
+      factory,
       audit: createAuditLog({ db }),
       logger,
       close: async () => {
+        await factory.worker.stop();
         await webhooks.worker.stop();
         await bootstrap.close();
         await inventoryAdmin.close();

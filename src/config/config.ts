@@ -74,6 +74,10 @@ export interface Config {
   idleTimeoutSeconds: number;
   maxConnectionsPerAddress: number;
   webhookLeaseMs: number;
+  importWorker: boolean;
+  importPollIntervalMs: number;
+  importLeaseMs: number;
+  importMaxManifestBytes: number;
   eventsPollMs: number;
   eventsMaxStreams: number;
   eventsMaxStreamsPerUser: number;
@@ -188,6 +192,10 @@ export const loadConfig = (
     idleTimeoutSeconds: dflt('idleTimeoutSeconds'),
     maxConnectionsPerAddress: dflt('maxConnectionsPerAddress'),
     webhookLeaseMs: dflt('webhookLeaseMs'),
+    importWorker: dflt('importWorker'),
+    importPollIntervalMs: dflt('importPollIntervalMs'),
+    importLeaseMs: dflt('importLeaseMs'),
+    importMaxManifestBytes: dflt('importMaxManifestBytes'),
     eventsPollMs: dflt('eventsPollMs'),
     eventsMaxStreams: dflt('eventsMaxStreams'),
     eventsMaxStreamsPerUser: dflt('eventsMaxStreamsPerUser'),

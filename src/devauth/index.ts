@@ -1,9 +1,18 @@
+export {
+  type ImportRow,
+  type ImportRowOutcome,
+  type KnownState,
+  type PlannedCreate,
+  planImportBatch,
+} from './devauth-import-plan.js';
 export { createNewDeviceLimits, type NewDeviceLimits } from './devauth-limits.js';
 export { lockTenantDeviceIds } from './devauth-repo-devices.js';
+export { type ImportOrigin, readKnownState } from './devauth-repo-import.js';
 export { devauthDeviceRoutes } from './devauth-routes-device.js';
 export { devauthMgmtRoutes } from './devauth-routes-mgmt.js';
 export { type DeviceWireT, deviceToWire } from './devauth-schemas.js';
 export { createDeviceAuthService, type DeviceAuthService } from './devauth-service-device.js';
+export { applyImportPlan } from './devauth-service-import.js';
 export { createDevauthAdminService, type DevauthAdminService } from './devauth-service-mgmt.js';
 export type { Actor, AuthSetStatus, DevicePrincipal, DeviceStatus } from './devauth-types.js';
 export {
@@ -15,4 +24,5 @@ export {
   deviceStatuses,
   type PresentedCertificate,
 } from './devauth-types.js';
-export { canonicalIdentity, parseIdData } from './identity.js';
+export { canonicalIdentity, IdentityError, parseIdData } from './identity.js';
+export { PublicKeyError, parseDevicePublicKey } from './pubkey.js';

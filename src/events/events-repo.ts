@@ -57,6 +57,10 @@ export const eventTypes = [
   'enrollment.individual_created',
   'enrollment.individual_updated',
   'enrollment.individual_removed',
+  'factory.registered',
+  'factory.disabled',
+  'import.started',
+  'import.finished',
 ] as const;
 export type EventType = (typeof eventTypes)[number];
 

@@ -3,6 +3,7 @@ export { applyEnrollmentInventory } from './inventory-enrollment.js';
 export { MAX_TAGS } from './inventory-errors.js';
 export { GROUP_NAME_RE } from './inventory-filters.js';
 export { createInventoryDeviceHooks } from './inventory-hooks.js';
+export { type ImportedDeviceFacts, insertImportedInventory } from './inventory-import.js';
 export { createInventoryLabels, type InventoryLabels } from './inventory-labels.js';
 export { createRegexMatcher, type RegexMatcher } from './inventory-regex.js';
 export { type Attribute, type AttributeValue, deleteDeviceInventory } from './inventory-repo.js';

@@ -22,6 +22,19 @@ const toAttributeValue = (v: unknown): AttributeValue => {
 };
 
 /**
+ * The `identity` scope of a device: its identity attributes, plus `status` (the device's auth
+ * status). An identity attribute literally named `status` is dropped, as Mender does, because
+ * `identity/status` is the auth status.
+ */
+export const identityAttributes = (device: DeviceFacts) => {
+  const attrs = Object.entries(device.identity)
+    .filter(([name]) => name !== 'status')
+    .map(([name, value]) => ({ name, value: toAttributeValue(value), description: null }));
+  attrs.push({ name: 'status', value: device.status, description: null });
+  return attrs;
+};
+
+/**
  * Keeps the `identity` scope in step with device auth, in devauth's transaction: the identity
  * attributes, plus `status` (the device's auth status). An identity attribute literally named
  * `status` is dropped, as Mender does, because `identity/status` is the auth status.
@@ -29,11 +42,7 @@ const toAttributeValue = (v: unknown): AttributeValue => {
 export const createInventoryDeviceHooks = (store: Store) => ({
   async deviceChanged(tx: Executor, device: DeviceFacts, nowMs: number): Promise<void> {
     await lockDeviceInventory(store, tx, device.id);
-    const attrs = Object.entries(device.identity)
-      .filter(([name]) => name !== 'status')
-      .map(([name, value]) => ({ name, value: toAttributeValue(value), description: null }));
-    attrs.push({ name: 'status', value: device.status, description: null });
-    await replaceScope(tx, device.tenantId, device.id, 'identity', attrs, nowMs);
+    await replaceScope(tx, device.tenantId, device.id, 'identity', identityAttributes(device), nowMs);
   },
   async deviceRemoved(tx: Executor, device: DeviceFacts): Promise<void> {
     await deleteDeviceInventory(tx, device.id);

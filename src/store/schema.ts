@@ -44,6 +44,10 @@ export interface DevicesTable {
   created_at: Int8;
   updated_at: Int8;
   check_in_at: Int8 | null;
+  /** Set on devices created by a manifest import (migration 0011). */
+  import_id: string | null;
+  import_line: Int8 | null;
+  factory_id: string | null;
 }
 
 export interface AuthSetsTable {
@@ -74,6 +78,50 @@ export interface SigningKeysTable {
   private_key_sealed: string;
   status: string;
   created_at: Int8;
+}
+
+export interface FactoriesTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  public_key: string;
+  fingerprint: string;
+  key_type: string;
+  disabled_at: Int8 | null;
+  created_at: Int8;
+}
+
+export interface DeviceImportsTable {
+  id: string;
+  tenant_id: string;
+  status: string;
+  format: string;
+  manifest_sha256: string;
+  manifest_bytes: Int8;
+  lines_total: Int8;
+  factory_id: string | null;
+  blob_key: string | null;
+  done_line: Int8;
+  rows_done: Int8;
+  created: Int8;
+  unchanged: Int8;
+  conflicts: Int8;
+  invalid: Int8;
+  error: string | null;
+  lease_owner: string | null;
+  lease_until: Int8 | null;
+  created_by: string | null;
+  created_at: Int8;
+  updated_at: Int8;
+  finished_at: Int8 | null;
+}
+
+export interface DeviceImportProblemsTable {
+  import_id: string;
+  line: Int8;
+  outcome: string;
+  reason: string;
+  device_id: string | null;
 }
 
 export interface EventsTable {
@@ -390,6 +438,9 @@ export interface Database {
   user_tokens: UserTokensTable;
   devices: DevicesTable;
   auth_sets: AuthSetsTable;
+  factories: FactoriesTable;
+  device_imports: DeviceImportsTable;
+  device_import_problems: DeviceImportProblemsTable;
   device_tokens: DeviceTokensTable;
   signing_keys: SigningKeysTable;
   events: EventsTable;
