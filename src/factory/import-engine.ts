@@ -1,0 +1,84 @@
+import type { Readable } from 'node:stream';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { type ManifestFormat, ManifestSyntaxError, readManifest } from './manifest-read.js';
+import { checkRecord, type RowCheck } from './manifest-rows.js';
+
+export const rowOutcomes = ['created', 'unchanged', 'conflict', 'invalid'] as const;
+export type RowOutcome = (typeof rowOutcomes)[number];
+
+/** What happened to one manifest row. */
+export interface RowResult {
+  line: number;
+  outcome: RowOutcome;
+  /** The created or unchanged device, or for a conflict the device holding the identity or key. */
+  deviceId?: string;
+  /** Why a row conflicts or is invalid. */
+  reason?: string;
+}
+
+/** Decides (and in a real run commits) one batch of checked rows. */
+export type BatchSink = (checks: readonly RowCheck[], lastLine: number) => Promise<RowResult[]>;
+
+/** Rows per transaction: large enough to amortise a commit, small enough to keep locks short. */
+export const IMPORT_BATCH_ROWS = 500;
+
+/**
+ * Streams a manifest through batches: reads and checks rows (keys are parsed here, outside any
+ * transaction), hands each full batch to the sink, and skips the lines a previous run committed
+ * (`skipThroughLine`) without checking them. Returns the syntax error that ended the reading, if
+ * any; every batch before it was handed to the sink.
+ */
+export const streamImport = async (args: {
+  input: Readable;
+  format: ManifestFormat;
+  skipThroughLine: number;
+  sink: BatchSink;
+  batchRows?: number;
+  onResults?: (results: readonly RowResult[]) => void;
+  /** Asked between batches: true ends the reading there (a server shutting down). */
+  shouldStop?: () => boolean;
+}): Promise<{ syntaxError?: { line: number; message: string }; stopped?: boolean }> => {
+  const batchRows = args.batchRows ?? IMPORT_BATCH_ROWS;
+  let batch: RowCheck[] = [];
+  let lastLine = args.skipThroughLine;
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const results = await args.sink(batch, lastLine);
+    batch = [];
+    args.onResults?.(results);
+    // A server runs imports beside device traffic: let waiting requests in between batches.
+    await yieldToEventLoop();
+  };
+  try {
+    for await (const rec of readManifest(args.input, args.format)) {
+      if (rec.line <= args.skipThroughLine) continue;
+      batch.push(checkRecord(rec));
+      lastLine = rec.line;
+      if (batch.length >= batchRows) {
+        await flush();
+        if (args.shouldStop?.()) return { stopped: true };
+      }
+    }
+  } catch (e) {
+    if (!(e instanceof ManifestSyntaxError)) throw e;
+    await flush();
+    return { syntaxError: { line: e.line, message: e.message } };
+  }
+  await flush();
+  return {};
+};
+
+/** The results of a batch in line order: the sink's decisions and the rows that were invalid. */
+export const invalidResults = (checks: readonly RowCheck[]): RowResult[] =>
+  checks.flatMap((c) => (c.ok ? [] : [{ line: c.line, outcome: 'invalid' as const, reason: c.reason }]));
+
+export const countResults = (results: readonly RowResult[]) => {
+  const counts = { rowsDone: results.length, created: 0, unchanged: 0, conflicts: 0, invalid: 0 };
+  for (const r of results) {
+    if (r.outcome === 'created') counts.created++;
+    else if (r.outcome === 'unchanged') counts.unchanged++;
+    else if (r.outcome === 'conflict') counts.conflicts++;
+    else counts.invalid++;
+  }
+  return counts;
+};

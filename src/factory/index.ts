@@ -1,0 +1,50 @@
+import type { BlobStore } from '../blobs/index.js';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { Store } from '../store/store.js';
+import { createFactoriesService, type FactoriesService } from './factory-service-factories.js';
+import { createImportsService, type ImportSettings, type ImportsService } from './import-service.js';
+import { createImportWorker, type ImportWorker } from './import-worker.js';
+
+export { factoryMgmtRoutes } from './factory-routes-mgmt.js';
+export type { DeviceImport, Factory } from './factory-types.js';
+export { type RowResult, rowOutcomes } from './import-engine.js';
+export { newLeaseOwner } from './import-lease.js';
+export type { DryRunSummary } from './import-service.js';
+export { formatOfFileName, type ManifestFormat, manifestFormats } from './manifest-read.js';
+export {
+  FactoryKeyError,
+  parseFactoryPrivateKey,
+  parseFactoryPublicKey,
+  signManifest,
+  verifyManifest,
+} from './manifest-signature.js';
+export type { FactoriesService, ImportsService, ImportWorker };
+
+export interface Factories {
+  factories: FactoriesService;
+  imports: ImportsService;
+  /** Not started here: `gatehouse serve` starts it (src/server.ts). */
+  worker: ImportWorker;
+}
+
+/** Builds the factory domain: factory keys, manifest imports and their worker (src/wiring.ts). */
+export const createFactories = (deps: {
+  store: Store;
+  clock: Clock;
+  blobs: BlobStore;
+  logger: Logger;
+  settings: ImportSettings & { pollIntervalMs: number };
+}): Factories => {
+  const factories = createFactoriesService({ store: deps.store, clock: deps.clock });
+  const imports = createImportsService({ ...deps, factories });
+  return {
+    factories,
+    imports,
+    worker: createImportWorker({
+      imports,
+      logger: deps.logger,
+      pollIntervalMs: deps.settings.pollIntervalMs,
+    }),
+  };
+};
