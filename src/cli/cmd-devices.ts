@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { type DeviceStatus, type DeviceWireT, deviceStatuses, deviceToWire } from '../devauth/index.js';
 import { addConfigFlags, output, tenantOption, withTenant } from './cli-common.js';
+import { registerDevicesImport } from './cmd-devices-import.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 const status = (v: string, prev: DeviceStatus[]) => {
@@ -37,6 +38,7 @@ const deviceDetails = (d: DeviceWireT) =>
 
 export const registerDevices = (program: Command): void => {
   const devices = program.command('devices').description('devices and their keys (device authentication)');
+  registerDevicesImport(devices);
 
   addConfigFlags(
     devices
