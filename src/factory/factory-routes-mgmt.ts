@@ -142,10 +142,10 @@ export const factoryMgmtRoutes =
         const opts = {
           format,
           signature,
-          allowUnsigned: req.query.allow_unsigned === true,
+          allowUnsigned: req.query.allow_unsigned === 'true',
           actor: actorOf(req) as unknown as Record<string, unknown>,
         };
-        if (req.query.dry_run) {
+        if (req.query.dry_run === 'true') {
           const problems: RowResult[] = [];
           let truncated = false;
           const summary = await imports.dryRunUpload(tenantId, body, opts, (rs) => {

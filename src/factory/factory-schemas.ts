@@ -138,8 +138,12 @@ export const dryRunToWire = (
 
 export const ImportQuery = Type.Object({
   format: Type.Optional(Type.Union([Type.Literal('jsonl'), Type.Literal('csv')])),
-  allow_unsigned: Type.Optional(Type.Boolean({ description: 'import a manifest without a signature' })),
-  dry_run: Type.Optional(Type.Boolean({ description: 'decide every row, change nothing' })),
+  allow_unsigned: Type.Optional(
+    Type.Union([Type.Literal('true'), Type.Literal('false')], { description: 'import a manifest without a signature' }),
+  ),
+  dry_run: Type.Optional(
+    Type.Union([Type.Literal('true'), Type.Literal('false')], { description: 'decide every row, change nothing' }),
+  ),
 });
 
 export const ProblemsQuery = Type.Object({
