@@ -31,7 +31,12 @@ describe.each(dialects())('device import (bulk preauthorization) on %s', (dialec
   const factory = factoryKeyPair();
   const stranger = factoryKeyPair();
   let factoryId: string;
-  const keys = { a: devicePublicKey(), b: devicePublicKey('ec'), other: devicePublicKey(), d: devicePublicKey() };
+  const keys = {
+    a: devicePublicKey(),
+    b: devicePublicKey('ec'),
+    other: devicePublicKey(),
+    d: devicePublicKey(),
+  };
   let manifest: string;
   let text: string;
 
@@ -45,7 +50,13 @@ describe.each(dialects())('device import (bulk preauthorization) on %s', (dialec
     // A device preauthorized one at a time before the import, with the same key as line 12.
     await t.gh.devauthAdmin.preauthorize(DEFAULT_TENANT_ID, { identityData: { sn: 'D' }, pubkey: keys.d });
     text = [
-      jsonlLine({ identity: { sn: 'A' }, pubkey: keys.a, fingerprint: spkiSha(keys.a), group: 'line-1', tags: { batch: 'b7' } }),
+      jsonlLine({
+        identity: { sn: 'A' },
+        pubkey: keys.a,
+        fingerprint: spkiSha(keys.a),
+        group: 'line-1',
+        tags: { batch: 'b7' },
+      }),
       jsonlLine({ identity: { sn: 'B', mac: '02:00:00:00:00:02' }, pubkey: keys.b }),
       jsonlLine({ identity: { sn: 'A' }, pubkey: keys.a }), // 3: the same device again
       jsonlLine({ identity: { sn: 'A' }, pubkey: keys.other }), // 4: identity with another key
@@ -117,7 +128,14 @@ describe.each(dialects())('device import (bulk preauthorization) on %s', (dialec
   });
 
   it('imports the valid rows, reports each bad row with its line and reason, and records the factory and manifest', async () => {
-    const r = await cli('devices', 'import', manifest, '--json', '--report', join(t.db.dataDir, 'report.csv'));
+    const r = await cli(
+      'devices',
+      'import',
+      manifest,
+      '--json',
+      '--report',
+      join(t.db.dataDir, 'report.csv'),
+    );
     expect(r.code, r.err).toBe(2);
     const s = summary(r.out);
     expect(s.counts).toEqual(expectedCounts);
@@ -138,7 +156,11 @@ describe.each(dialects())('device import (bulk preauthorization) on %s', (dialec
       ['{"mac":"02:00:00:00:00:02","sn":"B"}', 'preauthorized', 2, factoryId],
     ]);
     // Exactly one device and auth set per identity and key, whatever the manifest repeats.
-    const a = await t.gh.store.db.selectFrom('devices').select('id').where('id_data', '=', '{"sn":"A"}').execute();
+    const a = await t.gh.store.db
+      .selectFrom('devices')
+      .select('id')
+      .where('id_data', '=', '{"sn":"A"}')
+      .execute();
     expect(a).toHaveLength(1);
     const sets = await t.gh.store.db
       .selectFrom('auth_sets')
@@ -156,7 +178,11 @@ describe.each(dialects())('device import (bulk preauthorization) on %s', (dialec
       'tags/batch': 'b7',
     });
     // The import is recorded, with its event trail.
-    const job = await t.app.inject({ method: 'GET', url: `${IMPORTS}/${s.import_id}`, headers: bearer(token) });
+    const job = await t.app.inject({
+      method: 'GET',
+      url: `${IMPORTS}/${s.import_id}`,
+      headers: bearer(token),
+    });
     expect(job.json()).toMatchObject({
       status: 'succeeded',
       signed: true,
@@ -179,7 +205,8 @@ describe.each(dialects())('device import (bulk preauthorization) on %s', (dialec
     expect(r.code).toBe(2);
     expect(summary(r.out).counts).toEqual({ ...expectedCounts, created: 0, unchanged: 4 });
     const after = await databaseSnapshot(t.gh);
-    for (const table of ['devices', 'auth_sets', 'inventory_attributes']) expect(after[table]).toBe(before[table]);
+    for (const table of ['devices', 'auth_sets', 'inventory_attributes'])
+      expect(after[table]).toBe(before[table]);
   });
 
   it('refuses a tampered manifest, one signed by an unregistered key, and an unsigned one, changing nothing', async () => {
@@ -202,7 +229,11 @@ describe.each(dialects())('device import (bulk preauthorization) on %s', (dialec
     const api = await t.app.inject({
       method: 'POST',
       url: IMPORTS,
-      headers: { ...bearer(token), 'content-type': 'application/jsonl', 'x-gatehouse-manifest-signature': sig },
+      headers: {
+        ...bearer(token),
+        'content-type': 'application/jsonl',
+        'x-gatehouse-manifest-signature': sig,
+      },
       payload: `${text} `,
     });
     expect(api.statusCode).toBe(400);
@@ -212,7 +243,10 @@ describe.each(dialects())('device import (bulk preauthorization) on %s', (dialec
 
   it('a disabled factory key signs nothing any more', async () => {
     const other = factoryKeyPair();
-    const f = await t.gh.factory.factories.register(DEFAULT_TENANT_ID, { name: 'retired', publicKeyPem: other.publicPem });
+    const f = await t.gh.factory.factories.register(DEFAULT_TENANT_ID, {
+      name: 'retired',
+      publicKeyPem: other.publicPem,
+    });
     const path = writeManifest(
       join(t.db.dataDir, 'retired.jsonl'),
       jsonlLine({ identity: { sn: 'R1' }, pubkey: devicePublicKey() }),
@@ -240,7 +274,12 @@ describe.each(dialects())('device import (bulk preauthorization) on %s', (dialec
       'content-type': 'text/csv',
       'x-gatehouse-manifest-signature': signManifest(factory.privateKey, sha),
     };
-    const dry = await t.app.inject({ method: 'POST', url: `${IMPORTS}?dry_run=true`, headers, payload: body });
+    const dry = await t.app.inject({
+      method: 'POST',
+      url: `${IMPORTS}?dry_run=true`,
+      headers,
+      payload: body,
+    });
     expect(dry.statusCode, dry.body).toBe(200);
     expect(dry.json()).toMatchObject({
       dry_run: true,
@@ -259,10 +298,21 @@ describe.each(dialects())('device import (bulk preauthorization) on %s', (dialec
       await sleep(100);
       job = (await t.app.inject({ method: 'GET', url: `${IMPORTS}/${id}`, headers: bearer(token) })).json();
     }
-    expect(job).toMatchObject({ status: 'succeeded', counts: { rows: 4, created: 2, conflicts: 1, invalid: 1 } });
-    const problems = await t.app.inject({ method: 'GET', url: `${IMPORTS}/${id}/problems`, headers: bearer(token) });
+    expect(job).toMatchObject({
+      status: 'succeeded',
+      counts: { rows: 4, created: 2, conflicts: 1, invalid: 1 },
+    });
+    const problems = await t.app.inject({
+      method: 'GET',
+      url: `${IMPORTS}/${id}/problems`,
+      headers: bearer(token),
+    });
     expect(problems.json().map((p: { line: number }) => p.line)).toEqual([6, 7]);
-    const report = await t.app.inject({ method: 'GET', url: `${IMPORTS}/${id}/report`, headers: bearer(token) });
+    const report = await t.app.inject({
+      method: 'GET',
+      url: `${IMPORTS}/${id}/report`,
+      headers: bearer(token),
+    });
     expect(report.headers['content-type']).toMatch(/text\/csv/);
     expect(report.body.split('\n')[0]).toBe('line,outcome,device_id,reason');
     expect(report.body).toMatch(/^6,invalid,,/m);
@@ -281,7 +331,11 @@ describe.each(dialects())('device import (bulk preauthorization) on %s', (dialec
     const otherToken = (await adminToken(t.gh, { tenantId: other.tenant.id })).token;
     const list = await t.app.inject({ method: 'GET', url: IMPORTS, headers: bearer(otherToken) });
     expect(list.json()).toEqual([]);
-    const f = await t.app.inject({ method: 'GET', url: `${FACTORIES}/${factoryId}`, headers: bearer(otherToken) });
+    const f = await t.app.inject({
+      method: 'GET',
+      url: `${FACTORIES}/${factoryId}`,
+      headers: bearer(otherToken),
+    });
     expect(f.statusCode).toBe(404);
   });
 });

@@ -1,5 +1,4 @@
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { signManifest } from '../../src/factory/index.js';
 
