@@ -139,10 +139,14 @@ export const dryRunToWire = (
 export const ImportQuery = Type.Object({
   format: Type.Optional(Type.Union([Type.Literal('jsonl'), Type.Literal('csv')])),
   allow_unsigned: Type.Optional(
-    Type.Union([Type.Literal('true'), Type.Literal('false')], { description: 'import a manifest without a signature' }),
+    Type.Union([Type.Literal('true'), Type.Literal('false')], {
+      description: 'import a manifest without a signature',
+    }),
   ),
   dry_run: Type.Optional(
-    Type.Union([Type.Literal('true'), Type.Literal('false')], { description: 'decide every row, change nothing' }),
+    Type.Union([Type.Literal('true'), Type.Literal('false')], {
+      description: 'decide every row, change nothing',
+    }),
   ),
 });
 

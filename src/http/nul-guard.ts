@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { commonErrors } from '../core/errors.js';
 import { containsNul, NUL_MESSAGE } from '../core/json-limits.js';
 import type { App } from './types.js';
@@ -21,6 +22,9 @@ const badlyEncoded = (url: string): boolean => {
   }
 };
 
+/** A body a route reads itself (a streamed manifest): checked where it is decoded, never walked here. */
+const isStream = (body: unknown): boolean => body instanceof Readable;
+
 const headersContainNul = (rawHeaders: string[]): boolean => {
   for (const h of rawHeaders) if (h.includes('\u0000')) return true;
   return false;
@@ -43,7 +47,7 @@ export const installNulGuard = (app: App): void => {
     const problem =
       url.includes('%00') ||
       headersContainNul(req.raw.rawHeaders) ||
-      (typeof req.body === 'object' && containsNul(req.body))
+      (typeof req.body === 'object' && !isStream(req.body) && containsNul(req.body))
         ? nulRefused()
         : badlyEncoded(url)
           ? badUrl()
