@@ -34,7 +34,16 @@ const authSet = (w: TenantWorld) => [
   { id: w.devices.preauthorized, aid: w.authSets.preauthorized },
 ];
 
+const factory = (w: TenantWorld) => [{ id: w.factoryId }];
+const deviceImport = (w: TenantWorld) => [{ id: w.importId }];
+
 export const CASES: Record<string, Case> = {
+  // Factory keys and manifest imports.
+  [`GET ${API}/v2/devauth/factories/{id}`]: { params: factory, status: 404 },
+  [`POST ${API}/v2/devauth/factories/{id}/disable`]: { params: factory, status: 404 },
+  [`GET ${API}/v2/devauth/imports/{id}`]: { params: deviceImport, status: 404 },
+  [`GET ${API}/v2/devauth/imports/{id}/problems`]: { params: deviceImport, status: 404 },
+  [`GET ${API}/v2/devauth/imports/{id}/report`]: { params: deviceImport, status: 404 },
   // Device API, with tenant A's device token.
   [`PUT ${DEVICE_DEPLOY}/{id}/status`]: {
     auth: 'device',

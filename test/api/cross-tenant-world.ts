@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
@@ -50,6 +50,8 @@ export interface TenantWorld {
   individualId: string;
   registrationDeviceId: string;
   webhookId: string;
+  factoryId: string;
+  importId: string;
   eventId: string;
   /** A signed download link (A's artifact) as a device gets it. */
   downloadUrl: string;
@@ -294,6 +296,23 @@ export const buildWorld = async (dialect: DialectName): Promise<World> => {
       }),
       201,
     );
+    const factory = await ok(
+      await api('POST', '/api/management/v2/devauth/factories', {
+        name: `line-${label}`,
+        public_key: generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      }),
+      201,
+    );
+    // Staged only (this server runs no import worker).
+    const staged = await ok(
+      await app.inject({
+        method: 'POST',
+        url: '/api/management/v2/devauth/imports?allow_unsigned=true',
+        headers: { ...bearer(admin.token), 'content-type': 'application/jsonl' },
+        payload: `{"identity":{"sn":"xt-${label}"},"pubkey":"x"}\n`,
+      }),
+      202,
+    );
     const events = (await api('GET', '/api/management/v1/audit/events?per_page=1')).json() as {
       id: string;
     }[];
@@ -336,6 +355,8 @@ export const buildWorld = async (dialect: DialectName): Promise<World> => {
       individualId: (ind.json() as { id: string }).id,
       registrationDeviceId: regs[0]?.device_id as string,
       webhookId: (wh.json() as { id: string }).id,
+      factoryId: (factory.json() as { id: string }).id,
+      importId: (staged.json() as { id: string }).id,
       eventId: events[0]?.id as string,
       downloadUrl,
     };
