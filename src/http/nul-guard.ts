@@ -21,6 +21,17 @@ const badlyEncoded = (url: string): boolean => {
   }
 };
 
+/**
+ * A body a parser built (JSON: plain objects and arrays). A raw body handed to the route as a
+ * stream (a manifest upload) is not one: walking a live request stream's object graph never ends.
+ */
+const isParsedBody = (body: unknown): body is object => {
+  if (typeof body !== 'object' || body === null) return false;
+  if (Array.isArray(body)) return true;
+  const proto = Object.getPrototypeOf(body);
+  return proto === Object.prototype || proto === null;
+};
+
 const headersContainNul = (rawHeaders: string[]): boolean => {
   for (const h of rawHeaders) if (h.includes('\u0000')) return true;
   return false;
@@ -43,7 +54,7 @@ export const installNulGuard = (app: App): void => {
     const problem =
       url.includes('%00') ||
       headersContainNul(req.raw.rawHeaders) ||
-      (typeof req.body === 'object' && containsNul(req.body))
+      (isParsedBody(req.body) && containsNul(req.body))
         ? nulRefused()
         : badlyEncoded(url)
           ? badUrl()
