@@ -139,18 +139,25 @@ export const dryRunToWire = (
 export const ImportQuery = Type.Object({
   format: Type.Optional(Type.Union([Type.Literal('jsonl'), Type.Literal('csv')])),
   allow_unsigned: Type.Optional(
-    Type.Union([Type.Literal('true'), Type.Literal('false')], { description: 'import a manifest without a signature' }),
+    Type.Union([Type.Literal('true'), Type.Literal('false')], {
+      description: 'import a manifest without a signature',
+    }),
   ),
   dry_run: Type.Optional(
-    Type.Union([Type.Literal('true'), Type.Literal('false')], { description: 'decide every row, change nothing' }),
+    Type.Union([Type.Literal('true'), Type.Literal('false')], {
+      description: 'decide every row, change nothing',
+    }),
   ),
 });
 
+// Query values are strings on the wire (the app does not coerce types): numbers are parsed in the route.
 export const ProblemsQuery = Type.Object({
   after_line: Type.Optional(
-    Type.Integer({ minimum: 0, description: 'rows after this line (keyset paging)' }),
+    Type.String({ maxLength: 10, pattern: '^[0-9]+$', description: 'rows after this line (keyset paging)' }),
   ),
-  per_page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  per_page: Type.Optional(
+    Type.String({ maxLength: 4, pattern: '^[0-9]+$', description: 'rows per page, 1..1000 (default 100)' }),
+  ),
   outcome: Type.Optional(Type.Union([Type.Literal('conflict'), Type.Literal('invalid')])),
 });
 

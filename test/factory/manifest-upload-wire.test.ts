@@ -40,7 +40,7 @@ describe.each(dialects())('manifest upload on the wire on %s', (dialect) => {
       signal: AbortSignal.timeout(15_000),
     });
 
-  it('dry-runs and imports a signed manifest sent as the raw body, and refuses a NUL inside it', async () => {
+  it('dry-runs and imports a signed manifest sent as the raw body, refuses a NUL inside it, and pages the problem rows by line', async () => {
     const registered = await call(FACTORIES, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -70,8 +70,20 @@ describe.each(dialects())('manifest upload on the wire on %s', (dialect) => {
     let job = { status: 'queued' } as { status: string; counts?: unknown };
     for (let i = 0; i < 150 && (job.status === 'queued' || job.status === 'running'); i++) {
       await sleep(100);
-      job = await (await call(`${IMPORTS}/${id}`)).json();
+      job = (await (await call(`${IMPORTS}/${id}`)).json()) as typeof job;
     }
     expect(job).toMatchObject({ status: 'succeeded', counts: { created: 1, invalid: 1 } });
+
+    // The problem rows, paged by line as the console pages them.
+    const page = async (q: string) => {
+      const r = await call(`${IMPORTS}/${id}/problems?${q}`);
+      expect(r.status, q).toBe(200);
+      return ((await r.json()) as { line: number }[]).map((p) => p.line);
+    };
+    expect(await page('after_line=0&per_page=1')).toEqual([2]);
+    expect(await page('after_line=2&per_page=1000')).toEqual([]);
+    expect(await page('outcome=invalid')).toEqual([2]);
+    expect((await call(`${IMPORTS}/${id}/problems?per_page=1001`)).status).toBe(400);
+    expect((await call(`${IMPORTS}/${id}/problems?after_line=-1`)).status).toBe(400);
   });
 });
