@@ -19,12 +19,14 @@ export const ImportStatusBadge = ({ status }: { status: string }) => (
   </Badge>
 );
 
-const COUNTS: { key: keyof ImportCounts; label: string; color: string }[] = [
-  { key: 'created', label: 'new', color: 'green' },
-  { key: 'unchanged', label: 'unchanged', color: 'gray' },
-  { key: 'conflicts', label: 'conflicts', color: 'orange' },
-  { key: 'invalid', label: 'invalid', color: 'red' },
+const COUNTS: { key: keyof ImportCounts; one: string; many: string; color: string }[] = [
+  { key: 'created', one: 'new', many: 'new', color: 'green' },
+  { key: 'unchanged', one: 'unchanged', many: 'unchanged', color: 'gray' },
+  { key: 'conflicts', one: 'conflict', many: 'conflicts', color: 'orange' },
+  { key: 'invalid', one: 'invalid', many: 'invalid', color: 'red' },
 ];
+
+const counted = (n: number, c: { one: string; many: string }) => `${n} ${n === 1 ? c.one : c.many}`;
 
 /**
  * What the rows of a manifest came to: new devices (preauthorized), rows that changed nothing
@@ -52,7 +54,7 @@ export const ImportCountBadges = ({ counts }: { counts: ImportCounts }) => (
         data-testid={`import-count-${c.key}`}
         data-count={counts[c.key]}
       >
-        {counts[c.key]} {c.label}
+        {counted(counts[c.key], c)}
       </Badge>
     ))}
   </Group>
@@ -61,7 +63,7 @@ export const ImportCountBadges = ({ counts }: { counts: ImportCounts }) => (
 /** The counts on one line, for a table cell. */
 export const countsInWords = (c: ImportCounts): string =>
   COUNTS.filter((x) => x.key === 'created' || c[x.key] > 0)
-    .map((x) => `${c[x.key]} ${x.label}`)
+    .map((x) => counted(c[x.key], x))
     .join(' · ');
 
 /** How far an import is: every line up to done_line is committed. */
