@@ -262,14 +262,19 @@ for (const dialect of dialects()) {
 
         expect(c.unexpectedProblems(), c.describeProblems()).toEqual([]);
 
-        // The import's page at a phone's width: the tables scroll inside it.
+        // The import screen and an import's page at a phone's width: the tables scroll inside them.
         const phone = await fx.openLoggedIn(undefined, PHONE);
+        const pageWidth = async () =>
+          (await phone.page.evaluate('document.documentElement.scrollWidth')) as number;
+        await phone.goto('/devices/import');
+        await phone.page.locator(dropZone).waitFor();
+        await phone.screenshot('import-phone');
+        expect(await pageWidth()).toBeLessThanOrEqual(PHONE.width);
         await phone.goto(`/devices/import/${importId}`);
         await phone.page.locator('[data-testid=import-problems] tr[data-row-id]').first().waitFor();
         await phone.screenshot('import-done-phone');
-        expect(
-          (await phone.page.evaluate('document.documentElement.scrollWidth')) as number,
-        ).toBeLessThanOrEqual(PHONE.width);
+        expect(await pageWidth()).toBeLessThanOrEqual(PHONE.width);
+        expect(phone.unexpectedProblems(), phone.describeProblems()).toEqual([]);
       });
     },
     { timeoutMs: 120_000 },
