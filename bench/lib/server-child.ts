@@ -70,10 +70,17 @@ const peak = (): MemoryWindow => {
 
 const main = async () => {
   const config = loadConfig(
-    { dataDir: opts.dataDir, databaseUrl: opts.databaseUrl, listen: '127.0.0.1:0', logLevel: 'silent' },
+    {
+      dataDir: opts.dataDir,
+      databaseUrl: opts.databaseUrl,
+      listen: '127.0.0.1:0',
+      logLevel: 'silent',
+      ...(opts.importPollIntervalMs ? { importPollIntervalMs: String(opts.importPollIntervalMs) } : {}),
+    },
     {},
   );
   const gh = await openGatehouse(config);
+  if (opts.importWorker) gh.factory.worker.start();
   const app = await buildApp(gh, { logger: false });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();

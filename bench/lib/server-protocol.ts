@@ -5,6 +5,9 @@ export interface ServerChildOptions {
   databaseUrl: string;
   /** Interval of the RSS sampler, ms. */
   sampleMs: number;
+  /** Run the device import worker (as `serve` does), for the import cases. */
+  importWorker?: boolean;
+  importPollIntervalMs?: number;
 }
 
 /** Memory of the server process over a window (between a `mark` and a `peak`). */

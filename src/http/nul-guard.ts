@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { commonErrors } from '../core/errors.js';
 import { containsNul, NUL_MESSAGE } from '../core/json-limits.js';
 import type { App } from './types.js';
@@ -21,16 +22,8 @@ const badlyEncoded = (url: string): boolean => {
   }
 };
 
-/**
- * A body a parser built (JSON: plain objects and arrays). A raw body handed to the route as a
- * stream (a manifest upload) is not one: walking a live request stream's object graph never ends.
- */
-const isParsedBody = (body: unknown): body is object => {
-  if (typeof body !== 'object' || body === null) return false;
-  if (Array.isArray(body)) return true;
-  const proto = Object.getPrototypeOf(body);
-  return proto === Object.prototype || proto === null;
-};
+/** A body a route reads itself (a streamed manifest): checked where it is decoded, never walked here. */
+const isStream = (body: unknown): boolean => body instanceof Readable;
 
 const headersContainNul = (rawHeaders: string[]): boolean => {
   for (const h of rawHeaders) if (h.includes('\u0000')) return true;
@@ -54,7 +47,7 @@ export const installNulGuard = (app: App): void => {
     const problem =
       url.includes('%00') ||
       headersContainNul(req.raw.rawHeaders) ||
-      (isParsedBody(req.body) && containsNul(req.body))
+      (typeof req.body === 'object' && !isStream(req.body) && containsNul(req.body))
         ? nulRefused()
         : badlyEncoded(url)
           ? badUrl()
