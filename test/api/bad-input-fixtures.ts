@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
@@ -165,6 +166,27 @@ export const createFixtures = async (t: TestServer): Promise<Fixtures> => {
     }),
   );
 
+  // Factory provisioning: a factory key and a finished import (its problem rows, its report).
+  const factoryId = idFromLocation(
+    await call({
+      method: 'POST',
+      url: '/api/management/v2/devauth/factories',
+      payload: {
+        name: 'bad-input-line',
+        public_key: generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }),
+      },
+    }),
+  );
+  const importId = (
+    await call({
+      method: 'POST',
+      url: '/api/management/v2/devauth/imports?allow_unsigned=true',
+      headers: { 'content-type': 'application/jsonl' },
+      payload: '{"identity":{"sn":"bad-input"},"pubkey":"nonsense"}\n',
+      expect: 202,
+    })
+  ).json().id as string;
+
   /** Path parameter values, by path prefix (longest first) and name. */
   const byPrefix: [string, Record<string, string>][] = [
     [`${MGMT}/deployments/artifacts`, { id: artifactId }],
@@ -173,6 +195,8 @@ export const createFixtures = async (t: TestServer): Promise<Fixtures> => {
     ['/api/management/v2/devauth/devices', { id: deviceId, aid: authSetId }],
     ['/api/management/v2/devauth/tokens', { id: deviceTokenId }],
     ['/api/management/v2/devauth/limits', { name: 'max_devices' }],
+    ['/api/management/v2/devauth/factories', { id: factoryId }],
+    ['/api/management/v2/devauth/imports', { id: importId }],
     [`${MGMT}/useradm/users`, { id: userId }],
     [`${MGMT}/useradm/settings/tokens`, { id: patId }],
     [`${MGMT}/inventory/devices`, { id: deviceId, name: 'g1' }],
