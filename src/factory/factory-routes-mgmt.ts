@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { Type } from 'typebox';
+import { commonErrors } from '../core/errors.js';
 import { linkHeaders, offsetOf, parsePage } from '../core/pagination.js';
 import { errorResponses, PagingQuery } from '../http/schemas-common.js';
 import { type App, actorOf, userOf } from '../http/types.js';
@@ -39,6 +40,16 @@ const formatOf = (query: { format?: ManifestFormat }, contentType: string | unde
   throw factoryErrors.badManifest(
     'say the manifest format: ?format=jsonl|csv, or Content-Type text/csv or application/jsonl',
   );
+};
+
+const MAX_PROBLEMS_PER_PAGE = 1000;
+
+const problemsPerPage = (raw: string | undefined): number => {
+  if (raw === undefined) return 100;
+  const n = Number(raw);
+  if (n < 1 || n > MAX_PROBLEMS_PER_PAGE)
+    throw commonErrors.badRequest(`parameter "per_page" must be 1 to ${MAX_PROBLEMS_PER_PAGE}`);
+  return n;
 };
 
 const csvCell = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
@@ -215,8 +226,8 @@ export const factoryMgmtRoutes =
       async (req) =>
         (
           await imports.problems(userOf(req).tenantId, req.params.id, {
-            afterLine: req.query.after_line ?? 0,
-            limit: req.query.per_page ?? 100,
+            afterLine: Number(req.query.after_line ?? 0),
+            limit: problemsPerPage(req.query.per_page),
             ...(req.query.outcome ? { outcome: req.query.outcome } : {}),
           })
         ).map(rowToWire),

@@ -150,11 +150,14 @@ export const ImportQuery = Type.Object({
   ),
 });
 
+// Query values are strings on the wire (the app does not coerce types): numbers are parsed in the route.
 export const ProblemsQuery = Type.Object({
   after_line: Type.Optional(
-    Type.Integer({ minimum: 0, description: 'rows after this line (keyset paging)' }),
+    Type.String({ maxLength: 10, pattern: '^[0-9]+$', description: 'rows after this line (keyset paging)' }),
   ),
-  per_page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  per_page: Type.Optional(
+    Type.String({ maxLength: 4, pattern: '^[0-9]+$', description: 'rows per page, 1..1000 (default 100)' }),
+  ),
   outcome: Type.Optional(Type.Union([Type.Literal('conflict'), Type.Literal('invalid')])),
 });
 

@@ -13,6 +13,8 @@ const LoginPage = lazy(() => import('./login/login-page'));
 const DevicesPage = lazy(() => import('./devices/devices-page'));
 const DevicePage = lazy(() => import('./devices/device-page'));
 const PreauthorizePage = lazy(() => import('./devices/preauthorize-page'));
+const ImportPage = lazy(() => import('./imports/import-page'));
+const ImportDetailPage = lazy(() => import('./imports/import-detail-page'));
 const ReleasesPage = lazy(() => import('./releases/releases-page'));
 const ArtifactPage = lazy(() => import('./releases/artifact-page'));
 const DeploymentsPage = lazy(() => import('./deployments/deployments-page'));
@@ -64,6 +66,8 @@ export const App = () => (
                 <Route path="/" element={<Navigate to="/devices" replace />} />
                 <Route path="/devices" element={<DevicesPage />} />
                 <Route path="/devices/preauthorize" element={<PreauthorizePage />} />
+                <Route path="/devices/import" element={<ImportPage />} />
+                <Route path="/devices/import/:id" element={<ImportDetailPage />} />
                 <Route path="/devices/:id" element={<DevicePage />} />
                 <Route path="/releases" element={<ReleasesPage />} />
                 <Route path="/releases/artifacts/:id" element={<ArtifactPage />} />

@@ -6,9 +6,9 @@ import { api } from '../shared/api';
 import { useAuth } from '../shared/auth';
 import { type Column, DataTable } from '../shared/data-table';
 import { formatTime, shortFingerprint } from '../shared/format';
+import { Pager } from '../shared/pager';
 import { ErrorNote, Loading } from '../shared/ui';
 import { CaBadges } from './ca-badges';
-import { Pager } from './pager';
 import { CA_PAGE_SIZE, type Ca, caLabel, formatDn, PKI, pkiKeys } from './pki-api';
 import { RegisterCaButton } from './register-ca-form';
 

@@ -1,17 +1,10 @@
 import { Box, Button, Code, CopyButton, Group, Text } from '@mantine/core';
 import type { ReactNode } from 'react';
+import { saveFile } from '../shared/download';
 
 /** Saves text as a file in the browser's download folder. */
-export const downloadText = (filename: string, text: string, type = 'application/x-pem-file') => {
-  const url = URL.createObjectURL(new Blob([text.endsWith('\n') ? text : `${text}\n`], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-};
+export const downloadText = (filename: string, text: string, type = 'application/x-pem-file') =>
+  saveFile(filename, new Blob([text.endsWith('\n') ? text : `${text}\n`], { type }));
 
 /** A copy button for one value (a code, a secret, a fingerprint). */
 export const CopyValue = ({

@@ -19,10 +19,10 @@ import { api } from '../shared/api';
 import { useAuth } from '../shared/auth';
 import { type Column, DataTable } from '../shared/data-table';
 import { formatTime } from '../shared/format';
+import { Pager } from '../shared/pager';
 import { ErrorNote, Loading } from '../shared/ui';
 import { CopyBlock } from './copy-block';
 import { IssueFromCsrButton } from './issue-from-csr';
-import { Pager } from './pager';
 import { formatDn, type IssuedCertificate, isExpired, PKI, pkiKeys, REVOCATION_REASONS } from './pki-api';
 
 const PAGE_SIZE = 20;

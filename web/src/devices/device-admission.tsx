@@ -3,9 +3,9 @@ import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { ApiError, api } from '../shared/api';
 import { formatTime } from '../shared/format';
+import { Field, Section } from '../shared/section';
 import { ErrorNote, Loading } from '../shared/ui';
 import { type Device, keys, REGISTRATIONS_PATH, type Registration } from './devices-api';
-import { Field, Section } from './section';
 import { useTenantId } from './tenant-id';
 
 /** The enrollment record, or null when the device was not admitted by certificate (404). */

@@ -5,9 +5,9 @@ import { Link } from 'react-router';
 import { api } from '../shared/api';
 import { DataTable } from '../shared/data-table';
 import { formatAgo, formatTime } from '../shared/format';
+import { Section } from '../shared/section';
 import { ErrorNote, Loading } from '../shared/ui';
 import { AUDIT_PATH, type AuditEvent, keys } from './devices-api';
-import { Section } from './section';
 
 const AUDIT_PER_PAGE = 100;
 

@@ -7,12 +7,12 @@ import { useAuth } from '../shared/auth';
 import { DataTable } from '../shared/data-table';
 import { describeError } from '../shared/errors';
 import { formatAgo, formatTime } from '../shared/format';
+import { Section } from '../shared/section';
 import { ConfirmButton } from '../shared/ui';
 import { StatusBadge } from './badges';
 import { decisionOf, useDeviceAudit } from './device-audit';
 import { type AuthSet, authSetPath, type Device } from './devices-api';
 import { FullFingerprint } from './fingerprint';
-import { Section } from './section';
 
 const PublicKeyButton = ({ authSet }: { authSet: AuthSet }) => {
   const [open, setOpen] = useState(false);

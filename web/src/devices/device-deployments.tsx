@@ -5,9 +5,9 @@ import { Link } from 'react-router';
 import { ApiError, api } from '../shared/api';
 import { DataTable } from '../shared/data-table';
 import { formatAgo, formatTime } from '../shared/format';
+import { Section } from '../shared/section';
 import { ErrorNote, Loading } from '../shared/ui';
 import { DEPLOYMENTS, keys } from './devices-api';
-import { Section } from './section';
 
 /**
  * One entry of a device's deployment history (Mender's shape: the deployment, and the device's

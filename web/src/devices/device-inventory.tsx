@@ -3,9 +3,9 @@ import { useQuery } from '@tanstack/react-query';
 import { apiRaw } from '../shared/api';
 import { DataTable } from '../shared/data-table';
 import { formatTime } from '../shared/format';
+import { Section } from '../shared/section';
 import { ErrorNote, Loading } from '../shared/ui';
 import { type InventoryAttribute, type InventoryDevice, inventoryPath, keys } from './devices-api';
-import { Section } from './section';
 
 /** The device's inventory and the ETag of its tags (for If-Match when they are changed). */
 export const useInventory = (id: string) =>

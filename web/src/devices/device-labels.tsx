@@ -14,10 +14,10 @@ import { useState } from 'react';
 import { Link } from 'react-router';
 import { ApiError, api } from '../shared/api';
 import { useAuth } from '../shared/auth';
+import { Section } from '../shared/section';
 import { ConfirmButton, ErrorNote, Loading } from '../shared/ui';
 import { useInventory } from './device-inventory';
 import { INVENTORY, inventoryPath, keys } from './devices-api';
-import { Section } from './section';
 
 const GROUP_NAME = /^[A-Za-z0-9_-]{1,1024}$/;
 

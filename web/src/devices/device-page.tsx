@@ -15,6 +15,7 @@ import { Link, useLocation, useNavigate, useParams } from 'react-router';
 import { ApiError, api } from '../shared/api';
 import { useAuth } from '../shared/auth';
 import { formatAgo, formatIdentity, formatTime } from '../shared/format';
+import { Field, Section } from '../shared/section';
 import { ConfirmButton, ErrorNote, Loading, PageTitle } from '../shared/ui';
 import { PendingReasonBadge, StatusBadge } from './badges';
 import { DeviceAdmission } from './device-admission';
@@ -25,7 +26,6 @@ import { DeviceInventory } from './device-inventory';
 import { DeviceLabels } from './device-labels';
 import { type Device, devicePath, keys } from './devices-api';
 import { useFingerprint } from './fingerprint';
-import { Field, Section } from './section';
 
 const Summary = ({ device }: { device: Device }) => (
   <Section title="Device" testId="device-summary">

@@ -150,16 +150,21 @@ export default function DevicesPage() {
     <>
       <PageTitle
         actions={
-          canWrite ? (
-            <Button
-              component={Link}
-              to="/devices/preauthorize"
-              variant="light"
-              data-testid="preauthorize-open"
-            >
-              Preauthorize a device
+          <>
+            <Button component={Link} to="/devices/import" variant="light" data-testid="import-open">
+              {canWrite ? 'Import a manifest' : 'Imports'}
             </Button>
-          ) : null
+            {canWrite ? (
+              <Button
+                component={Link}
+                to="/devices/preauthorize"
+                variant="light"
+                data-testid="preauthorize-open"
+              >
+                Preauthorize a device
+              </Button>
+            ) : null}
+          </>
         }
       >
         Devices

@@ -1,8 +1,9 @@
-import { Box, Button, Card, Group, Progress, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Button, Card, Group, Progress, Stack, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQueryClient } from '@tanstack/react-query';
-import { type DragEvent, type FormEvent, useRef, useState } from 'react';
+import { type FormEvent, useRef, useState } from 'react';
 import { ApiError } from '../shared/api';
+import { FileDropZone } from '../shared/drop-zone';
 import { describeError } from '../shared/errors';
 import { formatBytes } from '../shared/format';
 import { ErrorNote } from '../shared/ui';
@@ -34,7 +35,6 @@ export const ArtifactUpload = () => {
   const [progress, setProgress] = useState<number | null>(null);
   const [upload, setUpload] = useState<Upload | null>(null);
   const [error, setError] = useState<Error | null>(null);
-  const [dragging, setDragging] = useState(false);
 
   const pick = (f: File | null) => {
     setFile(f);
@@ -76,14 +76,11 @@ export const ArtifactUpload = () => {
     }
   };
 
-  const onDrop = (e: DragEvent) => {
-    e.preventDefault();
-    setDragging(false);
-    if (upload) return;
-    const f = e.dataTransfer.files[0];
+  const onDrop = (files: FileList) => {
+    const f = files[0];
     if (!f) return;
     // The file input shows the dropped file too.
-    if (input.current) input.current.files = e.dataTransfer.files;
+    if (input.current) input.current.files = files;
     pick(f);
   };
 
@@ -95,21 +92,7 @@ export const ArtifactUpload = () => {
           <Title order={2} fz="h4">
             Upload an artifact
           </Title>
-          <Box
-            onDragOver={(e) => {
-              e.preventDefault();
-              setDragging(true);
-            }}
-            onDragLeave={() => setDragging(false)}
-            onDrop={onDrop}
-            p="md"
-            data-testid="artifact-drop-zone"
-            style={{
-              border: `2px dashed var(--mantine-color-${dragging ? 'blue-6' : 'gray-4'})`,
-              borderRadius: 'var(--mantine-radius-md)',
-              background: dragging ? 'var(--mantine-color-blue-0)' : undefined,
-            }}
-          >
+          <FileDropZone onFiles={onDrop} disabled={upload !== null} testId="artifact-drop-zone">
             <Stack gap={6}>
               <Text size="sm" component="label" htmlFor="artifact-file">
                 Drop a Mender artifact (<code>.mender</code>) here, or choose one:
@@ -130,7 +113,7 @@ export const ArtifactUpload = () => {
                 </Text>
               ) : null}
             </Stack>
-          </Box>
+          </FileDropZone>
           <TextInput
             label="Description (optional)"
             value={description}

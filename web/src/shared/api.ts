@@ -51,6 +51,8 @@ export interface RequestOptions {
   body?: unknown;
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  /** 'blob' keeps a successful body as bytes (a file to save); errors are parsed as usual. */
+  responseType?: 'parsed' | 'blob';
 }
 
 const errorMessageOf = (body: unknown, fallback: string): string => {
@@ -113,6 +115,8 @@ export const apiRaw = async <T = unknown>(
     if ((e as Error).name === 'AbortError') throw e;
     throw new ApiError(0, 'The server cannot be reached. Check your connection.', null, null, null);
   }
+  if (res.ok && opts.responseType === 'blob')
+    return { data: (await res.blob()) as T, headers: res.headers, status: res.status };
   const data = await parseBody(res);
   if (!res.ok) {
     const retry = Number(res.headers.get('retry-after'));

@@ -34,6 +34,8 @@ const staleKeysOf = (type: string): string[][] => {
   if (type.startsWith('enrollment.') || type.startsWith('allocation'))
     return [['enrollment'], ['allocation']];
   if (type.startsWith('webhook.')) return [['webhooks']];
+  // An import that finishes has preauthorized devices.
+  if (type.startsWith('import.')) return [['imports'], ['devices'], ['counts']];
   return [];
 };
 

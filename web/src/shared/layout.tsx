@@ -10,6 +10,7 @@ import { Loading } from './ui';
 
 export const NAV = [
   { to: '/devices', label: 'Devices' },
+  { to: '/devices/import', label: 'Device import' },
   { to: '/releases', label: 'Releases' },
   { to: '/deployments', label: 'Deployments' },
   { to: '/certificates', label: 'Certificates' },
@@ -19,6 +20,12 @@ export const NAV = [
   { to: '/users', label: 'Users & tokens' },
   { to: '/audit', label: 'Audit log' },
 ] as const;
+
+/** The entry a path belongs to: the longest that matches (/devices/import is not /devices). */
+export const activeNavOf = (pathname: string): string | undefined =>
+  NAV.map((n) => n.to)
+    .filter((to) => pathname === to || pathname.startsWith(`${to}/`))
+    .sort((a, b) => b.length - a.length)[0];
 
 export const COUNT_PATH = '/api/management/v2/devauth/devices/count';
 
@@ -49,6 +56,7 @@ export const Layout = () => {
   const { me, logout } = useAuth();
   const pending = usePendingCount();
   const { pathname } = useLocation();
+  const active = activeNavOf(pathname);
   return (
     <AppShell
       header={{ height: 56 }}
@@ -113,7 +121,7 @@ export const Layout = () => {
             component={Link}
             to={n.to}
             label={n.label}
-            active={pathname === n.to || pathname.startsWith(`${n.to}/`)}
+            active={n.to === active}
             onClick={close}
           />
         ))}

@@ -1,7 +1,7 @@
 import { Group, Paper, Text } from '@mantine/core';
 import type { ReactNode } from 'react';
 
-/** One titled block of the device page. */
+/** One titled block of a page (a device's sections, an import's result). */
 export const Section = ({
   title,
   actions,
