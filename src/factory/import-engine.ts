@@ -41,11 +41,27 @@ export const streamImport = async (args: {
   const batchRows = args.batchRows ?? IMPORT_BATCH_ROWS;
   let batch: RowCheck[] = [];
   let lastLine = args.skipThroughLine;
+  // One batch is committed while the next is read and checked: with PostgreSQL the key parsing
+  // of one batch overlaps the other's round trips. Commits stay in order, one at a time.
+  let inflight: Promise<void> | undefined;
+  let failure: { error: unknown } | undefined;
+  const settle = async () => {
+    if (inflight) await inflight;
+    inflight = undefined;
+    if (failure) throw failure.error;
+  };
   const flush = async () => {
+    await settle();
     if (batch.length === 0) return;
-    const results = await args.sink(batch, lastLine);
+    const checks = batch;
+    const through = lastLine;
     batch = [];
-    args.onResults?.(results);
+    inflight = args.sink(checks, through).then(
+      (results) => args.onResults?.(results),
+      (error: unknown) => {
+        failure = { error };
+      },
+    );
     // A server runs imports beside device traffic: let waiting requests in between batches.
     await yieldToEventLoop();
   };
@@ -56,15 +72,23 @@ export const streamImport = async (args: {
       lastLine = rec.line;
       if (batch.length >= batchRows) {
         await flush();
-        if (args.shouldStop?.()) return { stopped: true };
+        if (args.shouldStop?.()) {
+          await settle();
+          return { stopped: true };
+        }
       }
     }
   } catch (e) {
-    if (!(e instanceof ManifestSyntaxError)) throw e;
+    if (!(e instanceof ManifestSyntaxError)) {
+      await settle().catch(() => {});
+      throw e;
+    }
     await flush();
+    await settle();
     return { syntaxError: { line: e.line, message: e.message } };
   }
   await flush();
+  await settle();
   return {};
 };
 
