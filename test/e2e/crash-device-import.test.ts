@@ -12,12 +12,12 @@ import { runGatehouseCli, startGatehouseCli } from './helpers/gatehouse-process.
 
 /**
  * Crash safety of `gatehouse devices import` (docs/factory-manifests.md): a real `gatehouse`
- * process importing a signed 20,000-device manifest is killed with SIGKILL at a random point
+ * process importing a signed 10,000-device manifest is killed with SIGKILL at a random point
  * (seeded, printed), then the same command runs again. It must resume the same import and finish
  * it: exactly one device, one preauthorized auth set and one event per row, exit 0, and the
  * import's counts add up to the manifest.
  */
-const ROWS = 20_000;
+const ROWS = 10_000;
 
 describe.each(dialects())('kill -9 during devices import on %s', (dialect) => {
   let db: TestDatabase;
@@ -96,7 +96,7 @@ describe.each(dialects())('kill -9 during devices import on %s', (dialect) => {
 
   it(`a ${ROWS}-device import killed at a random point, then run again: every row once, exit 0`, async () => {
     const random = seededRandom(testSeed(`crash-device-import on ${dialect}`));
-    const killAtRows = between(random, 1_000, 15_000);
+    const killAtRows = between(random, 1_000, 7_000);
     const extraMs = between(random, 0, 150);
 
     const first = startGatehouseCli(db, ['devices', 'import', file, '--json']);
