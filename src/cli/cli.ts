@@ -6,6 +6,7 @@ import { CliExit } from './cli-common.js';
 import { registerBootstrap } from './cmd-bootstrap.js';
 import { registerDevices } from './cmd-devices.js';
 import { registerEnrollment } from './cmd-enrollment.js';
+import { registerKeygen } from './cmd-keygen.js';
 import { registerMigrate } from './cmd-migrate.js';
 import { registerPki } from './cmd-pki.js';
 import { registerServe } from './cmd-serve.js';
@@ -25,6 +26,7 @@ export const buildProgram = (): Command => {
   registerBootstrap(program);
   registerPki(program);
   registerEnrollment(program);
+  registerKeygen(program);
   return program;
 };
 
