@@ -100,21 +100,21 @@ const recoverStaging = async (out: KeygenOutput): Promise<string> => {
 };
 
 /**
- * Checks DIR and creates the staging directory. Returns a notice when it cleaned up after an
- * interrupted run. Refuses a DIR that holds a manifest or a keys/ directory: keygen never
- * overwrites either.
+ * Checks DIR and creates the staging directory, after cleaning up what an interrupted run left
+ * (told through `onNotice`). Refuses a DIR that holds a manifest or a keys/ directory: keygen
+ * never overwrites either.
  */
 export const prepareOutput = async (
   out: KeygenOutput,
   format: ManifestFormat,
-): Promise<string | undefined> => {
+  onNotice: (line: string) => void = () => {},
+): Promise<void> => {
   await mkdir(out.dir, { recursive: true });
-  let notice: string | undefined;
   if (existsSync(out.staging.dir)) {
     // The interrupted run may have written the other format.
     const leftover =
       manifestFormats.find((f) => existsSync(join(out.staging.dir, `manifest.${f}`))) ?? format;
-    notice = await recoverStaging(outputPaths(out.dir, leftover));
+    onNotice(await recoverStaging(outputPaths(out.dir, leftover)));
   }
   for (const f of manifestFormats) {
     const existing = join(out.dir, `manifest.${f}`);
@@ -136,7 +136,6 @@ export const prepareOutput = async (
   await mkdir(out.staging.keysDir, { mode: 0o700 });
   // mkdir's mode is reduced by the umask; the key directory must be exactly owner-only.
   await chmod(out.staging.keysDir, 0o700);
-  return notice;
 };
 
 /** Publishes a run whose manifest (and signature) are written and synced. */

@@ -43,8 +43,7 @@ export const runKeygen = async (opts: KeygenRunOptions): Promise<KeygenSummary> 
   const { plan } = opts;
   const started = performance.now();
   const out = outputPaths(opts.outDir, plan.format);
-  const notice = await prepareOutput(out, plan.format);
-  if (notice) opts.onNotice?.(notice);
+  await prepareOutput(out, plan.format, opts.onNotice);
   const hash = createHash('sha256');
   let done = 0;
   try {
