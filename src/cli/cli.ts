@@ -7,6 +7,7 @@ import { registerBootstrap } from './cmd-bootstrap.js';
 import { registerDevices } from './cmd-devices.js';
 import { registerEnrollment } from './cmd-enrollment.js';
 import { registerFactories } from './cmd-factories.js';
+import { registerKeygen } from './cmd-keygen.js';
 import { registerMigrate } from './cmd-migrate.js';
 import { registerPki } from './cmd-pki.js';
 import { registerServe } from './cmd-serve.js';
@@ -27,6 +28,7 @@ export const buildProgram = (): Command => {
   registerPki(program);
   registerEnrollment(program);
   registerFactories(program);
+  registerKeygen(program);
   return program;
 };
 

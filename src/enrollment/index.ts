@@ -19,6 +19,7 @@ import {
 } from './enrollment-service-registrations.js';
 
 export type { AdmissionEffects } from './enrollment-admission.js';
+export { MAX_TAG_NAME_LENGTH, MAX_TAG_VALUE_LENGTH } from './enrollment-input.js';
 export { ENROLLMENT_BASE, enrollmentRoutes } from './enrollment-routes.js';
 export { groupToWire, individualToWire, registrationToWire } from './enrollment-schemas.js';
 export type { GroupReferences } from './enrollment-service-groups.js';

@@ -172,7 +172,9 @@ export const createFixtures = async (t: TestServer): Promise<Fixtures> => {
       url: '/api/management/v2/devauth/factories',
       payload: {
         name: 'line-1',
-        public_key: generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+        public_key: generateKeyPairSync('ed25519')
+          .publicKey.export({ type: 'spki', format: 'pem' })
+          .toString(),
       },
     }),
   );

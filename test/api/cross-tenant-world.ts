@@ -299,7 +299,9 @@ export const buildWorld = async (dialect: DialectName): Promise<World> => {
     const factory = await ok(
       await api('POST', '/api/management/v2/devauth/factories', {
         name: `line-${label}`,
-        public_key: generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+        public_key: generateKeyPairSync('ed25519')
+          .publicKey.export({ type: 'spki', format: 'pem' })
+          .toString(),
       }),
       201,
     );
