@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
  */
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const BIN = join(REPO, 'bin', 'gatehouse.js');
+export const BIN = join(REPO, 'bin', 'gatehouse.js');
 
 /** The sources keygen is built from; dist/ must not be older than any of them. */
 const keygenSources = (): string[] => [
