@@ -11,6 +11,9 @@ type DeviceRow = {
   created_at: number | string;
   updated_at: number | string;
   check_in_at: number | string | null;
+  import_id?: string | null;
+  import_line?: number | string | null;
+  factory_id?: string | null;
 };
 
 export const toDevice = (r: DeviceRow): Device => ({
@@ -23,6 +26,15 @@ export const toDevice = (r: DeviceRow): Device => ({
   createdAt: num(r.created_at),
   updatedAt: num(r.updated_at),
   checkInAt: numOrNull(r.check_in_at),
+  ...(r.import_id
+    ? {
+        origin: {
+          importId: r.import_id,
+          importLine: num(r.import_line ?? 0),
+          factoryId: r.factory_id ?? null,
+        },
+      }
+    : {}),
 });
 
 export const findDevice = async (db: Executor, tenantId: string, id: string): Promise<Device | undefined> => {

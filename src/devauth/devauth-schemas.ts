@@ -57,6 +57,15 @@ export const DeviceWire = Type.Object(
           'only with a pending auth set: new_device (no other auth set), new_key (the device has an accepted, rejected or preauthorized key too), key_collision (its key was presented under another identity in the last 24 h; wins over the others)',
       }),
     ),
+    import: Type.Optional(
+      Type.Object(
+        { id: Type.String(), line: Type.Integer(), factory_id: Type.Optional(Type.String()) },
+        {
+          description:
+            'devices created by a manifest import: the import, the manifest line, and the factory whose key signed the manifest',
+        },
+      ),
+    ),
   },
   { $id: 'DevauthDevice' },
 );
@@ -205,4 +214,13 @@ export const deviceToWire = (d: DeviceWithAuthSets): DeviceWireT => ({
   ...(d.checkInAt !== null ? { check_in_time: toRfc3339(d.checkInAt) } : {}),
   auth_sets: d.authSets.map((a) => authSetToWire(d, a)),
   ...(d.pendingReason ? { pending_reason: d.pendingReason } : {}),
+  ...(d.origin
+    ? {
+        import: {
+          id: d.origin.importId,
+          line: d.origin.importLine,
+          ...(d.origin.factoryId ? { factory_id: d.origin.factoryId } : {}),
+        },
+      }
+    : {}),
 });

@@ -21,6 +21,8 @@ export interface Device {
   createdAt: number;
   updatedAt: number;
   checkInAt: number | null;
+  /** Where a device created by a manifest import came from (the import, its line, the signing factory). */
+  origin?: { importId: string; importLine: number; factoryId: string | null };
 }
 
 export interface AuthSet {

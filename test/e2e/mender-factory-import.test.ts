@@ -123,6 +123,12 @@ describeWithMender(
           ]);
           const after = await server.mgmt.getDevice(row.id);
           expect(after.body.auth_sets.map((a) => a.status)).toEqual(['accepted']);
+          // The management API shows where it came from.
+          expect((after.body as unknown as { import: unknown }).import).toEqual({
+            id: importId,
+            line: index + 1,
+            factory_id: factoryId,
+          });
           expect(await server.mgmt.devicesWithMac(device.mac)).toHaveLength(1);
         });
       });

@@ -155,6 +155,12 @@ describe.each(dialects())('device import (bulk preauthorization) on %s', (dialec
       ['{"sn":"A"}', 'preauthorized', 1, factoryId],
       ['{"mac":"02:00:00:00:00:02","sn":"B"}', 'preauthorized', 2, factoryId],
     ]);
+    const shown = await t.app.inject({
+      method: 'GET',
+      url: `/api/management/v2/devauth/devices/${devices[0]?.id}`,
+      headers: bearer(token),
+    });
+    expect(shown.json().import).toEqual({ id: s.import_id, line: 1, factory_id: factoryId });
     // Exactly one device and auth set per identity and key, whatever the manifest repeats.
     const a = await t.gh.store.db
       .selectFrom('devices')
