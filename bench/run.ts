@@ -23,6 +23,7 @@ import { removeBigArtifactDirs, runBigArtifact } from './lib/big-artifact.js';
 import { runBootstrapBench } from './lib/bootstrap.js';
 import { makeCertDevice, measureCertBaseline } from './lib/cert-auth.js';
 import { type DialectName, dropLiveDatabases, PG_ADMIN_URL, postgresUnavailable } from './lib/databases.js';
+import { runDeviceImportSection } from './lib/device-import.js';
 import { runDialect } from './lib/dialect-run.js';
 import { makeSignedAuthRequest } from './lib/gatehouse.js';
 import { type HttpCaseResult, measureHttp } from './lib/http-case.js';
@@ -43,7 +44,9 @@ const USAGE = `usage: npm run bench [-- --quick] [--duration=S] [--warmup=S] [--
   --dialects     which stores to run (default sqlite,postgres; PostgreSQL is skipped if unreachable)
   --no-big       skip the artifact upload/download part (it writes about 4 GiB of temporary files)
   --big-mib=N    size of the big artifact's payload in MiB (default 1024; 256 with --quick)
-  --strict       exit 1 when a case got non-2xx answers or connection errors (its numbers are invalid)`;
+  --strict       exit 1 when a case got non-2xx answers or connection errors (its numbers are invalid)
+  --import-rows=N  rows of the device import cases (default 1,000,000; 20,000 with --quick)
+  --no-import    skip the device import cases (a million-row import per store takes several minutes)`;
 
 const { values: args } = parseArgs({
   options: {
@@ -57,6 +60,8 @@ const { values: args } = parseArgs({
     'no-big': { type: 'boolean', default: false },
     'big-mib': { type: 'string' },
     strict: { type: 'boolean', default: false },
+    'no-import': { type: 'boolean', default: false },
+    'import-rows': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -251,6 +256,15 @@ const main = async () => {
   // Issue #4: bootstrap fetches/s vs a bare route (own baseline, table and bench/results/bootstrap.json).
   const bootstrapProblems = await runBootstrapBench({ ...settings, dialects, log });
   if (args.strict && bootstrapProblems.length > 0) process.exitCode = 1;
+  // Issue #10: bulk preauthorization of a signed manifest vs plain batched inserts, peak RSS.
+  if (!args['no-import'])
+    await runDeviceImportSection({
+      rows: Math.round(positive('import-rows', args['import-rows'], args.quick ? 20_000 : 1_000_000)),
+      dialects,
+      resultsDir: join(HERE, 'results'),
+      log,
+      skipPostgres: dialects.includes('postgres') ? await postgresUnavailable() : null,
+    });
 };
 
 main().catch(async (e: unknown) => {

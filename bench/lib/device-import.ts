@@ -311,3 +311,44 @@ export const renderDeviceImport = (
 };
 
 export const writeJson = (path: string, data: unknown) => writeFileSync(path, JSON.stringify(data, null, 2));
+
+/**
+ * The device import section of `npm run bench` (after the others, on a quiet machine): a table on
+ * stdout and bench/results/device-import.json.
+ */
+export const runDeviceImportSection = async (opts: {
+  rows: number;
+  dialects: DialectName[];
+  resultsDir: string;
+  log: (l: string) => void;
+  skipPostgres?: string | null;
+}): Promise<void> => {
+  opts.log(`device import: ${opts.rows.toLocaleString('en-US')} rows`);
+  const results: Partial<Record<DialectName, DeviceImportResult>> = {};
+  const errors: Record<string, string> = {};
+  for (const dialect of opts.dialects) {
+    if (dialect === 'postgres' && opts.skipPostgres) {
+      errors.postgres = `skipped: ${opts.skipPostgres}`;
+      continue;
+    }
+    opts.log(` ${dialect}:`);
+    try {
+      results[dialect] = await runDeviceImportBench(dialect, {
+        rows: opts.rows,
+        smallRows: Math.max(1000, Math.round(opts.rows / 10)),
+        log: opts.log,
+      });
+    } catch (e) {
+      errors[dialect] = e instanceof Error ? (e.stack ?? e.message) : String(e);
+      opts.log(`  failed: ${errors[dialect]}`);
+    }
+  }
+  const parse = keyParseRates(500);
+  console.log(renderDeviceImport(results, parse));
+  writeJson(join(opts.resultsDir, 'device-import.json'), {
+    rows: opts.rows,
+    results,
+    keyParsePerSecond: parse,
+    errors,
+  });
+};
