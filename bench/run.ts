@@ -28,6 +28,7 @@ import { runDialect } from './lib/dialect-run.js';
 import { makeSignedAuthRequest } from './lib/gatehouse.js';
 import { type HttpCaseResult, measureHttp } from './lib/http-case.js';
 import { MiB } from './lib/http-transfer.js';
+import { runKeygenBench } from './lib/keygen.js';
 import { startLoadGenerator } from './lib/load-generator.js';
 import { runPolling } from './lib/polling.js';
 import { type BenchOutcome, collectProblems, type Machine, ratios, renderReport } from './lib/report.js';
@@ -256,6 +257,9 @@ const main = async () => {
   // Issue #4: bootstrap fetches/s vs a bare route (own baseline, table and bench/results/bootstrap.json).
   const bootstrapProblems = await runBootstrapBench({ ...settings, dialects, log });
   if (args.strict && bootstrapProblems.length > 0) process.exitCode = 1;
+  // Issue #10: gatehouse keygen keys/s vs raw key generation on all cores (bench/results/keygen.json).
+  const keygenProblems = await runKeygenBench({ quick: settings.quick, log });
+  if (args.strict && keygenProblems.length > 0) process.exitCode = 1;
   // Issue #10: bulk preauthorization of a signed manifest vs plain batched inserts, peak RSS.
   if (!args['no-import'])
     await runDeviceImportSection({

@@ -84,12 +84,7 @@ export const registerKeygen = (program: Command): void => {
     .option('--tag <name=value>', 'inventory tag of every device (repeatable)', collect, [])
     .addOption(new Option('--format <format>', 'manifest format').choices(manifestFormats).default('jsonl'))
     .option('--sign-with <file>', 'factory private key (PEM): writes manifest.<format>.sig')
-    .option(
-      '--workers <n>',
-      'worker threads (default: all cores)',
-      intIn('--workers', 1, MAX_WORKERS),
-      availableParallelism(),
-    )
+    .option('--workers <n>', 'worker threads (default: one per core)', intIn('--workers', 1, MAX_WORKERS))
     .option('--json', 'JSON summary on stdout')
     .action(async (opts) => {
       // Everything that can be wrong is refused before the first key.
@@ -111,7 +106,7 @@ export const registerKeygen = (program: Command): void => {
         summary = await runKeygen({
           outDir: opts.out,
           plan,
-          workers: opts.workers,
+          workers: opts.workers ?? availableParallelism(),
           ...(signWith ? { signWith } : {}),
           onProgress: (done) => progress.set(done),
           onNotice: (line) => process.stderr.write(`${line}\n`),

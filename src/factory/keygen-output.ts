@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { chmod, mkdir, open, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { KeygenError } from './keygen-errors.js';
 import { type ManifestFormat, manifestFormats } from './keygen-plan.js';
 
@@ -14,10 +16,10 @@ import { type ManifestFormat, manifestFormats } from './keygen-plan.js';
  *   DIR/manifest.<ext>     after; renamed into place last, so it exists only when all is there
  *   DIR/manifest.<ext>.sig after, with --sign-with
  *
- * Everything is written under the staging directory, then moved by a few renames (same
- * filesystem, so each is atomic). A run killed before the "complete" marker left only staging,
- * which the next run deletes; one killed during the renames left the marker, and the next run
- * finishes those renames first. Key files need no temp-and-rename of their own: no key file is
+ * Everything is written under the staging directory, flushed to disk, then moved by a few
+ * renames (same filesystem, so each is atomic). A run killed before the "complete" marker left
+ * only staging, which the next run deletes; one killed during the renames left the marker, and
+ * the next run finishes those renames first. Key files need no temp-and-rename of their own: no key file is
  * ever in keys/ unless its manifest line is already in the complete manifest.
  */
 
@@ -138,9 +140,31 @@ export const prepareOutput = async (
   await chmod(out.staging.keysDir, 0o700);
 };
 
+/**
+ * Puts the key files on disk before anything says they are there: after a power cut, a
+ * published manifest must not list keys whose files the kernel never wrote. One syncfs(2) for
+ * the whole filesystem (`sync -f`, coreutils) instead of an fsync per file: a million fsyncs of
+ * a few hundred bytes each would take longer than making the keys. Where `sync` cannot be run,
+ * the run goes on and says so; kill -9 alone never loses written files.
+ */
+const flushFilesystem = async (dir: string): Promise<string | undefined> => {
+  const args = process.platform === 'linux' ? ['-f', dir] : [];
+  try {
+    await promisify(execFile)('sync', args);
+    return undefined;
+  } catch (e) {
+    return `could not flush the key files to disk (sync ${args.join(' ')}: ${(e as Error).message}); run sync before powering off`;
+  }
+};
+
 /** Publishes a run whose manifest (and signature) are written and synced. */
-export const finishOutput = async (out: KeygenOutput): Promise<void> => {
+export const finishOutput = async (
+  out: KeygenOutput,
+  onNotice: (line: string) => void = () => {},
+): Promise<void> => {
   if (existsSync(out.keysDir)) await rmdir(out.keysDir); // empty (prepareOutput checked)
+  const notFlushed = await flushFilesystem(out.staging.keysDir);
+  if (notFlushed) onNotice(notFlushed);
   await writeFile(join(out.staging.dir, COMPLETE), '');
   await syncDir(out.staging.dir);
   await publish(out);

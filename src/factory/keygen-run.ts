@@ -76,7 +76,7 @@ export const runKeygen = async (opts: KeygenRunOptions): Promise<KeygenSummary> 
       }
       signature = out.signature;
     }
-    await finishOutput(out);
+    await finishOutput(out, opts.onNotice);
     const seconds = (performance.now() - started) / 1000;
     return {
       count: plan.count,

@@ -114,7 +114,9 @@ describe.skipIf(!hasTool('openssl'))('gatehouse keygen (built CLI, checked with 
       // and from the private key file alike.
       const pubDir = join(dir, 'pub');
       mkdirSync(pubDir);
-      for (const [i, e] of entries.entries()) writeFileSync(join(pubDir, `${i}.pem`), e.pubkey);
+      entries.forEach((e, i) => {
+        writeFileSync(join(pubDir, `${i}.pem`), e.pubkey);
+      });
       const fromPubkeys = opensslFingerprints(
         pubDir,
         entries.map((_, i) => `${i}.pem`),

@@ -15,7 +15,7 @@ import { AUTH_PATH, type RecordedServer, startRecordedServer } from './helpers/r
  * them: the private key file is the client's static `Security.AuthPrivateKey`, the device is
  * preauthorized with the identity and public key of its manifest line (one device at a time
  * through the management API, as the Mender tutorial does), and the client is accepted on its
- * first auth request. spec mender-clients.md §3, §5, §8.
+ * first auth request (`mender bootstrap`: exactly one auth request).
  */
 
 const sameKey = (a: string, b: string) =>

@@ -21,14 +21,21 @@ const keygenSources = (): string[] => [
   join('cli', 'cli.ts'),
 ];
 
-/** Throws (a failure, not a skip) when dist/ lacks keygen or is older than its sources. */
-export const assertBuiltCli = (): void => {
+/** Why dist/ cannot stand for the sources (keygen missing or older), or undefined when it can. */
+export const builtCliStaleness = (): string | undefined => {
   for (const src of keygenSources()) {
     const built = join(REPO, 'dist', src.replace(/\.ts$/, '.js'));
-    if (!existsSync(built)) throw new Error(`${built} is missing: run npm run build`);
+    if (!existsSync(built)) return `${built} is missing: run npm run build`;
     if (statSync(built).mtimeMs < statSync(join(REPO, 'src', src)).mtimeMs)
-      throw new Error(`dist/ is older than src/${src}: run npm run build`);
+      return `dist/ is older than src/${src}: run npm run build`;
   }
+  return undefined;
+};
+
+/** Throws (a failure, not a skip) when dist/ lacks keygen or is older than its sources. */
+export const assertBuiltCli = (): void => {
+  const stale = builtCliStaleness();
+  if (stale) throw new Error(stale);
 };
 
 export interface CliRun {
