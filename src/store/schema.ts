@@ -46,6 +46,17 @@ export interface DevicesTable {
   check_in_at: Int8 | null;
 }
 
+/**
+ * Devices per (tenant, status), kept by triggers on `devices` (migration 0012); the count is the
+ * sum of `n` over the slots (PostgreSQL: one per writing backend, see the migration).
+ */
+export interface DeviceCountsTable {
+  tenant_id: string;
+  status: string;
+  slot: number;
+  n: Int8;
+}
+
 export interface AuthSetsTable {
   id: string;
   tenant_id: string;
@@ -389,6 +400,7 @@ export interface Database {
   users: UsersTable;
   user_tokens: UserTokensTable;
   devices: DevicesTable;
+  device_counts: DeviceCountsTable;
   auth_sets: AuthSetsTable;
   device_tokens: DeviceTokensTable;
   signing_keys: SigningKeysTable;
