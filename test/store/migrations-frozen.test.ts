@@ -21,6 +21,7 @@ const PINNED: Record<string, string> = {
   '0008-catch-up-0002-0003.ts': 'aff76a0efb942d2be50c9d74e54f46504ba109475a1d4ea74f6b02895a204b54',
   '0009-invariants.ts': '8c736bcd1ca3e6371a563008c1932b2c54fd5055c3d4d9671fd0493ebe63a9c4',
   '0010-flood-limits.ts': '978befb7bdc8b11f1f5be7f71e1251934a84db805d39a77cac7d341c45e26849',
+  '0012-device-scale.ts': '9d209262d1be1bc3eb35d8734dd5858a93f99ea738b8dfd2931e72ae11208ad7',
 };
 
 // The first text of each migration that was edited after it landed, kept as a fixture for
