@@ -23,6 +23,7 @@ import { removeBigArtifactDirs, runBigArtifact } from './lib/big-artifact.js';
 import { runBootstrapBench } from './lib/bootstrap.js';
 import { makeCertDevice, measureCertBaseline } from './lib/cert-auth.js';
 import { type DialectName, dropLiveDatabases, PG_ADMIN_URL, postgresUnavailable } from './lib/databases.js';
+import { runDeviceScaleBench } from './lib/device-scale.js';
 import { runDialect } from './lib/dialect-run.js';
 import { makeSignedAuthRequest } from './lib/gatehouse.js';
 import { type HttpCaseResult, measureHttp } from './lib/http-case.js';
@@ -43,7 +44,8 @@ const USAGE = `usage: npm run bench [-- --quick] [--duration=S] [--warmup=S] [--
   --dialects     which stores to run (default sqlite,postgres; PostgreSQL is skipped if unreachable)
   --no-big       skip the artifact upload/download part (it writes about 4 GiB of temporary files)
   --big-mib=N    size of the big artifact's payload in MiB (default 1024; 256 with --quick)
-  --strict       exit 1 when a case got non-2xx answers or connection errors (its numbers are invalid)`;
+  --strict       exit 1 when a case got non-2xx answers or connection errors (its numbers are invalid)
+  --scale-devices=N  fleet of the device-list latency part (default 1000000; 100000 with --quick; 0 skips it)`;
 
 const { values: args } = parseArgs({
   options: {
@@ -56,6 +58,7 @@ const { values: args } = parseArgs({
     dialects: { type: 'string' },
     'no-big': { type: 'boolean', default: false },
     'big-mib': { type: 'string' },
+    'scale-devices': { type: 'string' },
     strict: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -251,6 +254,18 @@ const main = async () => {
   // Issue #4: bootstrap fetches/s vs a bare route (own baseline, table and bench/results/bootstrap.json).
   const bootstrapProblems = await runBootstrapBench({ ...settings, dialects, log });
   if (args.strict && bootstrapProblems.length > 0) process.exitCode = 1;
+  // Issue #10: device list, count, filter and search latency at a million devices (bench/results/device-scale.json).
+  const scaleProblems = await runDeviceScaleBench({
+    devices: Math.round(
+      args['scale-devices'] === '0'
+        ? 0
+        : positive('scale-devices', args['scale-devices'], args.quick ? 100_000 : 1_000_000),
+    ),
+    requests: args.quick ? 50 : 200,
+    dialects,
+    log,
+  });
+  if (args.strict && scaleProblems.length > 0) process.exitCode = 1;
 };
 
 main().catch(async (e: unknown) => {

@@ -1,3 +1,4 @@
+export { decodeCursor, encodeCursor } from './devauth-cursor.js';
 export { createNewDeviceLimits, type NewDeviceLimits } from './devauth-limits.js';
 export { lockTenantDeviceIds } from './devauth-repo-devices.js';
 export { devauthDeviceRoutes } from './devauth-routes-device.js';

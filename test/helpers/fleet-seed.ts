@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { canonicalIdentity } from '../../src/devauth/identity.js';
 import type { Dialect, Executor, Store } from '../../src/store/store.js';
 
@@ -120,22 +120,33 @@ type Table = keyof typeof TABLES;
 /** SQLite allows 32,766 parameters per statement; a fixed row count keeps the statement cached. */
 const SQLITE_PARAMETERS = 30_000;
 
+// The statements are written as text (CompiledQuery.raw), not built with Kysely's `sql`: tens of
+// thousands of parameters per statement would spend more time in building and compiling the
+// query tree than in the database.
 const insertRows = async (db: Executor, dialect: Dialect, table: Table, rows: unknown[][]): Promise<void> => {
   const columns = TABLES[table];
-  const names = sql.join(columns.map((c) => sql.ref(c.name)));
+  const names = columns.map((c) => c.name).join(', ');
   if (dialect === 'postgres') {
     // One array parameter per column: the statement's size does not grow with the rows.
-    const arrays = columns.map((c, j) => sql`${rows.map((r) => r[j])}::${sql.raw(c.pgType)}[]`);
-    await sql`insert into ${sql.table(table)} (${names}) select * from unnest(${sql.join(arrays)})`.execute(
-      db,
+    const arrays = columns.map((c, j) => `$${j + 1}::${c.pgType}[]`).join(', ');
+    await db.executeQuery(
+      CompiledQuery.raw(
+        `insert into ${table} (${names}) select * from unnest(${arrays})`,
+        columns.map((_, j) => rows.map((r) => r[j])),
+      ),
     );
     return;
   }
   const perStatement = Math.floor(SQLITE_PARAMETERS / columns.length);
+  const row = `(${columns.map(() => '?').join(', ')})`;
   for (let i = 0; i < rows.length; i += perStatement) {
     const part = rows.slice(i, i + perStatement);
-    const values = sql.join(part.map((r) => sql`(${sql.join(r)})`));
-    await sql`insert into ${sql.table(table)} (${names}) values ${values}`.execute(db);
+    await db.executeQuery(
+      CompiledQuery.raw(
+        `insert into ${table} (${names}) values ${Array(part.length).fill(row).join(', ')}`,
+        part.flat(),
+      ),
+    );
   }
 };
 
