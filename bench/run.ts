@@ -24,6 +24,7 @@ import { runBootstrapBench } from './lib/bootstrap.js';
 import { makeCertDevice, measureCertBaseline } from './lib/cert-auth.js';
 import { type DialectName, dropLiveDatabases, PG_ADMIN_URL, postgresUnavailable } from './lib/databases.js';
 import { runDeviceImportSection } from './lib/device-import.js';
+import { runDeviceScaleBench } from './lib/device-scale.js';
 import { runDialect } from './lib/dialect-run.js';
 import { makeSignedAuthRequest } from './lib/gatehouse.js';
 import { type HttpCaseResult, measureHttp } from './lib/http-case.js';
@@ -47,7 +48,8 @@ const USAGE = `usage: npm run bench [-- --quick] [--duration=S] [--warmup=S] [--
   --big-mib=N    size of the big artifact's payload in MiB (default 1024; 256 with --quick)
   --strict       exit 1 when a case got non-2xx answers or connection errors (its numbers are invalid)
   --import-rows=N  rows of the device import cases (default 1,000,000; 20,000 with --quick)
-  --no-import    skip the device import cases (a million-row import per store takes several minutes)`;
+  --no-import    skip the device import cases (a million-row import per store takes several minutes)
+  --scale-devices=N  fleet of the device-list latency part (default 1000000; 100000 with --quick; 0 skips it)`;
 
 const { values: args } = parseArgs({
   options: {
@@ -60,6 +62,7 @@ const { values: args } = parseArgs({
     dialects: { type: 'string' },
     'no-big': { type: 'boolean', default: false },
     'big-mib': { type: 'string' },
+    'scale-devices': { type: 'string' },
     strict: { type: 'boolean', default: false },
     'no-import': { type: 'boolean', default: false },
     'import-rows': { type: 'string' },
@@ -269,6 +272,18 @@ const main = async () => {
       log,
       skipPostgres: dialects.includes('postgres') ? await postgresUnavailable() : null,
     });
+  // Issue #10: device list, count, filter and search latency at a million devices (bench/results/device-scale.json).
+  const scaleProblems = await runDeviceScaleBench({
+    devices: Math.round(
+      args['scale-devices'] === '0'
+        ? 0
+        : positive('scale-devices', args['scale-devices'], args.quick ? 100_000 : 1_000_000),
+    ),
+    requests: args.quick ? 50 : 200,
+    dialects,
+    log,
+  });
+  if (args.strict && scaleProblems.length > 0) process.exitCode = 1;
 };
 
 main().catch(async (e: unknown) => {

@@ -35,12 +35,12 @@ import {
   applyEnrollmentInventory,
   createInventoryAdminService,
   createInventoryDeviceHooks,
+  createInventoryDeviceSql,
   createInventoryLabels,
   createInventoryService,
   createRegexMatcher,
   type InventoryAdminService,
   type InventoryService,
-  inventoryDeviceSql,
   listAcceptedDeviceIds,
 } from './inventory/index.js';
 import { createPki, type Pki } from './pki/index.js';
@@ -218,7 +218,7 @@ export const openGatehouse = async (
       store,
       clock,
       hooks,
-      inventory: inventoryDeviceSql,
+      inventory: createInventoryDeviceSql(store.dialect),
       labels: createInventoryLabels(store),
       // A bulk request answers only when done: it must finish well before the connection's idle
       // timeout closes it (nothing is sent meanwhile).
@@ -298,7 +298,7 @@ export const openGatehouse = async (
         store,
         clock,
         acceptedDeviceIds: (tenantId, group) =>
-          listAcceptedDeviceIds(db, tenantId, group === undefined ? {} : { group }),
+          listAcceptedDeviceIds(db, store.dialect, tenantId, group === undefined ? {} : { group }),
         lockTenantDevices: (tx, tenantId, ids) => lockTenantDeviceIds(store, tx, tenantId, ids),
       }),
       deviceDeployments: createDeviceDeploymentsService({ store, clock, links }),

@@ -1,5 +1,12 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { type DeviceStatus, type DeviceWireT, deviceStatuses, deviceToWire } from '../devauth/index.js';
+import {
+  type DeviceStatus,
+  type DeviceWireT,
+  decodeCursor,
+  deviceStatuses,
+  deviceToWire,
+  encodeCursor,
+} from '../devauth/index.js';
 import { addConfigFlags, output, tenantOption, withTenant } from './cli-common.js';
 import { registerDevicesImport } from './cmd-devices-import.js';
 
@@ -56,22 +63,36 @@ export const registerDevices = (program: Command): void => {
         'device id prefix, key fingerprint prefix, or part of an identity or inventory value',
       )
       .option('--page <n>', 'page number', positive('--page', 1_000_000), 1)
+      .option(
+        '--after <cursor>',
+        'the page after this cursor (keyset pagination; "" for the first page): the same cost at any depth, prints the next cursor',
+      )
       .option('--per-page <n>', 'devices per page (at most 500)', positive('--per-page', 500), 100)
       .option('--json', 'JSON output'),
   ).action(async (opts) => {
     await withTenant(opts, async (gh) => {
-      const { devices: list, total } = await gh.devauthAdmin.listDevices(opts.tenant, {
+      const byCursor = opts.after !== undefined;
+      if (byCursor && opts.page !== 1) throw new InvalidArgumentError('give either --page or --after');
+      const {
+        devices: list,
+        total,
+        next,
+      } = await gh.devauthAdmin.listDevices(opts.tenant, {
         ...(opts.status.length > 0 ? { statuses: opts.status } : {}),
         ...(opts.q === undefined ? {} : { q: opts.q }),
         page: { page: opts.page, perPage: opts.perPage },
+        ...(byCursor ? { after: decodeCursor(opts.after) } : {}),
       });
       const wire = list.map(deviceToWire);
-      output(opts, { total, devices: wire }, () =>
+      const nextCursor = next && encodeCursor(next);
+      output(opts, { total, devices: wire, ...(nextCursor ? { next: nextCursor } : {}) }, () =>
         wire.length === 0
           ? '(no devices)'
-          : [...wire.flatMap((d) => [deviceLine(d), ...authSetLines(d, '    ')]), `${total} in total`].join(
-              '\n',
-            ),
+          : [
+              ...wire.flatMap((d) => [deviceLine(d), ...authSetLines(d, '    ')]),
+              `${total} in total`,
+              ...(nextCursor ? [`next page: --after ${nextCursor}`] : []),
+            ].join('\n'),
       );
     });
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { linkHeaders, parsePage } from './pagination.js';
+import { cursorLinkHeaders, linkHeaders, parsePage } from './pagination.js';
 
 describe('pagination', () => {
   it('parses Mender paging with defaults and limits', () => {
@@ -21,5 +21,13 @@ describe('pagination', () => {
       '</x?page=1&per_page=10>; rel="first"',
       '</x?page=3&per_page=10>; rel="last"',
     ]);
+  });
+
+  it('builds keyset Link headers: first with an empty cursor, next with the cursor, page dropped', () => {
+    expect(cursorLinkHeaders('/x?status=pending&page=4&after=abc', 10, 'def')).toEqual([
+      '</x?status=pending&per_page=10&after=>; rel="first"',
+      '</x?status=pending&per_page=10&after=def>; rel="next"',
+    ]);
+    expect(cursorLinkHeaders('/x?after=', 20, undefined)).toEqual(['</x?per_page=20&after=>; rel="first"']);
   });
 });

@@ -45,3 +45,20 @@ export const linkHeaders = (url: string, p: Page, opts: { hasNext: boolean; tota
   if (opts.total !== undefined) links.push(make(Math.max(1, Math.ceil(opts.total / p.perPage)), 'last'));
   return links;
 };
+
+/**
+ * `Link` header values of keyset pagination: `first` (the start, `after=` empty) and, when
+ * another page follows, `next` with its cursor; `page` is dropped, `per_page` kept.
+ */
+export const cursorLinkHeaders = (url: string, perPage: number, nextCursor: string | undefined): string[] => {
+  const [path, query = ''] = url.split('?', 2) as [string, string?];
+  const make = (after: string, rel: string) => {
+    const params = new URLSearchParams(query);
+    params.delete('page');
+    params.delete('after');
+    params.set('per_page', String(perPage));
+    params.set('after', after);
+    return `<${path}?${params.toString()}>; rel="${rel}"`;
+  };
+  return [make('', 'first'), ...(nextCursor === undefined ? [] : [make(nextCursor, 'next')])];
+};

@@ -1,3 +1,4 @@
+import { onRow } from '../store/row-check.js';
 import { type Executor, num, numOrNull, type Store } from '../store/store.js';
 import type { Device, DeviceStatus } from './devauth-types.js';
 import type { Identity } from './identity.js';
@@ -123,8 +124,8 @@ export const lockTenantDeviceIds = async (
     let q = tx
       .selectFrom('devices')
       .select('id')
-      .where('tenant_id', '=', tenantId)
-      .where('id', 'in', unique.slice(i, i + 500));
+      .where('id', 'in', unique.slice(i, i + 500))
+      .where(onRow('tenant_id'), '=', tenantId);
     if (store.dialect === 'postgres') q = q.forShare();
     for (const r of await q.execute()) found.add(r.id);
   }
@@ -153,18 +154,25 @@ export const deleteDeviceRow = async (db: Executor, tenantId: string, id: string
   return Number(res.numDeletedRows) > 0;
 };
 
+/**
+ * Devices of the tenant in one of `statuses` (any status when none are given), read from
+ * device_counts: triggers on `devices` keep it exact in the writing transaction (migration 0012),
+ * so this reads a few rows (one per status and slot), not the tenant's devices. It runs on every
+ * accept (max_devices) and for every unfiltered or status-only total.
+ */
 export const countDevices = async (
   db: Executor,
   tenantId: string,
-  status?: DeviceStatus,
+  statuses?: DeviceStatus | readonly DeviceStatus[],
 ): Promise<number> => {
+  const list = statuses === undefined ? [] : typeof statuses === 'string' ? [statuses] : statuses;
   let q = db
-    .selectFrom('devices')
-    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .selectFrom('device_counts')
+    .select((eb) => eb.fn.sum<number | string | null>('n').as('n'))
     .where('tenant_id', '=', tenantId);
-  if (status) q = q.where('status', '=', status);
-  const r = await q.executeTakeFirstOrThrow();
-  return num(r.n);
+  if (list.length > 0) q = q.where('status', 'in', list);
+  const r = await q.executeTakeFirst();
+  return num(r?.n ?? 0);
 };
 
 export const listDevices = async (

@@ -1,17 +1,33 @@
-import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
+import { type Expression, type ExpressionBuilder, type RawBuilder, type SqlBool, sql } from 'kysely';
+import type { pageReadOrder, SearchMatch } from '../core/search-policy.js';
+import { onRow } from '../store/row-check.js';
 import type { Database } from '../store/schema.js';
 import { type Executor, num } from '../store/store.js';
-import { toDevice } from './devauth-repo-devices.js';
+import type { DeviceCursor } from './devauth-cursor.js';
+import { countDevices, toDevice } from './devauth-repo-devices.js';
 import type { Device, DeviceFilter, DeviceInventorySql } from './devauth-types.js';
 
 // Device lists, counts and bulk selections of the management API: one WHERE for all three.
 //
-// The search text `q` matches a device id prefix, an auth-set fingerprint prefix or a substring
-// of an identity or inventory value. The prefixes are ranges on indexes (the primary key;
-// auth_sets_tenant_key_uq on (tenant_id, pubkey_sha256)); the substring scans the tenant's
-// attribute rows. Ranges are [prefix, prefix + 'g'): every character of a UUID or a hex digest
-// sorts below 'g' under any collation PostgreSQL may use (C, ICU, glibc), so the range holds
-// exactly the strings that start with the prefix, and the btree index answers it.
+// Every form of the search text `q` is a set of device ids read from an index: a device id
+// prefix (a range of the primary key), an auth-set fingerprint prefix (a range of
+// auth_sets_tenant_key_uq), and an identity or inventory value that starts with it
+// (inventory_attributes_search_idx). `devices.id in (<the sets, union all>)` lets the planner
+// read the sets and then fetch the few devices, where an OR of conditions on `devices` would
+// test every device of the tenant. A value that merely contains `q` is matched only in tenants
+// of at most SUBSTRING_SEARCH_MAX_DEVICES devices (core/search-policy.ts): that reads all the
+// tenant's values.
+// Id and fingerprint ranges are [prefix, prefix + 'g'): every character of a UUID or a hex
+// digest sorts below 'g' under any collation PostgreSQL may use (C, ICU, glibc), so the range
+// holds exactly the strings that start with the prefix, and the btree index answers it.
+
+export { type SearchMatch, SUBSTRING_SEARCH_MAX_DEVICES } from '../core/search-policy.js';
+
+/** How a search reads the inventory: its SQL, and whether values match `q` as a substring. */
+export interface SearchInventory {
+  sql: DeviceInventorySql | undefined;
+  match: SearchMatch;
+}
 
 /** The parts of a search text that can match ids and fingerprints. */
 export interface SearchText {
@@ -19,7 +35,7 @@ export interface SearchText {
   idPrefix?: string;
   /** Lowercase hex (colons dropped), 4..64 digits. */
   fingerprintPrefix?: string;
-  /** The text itself, for a case-insensitive substring match on attribute values. */
+  /** The text itself, for a case-insensitive match on attribute values. */
   text: string;
 }
 
@@ -38,61 +54,114 @@ export const parseSearchText = (q: string): SearchText | undefined => {
   };
 };
 
-type DevicesEb = ExpressionBuilder<Database, 'devices'>;
+/** Only statuses (or nothing): the count is read from device_counts. */
+export const isStatusOnly = (f: DeviceFilter): boolean =>
+  !(f.ids && f.ids.length > 0) &&
+  parseSearchText(f.q ?? '') === undefined &&
+  f.group === undefined &&
+  f.tag === undefined;
 
+/** SELECTs of the ids of the tenant's devices that `q` matches (they may repeat). */
+const searchIdSets = (
+  tenantId: string,
+  search: SearchText,
+  inventory: SearchInventory,
+): RawBuilder<unknown>[] => {
+  const sets: RawBuilder<unknown>[] = [];
+  const p = search.idPrefix;
+  if (p !== undefined)
+    sets.push(
+      sql`select d.id from devices d where d.id >= ${p} and d.id < ${`${p}g`} and ${onRow('d.tenant_id')} = ${tenantId}`,
+    );
+  const f = search.fingerprintPrefix;
+  if (f !== undefined)
+    sets.push(
+      sql`select s.device_id from auth_sets s where s.tenant_id = ${tenantId} and s.pubkey_sha256 >= ${f} and s.pubkey_sha256 < ${`${f}g`}`,
+    );
+  if (inventory.sql)
+    sets.push(
+      inventory.match === 'substring'
+        ? inventory.sql.valueSubstringIds(tenantId, search.text)
+        : inventory.sql.valuePrefixIds(tenantId, search.text),
+    );
+  return sets;
+};
+
+type DevicesEb = ExpressionBuilder<Database, 'devices'>;
+export type ReadOrder = ReturnType<typeof pageReadOrder>;
+
+/** Whether ids, a search, a group or a tag select the devices (sets of ids an index gives). */
+export const selectsIdSets = (f: DeviceFilter): boolean => !isStatusOnly(f);
+
+/**
+ * `order` (core/search-policy.ts): 'ids' reads the devices the id sets name, each by key, its
+ * tenant checked on the row (store/row-check.ts); 'index' walks the tenant's
+ * (tenant, [status,] created_at, id) index and tests each device against the sets.
+ */
 const whereFilter =
-  (tenantId: string, f: DeviceFilter, inventory: DeviceInventorySql | undefined) =>
+  (tenantId: string, f: DeviceFilter, inventory: SearchInventory, order: ReadOrder) =>
   (eb: DevicesEb): Expression<SqlBool> => {
-    const parts: Expression<SqlBool>[] = [eb('devices.tenant_id', '=', tenantId)];
-    if (f.statuses && f.statuses.length > 0) parts.push(eb('devices.status', 'in', f.statuses));
-    if (f.ids && f.ids.length > 0) parts.push(eb('devices.id', 'in', f.ids));
+    const byIds = f.ids !== undefined && f.ids.length > 0;
     const search = f.q === undefined ? undefined : parseSearchText(f.q);
+    const fromIds = order === 'ids' && selectsIdSets(f);
+    const parts: Expression<SqlBool>[] = [
+      fromIds ? eb(onRow('devices.tenant_id'), '=', tenantId) : eb('devices.tenant_id', '=', tenantId),
+    ];
+    if (f.statuses && f.statuses.length > 0) parts.push(eb('devices.status', 'in', f.statuses));
+    if (byIds) parts.push(eb('devices.id', 'in', f.ids as string[]));
     if (search) {
-      const any: Expression<SqlBool>[] = [];
-      if (search.idPrefix !== undefined)
-        any.push(
-          eb.and([eb('devices.id', '>=', search.idPrefix), eb('devices.id', '<', `${search.idPrefix}g`)]),
-        );
-      if (search.fingerprintPrefix !== undefined) {
-        const p = search.fingerprintPrefix;
-        any.push(
-          eb(
-            'devices.id',
-            'in',
-            eb
-              .selectFrom('auth_sets')
-              .select('auth_sets.device_id')
-              .where('auth_sets.tenant_id', '=', tenantId)
-              .where('auth_sets.pubkey_sha256', '>=', p)
-              .where('auth_sets.pubkey_sha256', '<', `${p}g`),
-          ),
-        );
-      }
-      if (inventory) any.push(inventory.attributeText(tenantId, search.text));
-      parts.push(any.length > 0 ? eb.or(any) : eb.val(false));
+      const sets = searchIdSets(tenantId, search, inventory);
+      parts.push(
+        sets.length > 0 ? sql<SqlBool>`devices.id in (${sql.join(sets, sql` union all `)})` : eb.val(false),
+      );
     }
-    if (f.group !== undefined) parts.push(inventory ? inventory.group(tenantId, f.group) : eb.val(false));
-    if (f.tag !== undefined)
-      parts.push(inventory ? inventory.tag(tenantId, f.tag.name, f.tag.value) : eb.val(false));
+    const inv = inventory.sql;
+    if (f.group !== undefined) parts.push(inv ? inv.group(tenantId, f.group) : eb.val(false));
+    if (f.tag !== undefined) parts.push(inv ? inv.tag(tenantId, f.tag.name, f.tag.value) : eb.val(false));
     return eb.and(parts);
   };
 
-/** A page of the devices the filter selects, oldest first. */
+/** The ids the filter selects in list order (creation, then id), from `after` on. */
+const selectIds = (
+  db: Executor,
+  tenantId: string,
+  f: DeviceFilter,
+  inventory: SearchInventory,
+  after: DeviceCursor | null | undefined,
+  order: ReadOrder,
+) => {
+  let q = db
+    .selectFrom('devices')
+    .select('devices.id')
+    .where(whereFilter(tenantId, f, inventory, order));
+  // A row comparison is one range of the (tenant, [status,] created_at, id) indexes.
+  if (after)
+    q = q.where((eb) =>
+      eb(eb.refTuple('devices.created_at', 'devices.id'), '>', eb.tuple(after.createdAt, after.id)),
+    );
+  return q.orderBy('devices.created_at').orderBy('devices.id');
+};
+
+/**
+ * A page of the devices the filter selects, oldest first: after `page.after` when given, else
+ * after `page.offset` devices. The page's ids are chosen first and the rows read after, so a
+ * deep offset walks index entries only (an index-only scan on PostgreSQL), not table rows.
+ */
 export const findDevices = async (
   db: Executor,
   tenantId: string,
   f: DeviceFilter,
-  inventory: DeviceInventorySql | undefined,
-  page: { offset: number; limit: number },
+  inventory: SearchInventory,
+  page: { offset: number; limit: number; after?: DeviceCursor | null; order: ReadOrder },
 ): Promise<Device[]> => {
+  let ids = selectIds(db, tenantId, f, inventory, page.after, page.order).limit(page.limit);
+  if (!page.after && page.offset > 0) ids = ids.offset(page.offset);
   const rows = await db
     .selectFrom('devices')
     .selectAll()
-    .where(whereFilter(tenantId, f, inventory))
+    .where('devices.id', 'in', ids)
     .orderBy('devices.created_at')
     .orderBy('devices.id')
-    .offset(page.offset)
-    .limit(page.limit)
     .execute();
   return rows.map(toDevice);
 };
@@ -102,30 +171,24 @@ export const findDeviceIds = async (
   db: Executor,
   tenantId: string,
   f: DeviceFilter,
-  inventory: DeviceInventorySql | undefined,
+  inventory: SearchInventory,
   limit: number,
+  order: ReadOrder,
 ): Promise<string[]> =>
-  (
-    await db
-      .selectFrom('devices')
-      .select('devices.id')
-      .where(whereFilter(tenantId, f, inventory))
-      .orderBy('devices.created_at')
-      .orderBy('devices.id')
-      .limit(limit)
-      .execute()
-  ).map((r) => r.id);
+  (await selectIds(db, tenantId, f, inventory, undefined, order).limit(limit).execute()).map((r) => r.id);
 
+/** How many devices the filter selects; by status alone, from device_counts. */
 export const countFoundDevices = async (
   db: Executor,
   tenantId: string,
   f: DeviceFilter,
-  inventory: DeviceInventorySql | undefined,
+  inventory: SearchInventory,
 ): Promise<number> => {
+  if (isStatusOnly(f)) return countDevices(db, tenantId, f.statuses);
   const r = await db
     .selectFrom('devices')
     .select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .where(whereFilter(tenantId, f, inventory))
+    .where(whereFilter(tenantId, f, inventory, 'ids'))
     .executeTakeFirstOrThrow();
   return num(r.n);
 };

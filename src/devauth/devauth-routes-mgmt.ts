@@ -1,8 +1,10 @@
+import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
-import { linkHeaders, parsePage } from '../core/pagination.js';
+import { cursorLinkHeaders, linkHeaders, parsePage } from '../core/pagination.js';
 import { READ_ONLY_SAFE } from '../http/auth-hooks.js';
 import { EmptyBody, errorResponses, PagingQuery } from '../http/schemas-common.js';
 import { type App, actorOf, userOf } from '../http/types.js';
+import { decodeCursor, encodeCursor } from './devauth-cursor.js';
 import { devauthErrors } from './devauth-errors.js';
 import {
   BulkBody,
@@ -22,6 +24,8 @@ import type { DevauthAdminService } from './devauth-service-mgmt.js';
 import { type DeviceFilter, type DeviceStatus, deviceStatuses } from './devauth-types.js';
 
 const BASE = '/api/management/v2/devauth';
+/** With `q`: `prefix` or `substring`, how identity and inventory values were matched. */
+const SEARCH_MATCH_HEADER = 'X-Search-Match';
 const tags = ['Device authentication (management)'];
 const DeviceParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 const AuthSetParams = Type.Object({
@@ -58,16 +62,28 @@ export const devauthMgmtRoutes = (service: DevauthAdminService) => async (app: A
   const list = async (
     tenantId: string,
     url: string,
-    q: DeviceFilter & { page?: string; per_page?: string },
+    q: DeviceFilter & { page?: string; per_page?: string; after?: string },
   ) => {
-    const { page: pageText, per_page, ...filter } = q;
+    const { page: pageText, per_page, after: afterText, ...filter } = q;
     const page = parsePage({ page: pageText, per_page });
-    const { devices, hasNext, total } = await service.listDevices(tenantId, { ...filter, page });
-    return {
-      body: devices.map(deviceToWire),
-      links: linkHeaders(url, page, { hasNext, total }),
-      total,
-    };
+    if (afterText !== undefined && page.page !== 1)
+      throw devauthErrors.badAuthRequest('give either page or after, not both');
+    const after = afterText === undefined ? undefined : decodeCursor(afterText);
+    const r = await service.listDevices(tenantId, {
+      ...filter,
+      page,
+      ...(after === undefined ? {} : { after }),
+    });
+    const links =
+      after === undefined
+        ? linkHeaders(url, page, { hasNext: r.hasNext, total: r.total })
+        : cursorLinkHeaders(url, page.perPage, r.next && encodeCursor(r.next));
+    return { body: r.devices.map(deviceToWire), links, total: r.total, match: r.match };
+  };
+  const reply200 = (reply: FastifyReply, r: Awaited<ReturnType<typeof list>>) => {
+    reply.header('X-Total-Count', String(r.total)).header('Link', r.links);
+    if (r.match) reply.header(SEARCH_MATCH_HEADER, r.match);
+    return reply.send(r.body);
   };
 
   app.get(
@@ -77,7 +93,7 @@ export const devauthMgmtRoutes = (service: DevauthAdminService) => async (app: A
         tags,
         summary: 'List devices with their auth sets',
         description:
-          'Oldest first. Filters combine: `status` and `id` (repeatable), `q` (device id prefix, fingerprint prefix, or substring of an identity or inventory value), `group`, `tag`. X-Total-Count: the number of devices matching.',
+          'Oldest first. Filters combine: `status` and `id` (repeatable), `q` (device id prefix, fingerprint prefix, or the start of an identity or inventory value; any part of a value in tenants of at most 10,000 devices), `group`, `tag`. X-Total-Count: the number of devices matching. X-Search-Match (with `q`): `prefix` or `substring`, how values were matched. Pages: `page` (Mender), or keyset pagination with `after` (empty for the first page, then the cursor of the `Link: <...>; rel="next"` header): the same time for every page, however deep (docs/console-api.md).',
         querystring: ListDevicesQuery,
         response: { 200: Type.Array(DeviceWire), ...errorResponses(400, 401) },
       },
@@ -89,8 +105,9 @@ export const devauthMgmtRoutes = (service: DevauthAdminService) => async (app: A
         ...searchOf(req.query),
         page: req.query.page,
         per_page: req.query.per_page,
+        ...(req.query.after === undefined ? {} : { after: req.query.after }),
       });
-      return reply.header('X-Total-Count', String(r.total)).header('Link', r.links).send(r.body);
+      return reply200(reply, r);
     },
   );
 
@@ -113,7 +130,7 @@ export const devauthMgmtRoutes = (service: DevauthAdminService) => async (app: A
         page: req.query.page,
         per_page: req.query.per_page,
       });
-      return reply.header('X-Total-Count', String(r.total)).header('Link', r.links).send(r.body);
+      return reply200(reply, r);
     },
   );
 
@@ -123,15 +140,19 @@ export const devauthMgmtRoutes = (service: DevauthAdminService) => async (app: A
       schema: {
         tags,
         summary: 'Count devices, optionally by status, search text, group and tag',
+        description:
+          'Without q, group and tag, read from counts the database keeps per status (no device is read). With q, the X-Search-Match header says how values were matched, as on the list.',
         querystring: CountQuery,
         response: { 200: CountResponse, ...errorResponses(400, 401) },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const status = checkStatus(req.query.status);
       const search = searchOf(req.query);
       const filter: DeviceFilter = { ...search, ...(status ? { statuses: [status] } : {}) };
-      return { count: await service.countDevices(userOf(req).tenantId, filter) };
+      const r = await service.countDevicesFound(userOf(req).tenantId, filter);
+      if (r.match) reply.header(SEARCH_MATCH_HEADER, r.match);
+      return { count: r.count };
     },
   );
 

@@ -80,7 +80,7 @@ function SearchFields() {
       Type.String({
         maxLength: 256,
         description:
-          "device id prefix, auth-set fingerprint prefix (hex, at least 4 digits, colons allowed), or case-insensitive substring of an identity or inventory attribute value; the substring search scans the tenant's attributes",
+          'device id prefix, auth-set fingerprint prefix (hex, at least 4 digits, colons allowed), or the start of an identity or inventory attribute value (case-insensitive); in tenants of at most 10,000 devices also any part of a value (header X-Search-Match)',
       }),
     ),
     group: Type.Optional(Type.String({ maxLength: 1024, description: 'inventory (static) group' })),
@@ -169,6 +169,13 @@ export const ListDevicesQuery = Type.Object({
   ),
   page: Type.Optional(Type.String({ maxLength: 10 })),
   per_page: Type.Optional(Type.String({ maxLength: 10 })),
+  after: Type.Optional(
+    Type.String({
+      maxLength: 128,
+      description:
+        'keyset pagination instead of `page`: empty for the first page, then the cursor from the `Link: <…>; rel="next"` header; each page costs the same however deep',
+    }),
+  ),
   ...SearchFields(),
 });
 

@@ -7,7 +7,6 @@ import { isDatabaseUnavailable } from '../store/db-errors.js';
 import type { Executor } from '../store/store.js';
 import type { OnDevice } from './devauth-device-tx.js';
 import { countAuthSets, listAuthSets } from './devauth-repo-authsets.js';
-import { findDeviceIds } from './devauth-repo-search.js';
 import {
   acceptAuthSet,
   deleteAuthSet,
@@ -22,7 +21,6 @@ import type {
   DevauthContext,
   Device,
   DeviceFilter,
-  DeviceInventorySql,
   DeviceLabels,
   DeviceStatus,
 } from './devauth-types.js';
@@ -118,12 +116,12 @@ export const createBulkActions = (deps: {
   ctx: DevauthContext;
   clock: Clock;
   onDevice: OnDevice;
-  inventory: DeviceInventorySql | undefined;
+  /** The ids of the devices a filter selects, oldest first, at most `limit`. */
+  findIds(tenantId: string, filter: DeviceFilter, limit: number): Promise<string[]>;
   labels: DeviceLabels | undefined;
   timeBudgetMs: number;
 }) => {
   const { ctx, clock, onDevice } = deps;
-  const db = ctx.store.db;
   /** PostgreSQL takes a few devices at a time; SQLite writes are serialised anyway. */
   const parallel = ctx.store.dialect === 'postgres' ? 4 : 1;
 
@@ -223,7 +221,7 @@ export const createBulkActions = (deps: {
     let ids: string[];
     if (input.deviceIds) ids = input.deviceIds;
     else {
-      ids = await findDeviceIds(db, tenantId, input.filter ?? {}, deps.inventory, MAX_BULK_DEVICES + 1);
+      ids = await deps.findIds(tenantId, input.filter ?? {}, MAX_BULK_DEVICES + 1);
       truncated = ids.length > MAX_BULK_DEVICES;
       if (truncated) ids = ids.slice(0, MAX_BULK_DEVICES);
     }

@@ -2,14 +2,26 @@ import type { Clock } from '../core/clock.js';
 import { isUuid } from '../core/ids.js';
 import type { Page } from '../core/pagination.js';
 import { offsetOf } from '../core/pagination.js';
+import { pageReadOrder } from '../core/search-policy.js';
 import { recordEvent } from '../events/index.js';
 import type { Executor, Store } from '../store/store.js';
 import { readMaxDevices } from '../tenants/index.js';
+import type { DeviceCursor } from './devauth-cursor.js';
 import { createDeviceTransactions } from './devauth-device-tx.js';
 import { devauthErrors } from './devauth-errors.js';
 import { countAuthSets, findAuthSet } from './devauth-repo-authsets.js';
 import { countDevices, findDevice } from './devauth-repo-devices.js';
-import { countFoundDevices, findDevices } from './devauth-repo-search.js';
+import {
+  countFoundDevices,
+  findDeviceIds,
+  findDevices,
+  parseSearchText,
+  type ReadOrder,
+  type SearchInventory,
+  type SearchMatch,
+  SUBSTRING_SEARCH_MAX_DEVICES,
+  selectsIdSets,
+} from './devauth-repo-search.js';
 import { deleteDeviceToken } from './devauth-repo-tokens.js';
 import { type BulkInput, type BulkResult, createBulkActions } from './devauth-service-bulk.js';
 import { createPreauthorize, type PreauthorizeInput } from './devauth-service-preauth.js';
@@ -39,13 +51,26 @@ import {
 import { describeDevices } from './devauth-views.js';
 
 export interface DevauthAdminService {
-  /** A page of the devices the filter selects (oldest first), with the number of all of them. */
+  /**
+   * A page of the devices the filter selects (oldest first), with the number of all of them:
+   * page `page.page`, or with `after` (keyset pagination; null = from the start) the
+   * `page.perPage` devices after that one, and `next`, the cursor of the page after, if any.
+   * `match` says how values matched `q`, when given.
+   */
   listDevices(
     tenantId: string,
-    q: DeviceFilter & { page: Page },
-  ): Promise<{ devices: DeviceWithAuthSets[]; hasNext: boolean; total: number }>;
+    q: DeviceFilter & { page: Page; after?: DeviceCursor | null },
+  ): Promise<{
+    devices: DeviceWithAuthSets[];
+    hasNext: boolean;
+    total: number;
+    next?: DeviceCursor;
+    match?: SearchMatch;
+  }>;
   getDevice(tenantId: string, id: string): Promise<DeviceWithAuthSets>;
   countDevices(tenantId: string, filter?: DeviceStatus | DeviceFilter): Promise<number>;
+  /** countDevices with a filter, and how values matched `q` when given. */
+  countDevicesFound(tenantId: string, filter: DeviceFilter): Promise<{ count: number; match?: SearchMatch }>;
   preauthorize(
     tenantId: string,
     input: PreauthorizeInput,
@@ -103,28 +128,74 @@ export const createDevauthAdminService = (deps: {
     return ids.length === 0 ? undefined : { ...f, ids };
   };
 
+  const searchMatch = async (tenantId: string): Promise<SearchMatch> =>
+    (await countDevices(db, tenantId)) <= SUBSTRING_SEARCH_MAX_DEVICES ? 'substring' : 'prefix';
+
+  /** The inventory part of a search; the tenant's size is read only when `q` needs it. */
+  const searchInventory = async (tenantId: string, f: DeviceFilter): Promise<SearchInventory> => ({
+    sql: deps.inventory,
+    match:
+      deps.inventory && parseSearchText(f.q ?? '') !== undefined ? await searchMatch(tenantId) : 'prefix',
+  });
+
+  /** How a page is read (core/search-policy.ts), from the matches the filter counted. */
+  const readOrder = async (
+    tenantId: string,
+    f: DeviceFilter,
+    matches: number,
+    position: number,
+  ): Promise<ReadOrder> =>
+    selectsIdSets(f)
+      ? pageReadOrder(matches, await countDevices(db, tenantId, f.statuses), position)
+      : 'index';
+
   const bulk = createBulkActions({
     ctx,
     clock,
     onDevice,
-    inventory: deps.inventory,
+    async findIds(tenantId, filter, limit) {
+      const inventory = await searchInventory(tenantId, filter);
+      const matches = selectsIdSets(filter) ? await countFoundDevices(db, tenantId, filter, inventory) : 0;
+      if (selectsIdSets(filter) && matches === 0) return [];
+      const order = await readOrder(tenantId, filter, matches, limit);
+      return findDeviceIds(db, tenantId, filter, inventory, limit, order);
+    },
     labels: deps.labels,
     timeBudgetMs: deps.bulkTimeBudgetMs ?? 60_000,
   });
 
   return {
     async listDevices(tenantId, q) {
-      const { page, ...filter } = q;
+      const { page, after, ...filter } = q;
       const f = usable(filter);
       if (!f) return { devices: [], hasNext: false, total: 0 };
-      const [devices, total] = await Promise.all([
-        findDevices(db, tenantId, f, deps.inventory, { offset: offsetOf(page), limit: page.perPage }),
-        countFoundDevices(db, tenantId, f, deps.inventory),
-      ]);
+      const inventory = await searchInventory(tenantId, f);
+      const match = parseSearchText(f.q ?? '') !== undefined ? { match: inventory.match } : {};
+      // The count first: it decides how the page is read (readOrder), and an empty or
+      // overshot list needs no page.
+      const total = await countFoundDevices(db, tenantId, f, inventory);
+      const byCursor = after !== undefined;
+      // By cursor, one more than a page tells whether another page follows.
+      const limit = byCursor ? page.perPage + 1 : page.perPage;
+      const offset = byCursor ? 0 : offsetOf(page);
+      const found =
+        total === 0 || offset >= total
+          ? []
+          : await findDevices(db, tenantId, f, inventory, {
+              offset,
+              limit,
+              ...(byCursor ? { after } : {}),
+              order: await readOrder(tenantId, f, total, offset + limit),
+            });
+      const devices = found.slice(0, page.perPage);
+      const last = devices[devices.length - 1];
+      const hasNext = byCursor ? found.length > page.perPage : offset + devices.length < total;
       return {
         devices: await describeDevices(db, clock, tenantId, devices),
-        hasNext: offsetOf(page) + devices.length < total,
+        hasNext,
         total,
+        ...(byCursor && hasNext && last ? { next: { createdAt: last.createdAt, id: last.id } } : {}),
+        ...match,
       };
     },
 
@@ -137,7 +208,14 @@ export const createDevauthAdminService = (deps: {
     async countDevices(tenantId, filter) {
       if (filter === undefined || typeof filter === 'string') return countDevices(db, tenantId, filter);
       const f = usable(filter);
-      return f ? countFoundDevices(db, tenantId, f, deps.inventory) : 0;
+      return f ? countFoundDevices(db, tenantId, f, await searchInventory(tenantId, f)) : 0;
+    },
+
+    async countDevicesFound(tenantId, filter) {
+      const f = usable(filter);
+      const inventory = await searchInventory(tenantId, filter);
+      const count = f ? await countFoundDevices(db, tenantId, f, inventory) : 0;
+      return { count, ...(parseSearchText(filter.q ?? '') !== undefined ? { match: inventory.match } : {}) };
     },
 
     preauthorize: (tenantId, input, by) => preauthorize(tenantId, input, trailOf(by)),

@@ -1,4 +1,4 @@
-import type { Expression, SqlBool } from 'kysely';
+import type { Expression, RawBuilder, SqlBool } from 'kysely';
 import type { Executor, Store } from '../store/store.js';
 import type { Identity } from './identity.js';
 
@@ -64,14 +64,20 @@ export interface DeviceFilter {
 }
 
 /**
- * Conditions on `devices.id` that the inventory domain provides for device searches (wired in
- * src/wiring.ts, so devauth imports no other domain). Each is true for the devices whose
- * inventory matches.
+ * Device ids and conditions on `devices.id` that the inventory domain provides for device
+ * searches (wired in src/wiring.ts, so devauth imports no other domain).
  */
 export interface DeviceInventorySql {
-  /** Case-insensitive substring of an identity or inventory attribute value. */
-  attributeText(tenantId: string, text: string): Expression<SqlBool>;
+  /**
+   * A SELECT of the ids of the devices one of whose identity or inventory values starts with
+   * `text`, case-insensitively: index ranges, whatever the tenant's size.
+   */
+  valuePrefixIds(tenantId: string, text: string): RawBuilder<unknown>;
+  /** The same for values that contain `text` anywhere: reads all the tenant's values. */
+  valueSubstringIds(tenantId: string, text: string): RawBuilder<unknown>;
+  /** True for the devices in the static group. */
   group(tenantId: string, group: string): Expression<SqlBool>;
+  /** True for the devices with the tag. */
   tag(tenantId: string, name: string, value?: string): Expression<SqlBool>;
 }
 

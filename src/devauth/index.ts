@@ -1,3 +1,4 @@
+export { decodeCursor, encodeCursor } from './devauth-cursor.js';
 export {
   type ImportRow,
   type ImportRowOutcome,

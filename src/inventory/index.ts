@@ -1,4 +1,4 @@
-export { inventoryDeviceSql } from './inventory-device-sql.js';
+export { createInventoryDeviceSql } from './inventory-device-sql.js';
 export { applyEnrollmentInventory } from './inventory-enrollment.js';
 export { MAX_TAGS } from './inventory-errors.js';
 export { GROUP_NAME_RE } from './inventory-filters.js';

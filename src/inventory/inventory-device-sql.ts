@@ -1,33 +1,63 @@
-import { type Expression, type SqlBool, sql } from 'kysely';
+import { type Expression, type RawBuilder, type SqlBool, sql } from 'kysely';
+import type { Dialect } from '../store/store.js';
+import { searchKey, startsWith, valueEquals, valueIn } from './inventory-value-key.js';
+
+/** What the device search `q` looks at: the identity scope (not the status mirror) and inventory. */
+const SEARCHED = sql`(a.scope = 'inventory' or (a.scope = 'identity' and a.name <> 'status'))`;
 
 /**
- * Conditions on `devices.id` for device searches of other domains (devauth's device list and
- * bulk actions take them through src/wiring.ts): inventory owns what attributes mean. Values are
- * stored as JSON text, so strings are compared in their JSON form.
+ * Device ids and conditions on `devices.id` for device searches of other domains (devauth's
+ * device list and bulk actions take them through src/wiring.ts): inventory owns what attributes
+ * mean. Values are stored as JSON text, so strings are compared in their JSON form, through the
+ * indexed value keys (inventory-value-key.ts).
  */
-export const inventoryDeviceSql = {
+export const createInventoryDeviceSql = (dialect: Dialect) => ({
   /**
-   * A case-insensitive substring of an identity or inventory attribute value (not the
-   * `identity/status` mirror of the auth status). Scans the tenant's attribute rows.
+   * Ids of the devices one of whose identity or inventory values starts with `text`,
+   * case-insensitively: a string value, or a number written so. One range of
+   * inventory_attributes_search_idx per form.
    */
-  attributeText(tenantId: string, text: string): Expression<SqlBool> {
+  valuePrefixIds(tenantId: string, text: string): RawBuilder<unknown> {
+    const lower = text.toLowerCase();
+    // A string value's JSON text starts with a quote; the closing one is left off.
+    const forms = [JSON.stringify(lower).slice(0, -1)];
+    if (/^-?[0-9]/.test(lower)) forms.push(lower);
+    const key = searchKey(dialect);
+    const whole = sql`lower(a.value)`;
+    return sql.join(
+      forms.map(
+        (p) =>
+          sql`select a.device_id from inventory_attributes a where a.tenant_id = ${tenantId} and ${SEARCHED} and ${startsWith(dialect, key, whole, p)}`,
+      ),
+      sql` union all `,
+    );
+  },
+
+  /**
+   * Ids of the devices one of whose identity or inventory values contains `text`,
+   * case-insensitively. Reads every such value of the tenant: the caller bounds the tenant's size.
+   */
+  valueSubstringIds(tenantId: string, text: string): RawBuilder<unknown> {
     const escaped = JSON.stringify(text.toLowerCase())
       .slice(1, -1)
       .replace(/[\\%_]/g, (c) => `\\${c}`);
-    return sql<SqlBool>`devices.id in (select a.device_id from inventory_attributes a where a.tenant_id = ${tenantId} and (a.scope = 'inventory' or (a.scope = 'identity' and a.name <> 'status')) and lower(a.value) like ${`%${escaped}%`} escape '\\')`;
+    return sql`select a.device_id from inventory_attributes a where a.tenant_id = ${tenantId} and ${SEARCHED} and lower(a.value) like ${`%${escaped}%`} escape '\\'`;
   },
 
   /** The device's static group is `group`. */
   group(tenantId: string, group: string): Expression<SqlBool> {
-    return sql<SqlBool>`devices.id in (select a.device_id from inventory_attributes a where a.tenant_id = ${tenantId} and a.scope = 'system' and a.name = 'group' and a.value = ${JSON.stringify(group)})`;
+    return sql<SqlBool>`devices.id in (select a.device_id from inventory_attributes a where a.tenant_id = ${tenantId} and a.scope = 'system' and a.name = 'group' and ${valueEquals(dialect, JSON.stringify(group))})`;
   },
 
   /** The device has tag `name` (with `value`, when given; a numeric text also matches a number). */
   tag(tenantId: string, name: string, value?: string): Expression<SqlBool> {
+    const ofTag = sql`a.tenant_id = ${tenantId} and a.scope = 'tags' and a.name = ${name}`;
     if (value === undefined)
-      return sql<SqlBool>`devices.id in (select a.device_id from inventory_attributes a where a.tenant_id = ${tenantId} and a.scope = 'tags' and a.name = ${name})`;
+      return sql<SqlBool>`devices.id in (select a.device_id from inventory_attributes a where ${ofTag})`;
     const forms = [JSON.stringify(value)];
     if (/^-?\d{1,15}(\.\d{1,15})?$/.test(value)) forms.push(JSON.stringify(Number(value)));
-    return sql<SqlBool>`devices.id in (select a.device_id from inventory_attributes a where a.tenant_id = ${tenantId} and a.scope = 'tags' and a.name = ${name} and a.value in (${sql.join(forms)}))`;
+    return sql<SqlBool>`devices.id in (select a.device_id from inventory_attributes a where ${ofTag} and ${valueIn(dialect, forms)})`;
   },
-};
+});
+
+export type InventoryDeviceSql = ReturnType<typeof createInventoryDeviceSql>;

@@ -1,12 +1,16 @@
-import type { Executor } from '../store/store.js';
+import { type SqlBool, sql } from 'kysely';
+import { onRow } from '../store/row-check.js';
+import type { Dialect, Executor } from '../store/store.js';
 import { num } from '../store/store.js';
 import { type AttributeValue, type Scope, writeDigest } from './inventory-repo.js';
+import { VALUE_KEY_CHARS, valueEquals, valueKey } from './inventory-value-key.js';
 
 // Static groups: a device's group is its `system/group` attribute (a JSON string, like every
 // attribute value), so the primary key (device_id, scope, name) makes "at most one group per
 // device" a property of the table, and group filters are ordinary attribute filters.
 
 const GROUP = { scope: 'system', name: 'group' } as const;
+const TABLE = 'inventory_attributes';
 const IN_CHUNK = 500;
 
 const chunks = <T>(xs: T[], n = IN_CHUNK): T[][] => {
@@ -21,6 +25,19 @@ const groupRows = (db: Executor, tenantId: string) =>
     .where('tenant_id', '=', tenantId)
     .where('scope', '=', GROUP.scope)
     .where('name', '=', GROUP.name);
+
+/** The group rows of listed devices: primary keys, the tenant checked on them (store/row-check.ts). */
+const groupRowsOf = (db: Executor, tenantId: string, deviceIds: string[]) =>
+  db
+    .selectFrom('inventory_attributes')
+    .where('device_id', 'in', deviceIds)
+    .where('scope', '=', GROUP.scope)
+    .where('name', '=', GROUP.name)
+    .where(onRow('tenant_id'), '=', tenantId);
+
+/** The rows of the members of `group`: a range of inventory_attributes_value_idx. */
+const memberRows = (db: Executor, dialect: Dialect, tenantId: string, group: string) =>
+  groupRows(db, tenantId).where(valueEquals(dialect, JSON.stringify(group), TABLE));
 
 export const deviceExists = async (db: Executor, tenantId: string, deviceId: string): Promise<boolean> =>
   (await db
@@ -37,8 +54,8 @@ export const existingDeviceIds = async (db: Executor, tenantId: string, ids: str
     const rows = await db
       .selectFrom('devices')
       .select('id')
-      .where('tenant_id', '=', tenantId)
       .where('id', 'in', part)
+      .where(onRow('tenant_id'), '=', tenantId)
       .execute();
     out.push(...rows.map((r) => r.id));
   }
@@ -74,13 +91,9 @@ export const setDevicesGroup = async (
   // Sorted ids and fixed-size chunks: concurrent bulk updates take row locks in the same order.
   for (const part of chunks([...deviceIds].sort())) {
     const already = new Set(
-      (
-        await groupRows(tx, tenantId)
-          .select('device_id')
-          .where('device_id', 'in', part)
-          .where('value', '=', value)
-          .execute()
-      ).map((r) => r.device_id),
+      (await groupRowsOf(tx, tenantId, part).select('device_id').where('value', '=', value).execute()).map(
+        (r) => r.device_id,
+      ),
     );
     const todo = part.filter((id) => !already.has(id));
     if (todo.length === 0) continue;
@@ -112,58 +125,102 @@ export const setDevicesGroup = async (
 /** Takes the listed devices (or, without ids, every device) out of `group`; returns how many. */
 export const unsetDevicesGroup = async (
   tx: Executor,
+  dialect: Dialect,
   tenantId: string,
   group: string,
   deviceIds?: string[],
 ): Promise<number> => {
-  const del = () =>
-    tx
+  const value = JSON.stringify(group);
+  if (deviceIds === undefined) {
+    const res = await tx
       .deleteFrom('inventory_attributes')
       .where('tenant_id', '=', tenantId)
       .where('scope', '=', GROUP.scope)
       .where('name', '=', GROUP.name)
-      .where('value', '=', JSON.stringify(group));
-  if (deviceIds === undefined) return Number((await del().executeTakeFirst()).numDeletedRows);
+      .where(valueEquals(dialect, value, TABLE))
+      .executeTakeFirst();
+    return Number(res.numDeletedRows);
+  }
   let n = 0;
   for (const part of chunks([...new Set(deviceIds)].sort())) {
-    n += Number((await del().where('device_id', 'in', part).executeTakeFirst()).numDeletedRows);
+    const res = await tx
+      .deleteFrom('inventory_attributes')
+      .where('device_id', 'in', part)
+      .where('scope', '=', GROUP.scope)
+      .where('name', '=', GROUP.name)
+      .where(onRow('tenant_id'), '=', tenantId)
+      .where('value', '=', value)
+      .executeTakeFirst();
+    n += Number(res.numDeletedRows);
   }
   return n;
 };
 
-/** Group names in use, sorted; with `status`, only groups having a device of that auth status. */
-export const listGroups = async (db: Executor, tenantId: string, status?: string): Promise<string[]> => {
-  let q = groupRows(db, tenantId).select('value').distinct();
+/**
+ * Group names in use, sorted; with `status`, only groups having a device of that auth status.
+ * Without it, one index seek per group (the next key after the last one, a loose index scan)
+ * instead of reading every member: a group name is the key whenever its JSON text is shorter than
+ * the key; longer ones (rare) are read in full.
+ */
+export const listGroups = async (
+  db: Executor,
+  dialect: Dialect,
+  tenantId: string,
+  status?: string,
+): Promise<string[]> => {
   if (status !== undefined) {
-    q = q.where('device_id', 'in', (eb) =>
-      eb
-        .selectFrom('inventory_attributes')
-        .select('device_id')
-        .where('tenant_id', '=', tenantId)
-        .where('scope', '=', 'identity')
-        .where('name', '=', 'status')
-        .where('value', '=', JSON.stringify(status)),
-    );
+    const rows = await groupRows(db, tenantId)
+      .select('value')
+      .distinct()
+      .where('device_id', 'in', (eb) =>
+        eb
+          .selectFrom('inventory_attributes as a')
+          .select('a.device_id')
+          .where('a.tenant_id', '=', tenantId)
+          .where('a.scope', '=', 'identity')
+          .where('a.name', '=', 'status')
+          .where(valueEquals(dialect, JSON.stringify(status))),
+      )
+      .execute();
+    return rows.map((r) => JSON.parse(r.value) as string).sort();
   }
-  return (await q.execute()).map((r) => JSON.parse(r.value) as string).sort();
+  const key = valueKey(dialect);
+  const ofGroups = sql`a.tenant_id = ${tenantId} and a.scope = ${GROUP.scope} and a.name = ${GROUP.name}`;
+  const keys = await sql<{ k: string }>`with recursive g (k) as (
+      select min(${key}) from inventory_attributes a where ${ofGroups}
+      union all
+      select (select min(${key}) from inventory_attributes a where ${ofGroups} and ${key} > g.k)
+      from g where g.k is not null)
+    select k from g where k is not null`.execute(db);
+  const names: string[] = [];
+  for (const { k } of keys.rows) {
+    if (Array.from(k).length < VALUE_KEY_CHARS) names.push(JSON.parse(k) as string);
+    else {
+      const full = await groupRows(db, tenantId)
+        .select('value')
+        .distinct()
+        .where(sql<SqlBool>`${valueKey(dialect, TABLE)} = ${k}`)
+        .execute();
+      names.push(...full.map((r) => JSON.parse(r.value) as string));
+    }
+  }
+  return names.sort();
 };
 
 /** One page of the ids of a group's devices (ordered by id) and the group's size. */
 export const groupDeviceIds = async (
   db: Executor,
+  dialect: Dialect,
   tenantId: string,
   group: string,
   offset: number,
   limit: number,
 ): Promise<{ ids: string[]; total: number }> => {
-  const value = JSON.stringify(group);
-  const total = await groupRows(db, tenantId)
+  const total = await memberRows(db, dialect, tenantId, group)
     .select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .where('value', '=', value)
     .executeTakeFirstOrThrow();
-  const rows = await groupRows(db, tenantId)
+  const rows = await memberRows(db, dialect, tenantId, group)
     .select('device_id')
-    .where('value', '=', value)
     .orderBy('device_id')
     .limit(limit)
     .offset(offset)
@@ -178,6 +235,7 @@ export const groupDeviceIds = async (
  */
 export const listAcceptedDeviceIds = async (
   db: Executor,
+  dialect: Dialect,
   tenantId: string,
   opts: { group?: string } = {},
 ): Promise<string[]> => {
@@ -187,17 +245,17 @@ export const listAcceptedDeviceIds = async (
     .where('tenant_id', '=', tenantId)
     .where('scope', '=', 'identity')
     .where('name', '=', 'status')
-    .where('value', '=', JSON.stringify('accepted'));
+    .where(valueEquals(dialect, JSON.stringify('accepted'), TABLE));
   if (opts.group !== undefined) {
     const group = opts.group;
     q = q.where('device_id', 'in', (eb) =>
       eb
-        .selectFrom('inventory_attributes')
-        .select('device_id')
-        .where('tenant_id', '=', tenantId)
-        .where('scope', '=', GROUP.scope)
-        .where('name', '=', GROUP.name)
-        .where('value', '=', JSON.stringify(group)),
+        .selectFrom('inventory_attributes as a')
+        .select('a.device_id')
+        .where('a.tenant_id', '=', tenantId)
+        .where('a.scope', '=', GROUP.scope)
+        .where('a.name', '=', GROUP.name)
+        .where(valueEquals(dialect, JSON.stringify(group))),
     );
   }
   return (await q.orderBy('device_id').execute()).map((r) => r.device_id);
@@ -213,9 +271,9 @@ export const scopeAttributes = async (
   const rows = await db
     .selectFrom('inventory_attributes')
     .select(['name', 'value', 'description'])
-    .where('tenant_id', '=', tenantId)
     .where('device_id', '=', deviceId)
     .where('scope', '=', scope)
+    .where(onRow('tenant_id'), '=', tenantId)
     .orderBy('name')
     .execute();
   return rows.map((r) => ({

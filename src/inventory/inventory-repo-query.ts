@@ -1,9 +1,11 @@
 import { sql } from 'kysely';
+import type { SearchMatch } from '../core/search-policy.js';
+import { onRow } from '../store/row-check.js';
 import type { Dialect, Executor } from '../store/store.js';
 import { num, numOrNull } from '../store/store.js';
 import type { AttrRef, Condition, SortKey } from './inventory-filters.js';
 import type { AttributeValue, Scope } from './inventory-repo.js';
-import { conditionSql, idSetSql, orderSql, textSql, whereSql } from './inventory-sql.js';
+import { conditionSql, idSetSql, orderSql, selectsIdSet, textSql, whereSql } from './inventory-sql.js';
 
 /** Which devices of a tenant a search selects; regex filters are already resolved to id sets. */
 export interface DeviceQuery {
@@ -11,8 +13,15 @@ export interface DeviceQuery {
   conditions: Condition[];
   /** The device must be in every one of these sets. */
   idSets: string[][];
-  /** Each keyword must occur in some attribute value. */
+  /** Each keyword must occur in some attribute value (`textMatch` says how). */
   keywords: string[];
+  /** How keywords match values: any part (small tenants) or the start (core/search-policy.ts). */
+  textMatch?: SearchMatch;
+  /**
+   * How a page is read when id sets select the devices (core/search-policy.ts): from the ids
+   * (the default; counts always are), or along the tenant's creation-order index.
+   */
+  readOrder?: 'ids' | 'index';
 }
 
 export interface DeviceRow {
@@ -39,13 +48,34 @@ type RawDeviceRow = {
 
 const whereOf = (dialect: Dialect, q: DeviceQuery) =>
   whereSql([
-    sql`d.tenant_id = ${q.tenantId}`,
+    // When id sets select the devices (listed ids, attribute conditions, keywords), their ids
+    // drive: each device is looked up by key, its tenant checked on the row (store/row-check.ts).
+    drivenByIdSets(q) && q.readOrder !== 'index'
+      ? sql`${onRow('d.tenant_id')} = ${q.tenantId}`
+      : sql`d.tenant_id = ${q.tenantId}`,
     ...q.conditions.map((c) => conditionSql(dialect, q.tenantId, c)),
     ...q.idSets.map((ids) => idSetSql(dialect, ids)),
-    ...q.keywords.map((k) => textSql(q.tenantId, k)),
+    ...q.keywords.map((k) => textSql(dialect, q.tenantId, k, q.textMatch ?? 'substring')),
   ]);
 
+export const drivenByIdSets = (q: DeviceQuery): boolean =>
+  q.idSets.length > 0 || q.keywords.length > 0 || q.conditions.some(selectsIdSet);
+
+const isUnfiltered = (q: DeviceQuery): boolean =>
+  q.conditions.length === 0 && q.idSets.length === 0 && q.keywords.length === 0;
+
+/** The tenant's devices, from device_counts (migration 0012): a few rows, not the devices. */
+export const countAllDevices = async (db: Executor, tenantId: string): Promise<number> => {
+  const r = await db
+    .selectFrom('device_counts')
+    .select((eb) => eb.fn.sum<number | string | null>('n').as('n'))
+    .where('tenant_id', '=', tenantId)
+    .executeTakeFirst();
+  return num(r?.n ?? 0);
+};
+
 export const countDevices = async (db: Executor, dialect: Dialect, q: DeviceQuery): Promise<number> => {
+  if (isUnfiltered(q)) return countAllDevices(db, q.tenantId);
   const r = await sql<{
     n: number | string;
   }>`select count(*) as n from devices d where ${whereOf(dialect, q)}`.execute(db);
@@ -62,10 +92,17 @@ export const pageDevices = async (
   limit: number,
 ): Promise<DeviceRow[]> => {
   const order = orderSql(dialect, sort);
+  const where = whereOf(dialect, q);
+  // In creation order, the page's ids come first and its rows after: a deep offset then walks
+  // entries of devices_tenant_created_idx only (an index-only scan on PostgreSQL), not rows.
   const r =
-    await sql<RawDeviceRow>`select d.id, d.created_at, d.updated_at, d.check_in_at from devices d ${order.joins} where ${whereOf(dialect, q)} order by ${order.orderBy} limit ${limit} offset ${offset}`.execute(
-      db,
-    );
+    sort.length === 0
+      ? await sql<RawDeviceRow>`select d.id, d.created_at, d.updated_at, d.check_in_at from devices d where d.id in (select d.id from devices d where ${where} order by ${order.orderBy} limit ${limit} offset ${offset}) order by ${order.orderBy}`.execute(
+          db,
+        )
+      : await sql<RawDeviceRow>`select d.id, d.created_at, d.updated_at, d.check_in_at from devices d ${order.joins} where ${where} order by ${order.orderBy} limit ${limit} offset ${offset}`.execute(
+          db,
+        );
   return r.rows.map((row) => ({
     id: row.id,
     createdAt: num(row.created_at),
@@ -85,8 +122,8 @@ export const attributesOfDevices = async (
   const rows = await db
     .selectFrom('inventory_attributes')
     .select(['device_id', 'scope', 'name', 'value', 'description', 'updated_at'])
-    .where('tenant_id', '=', tenantId)
     .where('device_id', 'in', deviceIds)
+    .where(onRow('tenant_id'), '=', tenantId)
     .execute();
   for (const r of rows) {
     const entry = out.get(r.device_id);

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { prepareQuery } from '../store/prepared.js';
+import { onRow } from '../store/row-check.js';
 import { type Executor, num, type Store } from '../store/store.js';
 
 export type AttributeValue = string | number | string[] | number[];
@@ -145,8 +146,8 @@ export const listDeviceAttributes = async (
   const rows = await db
     .selectFrom('inventory_attributes')
     .selectAll()
-    .where('tenant_id', '=', tenantId)
     .where('device_id', '=', deviceId)
+    .where(onRow('tenant_id'), '=', tenantId)
     .orderBy('scope')
     .orderBy('name')
     .execute();

@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import { isUuid } from '../core/ids.js';
 import { offsetOf, type Page } from '../core/pagination.js';
+import { pageReadOrder, SUBSTRING_SEARCH_MAX_DEVICES } from '../core/search-policy.js';
 import { type Executor, isForeignKeyViolation, type Store } from '../store/store.js';
 import { inventoryErrors, MAX_REGEX_CANDIDATES, MAX_TAGS } from './inventory-errors.js';
 import {
@@ -32,9 +33,11 @@ import {
 import {
   attributeCatalogue,
   attributesOfDevices,
+  countAllDevices,
   countDevices,
   type DeviceQuery,
   type DeviceRow,
+  drivenByIdSets,
   pageDevices,
   regexCandidates,
 } from './inventory-repo-query.js';
@@ -151,6 +154,9 @@ export const createInventoryAdminService = (deps: { store: Store; clock: Clock; 
         idSets: req.deviceIds && req.deviceIds.length > 0 ? [req.deviceIds] : [],
         keywords: req.keywords ?? [],
       };
+      if (q.keywords.length > 0)
+        q.textMatch =
+          (await countAllDevices(db, tenantId)) <= SUBSTRING_SEARCH_MAX_DEVICES ? 'substring' : 'prefix';
       for (const c of req.conditions) {
         if (c.kind !== 'regex') continue;
         const ids = await resolveRegex(q, c);
@@ -159,6 +165,10 @@ export const createInventoryAdminService = (deps: { store: Store; clock: Clock; 
       }
       const total = await countDevices(db, dialect, q);
       if (total <= offsetOf(req.page)) return { devices: [], total };
+      const position = offsetOf(req.page) + req.page.perPage;
+      // Only the creation order has an index to walk; other sorts read every match.
+      if (drivenByIdSets(q) && req.sort.length === 0)
+        q.readOrder = pageReadOrder(total, await countAllDevices(db, tenantId), position);
       const rows = await pageDevices(db, dialect, q, req.sort, offsetOf(req.page), req.page.perPage);
       return { devices: await views(tenantId, rows, req.projection), total };
     },
@@ -216,15 +226,16 @@ export const createInventoryAdminService = (deps: { store: Store; clock: Clock; 
       if (!isUuid(deviceId)) throw inventoryErrors.deviceNotFound();
       const n = await db
         .transaction()
-        .execute(async (tx) => unsetDevicesGroup(tx, tenantId, group, [deviceId]));
+        .execute(async (tx) => unsetDevicesGroup(tx, dialect, tenantId, group, [deviceId]));
       if (n === 0) throw inventoryErrors.deviceNotFound();
     },
 
-    listGroups: (tenantId: string, status?: string): Promise<string[]> => listGroups(db, tenantId, status),
+    listGroups: (tenantId: string, status?: string): Promise<string[]> =>
+      listGroups(db, dialect, tenantId, status),
 
     async deleteGroup(tenantId: string, group: string): Promise<number> {
       checkGroupName(group);
-      return db.transaction().execute((tx) => unsetDevicesGroup(tx, tenantId, group));
+      return db.transaction().execute((tx) => unsetDevicesGroup(tx, dialect, tenantId, group));
     },
 
     async groupDevices(
@@ -232,7 +243,7 @@ export const createInventoryAdminService = (deps: { store: Store; clock: Clock; 
       group: string,
       page: Page,
     ): Promise<{ ids: string[]; total: number }> {
-      const r = await groupDeviceIds(db, tenantId, group, offsetOf(page), page.perPage);
+      const r = await groupDeviceIds(db, dialect, tenantId, group, offsetOf(page), page.perPage);
       if (r.total === 0) throw inventoryErrors.groupNotFound();
       return r;
     },
@@ -257,7 +268,9 @@ export const createInventoryAdminService = (deps: { store: Store; clock: Clock; 
 
     async removeFromGroup(tenantId: string, group: string, ids: string[]): Promise<number> {
       checkGroupName(group);
-      return db.transaction().execute((tx) => unsetDevicesGroup(tx, tenantId, group, ids.filter(isUuid)));
+      return db
+        .transaction()
+        .execute((tx) => unsetDevicesGroup(tx, dialect, tenantId, group, ids.filter(isUuid)));
     },
 
     filterAttributes: (tenantId: string) => attributeCatalogue(db, tenantId, MAX_CATALOGUE),

@@ -1,7 +1,10 @@
 import { type RawBuilder, sql } from 'kysely';
+import type { SearchMatch } from '../core/search-policy.js';
 import type { Dialect } from '../store/store.js';
+import { createInventoryDeviceSql } from './inventory-device-sql.js';
 import type { AttrRef, Condition, Scalar, SortKey, VirtualKind } from './inventory-filters.js';
 import { virtualOf } from './inventory-filters.js';
+import { startsWith, valueIn, valueKey } from './inventory-value-key.js';
 
 // The dialect-specific SQL of inventory searches. Attribute values are JSON text (a string, a
 // number, or a homogeneous array of either), so every predicate is written over the elements of
@@ -47,19 +50,33 @@ export const virtualExpr = (dialect: Dialect, kind: VirtualKind): Frag => {
 /** Elements of `a.value` on PostgreSQL, a scalar wrapped as a one-element array. */
 const pgElements = sql`jsonb_array_elements(case when left(a.value, 1) = '[' then a.value::jsonb else jsonb_build_array(a.value::jsonb) end)`;
 
-/** True when some element of `a.value` equals one of `values`. */
-const anyElementIn = (dialect: Dialect, values: Scalar[]): Frag => {
-  // Scalars are compared as JSON text (both sides are JSON.stringify output); only arrays are unpacked.
-  const scalarMatch = sql`a.value in (${sql.join(values.map((v) => JSON.stringify(v)))})`;
-  if (dialect === 'postgres') {
-    return sql`(${scalarMatch} or (left(a.value, 1) = '[' and exists (select 1 from jsonb_array_elements(a.value::jsonb) e where cast(${JSON.stringify(values)} as jsonb) @> jsonb_build_array(e))))`;
-  }
+/** True when some element of the array `a.value` equals one of `values`. */
+const arrayElementIn = (dialect: Dialect, values: Scalar[]): Frag => {
+  if (dialect === 'postgres')
+    return sql`exists (select 1 from jsonb_array_elements(a.value::jsonb) e where cast(${JSON.stringify(values)} as jsonb) @> jsonb_build_array(e))`;
   const parts: Frag[] = [];
   const s = strings(values);
   const n = numbers(values);
   if (s.length > 0) parts.push(sql`(e.type = 'text' and e.value in (${sql.join(s)}))`);
   if (n.length > 0) parts.push(sql`(e.type in ('integer', 'real') and e.value in (${sql.join(n)}))`);
-  return sql`(${scalarMatch} or (substr(a.value, 1, 1) = '[' and exists (select 1 from json_each(a.value) e where ${sql.join(parts, sql` or `)})))`;
+  return sql`exists (select 1 from json_each(a.value) e where ${sql.join(parts, sql` or `)})`;
+};
+
+/**
+ * Devices where some element of the attribute equals one of `values`: the scalar values equal to
+ * one (compared as JSON text, both sides JSON.stringify output) and the array values holding one,
+ * each a range of inventory_attributes_value_idx (arrays: the keys starting with '['). One
+ * `in (... union all ...)`, not an OR of two, so that the planner reads the ids and then the few
+ * devices instead of testing every device.
+ */
+const attributeIn = (dialect: Dialect, tenantId: string, attr: AttrRef, values: Scalar[]): Frag => {
+  const of = sql`a.tenant_id = ${tenantId} and a.scope = ${attr.scope} and a.name = ${attr.name}`;
+  const scalars = valueIn(
+    dialect,
+    values.map((v) => JSON.stringify(v)),
+  );
+  const arrays = startsWith(dialect, valueKey(dialect), sql`a.value`, '[');
+  return sql`d.id in (select a.device_id from inventory_attributes a where ${of} and ${scalars} union all select a.device_id from inventory_attributes a where ${of} and ${arrays} and ${arrayElementIn(dialect, values)})`;
 };
 
 /** True when some element of `a.value` of the value's type compares `op` with `value`. */
@@ -100,6 +117,17 @@ const virtualCondition = (dialect: Dialect, kind: VirtualKind, c: Condition): Fr
   }
 };
 
+/**
+ * Whether the condition's SQL is `d.id in (<ids from an index>)`, a set the query can start from
+ * (attribute conditions that are not negated, and identity/id values); negations and conditions
+ * on the device's times are tested on the devices instead.
+ */
+export const selectsIdSet = (c: Condition): boolean => {
+  if (c.kind === 'regex' || ('negate' in c && c.negate)) return false;
+  const v = virtualOf(c.attr);
+  return v === undefined || (v === 'id' && c.kind === 'in');
+};
+
 /** SQL for one (non-regex) condition. */
 export const conditionSql = (dialect: Dialect, tenantId: string, c: Condition): Frag => {
   const v = virtualOf(c.attr);
@@ -110,7 +138,7 @@ export const conditionSql = (dialect: Dialect, tenantId: string, c: Condition): 
       return c.negate ? negated(f) : f;
     }
     case 'in': {
-      const f = c.values.length > 0 ? ofAttribute(tenantId, c.attr, anyElementIn(dialect, c.values)) : FALSE;
+      const f = c.values.length > 0 ? attributeIn(dialect, tenantId, c.attr, c.values) : FALSE;
       return c.negate ? negated(f) : f;
     }
     case 'cmp':
@@ -129,8 +157,14 @@ export const idSetSql = (dialect: Dialect, ids: string[]): Frag => {
     : sql`d.id in (select value from json_each(${json}))`;
 };
 
-/** Free-text keyword: some attribute value of the device contains it (case-insensitively). */
-export const textSql = (tenantId: string, keyword: string): Frag => {
+/**
+ * Free-text keyword, case-insensitively: some attribute value of the device contains it
+ * (`substring`: reads all the tenant's values, so only for small tenants), or some identity or
+ * inventory value starts with it (`prefix`: index ranges; core/search-policy.ts).
+ */
+export const textSql = (dialect: Dialect, tenantId: string, keyword: string, match: SearchMatch): Frag => {
+  if (match === 'prefix')
+    return sql`d.id in (${createInventoryDeviceSql(dialect).valuePrefixIds(tenantId, keyword)})`;
   // Values are JSON text, so the keyword is matched in its JSON-escaped form.
   const escaped = JSON.stringify(keyword.toLowerCase())
     .slice(1, -1)

@@ -10,6 +10,7 @@ import * as m0008 from './migrations/0008-catch-up-0002-0003.js';
 import * as m0009 from './migrations/0009-invariants.js';
 import * as m0010 from './migrations/0010-flood-limits.js';
 import * as m0011 from './migrations/0011-factory-imports.js';
+import * as m0012 from './migrations/0012-device-scale.js';
 import type { Db } from './store.js';
 
 // Migrations are listed here explicitly (not read from disk) so they work from the compiled
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '0009-invariants': m0009,
   '0010-flood-limits': m0010,
   '0011-factory-imports': m0011,
+  '0012-device-scale': m0012,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

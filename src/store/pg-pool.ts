@@ -22,6 +22,7 @@ export interface PostgresPoolOptions {
  * - `statement_timeout` makes the server cancel a long statement (the connection stays usable);
  *   `query_timeout` (a little later) makes the client give up on a server that does not answer;
  * - TCP keep-alive, so a connection the network silently dropped is noticed;
+ * - no parallel query (below);
  * - a client that saw its connection break (reset, terminated, read timeout) is discarded, not
  *   handed to the next request: node-postgres would otherwise return a client whose timed-out
  *   query is still outstanding to the pool, and every later query on it would wait behind it.
@@ -37,6 +38,11 @@ export const createPostgresPool = (
     connectionString: opts.connectionString,
     max: opts.max,
     keepAlive: true,
+    // No parallel plans for Gatehouse's sessions: every statement is a short, indexed one, and
+    // PostgreSQL picks a parallel plan when it overestimates the rows of a range (it has no usable
+    // statistics for the collated key expressions of migration 0012), whose worker start-up then
+    // costs tens of milliseconds for a search that reads ten rows.
+    options: '-c max_parallel_workers_per_gather=0',
     ...(opts.connectTimeoutMs ? { connectionTimeoutMillis: opts.connectTimeoutMs } : {}),
     ...(queryTimeoutMs > 0
       ? { statement_timeout: queryTimeoutMs, query_timeout: queryTimeoutMs + CLIENT_GRACE_MS }

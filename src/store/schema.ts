@@ -50,6 +50,17 @@ export interface DevicesTable {
   factory_id: string | null;
 }
 
+/**
+ * Devices per (tenant, status), kept by triggers on `devices` (migration 0012); the count is the
+ * sum of `n` over the slots (PostgreSQL: one per writing backend, see the migration).
+ */
+export interface DeviceCountsTable {
+  tenant_id: string;
+  status: string;
+  slot: number;
+  n: Int8;
+}
+
 export interface AuthSetsTable {
   id: string;
   tenant_id: string;
@@ -437,6 +448,7 @@ export interface Database {
   users: UsersTable;
   user_tokens: UserTokensTable;
   devices: DevicesTable;
+  device_counts: DeviceCountsTable;
   auth_sets: AuthSetsTable;
   factories: FactoriesTable;
   device_imports: DeviceImportsTable;

@@ -101,6 +101,41 @@ describe.skipIf(!haveOpenssl).each(dialects())('gatehouse devices (CLI) on %s', 
     );
     expect(paged).toMatchObject({ total: 2 });
     expect(paged.devices.map((d) => d.id)).toEqual([two?.id]);
+
+    // Keyset pages: --after "" starts, each answer names the next cursor until the last page.
+    const first = await json<{ total: number; devices: DeviceJson[]; next?: string }>(
+      'devices',
+      'list',
+      '--per-page',
+      '1',
+      '--after',
+      '',
+    );
+    expect(first.devices.map((d) => d.id)).toEqual([one?.id]);
+    expect(first.next).toEqual(expect.any(String));
+    const second = await json<{ total: number; devices: DeviceJson[]; next?: string }>(
+      'devices',
+      'list',
+      '--per-page',
+      '1',
+      '--after',
+      first.next as string,
+    );
+    expect(second).toMatchObject({ total: 2 });
+    expect(second.devices.map((d) => d.id)).toEqual([two?.id]);
+    expect(second.next).toBeUndefined();
+    const text = await gatehouse(
+      'devices',
+      'list',
+      '--per-page',
+      '1',
+      '--after',
+      '',
+      '--tenant',
+      tenantId,
+      ...store,
+    );
+    expect(text.out).toContain(`next page: --after ${first.next}\n`);
   });
 
   it('says what is wrong: unknown device, bad status, unknown tenant', async () => {

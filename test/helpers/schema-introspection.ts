@@ -47,6 +47,8 @@ export interface TableShape {
   primaryKey: string[];
   indexes: IndexShape[];
   foreignKeys: ForeignKeyShape[];
+  /** Names of the table's triggers, sorted (their bodies are dialect-specific and not compared). */
+  triggers: string[];
 }
 
 export type SchemaShape = Record<string, TableShape>;
@@ -130,7 +132,12 @@ const introspectSqlite = async (db: QueryExecutorProvider): Promise<SchemaShape>
       entry.refColumns.push(fk.to ?? '<primary key>');
       foreignKeys.set(fk.id, entry);
     }
+    const triggers = await rows<{ name: string }>(
+      db,
+      sql`select name from sqlite_master where type = 'trigger' and tbl_name = ${table} order by name`,
+    );
     schema[table] = {
+      triggers: triggers.map((t) => t.name),
       columns: info.map((c) => ({
         name: c.name,
         type: c.type.toLowerCase(),
@@ -171,7 +178,7 @@ const introspectPostgres = async (db: QueryExecutorProvider): Promise<SchemaShap
         order by c.table_name, c.ordinal_position`,
   );
   for (const c of columns.filter((r) => isOurs(r.table_name))) {
-    schema[c.table_name] ??= { columns: [], primaryKey: [], indexes: [], foreignKeys: [] };
+    schema[c.table_name] ??= { columns: [], primaryKey: [], indexes: [], foreignKeys: [], triggers: [] };
     schema[c.table_name]?.columns.push({
       name: c.column_name,
       type: c.data_type,
@@ -256,6 +263,16 @@ const introspectPostgres = async (db: QueryExecutorProvider): Promise<SchemaShap
       definition: ix.definition,
     });
   }
+  const triggers = await rows<{ table_name: string; name: string }>(
+    db,
+    sql`select c.relname::text as table_name, t.tgname::text as name
+        from pg_trigger t
+        join pg_class c on c.oid = t.tgrelid
+        join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = current_schema() and not t.tgisinternal
+        order by t.tgname`,
+  );
+  for (const t of triggers) schema[t.table_name]?.triggers.push(t.name);
   for (const table of Object.values(schema)) {
     sortIndexes(table.indexes);
     sortForeignKeys(table.foreignKeys);
@@ -265,9 +282,10 @@ const introspectPostgres = async (db: QueryExecutorProvider): Promise<SchemaShap
 
 /**
  * What must agree between SQLite and PostgreSQL, one readable line per fact: tables, columns with
- * nullability, primary keys, foreign keys, and indexes by name (a UNIQUE constraint by its columns,
- * since SQLite does not keep a constraint's name), uniqueness and whether it is partial. Types,
- * defaults and predicate text are spelled differently by the two catalogs and are left out.
+ * nullability, primary keys, foreign keys, indexes by name (a UNIQUE constraint by its columns,
+ * since SQLite does not keep a constraint's name), uniqueness and whether it is partial, and
+ * trigger names. Types, defaults, predicate text and trigger bodies are spelled differently by
+ * the two dialects and are left out.
  */
 export const portableSchema = (schema: SchemaShape): Record<string, string[]> =>
   Object.fromEntries(
@@ -288,6 +306,7 @@ export const portableSchema = (schema: SchemaShape): Record<string, string[]> =>
               : `${i.unique ? 'unique ' : ''}index ${i.name} (${i.columns.join(', ')})${i.predicate ? ' partial' : ''}`,
           )
           .sort(),
+        ...t.triggers.map((name) => `trigger ${name}`),
       ],
     ]),
   );

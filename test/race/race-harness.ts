@@ -206,6 +206,15 @@ export const invariantViolations = async (db: Db): Promise<Record<string, number
       "where status <> 'finished'",
     ),
     deliveryPerEvent: await groups('webhook_deliveries', 'subscription_id, event_id'),
+    // device_counts (migration 0012) equals count(*) per (tenant, status): (tenant, status)
+    // pairs where they differ.
+    deviceCountsExact: await count(
+      db,
+      sql`select count(*) as n from (select tenant_id, status from (
+          select tenant_id, status, n as d from device_counts
+          union all select tenant_id, status, -1 as d from devices) x
+        group by tenant_id, status having sum(d) <> 0) g`,
+    ),
   };
 };
 

@@ -22,6 +22,7 @@ const PINNED: Record<string, string> = {
   '0009-invariants.ts': '8c736bcd1ca3e6371a563008c1932b2c54fd5055c3d4d9671fd0493ebe63a9c4',
   '0010-flood-limits.ts': '978befb7bdc8b11f1f5be7f71e1251934a84db805d39a77cac7d341c45e26849',
   '0011-factory-imports.ts': 'dd2c4fe69d4b2e8235ce4563ee751f6d9929f6c67b9ed1ef40d37368a1bf73bd',
+  '0012-device-scale.ts': '9d209262d1be1bc3eb35d8734dd5858a93f99ea738b8dfd2931e72ae11208ad7',
 };
 
 // The first text of each migration that was edited after it landed, kept as a fixture for

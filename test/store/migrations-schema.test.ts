@@ -6,6 +6,7 @@ import { migrateToLatest } from '../../src/store/migrate.js';
 import * as m0001 from '../../src/store/migrations/0001-foundation.js';
 import * as m0002 from '../../src/store/migrations/0002-inventory.js';
 import * as m0008 from '../../src/store/migrations/0008-catch-up-0002-0003.js';
+import * as m0012 from '../../src/store/migrations/0012-device-scale.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import * as landed0002 from '../fixtures/migrations-as-landed/0002-inventory.js';
 import * as landed0003 from '../fixtures/migrations-as-landed/0003-deployments.js';
@@ -196,6 +197,16 @@ describe.each(dialects())('migrated schema on %s', (dialect) => {
   it('0008 is idempotent: running it again changes nothing', async () => {
     await m0008.up(fresh.store.db);
     await m0008.up(fresh.store.db);
+    expect(await introspect(fresh)).toEqual(freshSchema);
+  });
+
+  it('0012 keeps device_counts by triggers, and running it again changes nothing', async () => {
+    expect(freshSchema.devices?.triggers).toEqual([
+      'devices_counts_delete',
+      'devices_counts_insert',
+      'devices_counts_update',
+    ]);
+    await m0012.up(fresh.store.db);
     expect(await introspect(fresh)).toEqual(freshSchema);
   });
 });

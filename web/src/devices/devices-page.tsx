@@ -187,6 +187,12 @@ export default function DevicesPage() {
       </Tabs>
 
       <DeviceFilters filter={filter} onChange={(field, value) => update({ [field]: value })} />
+      {filter.q && list.data?.searchMatch === 'prefix' ? (
+        <Text size="xs" c="dimmed" mb="xs" data-testid="search-match-prefix">
+          This fleet is large: attribute values match the search text from their start (device ids and
+          fingerprints by prefix, as always).
+        </Text>
+      ) : null}
 
       {bulkResult ? (
         <BulkResultPanel

@@ -142,15 +142,19 @@ export interface Page<T> {
   items: T[];
   total: number | null;
   hasNext: boolean;
+  /** X-Search-Match of a search: how values matched the text (docs/console-api.md). */
+  searchMatch?: 'prefix' | 'substring';
 }
 
 export const apiPage = async <T>(path: string, query: Query = {}): Promise<Page<T>> => {
   const r = await apiRaw<T[]>(path, { query });
   const total = r.headers.get('x-total-count');
   const link = r.headers.get('link') ?? '';
+  const match = r.headers.get('x-search-match');
   return {
     items: Array.isArray(r.data) ? r.data : [],
     total: total === null ? null : Number(total),
     hasNext: /rel="next"/.test(link),
+    ...(match === 'prefix' || match === 'substring' ? { searchMatch: match } : {}),
   };
 };
