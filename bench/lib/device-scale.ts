@@ -316,7 +316,12 @@ export const runDeviceScaleBench = async (s: DeviceScaleSettings): Promise<strin
         if (r.problem) problems.push(`${dialect} ${r.name}: ${r.problem}`);
         out.push(r);
       }
-      results[dialect] = { ...load, cases: out };
+      results[dialect] = {
+        loadSeconds: load.loadSeconds,
+        indexSeconds: load.indexSeconds,
+        analyzeSeconds: load.analyzeSeconds,
+        cases: out,
+      };
     } finally {
       await server.close();
       await db.drop();

@@ -61,7 +61,7 @@ export const isStatusOnly = (f: DeviceFilter): boolean =>
   f.group === undefined &&
   f.tag === undefined;
 
-/** SELECTs of the ids of the tenant's devices that `q` matches (they may repeat). */
+/** SELECTs of the ids of the tenant's devices that `q` matches, as `device_id` (they may repeat). */
 const searchIdSets = (
   tenantId: string,
   search: SearchText,
@@ -71,7 +71,7 @@ const searchIdSets = (
   const p = search.idPrefix;
   if (p !== undefined)
     sets.push(
-      sql`select d.id from devices d where d.id >= ${p} and d.id < ${`${p}g`} and ${onRow('d.tenant_id')} = ${tenantId}`,
+      sql`select d.id as device_id from devices d where d.id >= ${p} and d.id < ${`${p}g`} and ${onRow('d.tenant_id')} = ${tenantId}`,
     );
   const f = search.fingerprintPrefix;
   if (f !== undefined)
@@ -84,6 +84,29 @@ const searchIdSets = (
         ? inventory.sql.valueSubstringIds(tenantId, search.text)
         : inventory.sql.valuePrefixIds(tenantId, search.text),
     );
+  return sets;
+};
+
+/**
+ * The id sets a filter's search, group and tag select (a device must be in each), every one
+ * holding ids of the tenant's devices only; undefined when one of them can match nothing.
+ */
+const idSetsOf = (
+  tenantId: string,
+  f: DeviceFilter,
+  inventory: SearchInventory,
+): RawBuilder<unknown>[] | undefined => {
+  const sets: RawBuilder<unknown>[] = [];
+  const search = f.q === undefined ? undefined : parseSearchText(f.q);
+  if (search) {
+    const any = searchIdSets(tenantId, search, inventory);
+    if (any.length === 0) return undefined;
+    sets.push(sql.join(any, sql` union all `));
+  }
+  const inv = inventory.sql;
+  if ((f.group !== undefined || f.tag !== undefined) && !inv) return undefined;
+  if (inv && f.group !== undefined) sets.push(inv.groupIds(tenantId, f.group));
+  if (inv && f.tag !== undefined) sets.push(inv.tagIds(tenantId, f.tag.name, f.tag.value));
   return sets;
 };
 
@@ -102,22 +125,15 @@ const whereFilter =
   (tenantId: string, f: DeviceFilter, inventory: SearchInventory, order: ReadOrder) =>
   (eb: DevicesEb): Expression<SqlBool> => {
     const byIds = f.ids !== undefined && f.ids.length > 0;
-    const search = f.q === undefined ? undefined : parseSearchText(f.q);
     const fromIds = order === 'ids' && selectsIdSets(f);
     const parts: Expression<SqlBool>[] = [
       fromIds ? eb(onRow('devices.tenant_id'), '=', tenantId) : eb('devices.tenant_id', '=', tenantId),
     ];
     if (f.statuses && f.statuses.length > 0) parts.push(eb('devices.status', 'in', f.statuses));
     if (byIds) parts.push(eb('devices.id', 'in', f.ids as string[]));
-    if (search) {
-      const sets = searchIdSets(tenantId, search, inventory);
-      parts.push(
-        sets.length > 0 ? sql<SqlBool>`devices.id in (${sql.join(sets, sql` union all `)})` : eb.val(false),
-      );
-    }
-    const inv = inventory.sql;
-    if (f.group !== undefined) parts.push(inv ? inv.group(tenantId, f.group) : eb.val(false));
-    if (f.tag !== undefined) parts.push(inv ? inv.tag(tenantId, f.tag.name, f.tag.value) : eb.val(false));
+    const sets = idSetsOf(tenantId, f, inventory);
+    if (!sets) parts.push(eb.val(false));
+    else for (const set of sets) parts.push(sql<SqlBool>`devices.id in (${set})`);
     return eb.and(parts);
   };
 
@@ -185,6 +201,24 @@ export const countFoundDevices = async (
   inventory: SearchInventory,
 ): Promise<number> => {
   if (isStatusOnly(f)) return countDevices(db, tenantId, f.statuses);
+  // Without statuses and listed ids, the sets alone say how many: they hold the tenant's devices
+  // only, so the count is of their intersection, read from their indexes, no device read.
+  const sets = idSetsOf(tenantId, f, inventory);
+  if (!sets) return 0;
+  const [first, ...rest] = sets;
+  if (first && !(f.statuses && f.statuses.length > 0) && !(f.ids && f.ids.length > 0)) {
+    const r = await sql<{
+      n: number | string;
+    }>`select count(distinct ids.device_id) as n from (${first}) ids${
+      rest.length > 0
+        ? sql` where ${sql.join(
+            rest.map((set) => sql`ids.device_id in (${set})`),
+            sql` and `,
+          )}`
+        : sql``
+    }`.execute(db);
+    return num(r.rows[0]?.n ?? 0);
+  }
   const r = await db
     .selectFrom('devices')
     .select((eb) => eb.fn.countAll<number | string>().as('n'))

@@ -1,4 +1,4 @@
-import type { Expression, RawBuilder, SqlBool } from 'kysely';
+import type { RawBuilder } from 'kysely';
 import type { Executor, Store } from '../store/store.js';
 import type { Identity } from './identity.js';
 
@@ -64,8 +64,9 @@ export interface DeviceFilter {
 }
 
 /**
- * Device ids and conditions on `devices.id` that the inventory domain provides for device
- * searches (wired in src/wiring.ts, so devauth imports no other domain).
+ * SELECTs of device ids (one column, `device_id`) that the inventory domain provides for device
+ * searches (wired in src/wiring.ts, so devauth imports no other domain). Each holds ids of the
+ * tenant's devices only.
  */
 export interface DeviceInventorySql {
   /**
@@ -75,10 +76,10 @@ export interface DeviceInventorySql {
   valuePrefixIds(tenantId: string, text: string): RawBuilder<unknown>;
   /** The same for values that contain `text` anywhere: reads all the tenant's values. */
   valueSubstringIds(tenantId: string, text: string): RawBuilder<unknown>;
-  /** True for the devices in the static group. */
-  group(tenantId: string, group: string): Expression<SqlBool>;
-  /** True for the devices with the tag. */
-  tag(tenantId: string, name: string, value?: string): Expression<SqlBool>;
+  /** The devices in the static group, each once. */
+  groupIds(tenantId: string, group: string): RawBuilder<unknown>;
+  /** The devices with the tag, each once. */
+  tagIds(tenantId: string, name: string, value?: string): RawBuilder<unknown>;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { type Expression, type RawBuilder, type SqlBool, sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { Dialect } from '../store/store.js';
 import { searchKey, startsWith, valueEquals, valueIn } from './inventory-value-key.js';
 
@@ -44,19 +44,21 @@ export const createInventoryDeviceSql = (dialect: Dialect) => ({
     return sql`select a.device_id from inventory_attributes a where a.tenant_id = ${tenantId} and ${SEARCHED} and lower(a.value) like ${`%${escaped}%`} escape '\\'`;
   },
 
-  /** The device's static group is `group`. */
-  group(tenantId: string, group: string): Expression<SqlBool> {
-    return sql<SqlBool>`devices.id in (select a.device_id from inventory_attributes a where a.tenant_id = ${tenantId} and a.scope = 'system' and a.name = 'group' and ${valueEquals(dialect, JSON.stringify(group))})`;
+  /** Ids of the devices whose static group is `group` (each once). */
+  groupIds(tenantId: string, group: string): RawBuilder<unknown> {
+    return sql`select a.device_id from inventory_attributes a where a.tenant_id = ${tenantId} and a.scope = 'system' and a.name = 'group' and ${valueEquals(dialect, JSON.stringify(group))}`;
   },
 
-  /** The device has tag `name` (with `value`, when given; a numeric text also matches a number). */
-  tag(tenantId: string, name: string, value?: string): Expression<SqlBool> {
+  /**
+   * Ids of the devices with tag `name` (with `value`, when given; a numeric text also matches a
+   * number), each once.
+   */
+  tagIds(tenantId: string, name: string, value?: string): RawBuilder<unknown> {
     const ofTag = sql`a.tenant_id = ${tenantId} and a.scope = 'tags' and a.name = ${name}`;
-    if (value === undefined)
-      return sql<SqlBool>`devices.id in (select a.device_id from inventory_attributes a where ${ofTag})`;
+    if (value === undefined) return sql`select a.device_id from inventory_attributes a where ${ofTag}`;
     const forms = [JSON.stringify(value)];
     if (/^-?\d{1,15}(\.\d{1,15})?$/.test(value)) forms.push(JSON.stringify(Number(value)));
-    return sql<SqlBool>`devices.id in (select a.device_id from inventory_attributes a where ${ofTag} and ${valueIn(dialect, forms)})`;
+    return sql`select a.device_id from inventory_attributes a where ${ofTag} and ${valueIn(dialect, forms)}`;
   },
 });
 

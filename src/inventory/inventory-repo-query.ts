@@ -5,7 +5,15 @@ import type { Dialect, Executor } from '../store/store.js';
 import { num, numOrNull } from '../store/store.js';
 import type { AttrRef, Condition, SortKey } from './inventory-filters.js';
 import type { AttributeValue, Scope } from './inventory-repo.js';
-import { conditionSql, idSetSql, orderSql, selectsIdSet, textSql, whereSql } from './inventory-sql.js';
+import {
+  conditionIds,
+  conditionSql,
+  idSetSql,
+  orderSql,
+  selectsIdSet,
+  textIds,
+  whereSql,
+} from './inventory-sql.js';
 
 /** Which devices of a tenant a search selects; regex filters are already resolved to id sets. */
 export interface DeviceQuery {
@@ -55,8 +63,25 @@ const whereOf = (dialect: Dialect, q: DeviceQuery) =>
       : sql`d.tenant_id = ${q.tenantId}`,
     ...q.conditions.map((c) => conditionSql(dialect, q.tenantId, c)),
     ...q.idSets.map((ids) => idSetSql(dialect, ids)),
-    ...q.keywords.map((k) => textSql(dialect, q.tenantId, k, q.textMatch ?? 'substring')),
+    ...q.keywords.map((k) => sql`d.id in (${textIds(dialect, q.tenantId, k, q.textMatch ?? 'substring')})`),
   ]);
+
+/**
+ * The id sets of a query made of attribute conditions and keywords only (no listed ids, no
+ * negation, nothing on the device's columns): each holds the tenant's devices only, so their
+ * intersection is the answer and no device needs reading to count it. Undefined otherwise.
+ */
+const attributeIdSets = (dialect: Dialect, q: DeviceQuery) => {
+  if (q.idSets.length > 0 || !q.conditions.every(selectsIdSet)) return undefined;
+  const sets = [];
+  for (const c of q.conditions) {
+    const ids = conditionIds(dialect, q.tenantId, c);
+    if (!ids) return undefined;
+    sets.push(ids);
+  }
+  for (const k of q.keywords) sets.push(textIds(dialect, q.tenantId, k, q.textMatch ?? 'substring'));
+  return sets;
+};
 
 export const drivenByIdSets = (q: DeviceQuery): boolean =>
   q.idSets.length > 0 || q.keywords.length > 0 || q.conditions.some(selectsIdSet);
@@ -76,6 +101,20 @@ export const countAllDevices = async (db: Executor, tenantId: string): Promise<n
 
 export const countDevices = async (db: Executor, dialect: Dialect, q: DeviceQuery): Promise<number> => {
   if (isUnfiltered(q)) return countAllDevices(db, q.tenantId);
+  const [first, ...rest] = attributeIdSets(dialect, q) ?? [];
+  if (first) {
+    const r = await sql<{
+      n: number | string;
+    }>`select count(distinct ids.device_id) as n from (${first}) ids${
+      rest.length > 0
+        ? sql` where ${sql.join(
+            rest.map((set) => sql`ids.device_id in (${set})`),
+            sql` and `,
+          )}`
+        : sql``
+    }`.execute(db);
+    return num(r.rows[0]?.n ?? 0);
+  }
   const r = await sql<{
     n: number | string;
   }>`select count(*) as n from devices d where ${whereOf(dialect, q)}`.execute(db);

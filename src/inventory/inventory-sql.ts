@@ -69,14 +69,14 @@ const arrayElementIn = (dialect: Dialect, values: Scalar[]): Frag => {
  * `in (... union all ...)`, not an OR of two, so that the planner reads the ids and then the few
  * devices instead of testing every device.
  */
-const attributeIn = (dialect: Dialect, tenantId: string, attr: AttrRef, values: Scalar[]): Frag => {
+const attributeInIds = (dialect: Dialect, tenantId: string, attr: AttrRef, values: Scalar[]): Frag => {
   const of = sql`a.tenant_id = ${tenantId} and a.scope = ${attr.scope} and a.name = ${attr.name}`;
   const scalars = valueIn(
     dialect,
     values.map((v) => JSON.stringify(v)),
   );
   const arrays = startsWith(dialect, valueKey(dialect), sql`a.value`, '[');
-  return sql`d.id in (select a.device_id from inventory_attributes a where ${of} and ${scalars} union all select a.device_id from inventory_attributes a where ${of} and ${arrays} and ${arrayElementIn(dialect, values)})`;
+  return sql`select a.device_id from inventory_attributes a where ${of} and ${scalars} union all select a.device_id from inventory_attributes a where ${of} and ${arrays} and ${arrayElementIn(dialect, values)}`;
 };
 
 /** True when some element of `a.value` of the value's type compares `op` with `value`. */
@@ -92,8 +92,8 @@ const anyElementCompares = (dialect: Dialect, op: string, value: Scalar): Frag =
     : sql`exists (select 1 from json_each(a.value) e where e.type = 'text' and e.value ${o} ${value})`;
 };
 
-const ofAttribute = (tenantId: string, attr: AttrRef, predicate?: Frag): Frag =>
-  sql`d.id in (select a.device_id from inventory_attributes a where a.tenant_id = ${tenantId} and a.scope = ${attr.scope} and a.name = ${attr.name}${predicate ? sql` and ${predicate}` : sql``})`;
+const attributeIds = (tenantId: string, attr: AttrRef, predicate?: Frag): Frag =>
+  sql`select a.device_id from inventory_attributes a where a.tenant_id = ${tenantId} and a.scope = ${attr.scope} and a.name = ${attr.name}${predicate ? sql` and ${predicate}` : sql``}`;
 
 const negated = (f: Frag): Frag => sql`not (${f})`;
 
@@ -128,24 +128,33 @@ export const selectsIdSet = (c: Condition): boolean => {
   return v === undefined || (v === 'id' && c.kind === 'in');
 };
 
+/**
+ * The ids of the devices an attribute condition holds, as a SELECT of `device_id` (ids of the
+ * tenant's devices only, possibly repeated), ignoring its negation; undefined for conditions on
+ * the device's own columns (identity/id, times).
+ */
+export const conditionIds = (dialect: Dialect, tenantId: string, c: Condition): Frag | undefined => {
+  if (virtualOf(c.attr)) return undefined;
+  switch (c.kind) {
+    case 'exists':
+      return attributeIds(tenantId, c.attr);
+    case 'in':
+      return c.values.length > 0
+        ? attributeInIds(dialect, tenantId, c.attr, c.values)
+        : attributeIds(tenantId, c.attr, FALSE);
+    case 'cmp':
+      return attributeIds(tenantId, c.attr, anyElementCompares(dialect, c.op, c.value));
+    case 'regex':
+      throw new Error('regex conditions are resolved before SQL is built');
+  }
+};
+
 /** SQL for one (non-regex) condition. */
 export const conditionSql = (dialect: Dialect, tenantId: string, c: Condition): Frag => {
   const v = virtualOf(c.attr);
   if (v) return virtualCondition(dialect, v, c);
-  switch (c.kind) {
-    case 'exists': {
-      const f = ofAttribute(tenantId, c.attr);
-      return c.negate ? negated(f) : f;
-    }
-    case 'in': {
-      const f = c.values.length > 0 ? attributeIn(dialect, tenantId, c.attr, c.values) : FALSE;
-      return c.negate ? negated(f) : f;
-    }
-    case 'cmp':
-      return ofAttribute(tenantId, c.attr, anyElementCompares(dialect, c.op, c.value));
-    case 'regex':
-      throw new Error('regex conditions are resolved before SQL is built');
-  }
+  const f = sql`d.id in (${conditionIds(dialect, tenantId, c)})`;
+  return 'negate' in c && c.negate ? negated(f) : f;
 };
 
 /** The device must be one of `ids` (one JSON parameter, whatever the number of ids). */
@@ -158,18 +167,18 @@ export const idSetSql = (dialect: Dialect, ids: string[]): Frag => {
 };
 
 /**
- * Free-text keyword, case-insensitively: some attribute value of the device contains it
+ * The ids of the devices matching a free-text keyword, case-insensitively (a SELECT of
+ * `device_id`, the tenant's devices only): some attribute value of the device contains it
  * (`substring`: reads all the tenant's values, so only for small tenants), or some identity or
  * inventory value starts with it (`prefix`: index ranges; core/search-policy.ts).
  */
-export const textSql = (dialect: Dialect, tenantId: string, keyword: string, match: SearchMatch): Frag => {
-  if (match === 'prefix')
-    return sql`d.id in (${createInventoryDeviceSql(dialect).valuePrefixIds(tenantId, keyword)})`;
+export const textIds = (dialect: Dialect, tenantId: string, keyword: string, match: SearchMatch): Frag => {
+  if (match === 'prefix') return createInventoryDeviceSql(dialect).valuePrefixIds(tenantId, keyword);
   // Values are JSON text, so the keyword is matched in its JSON-escaped form.
   const escaped = JSON.stringify(keyword.toLowerCase())
     .slice(1, -1)
     .replace(/[\\%_]/g, (c) => `\\${c}`);
-  return sql`d.id in (select a.device_id from inventory_attributes a where a.tenant_id = ${tenantId} and lower(a.value) like ${`%${escaped}%`} escape '\\')`;
+  return sql`select a.device_id from inventory_attributes a where a.tenant_id = ${tenantId} and lower(a.value) like ${`%${escaped}%`} escape '\\'`;
 };
 
 export const whereSql = (parts: Frag[]): Frag => (parts.length > 0 ? sql.join(parts, sql` and `) : TRUE);
