@@ -44,7 +44,11 @@ export interface DeviceImportResult {
 const MiB = 2 ** 20;
 
 /** Runs the built CLI, sampling its VmHWM until it exits. */
-const runCliImport = async (db: BenchDatabase, manifest: string, rows: number): Promise<ImportCase> => {
+export const runCliImport = async (
+  db: BenchDatabase,
+  manifest: string,
+  rows: number,
+): Promise<ImportCase> => {
   const env = {
     ...process.env,
     GATEHOUSE_DATA_DIR: db.dataDir,
@@ -80,7 +84,7 @@ const runCliImport = async (db: BenchDatabase, manifest: string, rows: number): 
   return { rows, seconds, rowsPerSecond: rows / seconds, peakRssMiB: hwm > 0 ? hwm / MiB : null };
 };
 
-const registerFactory = async (db: BenchDatabase, publicPem: string) => {
+export const registerFactory = async (db: BenchDatabase, publicPem: string) => {
   const gh = await openGatehouse(
     loadConfig({ dataDir: db.dataDir, databaseUrl: db.url, logLevel: 'silent' }, {}),
   );
@@ -92,7 +96,7 @@ const registerFactory = async (db: BenchDatabase, publicPem: string) => {
 };
 
 /** Plain batched inserts of the manifest's rows (parsed beforehand, not timed). */
-const baseline = async (db: BenchDatabase, manifest: BenchManifest): Promise<number> => {
+export const baseline = async (db: BenchDatabase, manifest: BenchManifest): Promise<number> => {
   const gh = await openGatehouse(
     loadConfig({ dataDir: db.dataDir, databaseUrl: db.url, logLevel: 'silent' }, {}),
   );
