@@ -8,7 +8,9 @@ import {
   type ManifestFormat,
   manifestFormats,
   newLeaseOwner,
+  REPORT_HEADER,
   type RowResult,
+  reportLine,
 } from '../factory/index.js';
 import type { Gatehouse } from '../wiring.js';
 import { addConfigFlags, CliExit, output, tenantOption, withTenant } from './cli-common.js';
@@ -39,25 +41,19 @@ const rowJson = (r: RowResult) => ({
 const problemLine = (r: RowResult) =>
   `line ${r.line}: ${r.outcome}${r.deviceId ? ` (device ${r.deviceId})` : ''}: ${r.reason ?? ''}`;
 
-const csvCell = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
-const reportCsv = (rows: readonly RowResult[]) =>
-  `line,outcome,device_id,reason\n${rows.map((r) => `${r.line},${r.outcome},${r.deviceId ?? ''},${csvCell(r.reason ?? '')}\n`).join('')}`;
+const reportCsv = (rows: readonly RowResult[]) => `${REPORT_HEADER}${rows.map(reportLine).join('')}`;
 
 /** Every problem row of an import, from the database (a resumed import's earlier runs included). */
 const allProblems = async (gh: Gatehouse, tenantId: string, id: string): Promise<RowResult[]> => {
   const out: RowResult[] = [];
-  for (let after = 0; ; ) {
-    const page = await gh.factory.imports.problems(tenantId, id, { afterLine: after, limit: 1000 });
-    for (const p of page)
-      out.push({
-        line: p.line,
-        outcome: p.outcome,
-        reason: p.reason,
-        ...(p.deviceId ? { deviceId: p.deviceId } : {}),
-      });
-    if (page.length < 1000) return out;
-    after = page[page.length - 1]?.line ?? after;
-  }
+  for await (const p of gh.factory.imports.allProblems(tenantId, id))
+    out.push({
+      line: p.line,
+      outcome: p.outcome,
+      reason: p.reason,
+      ...(p.deviceId ? { deviceId: p.deviceId } : {}),
+    });
+  return out;
 };
 
 const summaryLine = (c: {

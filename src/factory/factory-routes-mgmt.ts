@@ -22,6 +22,7 @@ import {
 } from './factory-schemas.js';
 import type { FactoriesService } from './factory-service-factories.js';
 import type { RowResult } from './import-engine.js';
+import { REPORT_HEADER, reportLine } from './import-report.js';
 import type { ImportsService } from './import-service.js';
 import type { ManifestFormat } from './manifest-read.js';
 
@@ -51,8 +52,6 @@ const problemsPerPage = (raw: string | undefined): number => {
     throw commonErrors.badRequest(`parameter "per_page" must be 1 to ${MAX_PROBLEMS_PER_PAGE}`);
   return n;
 };
-
-const csvCell = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
 
 /** Factory keys and manifest imports (docs/factory-manifests.md). */
 export const factoryMgmtRoutes =
@@ -247,13 +246,8 @@ export const factoryMgmtRoutes =
         const tenantId = userOf(req).tenantId;
         const job = await imports.get(tenantId, req.params.id);
         async function* lines() {
-          yield 'line,outcome,device_id,reason\n';
-          for (let after = 0; ; ) {
-            const page = await imports.problems(tenantId, job.id, { afterLine: after, limit: 1000 });
-            for (const p of page) yield `${p.line},${p.outcome},${p.deviceId ?? ''},${csvCell(p.reason)}\n`;
-            if (page.length < 1000) return;
-            after = page[page.length - 1]?.line ?? after;
-          }
+          yield REPORT_HEADER;
+          for await (const p of imports.allProblems(tenantId, job.id)) yield reportLine(p);
         }
         return reply
           .type('text/csv; charset=utf-8')

@@ -7,7 +7,7 @@ import { recordEvent } from '../events/index.js';
 import { isUniqueViolation, type Store } from '../store/store.js';
 import { factoryErrors } from './factory-errors.js';
 import type { FactoriesService } from './factory-service-factories.js';
-import type { DeviceImport, Factory, ProblemOutcome } from './factory-types.js';
+import type { DeviceImport, Factory, ImportProblem, ProblemOutcome } from './factory-types.js';
 import { dryRunBatchSink, LeaseLostError, realBatchSink } from './import-batch.js';
 import { countResults, type RowResult, streamImport } from './import-engine.js';
 import { isDeadLocalOwner } from './import-lease.js';
@@ -350,6 +350,17 @@ export const createImportsService = (deps: {
     ) {
       if (!(await findImport(db, tenantId, id))) throw factoryErrors.importNotFound();
       return listProblems(db, id, args);
+    },
+
+    /** Every problem row of an import by line, a page at a time (reports of any size). */
+    async *allProblems(tenantId: string, id: string): AsyncGenerator<ImportProblem> {
+      if (!(await findImport(db, tenantId, id))) throw factoryErrors.importNotFound();
+      for (let after = 0; ; ) {
+        const page = await listProblems(db, id, { afterLine: after, limit: 1000 });
+        yield* page;
+        if (page.length < 1000) return;
+        after = page[page.length - 1]?.line ?? after;
+      }
     },
 
     /** Unfinished imports whose runner is gone; `serve` takes them over. */

@@ -10,6 +10,7 @@ export { factoryMgmtRoutes } from './factory-routes-mgmt.js';
 export type { DeviceImport, Factory } from './factory-types.js';
 export { type RowResult, rowOutcomes } from './import-engine.js';
 export { newLeaseOwner } from './import-lease.js';
+export { REPORT_HEADER, reportLine } from './import-report.js';
 export type { DryRunSummary } from './import-service.js';
 export { KeygenError } from './keygen-errors.js';
 export { type KeyType, keyTypes } from './keygen-plan.js';
