@@ -1,5 +1,6 @@
 import { createPublicKey, type KeyObject, verify } from 'node:crypto';
 import { sha256Hex } from '../core/hash.js';
+import { canonicalSpkiJwk, derTlv, spkiPem } from './pubkey-spki.js';
 
 /**
  * Device public keys: SubjectPublicKeyInfo PEM only (`-----BEGIN PUBLIC KEY-----`), like
@@ -43,18 +44,31 @@ export const parseDevicePublicKey = (pem: string): DevicePublicKey => {
       'cannot decode public key: expected a PEM "PUBLIC KEY" (SubjectPublicKeyInfo) block',
     );
   }
-  let key: KeyObject;
+  const b64 = pem.replace(/-----[^-]+-----|\s+/g, '');
+  const der = Buffer.from(b64, 'base64');
+  // Strict base64 of a DER layout that is canonical by construction: the key is built from its
+  // numbers (a JWK), which skips OpenSSL's PEM decoder and the export, and the stored form is
+  // the input's own bytes. Anything else takes OpenSSL's decoder.
+  const jwk = der.toString('base64') === b64 ? canonicalSpkiJwk(der) : undefined;
+  if (jwk) {
+    const key = decode(() => createPublicKey({ key: jwk, format: 'jwk' }));
+    return { pem: spkiPem(b64), sha256: sha256Hex(der), type: keyTypeOf(key), key };
+  }
+  const key = decode(() => createPublicKey({ key: pem, format: 'pem' }));
+  const type = keyTypeOf(key);
+  // OpenSSL's PEM export is its DER export in base64: decoding it is much cheaper than a second
+  // export.
+  const normalised = key.export({ type: 'spki', format: 'pem' }).toString();
+  const canonical = Buffer.from(normalised.replace(/-----[^-]+-----|\s/g, ''), 'base64');
+  return { pem: normalised, sha256: sha256Hex(canonical), type, key };
+};
+
+const decode = (make: () => KeyObject): KeyObject => {
   try {
-    key = createPublicKey({ key: pem, format: 'pem' });
+    return make();
   } catch {
     throw new PublicKeyError('cannot decode public key');
   }
-  const type = keyTypeOf(key);
-  // OpenSSL's PEM export is its DER export in base64: decoding it is much cheaper than a second
-  // export, and a bulk import parses a key per row.
-  const normalised = key.export({ type: 'spki', format: 'pem' }).toString();
-  const der = Buffer.from(normalised.replace(/-----[^-]+-----|\s/g, ''), 'base64');
-  return { pem: normalised, sha256: sha256Hex(der), type, key };
 };
 
 const parsedCache = new Map<string, DevicePublicKey>();
@@ -120,23 +134,6 @@ export const keyTypeLabel = (type: string, pem: string): KeyTypeLabel => {
     default:
       return type;
   }
-};
-
-/** One DER TLV at `at`: its tag, where its content starts and ends; undefined if malformed. */
-const derTlv = (der: Buffer, at: number): { tag: number; start: number; end: number } | undefined => {
-  const tag = der[at];
-  let len = der[at + 1];
-  if (tag === undefined || len === undefined) return undefined;
-  let start = at + 2;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    if (n === 0 || n > 4 || start + n > der.length) return undefined;
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + (der[start + i] as number);
-    start += n;
-  }
-  const end = start + len;
-  return end <= der.length ? { tag, start, end } : undefined;
 };
 
 /** Bit length of the modulus of an RSA SPKI PEM (SEQUENCE { algId, BIT STRING { SEQUENCE { n, e } } }). */

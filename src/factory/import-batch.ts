@@ -9,7 +9,7 @@ import {
   readKnownState,
 } from '../devauth/index.js';
 import { insertImportedInventory } from '../inventory/index.js';
-import { retryOnConflict } from '../store/conflicts.js';
+import { deferCommitFlush, retryOnConflict } from '../store/conflicts.js';
 import type { Store } from '../store/store.js';
 import { type BatchSink, countResults, invalidResults, type RowResult } from './import-engine.js';
 import { checkpointImport, insertProblems } from './import-repo.js';
@@ -51,6 +51,9 @@ export const realBatchSink = (deps: {
     const invalid = invalidResults(checks);
     return retryOnConflict(() =>
       store.db.transaction().execute(async (tx) => {
+        // The import's finish (an ordinary commit) flushes these; a batch lost before it is
+        // lost with its checkpoint and imported again by whoever resumes the import.
+        await deferCommitFlush(store, tx);
         const nowMs = clock.nowMs();
         const known = await readKnownState(
           tx,

@@ -1,7 +1,13 @@
 import type { Readable } from 'node:stream';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { type ManifestFormat, ManifestSyntaxError, readManifest } from './manifest-read.js';
-import { checkRecord, type RowCheck } from './manifest-rows.js';
+import {
+  type ManifestFormat,
+  type ManifestRecord,
+  ManifestSyntaxError,
+  readManifest,
+} from './manifest-read.js';
+import type { RowCheck } from './manifest-rows.js';
+import { inlineRowChecker, type RowChecker } from './row-check-pool.js';
 
 export const rowOutcomes = ['created', 'unchanged', 'conflict', 'invalid'] as const;
 export type RowOutcome = (typeof rowOutcomes)[number];
@@ -23,26 +29,31 @@ export type BatchSink = (checks: readonly RowCheck[], lastLine: number) => Promi
 export const IMPORT_BATCH_ROWS = 500;
 
 /**
- * Streams a manifest through batches: reads and checks rows (keys are parsed here, outside any
- * transaction), hands each full batch to the sink, and skips the lines a previous run committed
- * (`skipThroughLine`) without checking them. Returns the syntax error that ended the reading, if
- * any; every batch before it was handed to the sink.
+ * Streams a manifest through batches: reads rows, has them checked (keys are parsed there, on
+ * the checker's threads, outside any transaction), hands each checked batch to the sink in
+ * manifest order, and skips the lines a previous run committed (`skipThroughLine`) without
+ * checking them. Returns the syntax error that ended the reading, if any; every batch before it
+ * was handed to the sink.
  */
 export const streamImport = async (args: {
   input: Readable;
   format: ManifestFormat;
   skipThroughLine: number;
   sink: BatchSink;
+  /** Default: on this thread. */
+  checker?: RowChecker;
   batchRows?: number;
   onResults?: (results: readonly RowResult[]) => void;
   /** Asked between batches: true ends the reading there (a server shutting down). */
   shouldStop?: () => boolean;
 }): Promise<{ syntaxError?: { line: number; message: string }; stopped?: boolean }> => {
   const batchRows = args.batchRows ?? IMPORT_BATCH_ROWS;
-  let batch: RowCheck[] = [];
+  const checker = args.checker ?? inlineRowChecker;
+  let records: ManifestRecord[] = [];
   let lastLine = args.skipThroughLine;
-  // One batch is committed while the next is read and checked: with PostgreSQL the key parsing
-  // of one batch overlaps the other's round trips. Commits stay in order, one at a time.
+  // Batches being checked, in manifest order (at most checker.depth), while one batch before
+  // them is committed: commits stay in order, one at a time.
+  const checking: { checks: Promise<RowCheck[]>; through: number }[] = [];
   let inflight: Promise<void> | undefined;
   let failure: { error: unknown } | undefined;
   const settle = async () => {
@@ -50,13 +61,13 @@ export const streamImport = async (args: {
     inflight = undefined;
     if (failure) throw failure.error;
   };
-  const flush = async () => {
+  /** Waits for the oldest batch's checks and the commit before it, then starts its commit. */
+  const commitOldest = async () => {
+    const next = checking.shift();
+    if (!next) return;
+    const checks = await next.checks;
     await settle();
-    if (batch.length === 0) return;
-    const checks = batch;
-    const through = lastLine;
-    batch = [];
-    inflight = args.sink(checks, through).then(
+    inflight = args.sink(checks, next.through).then(
       (results) => args.onResults?.(results),
       (error: unknown) => {
         failure = { error };
@@ -65,16 +76,33 @@ export const streamImport = async (args: {
     // A server runs imports beside device traffic: let waiting requests in between batches.
     await yieldToEventLoop();
   };
+  const submit = () => {
+    if (records.length === 0) return;
+    const checks = checker.check(records);
+    // Awaited in order by commitOldest; until then a failure must not count as unhandled.
+    checks.catch(() => {});
+    checking.push({ checks, through: lastLine });
+    records = [];
+  };
+  const drain = async () => {
+    submit();
+    while (checking.length > 0) await commitOldest();
+    await settle();
+  };
   try {
     for await (const rec of readManifest(args.input, args.format)) {
       if (rec.line <= args.skipThroughLine) continue;
-      batch.push(checkRecord(rec));
+      records.push(rec);
       lastLine = rec.line;
-      if (batch.length >= batchRows) {
-        await flush();
-        if (args.shouldStop?.()) {
-          await settle();
-          return { stopped: true };
+      if (records.length >= batchRows) {
+        submit();
+        if (checking.length > checker.depth) {
+          await commitOldest();
+          if (args.shouldStop?.()) {
+            // What was read past the last commit is read again by whoever resumes the import.
+            await settle();
+            return { stopped: true };
+          }
         }
       }
     }
@@ -83,12 +111,10 @@ export const streamImport = async (args: {
       await settle().catch(() => {});
       throw e;
     }
-    await flush();
-    await settle();
+    await drain();
     return { syntaxError: { line: e.line, message: e.message } };
   }
-  await flush();
-  await settle();
+  await drain();
   return {};
 };
 

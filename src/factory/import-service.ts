@@ -28,6 +28,7 @@ import {
 } from './import-repo.js';
 import { openDryRunScratch } from './import-scratch.js';
 import type { ManifestFormat } from './manifest-read.js';
+import { inlineRowChecker, openRowCheckPool, type RowChecker } from './row-check-pool.js';
 
 export interface ImportSettings {
   leaseMs: number;
@@ -56,6 +57,15 @@ export interface DryRunSummary {
  * process once the lease is free. The checkpoint moves in each batch's transaction, so after a
  * crash the next runner goes on from the last committed batch and nothing is done twice.
  */
+/**
+ * Below this many lines a manifest is checked on the import's own thread: starting threads
+ * costs more than they would save.
+ */
+const THREADED_CHECK_MIN_LINES = 2000;
+
+const checkerFor = (lines: number): RowChecker =>
+  lines >= THREADED_CHECK_MIN_LINES ? openRowCheckPool() : inlineRowChecker;
+
 export const createImportsService = (deps: {
   store: Store;
   clock: Clock;
@@ -228,11 +238,13 @@ export const createImportsService = (deps: {
         await finish(job, owner, 'the stored manifest is missing');
         return (await findImportById(db, id)) ?? job;
       }
+      const checker = checkerFor(job.linesTotal - job.doneLine);
       try {
         const outcome = await streamImport({
           input: blobs.open(job.blobKey),
           format: job.format,
           skipThroughLine: job.doneLine,
+          checker,
           sink: realBatchSink({
             store,
             clock,
@@ -259,6 +271,8 @@ export const createImportsService = (deps: {
         if (e instanceof LeaseLostError) {
           logger.warn({ importId: id }, e.message);
         } else throw e;
+      } finally {
+        await checker.close();
       }
       return (await findImportById(db, id)) ?? job;
     },
@@ -274,11 +288,13 @@ export const createImportsService = (deps: {
       const signedBy = await signerOf(tenantId, manifest.sha256, opts.signature, opts.allowUnsigned);
       const counts = countResults([]);
       const scratch = openDryRunScratch();
+      const checker = checkerFor(manifest.lines);
       try {
         const outcome = await streamImport({
           input: input(),
           format: opts.format,
           skipThroughLine: 0,
+          checker,
           sink: dryRunBatchSink({ store, tenantId, scratch }),
           onResults: (results) => {
             const c = countResults(results);
@@ -305,6 +321,7 @@ export const createImportsService = (deps: {
         };
       } finally {
         scratch.close();
+        await checker.close();
       }
     },
 

@@ -1,6 +1,5 @@
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startSiblingWorker } from '../core/worker-thread.js';
 import type { KeygenJob } from './keygen-job.js';
 import type { KeygenPlan } from './keygen-plan.js';
 import type { KeygenAnswer, KeygenWorkerData } from './keygen-worker.js';
@@ -42,22 +41,8 @@ export const jobSize = (plan: KeygenPlan, workers: number): number => {
   return Math.max(1, Math.min(cap, Math.ceil(plan.count / (workers * 8))));
 };
 
-/**
- * Compiled, the worker is keygen-worker.js next to this file. Run from the TypeScript sources
- * (tsx, vitest, the bench), it is the .ts file, and a worker thread does not inherit tsx's
- * loader (not even with `--import tsx` in its execArgv, on Node 20): a two-line bootstrap
- * registers it in the thread first.
- */
-const startWorker = (workerData: KeygenWorkerData): Worker => {
-  const ext = extname(fileURLToPath(import.meta.url));
-  const url = new URL(`./keygen-worker${ext}`, import.meta.url);
-  if (ext !== '.ts') return new Worker(url, { workerData });
-  // Resolved here, from this package; a bare specifier in the thread would resolve from the cwd.
-  const tsxApi =
-    typeof import.meta.resolve === 'function' ? import.meta.resolve('tsx/esm/api') : 'tsx/esm/api';
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData });
-};
+const startWorker = (workerData: KeygenWorkerData): Worker =>
+  startSiblingWorker(import.meta.url, 'keygen-worker', workerData);
 
 export async function* keygenChunks(opts: KeygenPoolOptions): AsyncGenerator<KeygenChunk> {
   const { plan } = opts;

@@ -91,28 +91,49 @@ const newlines = (s: string): number => {
   return n;
 };
 
+interface CsvRow {
+  record: string[];
+  raw: string;
+  info: { lines: number };
+}
+
+type CsvError = Error & { lines?: number };
+
+/**
+ * The CSV records of `input`, fed to csv-parse a chunk at a time. Records are taken from its
+ * `on_record` hook as they are parsed, not from its output: a syntax error destroys the parser's
+ * stream, which would drop the records of the same chunk that came before the error.
+ */
 async function* csvRecords(input: Readable): AsyncGenerator<ManifestRecord> {
-  const parser = input.pipe(
-    parse({
-      bom: true,
-      info: true,
-      raw: true,
-      relax_column_count: true,
-      skip_empty_lines: true,
-      max_record_size: MAX_RECORD_BYTES,
-    }),
-  );
-  input.on('error', (e) => parser.destroy(e));
+  const parsed: CsvRow[] = [];
+  const parser = parse({
+    bom: true,
+    info: true,
+    raw: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    max_record_size: MAX_RECORD_BYTES,
+    on_record: (r) => {
+      parsed.push(r as unknown as CsvRow);
+      return null;
+    },
+  });
+  let failure: CsvError | undefined;
+  parser.on('error', (e: CsvError) => {
+    failure ??= e;
+  });
+  parser.resume();
+  const feed = (chunk?: Buffer | string) =>
+    new Promise<void>((resolve) => {
+      if (chunk === undefined) parser.end(() => resolve());
+      else parser.write(chunk, () => resolve());
+    });
   let header: string[] | undefined;
   let lastLine = 0;
-  try {
-    for await (const r of parser as AsyncIterable<{
-      record: string[];
-      raw: string;
-      info: { lines: number };
-    }>) {
-      // The record's first line: its last line minus the line breaks inside it (csv-parse reports
-      // where a record ends; skipped empty lines before it are part of its raw text).
+  function* take(): Generator<ManifestRecord> {
+    for (const r of parsed.splice(0)) {
+      // The record's first line: its last line minus the line breaks inside it (csv-parse
+      // reports where a record ends; skipped empty lines before it are part of its raw text).
       const body = r.raw.replace(/^(\r?\n)+/, '');
       const line = r.info.lines - newlines(body) + (body.endsWith('\n') ? 1 : 0);
       lastLine = r.info.lines;
@@ -122,10 +143,20 @@ async function* csvRecords(input: Readable): AsyncGenerator<ManifestRecord> {
       }
       yield { line, kind: 'csv', header, cells: r.record };
     }
-  } catch (e) {
-    if (input.errored) throw input.errored;
-    const err = e as Error & { lines?: number };
-    throw new ManifestSyntaxError(err.lines ?? lastLine + 1, `CSV syntax error: ${err.message}`);
+  }
+  try {
+    for await (const chunk of input as AsyncIterable<Buffer | string>) {
+      await feed(chunk);
+      yield* take();
+      if (failure) break;
+    }
+    if (!failure) await feed();
+    yield* take();
+  } finally {
+    parser.destroy();
+  }
+  if (failure) {
+    throw new ManifestSyntaxError(failure.lines ?? lastLine + 1, `CSV syntax error: ${failure.message}`);
   }
 }
 

@@ -54,3 +54,15 @@ export const lockKey = async (store: Pick<Store, 'dialect'>, tx: Executor, key: 
   if (store.dialect !== 'postgres') return;
   await sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(tx);
 };
+
+/**
+ * Lets this transaction's commit return before its WAL is flushed (PostgreSQL
+ * `synchronous_commit = off`, for this transaction only). For work that is redone from its own
+ * checkpoint when lost, such as the batches of a device import: a database crash can lose the
+ * last such commits, always whole (the checkpoint with its rows), never part of one; the next
+ * ordinary commit flushes them all. SQLite (WAL, synchronous=NORMAL) commits this way already.
+ */
+export const deferCommitFlush = async (store: Pick<Store, 'dialect'>, tx: Executor): Promise<void> => {
+  if (store.dialect !== 'postgres') return;
+  await sql`set local synchronous_commit = off`.execute(tx);
+};
