@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 
@@ -33,11 +34,8 @@ export const inspectManifest = async (
     hash.update(chunk);
     for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) lines++;
     last = chunk[chunk.length - 1] ?? last;
-    if (opts.copyTo && !opts.copyTo.write(chunk))
-      await new Promise<void>((resolve, reject) => {
-        opts.copyTo?.once('drain', resolve);
-        opts.copyTo?.once('error', reject);
-      });
+    // events.once also rejects on 'error', and removes both listeners when either comes.
+    if (opts.copyTo && !opts.copyTo.write(chunk)) await once(opts.copyTo, 'drain');
   }
   if (opts.copyTo) {
     opts.copyTo.end();
