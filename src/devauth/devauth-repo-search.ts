@@ -1,5 +1,6 @@
 import { type Expression, type ExpressionBuilder, type RawBuilder, type SqlBool, sql } from 'kysely';
 import type { pageReadOrder, SearchMatch } from '../core/search-policy.js';
+import { countIdIntersection } from '../store/id-sets.js';
 import { onRow } from '../store/row-check.js';
 import type { Database } from '../store/schema.js';
 import { type Executor, num } from '../store/store.js';
@@ -207,17 +208,7 @@ export const countFoundDevices = async (
   if (!sets) return 0;
   const [first, ...rest] = sets;
   if (first && !(f.statuses && f.statuses.length > 0) && !(f.ids && f.ids.length > 0)) {
-    const r = await sql<{
-      n: number | string;
-    }>`select count(distinct ids.device_id) as n from (${first}) ids${
-      rest.length > 0
-        ? sql` where ${sql.join(
-            rest.map((set) => sql`ids.device_id in (${set})`),
-            sql` and `,
-          )}`
-        : sql``
-    }`.execute(db);
-    return num(r.rows[0]?.n ?? 0);
+    return countIdIntersection(db, first, rest);
   }
   const r = await db
     .selectFrom('devices')

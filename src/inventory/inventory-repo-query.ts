@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { SearchMatch } from '../core/search-policy.js';
+import { countIdIntersection } from '../store/id-sets.js';
 import { onRow } from '../store/row-check.js';
 import type { Dialect, Executor } from '../store/store.js';
 import { num, numOrNull } from '../store/store.js';
@@ -103,17 +104,7 @@ export const countDevices = async (db: Executor, dialect: Dialect, q: DeviceQuer
   if (isUnfiltered(q)) return countAllDevices(db, q.tenantId);
   const [first, ...rest] = attributeIdSets(dialect, q) ?? [];
   if (first) {
-    const r = await sql<{
-      n: number | string;
-    }>`select count(distinct ids.device_id) as n from (${first}) ids${
-      rest.length > 0
-        ? sql` where ${sql.join(
-            rest.map((set) => sql`ids.device_id in (${set})`),
-            sql` and `,
-          )}`
-        : sql``
-    }`.execute(db);
-    return num(r.rows[0]?.n ?? 0);
+    return countIdIntersection(db, first, rest);
   }
   const r = await sql<{
     n: number | string;
