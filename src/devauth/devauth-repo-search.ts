@@ -1,6 +1,6 @@
 import { type Expression, type ExpressionBuilder, type RawBuilder, type SqlBool, sql } from 'kysely';
 import type { pageReadOrder, SearchMatch } from '../core/search-policy.js';
-import { countIdIntersection } from '../store/id-sets.js';
+import { countIdIntersection, inIdSet } from '../store/id-sets.js';
 import { onRow } from '../store/row-check.js';
 import type { Database } from '../store/schema.js';
 import { type Executor, num } from '../store/store.js';
@@ -134,7 +134,7 @@ const whereFilter =
     if (byIds) parts.push(eb('devices.id', 'in', f.ids as string[]));
     const sets = idSetsOf(tenantId, f, inventory);
     if (!sets) parts.push(eb.val(false));
-    else for (const set of sets) parts.push(sql<SqlBool>`devices.id in (${set})`);
+    else for (const set of sets) parts.push(inIdSet(sql`devices.id`, set, order === 'index'));
     return eb.and(parts);
   };
 

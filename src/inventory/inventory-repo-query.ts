@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { SearchMatch } from '../core/search-policy.js';
-import { countIdIntersection } from '../store/id-sets.js';
+import { countIdIntersection, inIdSet } from '../store/id-sets.js';
 import { onRow } from '../store/row-check.js';
 import type { Dialect, Executor } from '../store/store.js';
 import { num, numOrNull } from '../store/store.js';
@@ -55,17 +55,25 @@ type RawDeviceRow = {
   check_in_at: number | string | null;
 };
 
-const whereOf = (dialect: Dialect, q: DeviceQuery) =>
-  whereSql([
+const whereOf = (dialect: Dialect, q: DeviceQuery) => {
+  const along = q.readOrder === 'index';
+  return whereSql([
     // When id sets select the devices (listed ids, attribute conditions, keywords), their ids
     // drive: each device is looked up by key, its tenant checked on the row (store/row-check.ts).
-    drivenByIdSets(q) && q.readOrder !== 'index'
+    // Along the index, each device read is tested against the sets instead (store/id-sets.ts).
+    drivenByIdSets(q) && !along
       ? sql`${onRow('d.tenant_id')} = ${q.tenantId}`
       : sql`d.tenant_id = ${q.tenantId}`,
-    ...q.conditions.map((c) => conditionSql(dialect, q.tenantId, c)),
+    ...q.conditions.map((c) => {
+      const ids = selectsIdSet(c) ? conditionIds(dialect, q.tenantId, c) : undefined;
+      return ids ? inIdSet(sql`d.id`, ids, along) : conditionSql(dialect, q.tenantId, c);
+    }),
     ...q.idSets.map((ids) => idSetSql(dialect, ids)),
-    ...q.keywords.map((k) => sql`d.id in (${textIds(dialect, q.tenantId, k, q.textMatch ?? 'substring')})`),
+    ...q.keywords.map((k) =>
+      inIdSet(sql`d.id`, textIds(dialect, q.tenantId, k, q.textMatch ?? 'substring'), along),
+    ),
   ]);
+};
 
 /**
  * The id sets of a query made of attribute conditions and keywords only (no listed ids, no

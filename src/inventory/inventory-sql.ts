@@ -214,7 +214,11 @@ export const orderSql = (dialect: Dialect, keys: SortKey[]): { joins: Frag; orde
       );
     }
   });
-  if (keys.length === 0) terms.push(sql`d.created_at asc`);
-  terms.push(sql`${virtualExpr(dialect, 'id')} asc`);
+  // Without sort keys: the devauth list's order, creation then id as stored, which is the order of
+  // the (tenant_id, created_at, id) index, so a page is read along it instead of sorting every
+  // match (an id under `COLLATE "C"` is another order to PostgreSQL's planner, even where the
+  // two agree, as they do for the UUIDs Gatehouse gives devices).
+  if (keys.length === 0) terms.push(sql`d.created_at asc`, sql`d.id asc`);
+  else terms.push(sql`${virtualExpr(dialect, 'id')} asc`);
   return { joins: sql.join(joins, sql` `), orderBy: sql.join(terms) };
 };

@@ -7,7 +7,8 @@ import type { Dialect } from '../store/store.js';
 // values may be 16 KiB, so the index holds a cut; a query compares the key (the index range) and
 // then the whole value. On PostgreSQL the keys are `COLLATE "C"` in the index, and must be written
 // so here too, or the index does not apply: byte order, as SQLite's BINARY, so that a prefix is a
-// range whatever the database's default collation.
+// range whatever the database's default collation. PostgreSQL compares texts shorter than the key
+// with the value itself, through a partial index of the short values (migration 0013; valueIn).
 
 export const VALUE_KEY_CHARS = 64;
 
@@ -58,8 +59,22 @@ const isWholeKey = (text: string): boolean => Array.from(text).length < VALUE_KE
 export const valueEquals = (dialect: Dialect, value: string, alias = 'a'): RawBuilder<SqlBool> =>
   valueIn(dialect, [value], alias);
 
-/** Equality with one of `values` (JSON texts) through the value key. */
+/**
+ * Equality with one of `values` (JSON texts) through the value key. On PostgreSQL, texts shorter
+ * than the key are compared with the value itself, under the predicate of
+ * inventory_attributes_short_value_idx (migration 0013): PostgreSQL reads that index without the
+ * table, which it cannot do for an index of an expression. The length is a literal, or the
+ * planner could not tell that the partial index applies.
+ */
 export const valueIn = (dialect: Dialect, values: string[], alias = 'a'): RawBuilder<SqlBool> => {
+  if (dialect === 'postgres' && values.every(isWholeKey)) {
+    const value = sql`${sql.ref(`${alias}.value`)} collate "C"`;
+    const short = sql<SqlBool>`length(${sql.ref(`${alias}.value`)}) < ${sql.lit(VALUE_KEY_CHARS)}`;
+    const unique = [...new Set(values)];
+    return unique.length === 1
+      ? sql<SqlBool>`${short} and ${value} = ${unique[0]}`
+      : sql<SqlBool>`${short} and ${value} in (${sql.join(unique)})`;
+  }
   const keys = [...new Set(values.map(cutKey))];
   const byKey =
     keys.length === 1

@@ -1,4 +1,4 @@
-import { type RawBuilder, sql } from 'kysely';
+import { type RawBuilder, type SqlBool, sql } from 'kysely';
 import { type Executor, num } from './store.js';
 
 /**
@@ -23,3 +23,18 @@ export const countIdIntersection = async (
   }`.execute(db);
   return num(r.rows[0]?.n ?? 0);
 };
+
+/**
+ * `<column> in (<set>)`, the set a SELECT of ids. Along an index in list order (`along`), each
+ * row read is tested against the set, read once: PostgreSQL's planner would otherwise turn the IN
+ * into a join that starts from the set whenever it guesses the set small (it guesses a UNION of
+ * index ranges at 200 rows whatever their size), and then look up and sort every member to
+ * return one page. `IS TRUE` keeps the test a filter of the walk (a hashed subplan); the caller
+ * chose the walk from the exact count (core/search-policy.ts pageReadOrder).
+ */
+export const inIdSet = (
+  column: RawBuilder<unknown>,
+  set: RawBuilder<unknown>,
+  along: boolean,
+): RawBuilder<SqlBool> =>
+  along ? sql<SqlBool>`(${column} in (${set})) is true` : sql<SqlBool>`${column} in (${set})`;

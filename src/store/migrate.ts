@@ -11,6 +11,7 @@ import * as m0009 from './migrations/0009-invariants.js';
 import * as m0010 from './migrations/0010-flood-limits.js';
 import * as m0011 from './migrations/0011-factory-imports.js';
 import * as m0012 from './migrations/0012-device-scale.js';
+import * as m0013 from './migrations/0013-covering-values.js';
 import type { Db } from './store.js';
 
 // Migrations are listed here explicitly (not read from disk) so they work from the compiled
@@ -28,6 +29,7 @@ const migrations: Record<string, Migration> = {
   '0010-flood-limits': m0010,
   '0011-factory-imports': m0011,
   '0012-device-scale': m0012,
+  '0013-covering-values': m0013,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

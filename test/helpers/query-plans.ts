@@ -10,6 +10,8 @@ import type { Db, Dialect, Executor } from '../../src/store/store.js';
 export interface PlanFacts {
   /** Index names the plan reads. */
   indexes: string[];
+  /** Index names the plan reads without the table (covering on SQLite, index-only on PostgreSQL). */
+  covering: string[];
   /** Readings of a table in `tables` with no key: "devices (full scan)" and the like. */
   fullScans: string[];
   /** SQLite: a temporary b-tree sorts rows inside the statement's id subquery (the page's ids). */
@@ -30,10 +32,12 @@ interface SqliteRow {
 
 const sqliteFacts = (rows: SqliteRow[]): PlanFacts => {
   const indexes = new Set<string>();
+  const covering = new Set<string>();
   const fullScans: string[] = [];
   for (const r of rows) {
-    const m = /USING (?:COVERING )?INDEX (\S+)/.exec(r.detail);
-    if (m?.[1]) indexes.add(m[1]);
+    const m = /USING (COVERING )?INDEX (\S+)/.exec(r.detail);
+    if (m?.[2]) indexes.add(m[2]);
+    if (m?.[1] && m[2]) covering.add(m[2]);
     if (/PRIMARY KEY/.test(r.detail)) indexes.add('<primary key>');
     // SEARCH reads a key range; SCAN reads everything (of the table, or of the index it names).
     if (/^SCAN /.test(r.detail) && !SQLITE_HARMLESS_SCANS.test(r.detail)) fullScans.push(r.detail);
@@ -47,6 +51,7 @@ const sqliteFacts = (rows: SqliteRow[]): PlanFacts => {
   );
   return {
     indexes: [...indexes].sort(),
+    covering: [...covering].sort(),
     fullScans,
     sortsPageIds,
     text: rows.map((r) => `${r.id}<${r.parent} ${r.detail}`).join('\n'),
@@ -63,9 +68,11 @@ interface PgNode {
 
 const pgFacts = (root: PgNode, tables: ReadonlySet<string>, text: string): PlanFacts => {
   const indexes = new Set<string>();
+  const covering = new Set<string>();
   const fullScans: string[] = [];
   const walk = (n: PgNode) => {
     if (n['Index Name']) indexes.add(n['Index Name']);
+    if (n['Index Name'] && n['Node Type'] === 'Index Only Scan') covering.add(n['Index Name']);
     const table = n['Relation Name'];
     if (table && tables.has(table)) {
       if (n['Node Type'] === 'Seq Scan') fullScans.push(`${table}: Seq Scan`);
@@ -76,7 +83,13 @@ const pgFacts = (root: PgNode, tables: ReadonlySet<string>, text: string): PlanF
     for (const p of n.Plans ?? []) walk(p);
   };
   walk(root);
-  return { indexes: [...indexes].sort(), fullScans, sortsPageIds: false, text };
+  return {
+    indexes: [...indexes].sort(),
+    covering: [...covering].sort(),
+    fullScans,
+    sortsPageIds: false,
+    text,
+  };
 };
 
 /**

@@ -211,6 +211,17 @@ describe.each(dialects())('migrated schema on %s', (dialect) => {
   });
 });
 
+/**
+ * Indexes one dialect has by design, by table. inventory_attributes_short_value_idx (0013): the
+ * values of 0012's expression index stored as such, because PostgreSQL reads an expression index
+ * only together with the table; SQLite reads 0012's index alone already.
+ */
+const ONE_DIALECT_ONLY: Record<string, string[]> = {
+  inventory_attributes: [
+    'index inventory_attributes_short_value_idx (tenant_id, scope, name, value, device_id) partial',
+  ],
+};
+
 describe('SQLite and PostgreSQL', () => {
   it.runIf(dialects().includes('postgres'))(
     'get the same tables, columns, nullability, keys and indexes',
@@ -219,7 +230,14 @@ describe('SQLite and PostgreSQL', () => {
       for (const dialect of ['sqlite', 'postgres'] as const) {
         const m = await openDatabase(dialect);
         await migrateToLatest(m.store.db);
-        schemas.push(portableSchema(await introspect(m)));
+        const schema = portableSchema(await introspect(m));
+        if (dialect === 'postgres') {
+          for (const [table, only] of Object.entries(ONE_DIALECT_ONLY)) {
+            expect(schema[table], `${table} on PostgreSQL`).toEqual(expect.arrayContaining(only));
+            schema[table] = (schema[table] ?? []).filter((line) => !only.includes(line));
+          }
+        }
+        schemas.push(schema);
       }
       expect(
         schemas[1],
