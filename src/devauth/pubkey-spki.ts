@@ -88,6 +88,9 @@ export const canonicalSpkiJwk = (der: Buffer): JsonWebKey | undefined => {
   return der[0] === 0x30 ? rsaJwk(der) : undefined;
 };
 
+/** The base64 body of a PEM block: its armour lines and whitespace dropped. */
+export const pemBase64 = (pem: string): string => pem.replace(/-----[^-]+-----|\s+/g, '');
+
 /** The PEM OpenSSL writes for an SPKI whose DER has this (strict, unwrapped) base64. */
 export const spkiPem = (b64: string): string =>
   `-----BEGIN PUBLIC KEY-----\n${b64.replace(/.{1,64}/g, '$&\n')}-----END PUBLIC KEY-----\n`;

@@ -1,6 +1,6 @@
 import { createPublicKey, type KeyObject, verify } from 'node:crypto';
 import { sha256Hex } from '../core/hash.js';
-import { canonicalSpkiJwk, derTlv, spkiPem } from './pubkey-spki.js';
+import { canonicalSpkiJwk, derTlv, pemBase64, spkiPem } from './pubkey-spki.js';
 
 /**
  * Device public keys: SubjectPublicKeyInfo PEM only (`-----BEGIN PUBLIC KEY-----`), like
@@ -44,7 +44,7 @@ export const parseDevicePublicKey = (pem: string): DevicePublicKey => {
       'cannot decode public key: expected a PEM "PUBLIC KEY" (SubjectPublicKeyInfo) block',
     );
   }
-  const b64 = pem.replace(/-----[^-]+-----|\s+/g, '');
+  const b64 = pemBase64(pem);
   const der = Buffer.from(b64, 'base64');
   // Strict base64 of a DER layout that is canonical by construction: the key is built from its
   // numbers (a JWK), which skips OpenSSL's PEM decoder and the export, and the stored form is
@@ -59,7 +59,7 @@ export const parseDevicePublicKey = (pem: string): DevicePublicKey => {
   // OpenSSL's PEM export is its DER export in base64: decoding it is much cheaper than a second
   // export.
   const normalised = key.export({ type: 'spki', format: 'pem' }).toString();
-  const canonical = Buffer.from(normalised.replace(/-----[^-]+-----|\s/g, ''), 'base64');
+  const canonical = Buffer.from(pemBase64(normalised), 'base64');
   return { pem: normalised, sha256: sha256Hex(canonical), type, key };
 };
 
@@ -138,7 +138,7 @@ export const keyTypeLabel = (type: string, pem: string): KeyTypeLabel => {
 
 /** Bit length of the modulus of an RSA SPKI PEM (SEQUENCE { algId, BIT STRING { SEQUENCE { n, e } } }). */
 const rsaModulusBits = (pem: string): number | undefined => {
-  const der = Buffer.from(pem.replace(/-----[^-]+-----|\s+/g, ''), 'base64');
+  const der = Buffer.from(pemBase64(pem), 'base64');
   const spki = derTlv(der, 0);
   const alg = spki && derTlv(der, spki.start);
   const bits = alg && derTlv(der, alg.end);

@@ -64,10 +64,7 @@ const whereOf = (dialect: Dialect, q: DeviceQuery) => {
     drivenByIdSets(q) && !along
       ? sql`${onRow('d.tenant_id')} = ${q.tenantId}`
       : sql`d.tenant_id = ${q.tenantId}`,
-    ...q.conditions.map((c) => {
-      const ids = selectsIdSet(c) ? conditionIds(dialect, q.tenantId, c) : undefined;
-      return ids ? inIdSet(sql`d.id`, ids, along) : conditionSql(dialect, q.tenantId, c);
-    }),
+    ...q.conditions.map((c) => conditionSql(dialect, q.tenantId, c, along)),
     ...q.idSets.map((ids) => idSetSql(dialect, ids)),
     ...q.keywords.map((k) =>
       inIdSet(sql`d.id`, textIds(dialect, q.tenantId, k, q.textMatch ?? 'substring'), along),

@@ -1,5 +1,6 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { SearchMatch } from '../core/search-policy.js';
+import { inIdSet } from '../store/id-sets.js';
 import type { Dialect } from '../store/store.js';
 import { createInventoryDeviceSql } from './inventory-device-sql.js';
 import type { AttrRef, Condition, Scalar, SortKey, VirtualKind } from './inventory-filters.js';
@@ -149,12 +150,16 @@ export const conditionIds = (dialect: Dialect, tenantId: string, c: Condition): 
   }
 };
 
-/** SQL for one (non-regex) condition. */
-export const conditionSql = (dialect: Dialect, tenantId: string, c: Condition): Frag => {
+/**
+ * SQL for one (non-regex) condition. `along`: the page is read along the list's index, and an id
+ * set the condition selects is tested on each device read (store/id-sets.ts inIdSet).
+ */
+export const conditionSql = (dialect: Dialect, tenantId: string, c: Condition, along = false): Frag => {
   const v = virtualOf(c.attr);
   if (v) return virtualCondition(dialect, v, c);
-  const f = sql`d.id in (${conditionIds(dialect, tenantId, c)})`;
-  return 'negate' in c && c.negate ? negated(f) : f;
+  const negate = 'negate' in c && c.negate;
+  const f = inIdSet(sql`d.id`, conditionIds(dialect, tenantId, c) as Frag, along && !negate);
+  return negate ? negated(f) : f;
 };
 
 /** The device must be one of `ids` (one JSON parameter, whatever the number of ids). */
