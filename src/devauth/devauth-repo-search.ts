@@ -62,6 +62,13 @@ export const isStatusOnly = (f: DeviceFilter): boolean =>
   f.group === undefined &&
   f.tag === undefined;
 
+/** A group and perhaps statuses, nothing else: the count is read from group_counts. */
+const isGroupOnly = (f: DeviceFilter): boolean =>
+  f.group !== undefined &&
+  !(f.ids && f.ids.length > 0) &&
+  parseSearchText(f.q ?? '') === undefined &&
+  f.tag === undefined;
+
 /** SELECTs of the ids of the tenant's devices that `q` matches, as `device_id` (they may repeat). */
 const searchIdSets = (
   tenantId: string,
@@ -194,7 +201,10 @@ export const findDeviceIds = async (
 ): Promise<string[]> =>
   (await selectIds(db, tenantId, f, inventory, undefined, order).limit(limit).execute()).map((r) => r.id);
 
-/** How many devices the filter selects; by status alone, from device_counts. */
+/**
+ * How many devices the filter selects; by status alone, from device_counts; by group (and
+ * status), from group_counts.
+ */
 export const countFoundDevices = async (
   db: Executor,
   tenantId: string,
@@ -202,6 +212,10 @@ export const countFoundDevices = async (
   inventory: SearchInventory,
 ): Promise<number> => {
   if (isStatusOnly(f)) return countDevices(db, tenantId, f.statuses);
+  if (isGroupOnly(f) && f.group !== undefined && inventory.sql) {
+    const r = await inventory.sql.groupCount(tenantId, f.group, f.statuses).execute(db);
+    return num(r.rows[0]?.n ?? 0);
+  }
   // Without statuses and listed ids, the sets alone say how many: they hold the tenant's devices
   // only, so the count is of their intersection, read from their indexes, no device read.
   const sets = idSetsOf(tenantId, f, inventory);

@@ -78,6 +78,12 @@ export interface DeviceInventorySql {
   valueSubstringIds(tenantId: string, text: string): RawBuilder<unknown>;
   /** The devices in the static group, each once. */
   groupIds(tenantId: string, group: string): RawBuilder<unknown>;
+  /** A SELECT of `n`: how many devices are in the group (with one of `statuses`), from kept counts. */
+  groupCount(
+    tenantId: string,
+    group: string,
+    statuses?: readonly string[],
+  ): RawBuilder<{ n: number | string }>;
   /** The devices with the tag, each once. */
   tagIds(tenantId: string, name: string, value?: string): RawBuilder<unknown>;
 }

@@ -50,6 +50,20 @@ export const createInventoryDeviceSql = (dialect: Dialect) => ({
   },
 
   /**
+   * How many devices are in the static group (with one of `statuses`, when given): a few rows of
+   * group_counts (migration 0014), whatever the group's size. A SELECT of `n`.
+   */
+  groupCount(
+    tenantId: string,
+    group: string,
+    statuses?: readonly string[],
+  ): RawBuilder<{ n: number | string }> {
+    const ofStatus = statuses && statuses.length > 0 ? sql` and status in (${sql.join(statuses)})` : sql``;
+    return sql<{ n: number | string }>`select coalesce(sum(n), 0) as n from group_counts
+      where tenant_id = ${tenantId} and group_value = ${JSON.stringify(group)}${ofStatus}`;
+  },
+
+  /**
    * Ids of the devices with tag `name` (with `value`, when given; a numeric text also matches a
    * number), each once.
    */

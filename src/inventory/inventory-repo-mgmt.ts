@@ -47,19 +47,31 @@ export const deviceExists = async (db: Executor, tenantId: string, deviceId: str
     .where('id', '=', deviceId)
     .executeTakeFirst()) !== undefined;
 
-/** The tenant's devices among `ids` (unknown and other tenants' ids dropped), sorted. */
-export const existingDeviceIds = async (db: Executor, tenantId: string, ids: string[]): Promise<string[]> => {
+/**
+ * Locks devices FOR SHARE, in id order (PostgreSQL; SQLite write transactions are serialised),
+ * before their group rows are written: writing a group row locks its device so (migration 0014,
+ * group_counts), and taking those locks first, in one order, keeps a writer from waiting for a
+ * device while it holds a group row or inventory lock a device's status change needs next.
+ * Returns the ids among `deviceIds` that are the tenant's devices.
+ */
+export const shareLockDevices = async (
+  tx: Executor,
+  dialect: Dialect,
+  tenantId: string,
+  deviceIds: string[],
+): Promise<string[]> => {
   const out: string[] = [];
-  for (const part of chunks([...new Set(ids)])) {
-    const rows = await db
+  for (const part of chunks([...new Set(deviceIds)].sort())) {
+    let q = tx
       .selectFrom('devices')
       .select('id')
       .where('id', 'in', part)
       .where(onRow('tenant_id'), '=', tenantId)
-      .execute();
-    out.push(...rows.map((r) => r.id));
+      .orderBy('id');
+    if (dialect === 'postgres') q = q.forShare();
+    out.push(...(await q.execute()).map((r) => r.id));
   }
-  return out.sort();
+  return out;
 };
 
 /** The static group of a device, if it has one. */
@@ -132,6 +144,13 @@ export const unsetDevicesGroup = async (
 ): Promise<number> => {
   const value = JSON.stringify(group);
   if (deviceIds === undefined) {
+    const members = await memberRows(tx, dialect, tenantId, group).select('device_id').execute();
+    await shareLockDevices(
+      tx,
+      dialect,
+      tenantId,
+      members.map((m) => m.device_id),
+    );
     const res = await tx
       .deleteFrom('inventory_attributes')
       .where('tenant_id', '=', tenantId)
@@ -142,7 +161,7 @@ export const unsetDevicesGroup = async (
     return Number(res.numDeletedRows);
   }
   let n = 0;
-  for (const part of chunks([...new Set(deviceIds)].sort())) {
+  for (const part of chunks(await shareLockDevices(tx, dialect, tenantId, deviceIds))) {
     const res = await tx
       .deleteFrom('inventory_attributes')
       .where('device_id', 'in', part)

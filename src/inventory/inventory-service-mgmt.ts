@@ -23,11 +23,11 @@ import {
   clearInventoryScope,
   deviceExists,
   deviceGroup,
-  existingDeviceIds,
   groupDeviceIds,
   listGroups,
   scopeAttributes,
   setDevicesGroup,
+  shareLockDevices,
   unsetDevicesGroup,
 } from './inventory-repo-mgmt.js';
 import {
@@ -134,8 +134,11 @@ export const createInventoryAdminService = (deps: { store: Store; clock: Clock; 
     if (!isUuid(deviceId)) throw inventoryErrors.deviceNotFound();
     try {
       return await db.transaction().execute(async (tx) => {
+        // The device first, then its inventory: the order of devauth's transitions, which lock a
+        // device and then write its identity scope.
+        const [found] = await shareLockDevices(tx, dialect, tenantId, [deviceId]);
+        if (found === undefined) throw inventoryErrors.deviceNotFound();
         await lockDeviceInventory(store, tx, deviceId);
-        if (!(await deviceExists(tx, tenantId, deviceId))) throw inventoryErrors.deviceNotFound();
         return fn(tx);
       });
     } catch (e) {
@@ -256,7 +259,7 @@ export const createInventoryAdminService = (deps: { store: Store; clock: Clock; 
       checkGroupName(group);
       try {
         return await db.transaction().execute(async (tx) => {
-          const existing = await existingDeviceIds(tx, tenantId, ids.filter(isUuid));
+          const existing = await shareLockDevices(tx, dialect, tenantId, ids.filter(isUuid));
           const updated = await setDevicesGroup(tx, tenantId, existing, group, clock.nowMs());
           return { matched: existing.length, updated };
         });

@@ -61,6 +61,16 @@ export interface DeviceCountsTable {
   n: Int8;
 }
 
+/** Devices per (tenant, static group, status), kept by triggers (migration 0014); sum over slots. */
+export interface GroupCountsTable {
+  tenant_id: string;
+  /** The group attribute's stored value (JSON text). */
+  group_value: string;
+  status: string;
+  slot: number;
+  n: Int8;
+}
+
 export interface AuthSetsTable {
   id: string;
   tenant_id: string;
@@ -449,6 +459,7 @@ export interface Database {
   user_tokens: UserTokensTable;
   devices: DevicesTable;
   device_counts: DeviceCountsTable;
+  group_counts: GroupCountsTable;
   auth_sets: AuthSetsTable;
   factories: FactoriesTable;
   device_imports: DeviceImportsTable;

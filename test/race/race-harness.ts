@@ -215,6 +215,15 @@ export const invariantViolations = async (db: Db): Promise<Record<string, number
           union all select tenant_id, status, -1 as d from devices) x
         group by tenant_id, status having sum(d) <> 0) g`,
     ),
+    // group_counts (migration 0014) equals the devices per (tenant, group, status).
+    groupCountsExact: await count(
+      db,
+      sql`select count(*) as n from (select t, g, s from (
+          select tenant_id as t, group_value as g, status as s, n as d from group_counts
+          union all select a.tenant_id, a.value, d.status, -1 from inventory_attributes a
+            join devices d on d.id = a.device_id where a.scope = 'system' and a.name = 'group') x
+        group by t, g, s having sum(d) <> 0) g`,
+    ),
   };
 };
 

@@ -7,6 +7,7 @@ import * as m0001 from '../../src/store/migrations/0001-foundation.js';
 import * as m0002 from '../../src/store/migrations/0002-inventory.js';
 import * as m0008 from '../../src/store/migrations/0008-catch-up-0002-0003.js';
 import * as m0012 from '../../src/store/migrations/0012-device-scale.js';
+import * as m0014 from '../../src/store/migrations/0014-group-counts.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import * as landed0002 from '../fixtures/migrations-as-landed/0002-inventory.js';
 import * as landed0003 from '../fixtures/migrations-as-landed/0003-deployments.js';
@@ -201,24 +202,42 @@ describe.each(dialects())('migrated schema on %s', (dialect) => {
   });
 
   it('0012 keeps device_counts by triggers, and running it again changes nothing', async () => {
-    expect(freshSchema.devices?.triggers).toEqual([
-      'devices_counts_delete',
-      'devices_counts_insert',
-      'devices_counts_update',
-    ]);
+    expect(freshSchema.devices?.triggers).toEqual(
+      expect.arrayContaining(['devices_counts_delete', 'devices_counts_insert', 'devices_counts_update']),
+    );
     await m0012.up(fresh.store.db);
+    expect(await introspect(fresh)).toEqual(freshSchema);
+  });
+
+  it('0014 keeps group_counts by triggers on both tables, and running it again changes nothing', async () => {
+    expect(freshSchema.devices?.triggers).toEqual(
+      expect.arrayContaining(['devices_group_counts_delete', 'devices_group_counts_status']),
+    );
+    expect(freshSchema.inventory_attributes?.triggers).toEqual(
+      expect.arrayContaining([
+        'inventory_group_counts_delete',
+        'inventory_group_counts_insert',
+        'inventory_group_counts_update',
+      ]),
+    );
+    await m0014.up(fresh.store.db);
     expect(await introspect(fresh)).toEqual(freshSchema);
   });
 });
 
 /**
- * Indexes one dialect has by design, by table. inventory_attributes_short_value_idx (0013): the
- * values of 0012's expression index stored as such, because PostgreSQL reads an expression index
- * only together with the table; SQLite reads 0012's index alone already.
+ * Indexes and triggers one dialect has by design, by table. inventory_attributes_short_value_idx
+ * (0013): the values of 0012's expression index stored as such, because PostgreSQL reads an
+ * expression index only together with the table; SQLite reads 0012's index alone already. The
+ * lock triggers of 0014: PostgreSQL locks a device before its group row is written; SQLite's
+ * write transactions are serialised.
  */
 const ONE_DIALECT_ONLY: Record<string, string[]> = {
   inventory_attributes: [
     'index inventory_attributes_short_value_idx (tenant_id, scope, name, value, device_id) partial',
+    'trigger inventory_group_counts_lock_delete',
+    'trigger inventory_group_counts_lock_insert',
+    'trigger inventory_group_counts_lock_update',
   ],
 };
 
