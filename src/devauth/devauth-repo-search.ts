@@ -153,6 +153,7 @@ const selectIds = (
   inventory: SearchInventory,
   after: DeviceCursor | null | undefined,
   order: ReadOrder,
+  fromEnd = false,
 ) => {
   let q = db
     .selectFrom('devices')
@@ -163,23 +164,37 @@ const selectIds = (
     q = q.where((eb) =>
       eb(eb.refTuple('devices.created_at', 'devices.id'), '>', eb.tuple(after.createdAt, after.id)),
     );
-  return q.orderBy('devices.created_at').orderBy('devices.id');
+  const dir = fromEnd ? 'desc' : 'asc';
+  return q.orderBy('devices.created_at', dir).orderBy('devices.id', dir);
 };
 
 /**
  * A page of the devices the filter selects, oldest first: after `page.after` when given, else
  * after `page.offset` devices. The page's ids are chosen first and the rows read after, so a
  * deep offset walks index entries only (an index-only scan on PostgreSQL), not table rows.
+ * With `page.total` (the exact count), a page past the middle is counted from the end: the walk
+ * is then at most half the list, and the last page costs what the first does.
  */
 export const findDevices = async (
   db: Executor,
   tenantId: string,
   f: DeviceFilter,
   inventory: SearchInventory,
-  page: { offset: number; limit: number; after?: DeviceCursor | null; order: ReadOrder },
+  page: { offset: number; limit: number; after?: DeviceCursor | null; order: ReadOrder; total?: number },
 ): Promise<Device[]> => {
-  let ids = selectIds(db, tenantId, f, inventory, page.after, page.order).limit(page.limit);
-  if (!page.after && page.offset > 0) ids = ids.offset(page.offset);
+  const { total } = page;
+  const fromEnd = !page.after && total !== undefined && page.offset > total / 2;
+  let ids = selectIds(db, tenantId, f, inventory, page.after, page.order, fromEnd);
+  if (fromEnd) {
+    // Devices [offset, offset + limit) are, counted from the end, [total - offset - limit, total - offset).
+    const end = Math.max(0, (total as number) - page.offset);
+    const start = Math.max(0, end - page.limit);
+    ids = ids.limit(end - start);
+    if (start > 0) ids = ids.offset(start);
+  } else {
+    ids = ids.limit(page.limit);
+    if (!page.after && page.offset > 0) ids = ids.offset(page.offset);
+  }
   const rows = await db
     .selectFrom('devices')
     .selectAll()

@@ -184,8 +184,8 @@ export const createDevauthAdminService = (deps: {
           : await findDevices(db, tenantId, f, inventory, {
               offset,
               limit,
-              ...(byCursor ? { after } : {}),
-              order: await readOrder(tenantId, f, total, offset + limit),
+              ...(byCursor ? { after } : { total }),
+              order: await readOrder(tenantId, f, total, Math.min(offset, total - offset) + limit),
             });
       const devices = found.slice(0, page.perPage);
       const last = devices[devices.length - 1];

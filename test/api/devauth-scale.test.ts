@@ -64,6 +64,12 @@ describe.each(dialects())('device list at scale on %s', (dialect) => {
       // Page numbers still work, deep ones too, and say the same.
       const third = await get('small', `${DEVAUTH}/devices?per_page=2&page=3${filter}`);
       expect(ids(third.body)).toEqual(walked.slice(4, 6));
+      // Every page number, those past the middle (counted from the end) and the partial last one
+      // included, is the same slice of the list.
+      for (let n = 1; n <= Math.ceil(total / 7) + 1; n++) {
+        const page = await get('small', `${DEVAUTH}/devices?per_page=7&page=${n}${filter}`);
+        expect(ids(page.body), `page ${n}${filter}`).toEqual(walked.slice((n - 1) * 7, n * 7));
+      }
     }
   });
 
@@ -142,6 +148,11 @@ describe.each(dialects())('device list at scale on %s', (dialect) => {
         `${DEVAUTH}/devices?per_page=3&page=${Math.max(1, Math.ceil(want.length / 3))}&${query}`,
       );
       expect(ids(last.body)).toEqual(want.slice(Math.max(0, Math.ceil(want.length / 3) - 1) * 3));
+      const beforeLast = Math.ceil(want.length / 3) - 1;
+      if (beforeLast >= 1) {
+        const page = await get('big', `${DEVAUTH}/devices?per_page=3&page=${beforeLast}&${query}`);
+        expect(ids(page.body)).toEqual(want.slice((beforeLast - 1) * 3, beforeLast * 3));
+      }
       expect(ids((await get('big', `${DEVAUTH}/devices?per_page=3&${query}`)).body)).toEqual(
         want.slice(0, 3),
       );

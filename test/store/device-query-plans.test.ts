@@ -111,7 +111,7 @@ const cases = (dialect: 'sqlite' | 'postgres', fleet: SeededFleet, deploymentId:
     name: string,
     f: DeviceFilter,
     reads: string[][],
-    p: { offset?: number; after?: typeof after; order?: 'ids' } = {},
+    p: { offset?: number; after?: typeof after; order?: 'ids'; total?: number } = {},
     ordered = false,
   ): Case => ({
     name,
@@ -147,6 +147,14 @@ const cases = (dialect: 'sqlite' | 'postgres', fleet: SeededFleet, deploymentId:
     list('device list, first page', {}, [['devices_tenant_created_idx']], {}, true),
     list('device list, page 500', {}, [['devices_tenant_created_idx']], { offset: 10_000 }, true),
     list('device list after a cursor', {}, [['devices_tenant_created_idx']], { after }, true),
+    // Past the middle, counted from the end: the same index, walked backwards, unsorted.
+    list(
+      'device list, a page near the end',
+      {},
+      [['devices_tenant_created_idx']],
+      { offset: FLEET - 30, total: FLEET },
+      true,
+    ),
     list('device list by status', { statuses: ['pending'] }, [['devices_tenant_status_idx']], {}, true),
     list(
       'device list by status after a cursor',
