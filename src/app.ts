@@ -14,6 +14,7 @@ import {
   deploymentsDeviceRoutes,
   deploymentsDownloadRoutes,
   deploymentsMgmtRoutes,
+  deploymentsReleaseRoutes,
 } from './deployments/index.js';
 import { devauthDeviceRoutes, devauthMgmtRoutes } from './devauth/index.js';
 import { enrollmentRoutes } from './enrollment/index.js';
@@ -43,8 +44,12 @@ import {
   inventoryMgmtV2Routes,
 } from './inventory/index.js';
 import { pkiBuiltinRoutes, pkiCaRoutes, pkiPublicRoutes } from './pki/index.js';
-import { usersLoginRoutes, usersMgmtRoutes } from './users/index.js';
-import { allocationWebhooksRoutes, webhooksMgmtRoutes } from './webhooks/index.js';
+import { usersLoginRoutes, usersMgmtRoutes, usersSettingsRoutes } from './users/index.js';
+import {
+  allocationWebhooksRoutes,
+  iotManagerIntegrationsRoutes,
+  webhooksMgmtRoutes,
+} from './webhooks/index.js';
 import type { Gatehouse } from './wiring.js';
 
 export const VERSION = '0.1.0';
@@ -202,16 +207,19 @@ export const buildApp = async (gh: Gatehouse, opts: AppOptions = {}): Promise<Ap
     mgmt.addHook('onRequest', userAuthHook(gh.users.checkToken));
     await mgmt.register(devauthMgmtRoutes(gh.devauthAdmin));
     await mgmt.register(usersMgmtRoutes(gh.users));
+    await mgmt.register(usersSettingsRoutes(gh.users.settings));
     await mgmt.register(inventoryMgmtRoutes(gh.inventoryAdmin));
     await mgmt.register(inventoryGroupRoutes(gh.inventoryAdmin));
     await mgmt.register(inventoryMgmtV2Routes(gh.inventoryAdmin));
     await mgmt.register(deploymentsArtifactRoutes(gh.artifacts, gh.config));
     await mgmt.register(deploymentsMgmtRoutes(gh.deployments));
+    await mgmt.register(deploymentsReleaseRoutes(gh.releases));
     await mgmt.register(bootstrapMgmtRoutes(gh.bootstrap.configs));
     await mgmt.register(bootstrapChannelRoutes(gh.bootstrap.channels));
     await mgmt.register(pkiCaRoutes(gh.pki.cas));
     await mgmt.register(pkiBuiltinRoutes(gh.pki.builtin, gh.pki.credentials));
     await mgmt.register(webhooksMgmtRoutes(gh.webhooks.subscriptions));
+    await mgmt.register(iotManagerIntegrationsRoutes());
     await mgmt.register(allocationWebhooksRoutes(gh.webhooks.allocation));
     await mgmt.register(auditRoutes(gh.audit));
     await mgmt.register(eventStreamRoutes({ hub: eventStreams, db: gh.store.db, heartbeatMs }));

@@ -14,9 +14,11 @@ import {
   createDeploymentsService,
   createDeviceDeploymentsService,
   createDownloadLinks,
+  createReleasesService,
   type DeploymentsService,
   type DeviceDeploymentsService,
   type DownloadLinks,
+  type ReleasesService,
 } from './deployments/index.js';
 import { type CheckInRecorder, createCheckInRecorder } from './devauth/check-in-recorder.js';
 import {
@@ -67,6 +69,7 @@ export interface Gatehouse {
   blobs: BlobStore;
   links: DownloadLinks;
   artifacts: ArtifactsService;
+  releases: ReleasesService;
   deployments: DeploymentsService;
   deviceDeployments: DeviceDeploymentsService;
   checkIns: CheckInRecorder;
@@ -294,6 +297,7 @@ export const openGatehouse = async (
         maxArtifactBytes: config.maxArtifactBytes,
         logger,
       }),
+      releases: createReleasesService({ store, clock }),
       deployments: createDeploymentsService({
         store,
         clock,

@@ -20,7 +20,7 @@ type Row = {
   modified_at: number | string;
 };
 
-const toArtifact = (r: Row): Artifact => ({
+export const toArtifact = (r: Row): Artifact => ({
   id: r.id,
   tenantId: r.tenant_id,
   name: r.name,

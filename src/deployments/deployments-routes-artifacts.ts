@@ -164,7 +164,7 @@ export const deploymentsArtifactRoutes =
           },
         },
       },
-      async (req) => {
+      async (req, reply) => {
         const { artifacts } = await service.list(userOf(req).tenantId, {
           name: req.query.name,
           sort: { by: 'name', desc: false },
@@ -173,7 +173,8 @@ export const deploymentsArtifactRoutes =
         });
         const byName = new Map<string, ReturnType<typeof artifactToWire>[]>();
         for (const a of artifacts) byName.set(a.name, [...(byName.get(a.name) ?? []), artifactToWire(a)]);
-        return [...byName.entries()].map(([name, list]) => ({ name, artifacts: list }));
+        const releases = [...byName.entries()].map(([name, list]) => ({ name, artifacts: list }));
+        return reply.header('X-Total-Count', String(releases.length)).send(releases);
       },
     );
   };

@@ -4,6 +4,7 @@ import type { Clock } from '../core/clock.js';
 import { isUuid, newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import { recordEvent } from '../events/index.js';
+import { lockKey } from '../store/conflicts.js';
 import { isUniqueViolation, type Store } from '../store/store.js';
 import { removeOrphanArtifactBlobs } from './artifact-orphans.js';
 import { receiveArtifact } from './artifact-upload.js';
@@ -20,6 +21,7 @@ import {
   setArtifactDescription,
 } from './deployments-repo-artifacts.js';
 import { hasUnfinishedDeploymentOf } from './deployments-repo-deployments.js';
+import { dropReleaseIfEmpty } from './deployments-repo-releases.js';
 import type { Artifact } from './deployments-types.js';
 import type { DownloadLinks } from './download-links.js';
 
@@ -166,6 +168,10 @@ export const createArtifactsService = (deps: {
         if (await hasUnfinishedDeploymentOf(tx, tenantId, artifact.name))
           throw deploymentsErrors.artifactInUse();
         await deleteArtifactRow(tx, tenantId, id);
+        // The release goes with its last artifact (its tags and notes), under the lock that
+        // changes of a release take (deployments-service-releases.ts).
+        await lockKey(store, tx, `release:${tenantId}`);
+        await dropReleaseIfEmpty(tx, tenantId, artifact.name);
         await recordEvent(tx, {
           tenantId,
           type: 'artifact.deleted',

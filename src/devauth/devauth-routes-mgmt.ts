@@ -329,14 +329,18 @@ export const devauthMgmtRoutes = (service: DevauthAdminService) => async (app: A
     {
       schema: {
         tags,
-        summary: 'Get a limit (only max_devices exists; -1 = unlimited)',
+        summary: 'Get a limit (only max_devices exists; 0 = unlimited)',
+        description:
+          "The tenant's limit of accepted devices. `0` means no limit, as Mender's web UI (3.x) and deviceauth up to mender-server 4.1 read it; the UI treats any other number as a limit. A tenant limited to no accepted devices at all also answers 0 here (accepts are refused with 422 all the same).",
         params: Type.Object({ name: Type.String({ maxLength: 64 }) }),
         response: { 200: LimitResponse, ...errorResponses(400, 401) },
       },
     },
     async (req) => {
       if (req.params.name !== 'max_devices') throw devauthErrors.unknownLimit(req.params.name);
-      return { limit: await service.maxDevices(userOf(req).tenantId) };
+      const limit = await service.maxDevices(userOf(req).tenantId);
+      // -1 (no limit) is 0 on this wire.
+      return { limit: Math.max(limit, 0) };
     },
   );
 };

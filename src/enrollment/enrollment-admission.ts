@@ -67,6 +67,31 @@ export const createCertificateAdmission = (deps: {
     if (firstRefusal(key, clock.nowMs())) await write();
   };
 
+  /** A `device.enrollment_refused` event, at most once per window for the same refusal. */
+  const recordRefused = (r: {
+    tenantId: string;
+    registrationId: string | null;
+    cert: Certificate;
+    group: EnrollmentGroup | undefined;
+    individual: IndividualEnrollment | undefined;
+    reason: string;
+  }) =>
+    recordRefusal(`${r.tenantId}\n${r.registrationId}\n${r.cert.leaf.fingerprint}\n${r.reason}`, () =>
+      recordEvent(db, {
+        tenantId: r.tenantId,
+        type: 'device.enrollment_refused',
+        payload: {
+          registration_id: r.registrationId,
+          reason: r.reason,
+          ca_id: r.cert.caId,
+          enrollment_group_id: r.group?.id ?? null,
+          individual_enrollment_id: r.individual?.id ?? null,
+          certificate: certificateFacts(r.cert),
+        },
+        nowMs: clock.nowMs(),
+      }),
+    );
+
   return {
     async resolve(tenantId, cert) {
       const group = await findGroupByCa(db, tenantId, cert.caId);
@@ -76,21 +101,7 @@ export const createCertificateAdmission = (deps: {
       let individual: IndividualEnrollment | undefined;
 
       const refuse = async (reason: string): Promise<never> => {
-        await recordRefusal(`${tenantId}\n${value}\n${cert.leaf.fingerprint}\n${reason}`, () =>
-          recordEvent(db, {
-            tenantId,
-            type: 'device.enrollment_refused',
-            payload: {
-              registration_id: value,
-              reason,
-              ca_id: cert.caId,
-              enrollment_group_id: group?.id ?? null,
-              individual_enrollment_id: individual?.id ?? null,
-              certificate: certificateFacts(cert),
-            },
-            nowMs: clock.nowMs(),
-          }),
-        );
+        await recordRefused({ tenantId, registrationId: value, cert, group, individual, reason });
         throw enrollmentErrors.refused(reason);
       };
 
@@ -152,8 +163,19 @@ export const createCertificateAdmission = (deps: {
           ...(individual ? { individual: individualToWire(individual) } : {}),
         },
       });
-      // The webhook call itself was recorded (allocation.denied), with its reason.
-      if (result.decision === 'deny') throw enrollmentErrors.refused(result.reason);
+      // The webhook call itself was recorded (allocation.denied); the refusal is recorded as
+      // every other refusal of a certificate is (docs/enrollment.md).
+      if (result.decision === 'deny') {
+        await recordRefused({
+          tenantId,
+          registrationId: a.registrationId,
+          cert,
+          group,
+          individual,
+          reason: result.reason,
+        });
+        throw enrollmentErrors.refused(result.reason);
+      }
       overrides = result.overrides ?? {};
     }
     const inventoryGroup = overrides.group ?? individual?.inventoryGroup ?? group?.inventoryGroup ?? null;

@@ -15,7 +15,10 @@ export const bearerToken = (req: FastifyRequest): string | undefined => {
   return m?.[1];
 };
 
-/** Route config of a POST that only reads (searches), so read-only users may call it. */
+/**
+ * Route config of a request read-only users may make although it is not a GET: a POST that only
+ * reads (a search), logging out, and keeping their own console settings.
+ */
 export const READ_ONLY_SAFE = { readOnlySafe: true } as const;
 
 const noAuthHeader = () => new AppError('AUTH_MISSING', 401, 'Authorization not present in header');
@@ -38,11 +41,11 @@ export const userAuthHook =
     if (!token) throw noAuthHeader();
     const principal = await checkToken(token);
     if (!principal) throw badToken();
-    // Read-only users may look but not change anything (logging out is not a change of data).
+    // Read-only users may look but not change anything (READ_ONLY_SAFE routes excepted).
     const safe =
       req.method === 'GET' ||
       req.method === 'HEAD' ||
-      req.url.startsWith('/api/management/v1/useradm/auth/logout');
+      (req.routeOptions.config as { readOnlySafe?: boolean } | undefined)?.readOnlySafe === true;
     if (principal.role === 'readonly' && !safe)
       throw new AppError('AUTH_READ_ONLY', 403, 'forbidden: read-only user');
     req.user = principal;

@@ -25,6 +25,7 @@ describe('inventory filters', () => {
       values: [Date.parse('2030-01-01T00:00:00Z')],
     });
     expect(() => parseV1Filters({ x: ['1', '2'] })).toThrow(/only once/);
+    // v1 parameters keep to the stored scopes (v2 searches take any, inventory-search.test.ts).
     expect(() => parseV1Filters({ 'monitor/x': '1' })).toThrow(/unknown scope/);
   });
 

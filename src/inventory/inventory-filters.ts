@@ -1,5 +1,5 @@
 import { AppError } from '../core/errors.js';
-import { type Scope, scopes } from './inventory-repo.js';
+import { scopes } from './inventory-repo.js';
 
 // Search requests (v1 query parameters, v2 filter bodies) parsed into one typed form that the
 // query builder turns into SQL. Pure: no SQL, no I/O. spec/mender-api.md §4.3, §4.4.
@@ -13,10 +13,19 @@ export const MAX_NAME_LENGTH = 1024;
 export const MAX_TEXT_LENGTH = 256;
 
 export type Scalar = string | number;
+/**
+ * An attribute named by a search. Its scope is one Gatehouse stores (`scopes`) or, in v2
+ * searches, any other name: Mender's web UI asks for scopes of add-ons (`monitor`, ...), whose
+ * attributes simply do not exist here, as on a Mender server without them.
+ */
 export interface AttrRef {
-  scope: Scope;
+  scope: string;
   name: string;
 }
+
+/** Longest scope name a v2 search may name. */
+export const MAX_SCOPE_LENGTH = 32;
+const SCOPE_RE = /^[A-Za-z0-9_.-]+$/;
 
 /**
  * Attributes that are not rows of inventory_attributes but columns of the device (system times)
@@ -80,12 +89,20 @@ export const checkGroupName = (name: string): string => {
   return name;
 };
 
-export const parseAttrRef = (scope: string, name: string): AttrRef => {
-  if (!(scopes as readonly string[]).includes(scope))
+/**
+ * `anyScope` (v2 searches): a scope Gatehouse does not store is accepted and matches no attribute
+ * (`$ne`, `$nin` and `$exists: false` then match every device, as for any missing attribute).
+ * v1 parameters keep to the stored scopes, where `a/b` could be a typo of a name.
+ */
+export const parseAttrRef = (scope: string, name: string, opts: { anyScope?: boolean } = {}): AttrRef => {
+  const known = (scopes as readonly string[]).includes(scope);
+  if (!known && !opts.anyScope)
     throw bad(`unknown scope "${scope.slice(0, 64)}": must be one of ${scopes.join(', ')}`);
+  if (!known && (scope.length > MAX_SCOPE_LENGTH || !SCOPE_RE.test(scope)))
+    throw bad(`scope must be 1..${MAX_SCOPE_LENGTH} letters, digits, '.', '_' or '-'`);
   if (name.length === 0 || name.length > MAX_NAME_LENGTH)
     throw bad(`attribute name must be 1..${MAX_NAME_LENGTH} characters`);
-  return { scope: scope as Scope, name };
+  return { scope, name };
 };
 
 /** `scope/name` or a bare `name` (inventory scope), as in Mender's v1 parameters. */
@@ -132,7 +149,7 @@ export const parseFilterTerm = (f: {
   type: string;
   value?: unknown;
 }): Condition => {
-  const attr = parseAttrRef(f.scope, f.attribute);
+  const attr = parseAttrRef(f.scope, f.attribute, { anyScope: true });
   const v = f.value;
   switch (f.type as Operator) {
     case '$eq':
@@ -166,7 +183,7 @@ export const parseFilterTerm = (f: {
 
 export const parseSortTerm = (s: { scope: string; attribute: string; order: string }): SortKey => {
   if (s.order !== 'asc' && s.order !== 'desc') throw bad('sort order must be "asc" or "desc"');
-  return { attr: parseAttrRef(s.scope, s.attribute), desc: s.order === 'desc' };
+  return { attr: parseAttrRef(s.scope, s.attribute, { anyScope: true }), desc: s.order === 'desc' };
 };
 
 /** v1 `sort=name[:asc|desc][,...]`; names may be `scope/name`. Default order is ascending. */

@@ -43,7 +43,7 @@ export const inventoryMgmtV2Routes = (service: InventoryAdminService) => async (
         page,
         deviceIds: b.device_ids,
         keywords: keywordsOf(b.text),
-        projection: b.attributes?.map((a) => parseAttrRef(a.scope, a.attribute)),
+        projection: b.attributes?.map((a) => parseAttrRef(a.scope, a.attribute, { anyScope: true })),
       });
       return reply
         .header('Link', linkHeaders(req.url, page, { hasNext: total > page.page * page.perPage, total }))

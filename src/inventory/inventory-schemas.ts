@@ -12,7 +12,10 @@ const deviceStatuses = ['pending', 'accepted', 'rejected', 'preauthorized', 'noa
 export const MAX_PROJECTION = 256;
 
 const Name = Type.String({ minLength: 1, maxLength: MAX_NAME_LENGTH });
-const ScopeName = Type.String({ maxLength: 32, description: `one of ${scopes.join(', ')}` });
+const ScopeName = Type.String({
+  maxLength: 32,
+  description: `${scopes.join(', ')}, or any other scope name (whose attributes do not exist here)`,
+});
 const DeviceId = Type.String({ maxLength: 64 });
 const Value = Type.Unknown({ description: 'a string, a number, or an array of strings or of numbers' });
 

@@ -13,6 +13,7 @@ import * as m0011 from './migrations/0011-factory-imports.js';
 import * as m0012 from './migrations/0012-device-scale.js';
 import * as m0013 from './migrations/0013-covering-values.js';
 import * as m0014 from './migrations/0014-group-counts.js';
+import * as m0015 from './migrations/0015-ui-state.js';
 import type { Db } from './store.js';
 
 // Migrations are listed here explicitly (not read from disk) so they work from the compiled
@@ -32,6 +33,7 @@ const migrations: Record<string, Migration> = {
   '0012-device-scale': m0012,
   '0013-covering-values': m0013,
   '0014-group-counts': m0014,
+  '0015-ui-state': m0015,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

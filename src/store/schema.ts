@@ -24,6 +24,38 @@ export interface UsersTable {
   login_at: Int8 | null;
 }
 
+/** A tenant's global settings (migration 0015): a JSON object the web UI keeps, with its ETag. */
+export interface TenantSettingsTable {
+  tenant_id: string;
+  body: string;
+  etag: string;
+  updated_at: Int8;
+}
+
+/** A user's own settings (migration 0015). */
+export interface UserSettingsTable {
+  user_id: string;
+  tenant_id: string;
+  body: string;
+  etag: string;
+  updated_at: Int8;
+}
+
+/** A release's tags (migration 0015): a release is the artifacts of one name. */
+export interface ReleaseTagsTable {
+  tenant_id: string;
+  release_name: string;
+  tag: string;
+}
+
+/** A release's notes (migration 0015). */
+export interface ReleaseNotesTable {
+  tenant_id: string;
+  release_name: string;
+  notes: string;
+  updated_at: Int8;
+}
+
 export interface UserTokensTable {
   id: string;
   tenant_id: string;
@@ -456,6 +488,10 @@ export interface EnrollmentRegistrationsTable {
 export interface Database {
   tenants: TenantsTable;
   users: UsersTable;
+  tenant_settings: TenantSettingsTable;
+  user_settings: UserSettingsTable;
+  release_tags: ReleaseTagsTable;
+  release_notes: ReleaseNotesTable;
   user_tokens: UserTokensTable;
   devices: DevicesTable;
   device_counts: DeviceCountsTable;

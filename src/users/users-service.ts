@@ -23,6 +23,7 @@ import {
   touchUserToken,
   updateUserRow,
 } from './users-repo.js';
+import { createUserSettings, type UserSettings } from './users-settings.js';
 import { type Role, roles, type User, type UserPrincipal, type UserToken } from './users-types.js';
 
 export const MAX_PATS_PER_USER = 10;
@@ -31,6 +32,8 @@ const PAT_TOUCH_INTERVAL_MS = 5 * 60_000;
 const EMAIL_RE = /^[^\s@]+@[^\s@]+$/;
 
 export interface UsersService {
+  /** The web UI's settings, per tenant and per user (users-settings.ts). */
+  settings: UserSettings;
   create(input: { tenantId: string; email: string; password: string; role?: string }): Promise<User>;
   /**
    * `address` is the client's (`req.ip`), which failed logins are counted against; in-process
@@ -124,6 +127,7 @@ export const createUsersService = (deps: {
   };
 
   return {
+    settings: createUserSettings({ db, clock }),
     async create({ tenantId, email, password, role = 'admin' }) {
       const e = normaliseEmail(email);
       checkPassword(password, e);

@@ -17,6 +17,7 @@ import { createWebhookWorker, type WebhookWorker } from './webhooks-worker.js';
 export type { HttpSender, OutboundRequest, OutboundResult } from './webhooks-http.js';
 export type { RetryPolicy } from './webhooks-retry.js';
 export { allocationWebhooksRoutes } from './webhooks-routes-allocation.js';
+export { iotManagerIntegrationsRoutes } from './webhooks-routes-integrations.js';
 export { webhooksMgmtRoutes } from './webhooks-routes-mgmt.js';
 export type { AllocationWebhooksService } from './webhooks-service-allocation.js';
 export type { WebhookSubscriptionsService } from './webhooks-service-subscriptions.js';

@@ -197,6 +197,7 @@ export const createFixtures = async (t: TestServer): Promise<Fixtures> => {
     ['/api/management/v2/devauth/devices', { id: deviceId, aid: authSetId }],
     ['/api/management/v2/devauth/tokens', { id: deviceTokenId }],
     ['/api/management/v2/devauth/limits', { name: 'max_devices' }],
+    ['/api/management/v2/deployments/deployments/releases', { release_name: 'bad-input-1' }],
     ['/api/management/v2/devauth/factories', { id: factoryId }],
     ['/api/management/v2/devauth/imports', { id: importId }],
     [`${MGMT}/useradm/users`, { id: userId }],

@@ -293,4 +293,14 @@ export const NOT_TENANT_RESOURCES: Record<string, string> = {
   'GET /bootstrap/clients/bootstrap/secure/{external_id}':
     'device route authenticated by the external key (bootstrap-security.test.ts)',
   [`GET ${DEVAUTH}/limits/{name}`]: 'names a kind of limit (max_devices), not a resource',
+  ...Object.fromEntries(
+    [
+      'GET /api/management/v2/deployments/deployments/releases/{release_name}',
+      'PATCH /api/management/v2/deployments/deployments/releases/{release_name}',
+      'PUT /api/management/v2/deployments/deployments/releases/{release_name}/tags',
+    ].map((op) => [
+      op,
+      "a release name, looked up in the caller's tenant only: two tenants may both have one of that name (releases-v2.test.ts: another tenant's release is a 404)",
+    ]),
+  ),
 };

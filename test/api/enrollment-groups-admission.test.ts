@@ -230,6 +230,13 @@ describe.skipIf(!haveOpenssl).each(dialects())('enrollment groups at admission o
       registration_id: denied.name,
       reason: 'denied by allocation webhook: not on the list',
     });
+    // The refusal is recorded as every refused certificate is (docs/enrollment.md).
+    const [refused] = await auditEvents(t, token, 'type=device.enrollment_refused');
+    expect(refused?.data).toMatchObject({
+      registration_id: denied.name,
+      reason: 'denied by allocation webhook: not on the list',
+      enrollment_group_id: groupId,
+    });
 
     answer = () => 'hang';
     const slow = leaf('grp-slow');
@@ -237,6 +244,11 @@ describe.skipIf(!haveOpenssl).each(dialects())('enrollment groups at admission o
     expect(await deviceWithIdentity(t, token, { serial: slow.name })).toBeUndefined();
     const [timedOut] = await auditEvents(t, token, 'type=allocation.denied');
     expect(timedOut?.data.reason).toBe('allocation webhook timed out after 300 ms');
+    const [refusedSlow] = await auditEvents(t, token, 'type=device.enrollment_refused');
+    expect(refusedSlow?.data).toMatchObject({
+      registration_id: slow.name,
+      reason: 'allocation webhook timed out after 300 ms',
+    });
 
     // The webhook answers again: the same device is now admitted (it keeps asking).
     answer = () => ({ status: 200, body: '{"allow": true}' });

@@ -25,6 +25,7 @@ const PINNED: Record<string, string> = {
   '0012-device-scale.ts': '9d209262d1be1bc3eb35d8734dd5858a93f99ea738b8dfd2931e72ae11208ad7',
   '0013-covering-values.ts': '273ecc80c6e90b64f075ddd70733dfb37c339b922e53fb41005a21f358ab574b',
   '0014-group-counts.ts': 'c287ee48e0f6b9a1c55ba1e594d51c77d6b9cf9f593a9c17eca3c48e5443a9b6',
+  '0015-ui-state.ts': '23d9af9c293872ef61068ae4e34e930c531433efb68dc42ecf7eae1f2e07712b',
 };
 
 // The first text of each migration that was edited after it landed, kept as a fixture for

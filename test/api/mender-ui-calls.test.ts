@@ -1,0 +1,148 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_TENANT_ID } from '../../src/tenants/index.js';
+import { dialects } from '../helpers/databases.js';
+import { adminToken, bearer, startTestGatehouse, type TestServer } from '../helpers/gatehouse.js';
+
+// Calls Mender's web UI (3.7) makes on its own, with the bodies and headers it sends, answered in
+// the shape it reads (issue 11; docs/compat/mender-ui.md). The UI itself cannot ship here, so its
+// calls are the test.
+
+const U = '/api/management/v1/useradm';
+
+describe.each(dialects())("Mender web UI's calls on %s", (dialect) => {
+  let t: TestServer;
+  let admin: Awaited<ReturnType<typeof adminToken>>;
+  let reader: Awaited<ReturnType<typeof adminToken>>;
+
+  beforeAll(async () => {
+    t = await startTestGatehouse(dialect);
+    admin = await adminToken(t.gh);
+    reader = await adminToken(t.gh, { role: 'readonly' });
+  });
+  afterAll(() => t.close());
+
+  const call = (
+    token: string | undefined,
+    method: 'GET' | 'POST',
+    url: string,
+    payload?: unknown,
+    headers: Record<string, string> = {},
+  ) =>
+    t.app.inject({
+      method,
+      url,
+      headers: { ...(token ? bearer(token) : {}), ...headers },
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    });
+
+  it('reads an unlimited tenant as limit 0, which the UI shows as no limit', async () => {
+    const res = await call(admin.token, 'GET', '/api/management/v2/devauth/limits/max_devices');
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ limit: 0 });
+    await t.gh.tenants.setMaxDevices(DEFAULT_TENANT_ID, 5);
+    try {
+      expect(
+        (await call(admin.token, 'GET', '/api/management/v2/devauth/limits/max_devices')).json(),
+      ).toEqual({
+        limit: 5,
+      });
+    } finally {
+      await t.gh.tenants.setMaxDevices(DEFAULT_TENANT_ID, -1);
+    }
+  });
+
+  describe.each([
+    ['global settings', `${U}/settings`],
+    ['settings/me', `${U}/settings/me`],
+  ])('%s', (_name, url) => {
+    it('answer {} until stored, then the stored object with an ETag that guards a replacement', async () => {
+      const empty = await call(admin.token, 'GET', url);
+      expect(empty.statusCode).toBe(200);
+      expect(empty.json()).toEqual({});
+      expect(empty.headers.etag).toBeUndefined();
+      // If-Match with nothing stored: nothing matches.
+      expect((await call(admin.token, 'POST', url, { a: 1 }, { 'if-match': '*' })).statusCode).toBe(412);
+
+      const settings = { onboarding: { complete: true }, columnSelection: [{ id: 'inventory-device_type' }] };
+      const posted = await call(admin.token, 'POST', url, settings);
+      expect(posted.statusCode, posted.body).toBe(201);
+      expect(posted.body).toBe('');
+      const read = await call(admin.token, 'GET', url);
+      expect(read.json()).toEqual(settings);
+      const etag = read.headers.etag as string;
+      expect(etag).toMatch(/^"[0-9a-f-]{36}"$/);
+
+      // A replacement with the ETag read succeeds once; the same ETag again is stale (412).
+      expect((await call(admin.token, 'POST', url, { v: 2 }, { 'if-match': etag })).statusCode).toBe(201);
+      const stale = await call(admin.token, 'POST', url, { v: 3 }, { 'if-match': etag });
+      expect(stale.statusCode).toBe(412);
+      expect(stale.json()).toMatchObject({ error: expect.stringMatching(/ETag/) });
+      const now = await call(admin.token, 'GET', url);
+      expect(now.json()).toEqual({ v: 2 });
+      expect(now.headers.etag).not.toBe(etag);
+      // Bare ETags (as some clients send them back) and `*` match too.
+      const bare = (now.headers.etag as string).slice(1, -1);
+      expect((await call(admin.token, 'POST', url, { v: 4 }, { 'if-match': bare })).statusCode).toBe(201);
+      expect((await call(admin.token, 'POST', url, { v: 5 }, { 'if-match': '*' })).statusCode).toBe(201);
+      expect((await call(admin.token, 'GET', url)).json()).toEqual({ v: 5 });
+    });
+
+    it('refuse what is not a JSON object, too large, or unauthenticated', async () => {
+      for (const body of [[1, 2], 'text', 7]) {
+        const res = await call(admin.token, 'POST', url, JSON.stringify(body), {
+          'content-type': 'application/json',
+        });
+        expect(res.statusCode, JSON.stringify(body)).toBe(400);
+        expect(res.json()).toHaveProperty('error');
+      }
+      const big = await call(admin.token, 'POST', url, { x: 'a'.repeat(70_000) });
+      expect([400, 413]).toContain(big.statusCode);
+      expect((await call(undefined, 'GET', url)).statusCode).toBe(401);
+      expect((await call(undefined, 'POST', url, {})).statusCode).toBe(401);
+    });
+  });
+
+  it("keeps each user's own settings apart from the tenant's and from other users'", async () => {
+    await call(admin.token, 'POST', `${U}/settings`, { scope: 'tenant' });
+    await call(admin.token, 'POST', `${U}/settings/me`, { scope: 'admin' });
+    // A read-only user may keep their own settings, but not change the tenant's.
+    expect((await call(reader.token, 'POST', `${U}/settings/me`, { scope: 'reader' })).statusCode).toBe(201);
+    expect((await call(reader.token, 'POST', `${U}/settings`, { scope: 'x' })).statusCode).toBe(403);
+    expect((await call(reader.token, 'GET', `${U}/settings`)).json()).toEqual({ scope: 'tenant' });
+    expect((await call(reader.token, 'GET', `${U}/settings/me`)).json()).toEqual({ scope: 'reader' });
+    expect((await call(admin.token, 'GET', `${U}/settings/me`)).json()).toEqual({ scope: 'admin' });
+    // Another tenant sees none of it.
+    const { tenant } = await t.gh.tenants.create({ name: 'ui-other' });
+    const stranger = await adminToken(t.gh, { tenantId: tenant.id });
+    expect((await call(stranger.token, 'GET', `${U}/settings`)).json()).toEqual({});
+    expect((await call(stranger.token, 'GET', `${U}/settings/me`)).json()).toEqual({});
+  });
+
+  it('lets read-only users search (the POST searches of every list), not change', async () => {
+    const search = await call(reader.token, 'POST', '/api/management/v2/inventory/filters/search', {
+      page: 1,
+      per_page: 1,
+      filters: [{ scope: 'identity', attribute: 'status', type: '$eq', value: 'accepted' }],
+    });
+    expect(search.statusCode, search.body).toBe(200);
+    expect(search.headers['x-total-count']).toBeDefined();
+    const change = await call(reader.token, 'POST', '/api/management/v2/devauth/devices', {
+      identity_data: { mac: 'x' },
+      pubkey: 'x',
+    });
+    expect(change.statusCode).toBe(403);
+  });
+
+  it('lists no iot-manager integrations', async () => {
+    const res = await call(
+      admin.token,
+      'GET',
+      '/api/management/v1/iot-manager/integrations?page=1&per_page=20',
+    );
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual([]);
+    expect((await call(undefined, 'GET', '/api/management/v1/iot-manager/integrations')).statusCode).toBe(
+      401,
+    );
+  });
+});
