@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import { ifMatchNames } from '../core/etag.js';
 import { isUuid } from '../core/ids.js';
 import { offsetOf, type Page } from '../core/pagination.js';
 import { pageReadOrder, SUBSTRING_SEARCH_MAX_DEVICES } from '../core/search-policy.js';
@@ -42,7 +43,7 @@ import {
   regexCandidates,
 } from './inventory-repo-query.js';
 import { parseDeviceAttributes } from './inventory-service.js';
-import { etagMatches, tagsEtag } from './inventory-tags.js';
+import { tagsEtag } from './inventory-tags.js';
 
 const MAX_CATALOGUE = 500;
 
@@ -200,7 +201,7 @@ export const createInventoryAdminService = (deps: { store: Store; clock: Clock; 
       if (tags.length > MAX_TAGS) throw inventoryErrors.tooManyTags();
       return onDevice(tenantId, deviceId, async (tx) => {
         const current = await scopeAttributes(tx, tenantId, deviceId, 'tags');
-        if (ifMatch !== undefined && !etagMatches(ifMatch, tagsEtag(current)))
+        if (ifMatch !== undefined && !ifMatchNames(ifMatch, tagsEtag(current)?.slice(1, -1)))
           throw inventoryErrors.etagMismatch();
         const next =
           mode === 'replace' ? tags : [...new Map([...current, ...tags].map((t) => [t.name, t])).values()];

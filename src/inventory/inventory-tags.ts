@@ -15,14 +15,3 @@ export const tagsEtag = (tags: Tag[]): string | undefined => {
     .map((t) => [t.name, t.value, t.description ?? null]);
   return `"${sha256Hex(JSON.stringify(sorted)).slice(0, 32)}"`;
 };
-
-/** If-Match: `*`, or a list of ETags (quoted or, as Mender clients may send them, bare). */
-export const etagMatches = (ifMatch: string, current: string | undefined): boolean => {
-  if (current === undefined) return false;
-  if (ifMatch.trim() === '*') return true;
-  const bare = current.slice(1, -1);
-  return ifMatch.split(',').some((t) => {
-    const v = t.trim();
-    return v === current || v === bare;
-  });
-};

@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import { AppError } from '../core/errors.js';
+import { ifMatchNames } from '../core/etag.js';
 import { newId } from '../core/ids.js';
 import { type Db, isForeignKeyViolation } from '../store/store.js';
 import {
@@ -23,16 +24,6 @@ export const settingsErrors = {
   etagMismatch: () => new AppError('USERS_SETTINGS_ETAG_MISMATCH', 412, "ETag doesn't match"),
   /** The user was deleted meanwhile. */
   userGone: () => new AppError('USERS_NOT_FOUND', 404, 'user not found'),
-};
-
-/** If-Match: `*`, or a list of ETags, quoted or bare. */
-const matches = (ifMatch: string, current: string | undefined): boolean => {
-  if (current === undefined) return false;
-  if (ifMatch.trim() === '*') return true;
-  return ifMatch.split(',').some((t) => {
-    const v = t.trim();
-    return v === current || v === `"${current}"` || v === `W/"${current}"`;
-  });
 };
 
 export interface UserSettings {
@@ -61,7 +52,7 @@ export const createUserSettings = (deps: { db: Db; clock: Clock }): UserSettings
           return;
         }
         const current = await readSettings(db, owner);
-        if (!current || !matches(ifMatch, current.etag)) throw settingsErrors.etagMismatch();
+        if (!current || !ifMatchNames(ifMatch, current.etag)) throw settingsErrors.etagMismatch();
         if (!(await replaceSettingsIf(db, owner, current.etag, next, clock.nowMs())))
           throw settingsErrors.etagMismatch();
       } catch (e) {
