@@ -1,12 +1,38 @@
-import { readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { IN_CI, PG_ADMIN_URL } from './env.js';
+import { PG_ADMIN_URL, PG_SKIPPED } from './env.js';
+
+/** Whether a process of this id is running (signal 0 only checks). */
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Every temporary file of one `npm test` run goes under one folder (`gh-run-<pid>-*`, made the
+ * workers' TMPDIR), removed when the run ends. Workers are stopped, not exited, so their own
+ * cleanup may not run; folders of runs whose process is gone (killed) are removed at the next
+ * start. Concurrent runs each keep their own folder.
+ */
+const runTmpDir = (): string => {
+  const base = tmpdir();
+  for (const name of readdirSync(base)) {
+    const m = /^gh-run-(\d+)-/.exec(name);
+    if (m && !alive(Number(m[1]))) rmSync(join(base, name), { recursive: true, force: true });
+  }
+  return mkdtempSync(join(base, `gh-run-${process.pid}-`));
+};
 
 /**
  * Runs once per `npm test`: checks PostgreSQL and drops test databases left behind by earlier
- * interrupted runs. Without PostgreSQL, PG variants are skipped locally and fail in CI.
+ * interrupted runs. Without PostgreSQL the run fails, unless GATEHOUSE_TEST_PG=skip says to run
+ * the SQLite variants only (never in CI).
  */
 export default async function setup({ provide }: { provide: (k: string, v: unknown) => void }) {
   const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3000 });
@@ -19,16 +45,22 @@ export default async function setup({ provide }: { provide: (k: string, v: unkno
     );
     for (const r of stale.rows) await client.query(`drop database if exists "${r.datname}"`);
   } catch (e) {
-    if (IN_CI) throw new Error(`PostgreSQL is required in CI (${PG_ADMIN_URL}): ${(e as Error).message}`);
+    if (!PG_SKIPPED)
+      throw new Error(
+        `PostgreSQL is required (${PG_ADMIN_URL}): ${(e as Error).message}. ` +
+          'Start it, point GATEHOUSE_TEST_PG_URL at one, or set GATEHOUSE_TEST_PG=skip to run the SQLite variants only.',
+      );
   } finally {
     await client.end().catch(() => {});
   }
   provide('pgAvailable', available);
-  // Test workers are stopped, not exited, so their own cleanup may not run: sweep temp dirs.
+  const dir = runTmpDir();
+  const previous = process.env.TMPDIR;
+  process.env.TMPDIR = dir;
   return () => {
-    for (const name of readdirSync(tmpdir())) {
-      if (/^gh-(artifact|rootfs)-/.test(name)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
-    }
+    if (previous === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = previous;
+    if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
   };
 }
 
