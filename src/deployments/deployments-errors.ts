@@ -45,7 +45,7 @@ export const deploymentsErrors = {
       'an active deployment with the same parameters already exists',
     ),
   alreadyFinished: () => new AppError('DEPLOYMENTS_FINISHED', 422, 'deployment already finished'),
-  /** 409 is what tells the Mender client its deployment was aborted (spec §5.6). */
+  /** 409 tells the Mender client its deployment was aborted (docs/compat/mender-management.md). */
   aborted: () => new AppError('DEPLOYMENTS_ABORTED', 409, 'deployment aborted'),
   finishedForDevice: () =>
     new AppError('DEPLOYMENTS_DEVICE_FINISHED', 409, 'the deployment is already finished for this device'),

@@ -30,7 +30,10 @@ const parseSort = (sort: string | undefined): ArtifactQuery['sort'] => {
   return { by: m[1] as 'name' | 'modified', desc: m[2] === 'desc' };
 };
 
-/** Artifact management (spec §5.2): upload (multipart, streamed), list, get, edit, delete, download link. */
+/**
+ * Artifact management (docs/compat/mender-management.md#artifacts): upload (multipart, streamed),
+ * list, get, edit, delete, download link.
+ */
 export const deploymentsArtifactRoutes =
   (
     service: ArtifactsService,

@@ -21,7 +21,8 @@ const providesOf = (body: Record<string, unknown>): Record<string, string> => {
 };
 
 /**
- * Device side of deployments (spec §5.4, §5.6). The 3.4 client asks POST v2 /next first
+ * Device side of deployments (docs/compat/mender-management.md#next-update and
+ * #device-deployment-statuses). The 3.4 client asks POST v2 /next first
  * (`{"device_provides": {...}, "update_control_map": true}`) and falls back to POST v1 and then
  * GET v1 on 404 only; all three are served with the same answers. Update control maps are not
  * supported, so none is ever returned.

@@ -31,7 +31,8 @@ export const parseRange = (
 };
 
 /**
- * Artifact download by signed link (spec §5.5): no Authorization header; exact Content-Length;
+ * Artifact download by signed link (docs/compat/mender-management.md#artifact-download): no
+ * Authorization header; exact Content-Length;
  * `Range` → 206 with Content-Range so an interrupted download resumes; never compressed. Any
  * process with the same master key and blob storage serves any link.
  */

@@ -20,7 +20,8 @@ const UPLOAD_FORM_LIMITS: FormLimits = {
 };
 
 /**
- * POST /api/management/v1/deployments/artifacts (spec §5.2), in a plugin of its own so that only
+ * POST /api/management/v1/deployments/artifacts (docs/compat/mender-management.md#artifacts), in a
+ * plugin of its own so that only
  * this route parses multipart/form-data.
  */
 export const artifactUploadRoute =

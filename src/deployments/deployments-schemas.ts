@@ -3,7 +3,7 @@ import { toRfc3339 } from '../core/clock.js';
 import type { DeploymentView } from './deployments-service-mgmt.js';
 import { type Artifact, type DeviceDeployment, deviceDeploymentStatuses } from './deployments-types.js';
 
-// Mender's wire shapes for deployments (spec/mender-api.md §5) live only here.
+// Mender's wire shapes for deployments (docs/compat/mender-management.md#deployments) live only here.
 
 const Obj = Type.Object({}, { additionalProperties: true });
 

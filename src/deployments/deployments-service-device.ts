@@ -15,7 +15,7 @@ import {
 import { type Artifact, type DeviceDeploymentStatus, deviceReportableStatuses } from './deployments-types.js';
 import type { DownloadLinks } from './download-links.js';
 
-/** Links handed to devices outlive slow downloads and resumes (spec §5.4: 24 h). */
+/** Links handed to devices outlive slow downloads and resumes (24 h, as Mender's). */
 export const DEVICE_LINK_TTL_MS = 24 * 3600 * 1000;
 
 export interface DeviceRef {

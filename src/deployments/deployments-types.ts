@@ -1,4 +1,7 @@
-/** Per-device deployment statuses (spec/mender-api.md §5.6), as on the wire. */
+/**
+ * Per-device deployment statuses, as on the wire
+ * (docs/compat/mender-management.md#device-deployment-statuses).
+ */
 export const deviceDeploymentStatuses = [
   'pending',
   'downloading',

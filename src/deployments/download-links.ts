@@ -1,7 +1,8 @@
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 
 /**
- * Self-authenticating artifact download links (spec §5.5): the Mender client downloads without
+ * Self-authenticating artifact download links (docs/compat/mender-management.md#artifact-download):
+ * the Mender client downloads without
  * an Authorization header, so the URL carries an expiry and an HMAC-SHA256 over tenant,
  * artifact, deployment, device and expiry. The key is derived from the master key, so every
  * process sharing the master key (and the blobs) can serve any link.

@@ -11,8 +11,9 @@ import {
 } from './pubkey.js';
 
 /**
- * Parsing and checking of a device auth request (spec/mender-api.md §1.1–1.2). Pure: nothing
- * here touches storage, so a request that fails any check cannot change a record.
+ * Parsing and checking of a device auth request (docs/compat/mender-device-auth.md#auth-request,
+ * #signature). Pure: nothing here touches storage, so a request that fails any check cannot
+ * change a record.
  */
 export interface VerifiedAuthRequest {
   identity: CanonicalIdentity;

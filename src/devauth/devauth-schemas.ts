@@ -10,7 +10,8 @@ import {
 } from './devauth-types.js';
 import { keyTypeLabel } from './pubkey.js';
 
-// Mender's wire shapes (snake_case) live only here. spec/mender-api.md §1, §2.
+// Mender's wire shapes (snake_case) live only here: docs/compat/mender-device-auth.md and
+// docs/compat/mender-management.md#devauth-devices.
 
 export const AuthRequestBody = Type.Object(
   {

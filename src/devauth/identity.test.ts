@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { canonicalIdentity, IdentityError, parseIdData } from './identity.js';
 
 // Expected strings are what Go's encoding/json produces for the same map[string]interface{}
-// (deviceauth utils.JsonSort), see spec/mender-api.md §1.3.
+// (deviceauth utils.JsonSort), see docs/compat/mender-device-auth.md#identity.
 describe('identity canonicalisation (Go encoding/json compatible)', () => {
   it('sorts keys and compacts, so order and whitespace do not matter', () => {
     const a = parseIdData('{ "serialnumber": "1928819", "mac": "02:12:61:13:6c:42" }');

@@ -9,7 +9,7 @@ import { containsNul, NUL_MESSAGE } from '../core/json-limits.js';
  * surrogates replaced by U+FFFD (Go decodes them so). The identity key of a device is the
  * SHA-256 of this string, so the `id_data` string a device sends and the `identity_data` object
  * given at preauthorization land on the same device however their keys are ordered.
- * See ../shared/spec/mender-api.md §1.3.
+ * See docs/compat/mender-device-auth.md#identity.
  */
 
 export type IdentityValue =

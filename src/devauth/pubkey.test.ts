@@ -26,7 +26,7 @@ describe('device public keys', () => {
     expect(key.type).toBe(type);
     const sig = sign(hash, body, privateKey);
     expect(verifyDeviceSignature(key, body, sig)).toBe(true);
-    // Without the trailing newline the signature no longer matches (spec §1.2).
+    // Without the trailing newline the signature no longer matches (docs/compat/mender-device-auth.md).
     expect(verifyDeviceSignature(key, body.subarray(0, body.length - 1), sig)).toBe(false);
   });
 

@@ -6,7 +6,7 @@ import { canonicalSpkiJwk, derTlv, pemBase64, spkiPem } from './pubkey-spki.js';
  * Device public keys: SubjectPublicKeyInfo PEM only (`-----BEGIN PUBLIC KEY-----`), like
  * deviceauth. Accepted: RSA ≥ 2048 bits, ECDSA on P-256/P-384/P-521, Ed25519 — the key types
  * the Mender client can sign with. Signatures over the raw request body: RSA PKCS#1 v1.5 +
- * SHA-256, ECDSA + SHA-256 in ASN.1 DER, pure Ed25519. (spec/mender-api.md §1.2)
+ * SHA-256, ECDSA + SHA-256 in ASN.1 DER, pure Ed25519. (docs/compat/mender-device-auth.md#signature)
  */
 
 export type DeviceKeyType = 'rsa' | 'ecdsa-p256' | 'ecdsa-p384' | 'ecdsa-p521' | 'ed25519';

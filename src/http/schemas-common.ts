@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 
-/** Mender's error body (spec §0.1). */
+/** Mender's error body (docs/compat/mender-management.md#conventions). */
 export const ErrorBody = Type.Object(
   { error: Type.String(), request_id: Type.Optional(Type.String()) },
   { $id: 'Error', additionalProperties: true },

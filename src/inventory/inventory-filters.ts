@@ -2,7 +2,8 @@ import { AppError } from '../core/errors.js';
 import { scopes } from './inventory-repo.js';
 
 // Search requests (v1 query parameters, v2 filter bodies) parsed into one typed form that the
-// query builder turns into SQL. Pure: no SQL, no I/O. spec/mender-api.md §4.3, §4.4.
+// query builder turns into SQL. Pure: no SQL, no I/O. The operators and parameters:
+// docs/compat/mender-management.md#inventory-v1-filters and #inventory-v2-filters.
 
 export const MAX_FILTERS = 32;
 export const MAX_SORT_KEYS = 8;

@@ -16,7 +16,10 @@ const Attributes = Type.Array(
   { maxItems: 100 },
 );
 
-/** Device inventory reports. The 3.4 client sends them chunked and expects exactly 200 (spec §4.1). */
+/**
+ * Device inventory reports. The 3.4 client sends them chunked and expects exactly 200
+ * (docs/compat/mender-management.md#device-attributes).
+ */
 export const inventoryDeviceRoutes = (service: InventoryService) => async (app: App) => {
   for (const method of ['PUT', 'PATCH'] as const) {
     app.route({

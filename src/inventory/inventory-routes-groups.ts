@@ -14,7 +14,7 @@ import type { InventoryAdminService } from './inventory-service-mgmt.js';
 
 const tags = ['Inventory (management)'];
 
-/** Inventory management v1: static groups (spec §4.3). */
+/** Inventory management v1: static groups (docs/compat/mender-management.md#inventory-v1-filters). */
 export const inventoryGroupRoutes = (service: InventoryAdminService) => async (app: App) => {
   app.get(
     `${INVENTORY_V1}/groups`,

@@ -19,7 +19,8 @@ const keywordsOf = (text: string | undefined): string[] | undefined => {
   return words.length > 0 ? words : undefined;
 };
 
-/** Inventory management v2: device search and the filterable attributes (spec §4.4). */
+/** Inventory management v2: device search and the filterable attributes. */
+// Filter operators: docs/compat/mender-management.md#inventory-v2-filters.
 export const inventoryMgmtV2Routes = (service: InventoryAdminService) => async (app: App) => {
   app.post(
     `${BASE}/filters/search`,

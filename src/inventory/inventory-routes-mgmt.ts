@@ -19,7 +19,7 @@ import type { InventoryAdminService } from './inventory-service-mgmt.js';
 export const INVENTORY_V1 = '/api/management/v1/inventory';
 const tags = ['Inventory (management)'];
 
-/** Inventory management v1: devices, their tags and their group (spec §4.3). */
+/** Inventory management v1: devices, their tags and their group (docs/compat/mender-management.md). */
 export const inventoryMgmtRoutes = (service: InventoryAdminService) => async (app: App) => {
   app.get(
     `${INVENTORY_V1}/devices`,

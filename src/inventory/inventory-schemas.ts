@@ -4,7 +4,7 @@ import { MAX_FILTERS, MAX_NAME_LENGTH, MAX_SORT_KEYS, MAX_TEXT_LENGTH } from './
 import { scopes } from './inventory-repo.js';
 import type { DeviceView } from './inventory-service-mgmt.js';
 
-// Mender's inventory wire shapes (snake_case) live only here. spec/mender-api.md §4.3, §4.4.
+// Mender's inventory wire shapes (snake_case) live only here (docs/compat/mender-management.md).
 
 export const MAX_DEVICE_IDS = 10_000;
 /** Device auth statuses (the values of `identity/status`). */

@@ -24,7 +24,8 @@ const bad = (message: string) => new AppError('INVENTORY_BAD_ATTRIBUTES', 400, m
 type Input = { name: string; value: AttributeValue; description: string | null };
 
 /**
- * Validates what a device reports (spec §4.1): a JSON array of {name, value, description?};
+ * Validates what a device reports (docs/compat/mender-management.md#device-attributes): a JSON
+ * array of {name, value, description?};
  * values are strings, numbers, or homogeneous arrays of either. `scope` and `timestamp` in the
  * body are ignored: the device always writes the `inventory` scope.
  */

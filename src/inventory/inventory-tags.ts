@@ -1,7 +1,8 @@
 import { sha256Hex } from '../core/hash.js';
 import type { AttributeValue } from './inventory-repo.js';
 
-// Tags (the `tags` scope) are guarded by an ETag for If-Match (spec §4.3). Mender stores a random
+// Tags (the `tags` scope) are guarded by an ETag for If-Match
+// (docs/compat/mender-management.md#inventory-v1-filters). Mender stores a random
 // ETag per change; ours is a digest of the tags' content, which needs no storage and gives the
 // same answer to the same state.
 

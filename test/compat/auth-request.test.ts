@@ -10,7 +10,7 @@ import { adminToken, bearer, startTestGatehouse, type TestServer } from '../help
 /**
  * Replays auth requests recorded from the real Debian mender 3.4 client (test/compat/fixtures,
  * each file says how it was captured) byte for byte through the app: DESIGN.md principle 9,
- * spec/mender-api.md §1 and spec/mender-clients.md §6.
+ * docs/compat/mender-device-auth.md#auth-request.
  */
 interface AuthRequestFixture {
   description: string;
@@ -93,7 +93,8 @@ describe('recorded fixtures', () => {
 
   it.each(fixtures)('$file is a self-consistent capture of the 3.4 client', ({ fx }) => {
     const body = bodyOf(fx);
-    // Go json.Encoder: compact, fields in struct order, trailing newline (spec/mender-clients.md §6).
+    // Go json.Encoder: compact, fields in struct order, trailing newline
+    // (docs/compat/mender-device-auth.md#auth-request).
     expect(body.at(-1)).toBe(0x0a);
     expect(body.toString('utf8')).toMatch(
       /^\{"id_data":"(?:[^"\\]|\\.)*","tenant_token":"[^"]*","pubkey":"-----BEGIN PUBLIC KEY-----\\n/,
@@ -183,7 +184,8 @@ describe.each(dialects())('auth requests recorded from mender 3.4 (%s)', (dialec
       const ok = await s.app.inject(replay(fx));
       expect(ok.statusCode).toBe(200);
       expect(ok.headers['content-type']).toMatch(/^application\/jwt(;|$)/);
-      // The client uses the body verbatim as "Authorization: Bearer <body>" (spec §1.5).
+      // The client uses the body verbatim as "Authorization: Bearer <body>"
+      // (docs/compat/mender-device-auth.md#responses).
       const token = ok.body;
       expect(token).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
       expect(ok.headers['content-length']).toBe(String(Buffer.byteLength(token)));
@@ -198,7 +200,7 @@ describe.each(dialects())('auth requests recorded from mender 3.4 (%s)', (dialec
       expect(Number.isInteger(claims.exp)).toBe(true);
       expect(claims.exp - claims.iat).toBe(s.config.deviceTokenTtlSeconds);
 
-      // The token works exactly as the client will use it next (spec/mender-clients.md §7).
+      // The token works exactly as the client will use it next.
       const inv = await s.app.inject({
         method: 'PUT',
         url: '/api/devices/v1/inventory/device/attributes',

@@ -11,8 +11,8 @@ import { authRequest, makeDeviceKeys } from '../helpers/device-client.js';
 import { IN_CI } from '../helpers/env.js';
 
 /**
- * The real Debian mender-cli 1.9 against a real listening Gatehouse (spec/mender-clients.md §10,
- * spec/mender-api.md §3.5 and §7): login stores a token that works, `devices list` shows the
+ * The real Debian mender-cli 1.9 against a real listening Gatehouse (its useradm login and
+ * device list calls): login stores a token that works, `devices list` shows the
  * devices with their identity and status in every output mode.
  */
 const MENDER_CLI = '/usr/bin/mender-cli';

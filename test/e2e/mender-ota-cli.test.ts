@@ -68,7 +68,7 @@ for (const dialect of dialects()) {
           expect(block).toMatch(new RegExp(`^Name: ${name}$`, 'm'));
         }
         // The most detailed output decodes every field of our artifact JSON (including the
-        // legacy meta_data array, spec mender-api.md §5.1) without error.
+        // legacy meta_data array, docs/compat/mender-management.md#artifacts) without error.
         const detailed = await cli.ok('artifacts', 'list', '--detail', '3');
         expect(
           blocksOf(detailed.stdout).filter((b) => names.some((n) => b.includes(`Name: ${n}`))),

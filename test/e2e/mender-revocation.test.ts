@@ -16,7 +16,7 @@ import { waitFor } from './helpers/wait.js';
 
 /**
  * Reject, decommission and token revocation take effect on the running daemon's very next
- * request (spec mender-api.md §1.6 "Revocation model"): the token it holds gets 401, and what the
+ * request (docs/compat/mender-device-auth.md#device-token): the token it holds gets 401, and what the
  * client's re-authentication then gets depends on what the admin did.
  */
 

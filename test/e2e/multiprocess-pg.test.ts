@@ -259,7 +259,7 @@ describe.skipIf(!pgAvailable)('two gatehouse serve processes on one PostgreSQL d
     );
     expect(await reportInventory(procB(), auth.body)).toBe(401);
 
-    // A revoke forces re-authentication, it is not a ban (spec/mender-api.md §1.6).
+    // A revoke forces re-authentication, it is not a ban (docs/compat/mender-device-auth.md#device-token).
     const again = await deviceAuth(procB(), d.keys, d.mac);
     expect(again.status).toBe(200);
     expect(await reportInventory(procA(), again.body)).toBe(200);

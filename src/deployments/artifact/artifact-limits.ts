@@ -10,7 +10,7 @@ export const MAX_SIGNATURE_BYTES = 64 * 1024;
 
 /** mender-artifact's own limit for names (utils.ValidateString: 256 bytes, printable). */
 export const MAX_NAME_BYTES = 256;
-/** spec/mender-api.md §5.1: device_types_compatible has 1..200 entries. */
+/** docs/compat/mender-artifacts.md#limits: device_types_compatible has 1..200 entries. */
 export const MAX_DEVICE_TYPES = 200;
 /**
  * The Mender client installs one payload; version 2 allowed several. A small cap keeps the

@@ -1,5 +1,5 @@
 /**
- * Mender Artifact parsing and validation (spec/mender-api.md §5.1): the only file other
+ * Mender Artifact parsing and validation (docs/compat/mender-artifacts.md): the only file other
  * modules import from this directory.
  */
 export { ArtifactError } from './artifact-error.js';

@@ -1,7 +1,7 @@
 import { ArtifactError } from './artifact-error.js';
 
 /**
- * Names a manifest may list (spec/mender-api.md §5.1). Anything else, including absolute
+ * Names a manifest may list (docs/compat/mender-artifacts.md#manifest). Anything else, including absolute
  * paths and `..`, is refused while parsing, before any of it is used as a key.
  */
 const MANIFEST_NAME = /^(?:version|header(?:-augment)?\.tar(?:\.gz|\.xz|\.zst)?|data\/\d{4}\/[\w\-.,]+)$/;

@@ -7,7 +7,7 @@ export type Member =
   | { kind: 'header' | 'header-augment'; compression: Compression }
   | { kind: 'data'; index: number; compression: Compression };
 
-/** Order of the outer tar (artifact-format-v3.md, "Ordering"); data members may repeat. */
+/** Order of the outer tar (docs/compat/mender-artifacts.md#member-order); data members may repeat. */
 const RANK: Record<Member['kind'], number> = {
   version: 0,
   manifest: 1,

@@ -42,7 +42,7 @@ const parseVersion = (raw: Buffer): 2 | 3 => {
   return doc.version;
 };
 
-/** The outer tar, member by member (spec/mender-api.md §5.1, artifact-format-v3.md). */
+/** The outer tar, member by member (docs/compat/mender-artifacts.md#member-order). */
 const parseMembers = async (
   input: AsyncIterable<Uint8Array>,
   maxHeaderBytes: number,

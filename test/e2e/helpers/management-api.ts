@@ -1,4 +1,4 @@
-/** The management API (spec mender-api.md §2) over real HTTP, as an admin's tools would call it. */
+/** The management API (docs/compat/mender-management.md) over real HTTP, as an admin's tools call it. */
 
 export interface AuthSetJson {
   id: string;

@@ -175,7 +175,10 @@ export interface DeviceDeploymentJson {
 
 const D = '/api/management/v1/deployments';
 
-/** The deployments and inventory management API, as the admin's tools call it (spec mender-api.md §4, §5). */
+/**
+ * The deployments and inventory management API, as the admin's tools call it
+ * (docs/compat/mender-management.md).
+ */
 export const otaApi = (server: RecordedServer) => {
   const { call } = server.mgmt;
   const expectStatus = <T>(r: { status: number; body: T }, status: number, what: string): T => {
