@@ -24,7 +24,8 @@ import { waitFor } from './helpers/wait.js';
 
 /**
  * The real `mender daemon` against a listening Gatehouse: authorize-on-request and key rotation.
- * spec mender-clients.md §5-7, §11b; mender-api.md §1.4, §2.2.
+ * docs/compat/mender-clients.md (#device-key to #status-reports, #test-harness);
+ * docs/compat/mender-device-auth.md#device-status; docs/compat/mender-management.md#devauth-devices.
  */
 
 const sameKey = (a: string, b: string) =>

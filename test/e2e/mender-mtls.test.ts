@@ -47,8 +47,8 @@ import { waitFor } from './helpers/wait.js';
  * client certificate chains to a verified CA of the tenant is accepted on its first auth request,
  * with the identity {DeviceId: <leaf CN>} taken from the certificate, whether the TLS is
  * terminated by Gatehouse's own listener or by an nginx edge proxy that forwards the certificate.
- * With `HttpsClient{Certificate,Key}` the client signs its auth requests with the mTLS key (spec
- * mender-clients.md §4), so the auth set's key is the certificate's key.
+ * With `HttpsClient{Certificate,Key}` the client signs its auth requests with the mTLS key
+ * (docs/compat/mender-clients.md#tls-and-mtls), so the auth set's key is the certificate's key.
  */
 
 const WHOAMI = '/api/devices/v1/pki/client-certificate';

@@ -21,9 +21,10 @@ import { type RecordedServer, startRecordedServer } from './helpers/recorded-ser
 import { waitFor } from './helpers/wait.js';
 
 /**
- * Aborting a deployment while the real `mender` 3.4 daemon downloads it (spec mender-api.md §5.3,
- * §5.6): the client gets 409 on its next status report, abandons the update and installs nothing;
- * the device counts as aborted, not success.
+ * Aborting a deployment while the real `mender` 3.4 daemon downloads it: the client gets 409 on
+ * its next status report, abandons the update and installs nothing; the device counts as aborted,
+ * not success (docs/compat/mender-management.md#deployments and #device-deployment-statuses,
+ * docs/compat/mender-clients.md#status-reports).
  */
 
 /** Big enough that the download cannot finish inside socket buffers while the client is not reading. */

@@ -18,9 +18,9 @@ import {
 import { type RecordedServer, startRecordedServer } from './helpers/recorded-server.js';
 
 /**
- * Artifact management with the real mender-cli 1.9 (spec mender-clients.md §10, mender-api.md
- * §5.2): list and delete, and uploads of damaged artifacts that must be refused without leaving
- * anything behind.
+ * Artifact management with the real mender-cli 1.9 (docs/compat/mender-clients.md#mender-cli,
+ * docs/compat/mender-management.md#artifacts): list and delete, and uploads of damaged artifacts that must
+ * be refused without leaving anything behind.
  */
 
 const tag = () => randomBytes(4).toString('hex');

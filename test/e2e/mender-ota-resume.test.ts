@@ -19,11 +19,11 @@ import {
 import { type RecordedServer, startRecordedServer } from './helpers/recorded-server.js';
 
 /**
- * A broken artifact download resumed by the real `mender` 3.4 daemon with `Range` (spec
- * mender-api.md §5.5): Gatehouse answers 206 with Content-Range and the update completes with
- * the exact payload. The client waits at least one minute before resuming (its back-off has a
- * one-minute floor, spec mender-clients.md §12.9), so this runs on SQLite only: the database plays
- * no part in serving the bytes.
+ * A broken artifact download resumed by the real `mender` 3.4 daemon with `Range`
+ * (docs/compat/mender-management.md#artifact-download): Gatehouse answers 206 with Content-Range
+ * and the update completes with the exact payload. The client waits at least one minute before
+ * resuming (its back-off has a one-minute floor, docs/compat/mender-clients.md#download), so this
+ * runs on SQLite only: the database plays no part in serving the bytes.
  */
 
 const PAYLOAD_BYTES = 4 * 1024 * 1024;

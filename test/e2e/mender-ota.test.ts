@@ -24,7 +24,8 @@ import { waitFor } from './helpers/wait.js';
 /**
  * OTA updates end to end with the real Debian tools: mender-artifact builds, mender-cli uploads,
  * the management API deploys, and the real `mender` 3.4 daemon downloads, installs and reports.
- * spec mender-clients.md §7, §9-§12; mender-api.md §5.
+ * docs/compat/mender-clients.md (#update-check to #download, #mender-artifact, #mender-cli) and
+ * docs/compat/mender-management.md#deployments.
  */
 
 /** POST v2 (which the 3.4 client tries first), POST v1 or GET v1. */

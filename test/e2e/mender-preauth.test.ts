@@ -9,7 +9,9 @@ import { AUTH_PATH, type RecordedServer, startRecordedServer } from './helpers/r
 /**
  * Preauthorization as in the Mender tutorial, with the real one-shot `mender bootstrap`: the
  * admin uploads identity + public key, and the device is admitted on its very first auth request.
- * spec mender-clients.md §5, §6, §8; mender-api.md §1.4 (preauth match), §2.2.
+ * docs/compat/mender-clients.md#device-key and #one-shot-commands;
+ * docs/compat/mender-device-auth.md#auth-request and #device-status (preauth match);
+ * docs/compat/mender-management.md#devauth-devices.
  */
 
 const sameKey = (a: string, b: string) =>

@@ -1,6 +1,6 @@
 #!/bin/sh
 # One-time host setup for the e2e tests with the real Debian Mender tools (run as root; CI runs it).
-# The client hard-codes two paths (spec: mender-clients.md §2): the identity script and
+# The client hard-codes two paths (docs/compat/mender-clients.md#paths): the identity script and
 # /etc/mender/artifact_info. The identity script prints one key=value line per identity
 # attribute, taken from the environment so each simulated device can have its own identity:
 #   MENDER_ID_MAC (default de:ad:be:ef:00:01), MENDER_ID_SERIAL (optional, as "serialnumber"),

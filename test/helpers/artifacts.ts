@@ -17,8 +17,8 @@ const tempDir = (prefix: string): string => {
 };
 
 /**
- * Builds a single-file module-image artifact with the real mender-artifact (spec
- * mender-clients.md §11c). Returns the .mender path.
+ * Builds a single-file module-image artifact with the real mender-artifact
+ * (docs/compat/mender-clients.md#mender-artifact). Returns the .mender path.
  */
 export const makeSingleFileArtifact = (opts: {
   name: string;

@@ -69,7 +69,10 @@ export interface SingleFileOptions {
   extraArgs?: string[];
 }
 
-/** A single-file module-image as examples/single-file-artifact-gen makes it (spec mender-clients.md §9). */
+/**
+ * A single-file module-image as examples/single-file-artifact-gen (shipped with the client package)
+ * makes it (docs/compat/mender-clients.md#mender-artifact).
+ */
 export const writeSingleFile = (dir: string, opts: SingleFileOptions): string => {
   const work = mkdtempSync(join(dir, 'sf-'));
   const fileName = opts.fileName ?? 'hello.txt';
@@ -89,7 +92,10 @@ export const writeSingleFile = (dir: string, opts: SingleFileOptions): string =>
   ]);
 };
 
-/** Traditional-PEM signing keys, the only kind mender-artifact 3.9 accepts (spec §9). */
+/**
+ * Traditional-PEM signing keys, the only kind mender-artifact 3.9 accepts
+ * (docs/compat/mender-clients.md#mender-artifact).
+ */
 export const makeSigningKeys = (dir: string): { rsa: string; ec: string } => {
   const rsa = join(dir, 'rsa.pem');
   const ec = join(dir, 'ec.pem');

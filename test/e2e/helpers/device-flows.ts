@@ -46,8 +46,8 @@ export const currentJti = (server: RecordedServer, deviceId: string): string => 
 };
 
 /**
- * Authorize-on-request (spec mender-api.md §1.4): starts the daemon, waits for it to appear as a
- * pending device, accepts its auth set over the management API and waits until the daemon's
+ * Authorize-on-request (docs/compat/mender-device-auth.md#device-status): starts the daemon, waits for it
+ * to appear as a pending device, accepts its auth set over the management API and waits until the daemon's
  * inventory is accepted with the token it then gets.
  */
 export const admitOnRequest = async (

@@ -3,7 +3,8 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import { beforeAll, describe } from 'vitest';
 import { IN_CI } from '../../helpers/env.js';
 
-// Paths the Debian mender 3.4 client hard-codes (spec mender-clients.md §2); setup-host.sh installs them.
+// Paths the Debian mender 3.4 client hard-codes (docs/compat/mender-clients.md#paths);
+// setup-host.sh installs them.
 export const MENDER_BIN = '/usr/bin/mender';
 export const IDENTITY_SCRIPT = '/usr/share/mender/identity/mender-device-identity';
 export const ARTIFACT_INFO = '/etc/mender/artifact_info';

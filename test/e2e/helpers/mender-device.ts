@@ -9,8 +9,8 @@ import { generateKeyFile, type OpensslKeyKind, publicPemOf } from './keys.js';
 
 /**
  * One simulated device: a private directory with mender.conf, an absolute --data dir and logs,
- * driven through the real Debian `mender` 3.4 binary (spec mender-clients.md §11b). The identity
- * script reads MENDER_ID_MAC / MENDER_ID_SERIAL from the environment we pass.
+ * driven through the real Debian `mender` 3.4 binary (docs/compat/mender-clients.md#test-harness). The
+ * identity script reads MENDER_ID_MAC / MENDER_ID_SERIAL from the environment we pass.
  */
 export interface SimDeviceOptions {
   serverUrl: string;
@@ -22,7 +22,7 @@ export interface SimDeviceOptions {
   /**
    * mTLS (`HttpsClient`): the client certificate file (leaf first, intermediates may follow) and
    * its key. The 3.4 client then also signs its auth requests with this key, unless
-   * `authPrivateKey` is set (spec mender-clients.md §4).
+   * `authPrivateKey` is set (docs/compat/mender-clients.md#tls-and-mtls).
    */
   httpsClient?: { certificate: string; key: string };
   /** `ServerCertificate`: the CA (or self-signed certificate) that the https server must chain to. */

@@ -12,8 +12,8 @@ import { waitFor } from './wait.js';
 
 /**
  * Helpers for the OTA e2e tests (test/e2e/mender-ota*.test.ts): the real mender-cli 1.9 and
- * mender-artifact 3.9 (spec mender-clients.md §9, §10), and the deployments management API
- * (spec mender-api.md §5) over real HTTP.
+ * mender-artifact 3.9 (docs/compat/mender-clients.md#mender-artifact, #mender-cli), and the deployments
+ * management API (docs/compat/mender-management.md#deployments) over real HTTP.
  */
 
 export const MENDER_CLI = '/usr/bin/mender-cli';
@@ -110,8 +110,8 @@ export class ArtifactBuilder {
   }
 
   /**
-   * An EC P-256 signing key in the "traditional" SEC1 PEM that mender-artifact 3.9 needs (spec
-   * mender-clients.md §9: PKCS#8 fails with "use ParsePKCS8PrivateKey instead"), and its public
+   * An EC P-256 signing key in the "traditional" SEC1 PEM that mender-artifact 3.9 needs (a PKCS#8
+   * key is refused, docs/compat/mender-clients.md#mender-artifact), and its public
    * key (SPKI PEM) for the client's ArtifactVerifyKey.
    */
   async signingKey(): Promise<{ privateKeyPath: string; publicKeyPath: string }> {
