@@ -5,7 +5,7 @@ import type { Executor } from '../store/store.js';
 import { checkChannels, checkTemplate } from './bootstrap-config-input.js';
 import { bootstrapErrors } from './bootstrap-errors.js';
 import { existingChannelIds } from './bootstrap-repo-channels.js';
-import { insertConfig, toConfigRecord } from './bootstrap-repo-configs.js';
+import { insertConfig, readHoldNewConfigs, toConfigRecord } from './bootstrap-repo-configs.js';
 import { replaceConnections } from './bootstrap-repo-connections.js';
 import { type BootstrapSecrets, configSecrets } from './bootstrap-secrets.js';
 import {
@@ -20,7 +20,10 @@ export interface EnrollmentConfigTemplate {
   content: string;
   contentTemplate: TemplateMode;
   channels: string[];
+  /** The created config's state (its client connected to its channels). */
   active: boolean;
+  /** null = the tenant's default for new configs. */
+  held: boolean | null;
 }
 
 export type EnrollmentConfigOutcome =
@@ -108,6 +111,7 @@ export const createEnrollmentConfigs = (deps: { secrets: BootstrapSecrets }): En
           caCert: null,
           hasClientKey: false,
           state: template.active ? 1 : 0,
+          held: template.held ?? (await readHoldNewConfigs(tx, tenantId)),
           deviceId,
           createdAt: nowMs,
           updatedAt: nowMs,
@@ -123,7 +127,15 @@ export const createEnrollmentConfigs = (deps: { secrets: BootstrapSecrets }): En
         tenantId,
         type: 'bootstrap.config_created',
         deviceId,
-        payload: { client_id: id, external_id: externalId, name: null, channels, via: 'enrollment' },
+        payload: {
+          client_id: id,
+          external_id: externalId,
+          name: null,
+          channels,
+          state: record.config.state,
+          held: record.config.held,
+          via: 'enrollment',
+        },
         nowMs,
       });
       return { outcome: 'created', configId: id };

@@ -9,8 +9,8 @@ const err = (
   opts: { detail?: string; headers?: Record<string, string> } = {},
 ) => new AppError(code, status, message, { ...opts, body: { message } });
 
-/** One answer for an unknown external id, a wrong key and a disabled config: no oracle. */
-export const REFUSED_MESSAGE = 'bootstrap refused: unknown external id, wrong key or disabled config';
+/** One answer for an unknown external id, a wrong key and a held config: no oracle. */
+export const REFUSED_MESSAGE = 'bootstrap refused: unknown external id, wrong key or held config';
 
 export const bootstrapErrors = {
   refused: (detail: string) => err('BOOTSTRAP_REFUSED', 403, REFUSED_MESSAGE, { detail }),
@@ -34,7 +34,7 @@ export const bootstrapErrors = {
   domainNotFound: () => err('BOOTSTRAP_DOMAIN_NOT_FOUND', 404, 'domain not found'),
   configNotFound: () => err('BOOTSTRAP_CONFIG_NOT_FOUND', 404, 'bootstrap config not found'),
   noConfigForDevice: () =>
-    err('BOOTSTRAP_NO_DEVICE_CONFIG', 404, 'no enabled bootstrap config is linked to this device'),
+    err('BOOTSTRAP_NO_DEVICE_CONFIG', 404, 'no bootstrap config is linked to this device, or it is held'),
   channelNotFound: () => err('BOOTSTRAP_CHANNEL_NOT_FOUND', 404, 'channel not found'),
   unknownChannels: (ids: string[]) =>
     err('BOOTSTRAP_UNKNOWN_CHANNELS', 400, `unknown channel ids: ${ids.slice(0, 5).join(', ')}`),

@@ -41,6 +41,8 @@ export interface DesiredConfig {
   caCert: string | null;
   deviceId: string | null;
   state: ConfigState;
+  /** undefined = the tenant's default when created; not compared. */
+  held: boolean | undefined;
   /** What an existing config is compared on (ImportRow.specified, client id/secret only when given). */
   specified: ReadonlySet<ImportField>;
 }
@@ -129,6 +131,7 @@ export const desiredConfig = (row: ImportRow): DesiredConfig | { invalid: string
     caCert: orNull(i.caCert),
     deviceId: orNull(i.deviceId),
     state: row.state,
+    held: i.held,
     specified,
   };
 };
@@ -202,6 +205,7 @@ export const differingFields = (
     ca_cert: () => d.caCert !== c.caCert,
     device_id: () => d.deviceId !== c.deviceId,
     state: () => d.state !== c.state,
+    held: () => d.held !== undefined && d.held !== c.held,
   };
   return (Object.keys(differs) as ImportField[]).filter((f) => d.specified.has(f) && differs[f]());
 };

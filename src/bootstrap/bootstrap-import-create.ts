@@ -5,6 +5,7 @@ import { recordEvents } from '../events/index.js';
 import type { Store } from '../store/store.js';
 import type { DesiredConfig } from './bootstrap-import-check.js';
 import { existingChannelIds } from './bootstrap-repo-channels.js';
+import { readHoldNewConfigs } from './bootstrap-repo-configs.js';
 import { holdersOf, insertConfigs, insertConnections } from './bootstrap-repo-import.js';
 import { type BootstrapSecrets, configSecrets } from './bootstrap-secrets.js';
 import type { ConfigRecord } from './bootstrap-types.js';
@@ -89,6 +90,8 @@ export const createImportCreation = (deps: ImportDeps) => {
         caCert: d.caCert,
         hasClientKey: d.clientKey !== null,
         state: d.state,
+        // undefined: the tenant's default, read in the inserting transaction (insertAll).
+        held: d.held ?? false,
         deviceId: d.deviceId,
         createdAt: nowMs,
         updatedAt: nowMs,
@@ -109,6 +112,10 @@ export const createImportCreation = (deps: ImportDeps) => {
   /** Configs, connections and their `bootstrap.config_created` events, in one transaction. */
   const insertAll = (tenantId: string, rows: { d: DesiredConfig; r: ConfigRecord }[], nowMs: number) =>
     db.transaction().execute(async (tx) => {
+      if (rows.some(({ d }) => d.held === undefined)) {
+        const held = await readHoldNewConfigs(tx, tenantId);
+        for (const { d, r } of rows) if (d.held === undefined) r.config.held = held;
+      }
       await insertConfigs(
         tx,
         rows.map((x) => x.r),
@@ -137,6 +144,7 @@ export const createImportCreation = (deps: ImportDeps) => {
             name: d.name,
             channels: d.channels,
             state: d.state,
+            held: r.config.held,
             via: 'import',
           },
           nowMs,

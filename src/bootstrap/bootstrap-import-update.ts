@@ -44,6 +44,7 @@ export const createImportUpdate = (deps: ImportDeps) => {
         ...(has('ca_cert') ? { ca_cert: d.caCert } : {}),
         ...(has('device_id') ? { device_id: d.deviceId } : {}),
         ...(has('state') ? { state: d.state } : {}),
+        ...(has('held') ? { held: d.held ? 1 : 0 } : {}),
         ...(has('client_key')
           ? {
               client_key_sealed:
@@ -69,12 +70,13 @@ export const createImportUpdate = (deps: ImportDeps) => {
           const channels = await checkChannels(tx, tenantId, d.channels);
           delta = await replaceConnections(tx, tenantId, id, channels, state === 1, nowMs);
         }
-        const changed = fields.filter((f) => f !== 'state');
+        const changed = fields.filter((f) => f !== 'state' && f !== 'held');
         if (changed.length > 0) await event('bootstrap.config_updated', { fields: changed, ...delta });
         if (has('state')) {
           await setConnectionsActive(tx, id, state === 1, nowMs);
           await event('bootstrap.state_changed', { from: c.state, state });
         }
+        if (has('held')) await event('bootstrap.hold_changed', { from: c.held, held: d.held === true });
       });
       return { ...base, outcome: 'updated', fields };
     } catch (x) {

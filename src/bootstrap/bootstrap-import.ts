@@ -4,8 +4,8 @@ import { templateModes } from './bootstrap-types.js';
 
 /**
  * Bulk config files for `gatehouse bootstrap import`: CSV (RFC 4180, header row of field names)
- * or JSON Lines (one create body per line). Field names are those of the HTTP create body, plus
- * `state` (0 or 1). In CSV, `channels` holds channel ids separated by spaces or semicolons.
+ * or JSON Lines (one create body per line). Field names are those of the HTTP create body
+ * (`held`: 0/1 or false/true, empty = the tenant's default), plus `state` (0 or 1). In CSV, `channels` holds channel ids separated by spaces or semicolons.
  */
 export interface ImportRow {
   line: number;
@@ -32,8 +32,8 @@ const FIELDS = {
   ca_cert: 'caCert',
   device_id: 'deviceId',
 } as const satisfies Record<string, keyof CreateConfigInput>;
-export type ImportField = keyof typeof FIELDS | 'channels' | 'state';
-const KNOWN = new Set<string>([...Object.keys(FIELDS), 'channels', 'state']);
+export type ImportField = keyof typeof FIELDS | 'channels' | 'state' | 'held';
+const KNOWN = new Set<string>([...Object.keys(FIELDS), 'channels', 'state', 'held']);
 
 export class ImportError extends Error {}
 
@@ -87,11 +87,17 @@ const toRow = (line: number, record: Record<string, unknown>): ImportRow => {
   for (const [k, v] of Object.entries(record)) {
     if (!KNOWN.has(k)) throw bad(`unknown field "${k}"`);
     if (v === undefined) continue;
+    // An empty `held` is the tenant's default for a new config: neither compared nor changed.
+    if (k === 'held' && (v === null || v === '')) continue;
     specified.add(k as ImportField);
     if (v === null || v === '') continue;
     if (k === 'state') {
       if (v !== 0 && v !== 1 && v !== '0' && v !== '1') throw bad('state must be 0 or 1');
       state = String(v) === '1' ? 1 : 0;
+    } else if (k === 'held') {
+      const text = typeof v === 'object' ? '' : String(v).toLowerCase();
+      if (!['0', '1', 'false', 'true'].includes(text)) throw bad('held must be 0, 1, false or true');
+      input.held = text === '1' || text === 'true';
     } else if (k === 'channels') {
       const list = typeof v === 'string' ? v.split(/[\s;]+/).filter(Boolean) : v;
       if (!Array.isArray(list) || !list.every((x) => typeof x === 'string'))

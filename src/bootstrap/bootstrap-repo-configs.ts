@@ -18,6 +18,7 @@ export const toConfigRecord = (r: Row): ConfigRecord => ({
     caCert: r.ca_cert,
     hasClientKey: r.client_key_sealed !== null,
     state: Number(r.state) === 1 ? 1 : 0,
+    held: Number(r.held) === 1,
     deviceId: r.device_id,
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
@@ -47,6 +48,7 @@ export const configRow = ({ config: c, secrets: s }: ConfigRecord) => ({
   content: c.content,
   content_template: c.contentTemplate,
   state: c.state,
+  held: c.held ? 1 : 0,
   device_id: c.deviceId,
   created_at: c.createdAt,
   updated_at: c.updatedAt,
@@ -138,6 +140,7 @@ export const prepareDeviceLookups = (store: Store) => {
 
 export interface ConfigFilter {
   state?: ConfigState;
+  held?: boolean;
   externalId?: string;
   clientId?: string;
   clientSecretHash?: string;
@@ -155,6 +158,7 @@ export const listConfigRecords = async (
 ): Promise<{ records: ConfigRecord[]; total: number }> => {
   let q = ex.selectFrom('bootstrap_configs').where('tenant_id', '=', tenantId);
   if (f.state !== undefined) q = q.where('state', '=', f.state);
+  if (f.held !== undefined) q = q.where('held', '=', f.held ? 1 : 0);
   if (f.externalId !== undefined) q = q.where('external_id', '=', f.externalId);
   if (f.clientId !== undefined) q = q.where('id', '=', f.clientId);
   if (f.deviceId !== undefined) q = q.where('device_id', '=', f.deviceId);
@@ -175,7 +179,7 @@ export type ConfigPatch = Partial<
     Row,
     'name' | 'content' | 'content_template' | 'client_cert' | 'ca_cert' | 'client_key_sealed' | 'device_id'
   >
-> & { state?: ConfigState };
+> & { state?: ConfigState; held?: 0 | 1 };
 
 export const updateConfigRow = async (
   ex: Executor,
@@ -200,4 +204,29 @@ export const deleteConfigRow = async (ex: Executor, tenantId: string, id: string
     .where('id', '=', id)
     .executeTakeFirst();
   return Number(r.numDeletedRows) > 0;
+};
+
+/** Whether new configs of the tenant start held (no settings row: no, Magistrala's behaviour). */
+export const readHoldNewConfigs = async (ex: Executor, tenantId: string): Promise<boolean> => {
+  const r = await ex
+    .selectFrom('bootstrap_settings')
+    .select('hold_new_configs')
+    .where('tenant_id', '=', tenantId)
+    .executeTakeFirst();
+  return r !== undefined && Number(r.hold_new_configs) === 1;
+};
+
+export const writeHoldNewConfigs = async (
+  ex: Executor,
+  tenantId: string,
+  hold: boolean,
+  nowMs: number,
+): Promise<void> => {
+  await ex
+    .insertInto('bootstrap_settings')
+    .values({ tenant_id: tenantId, hold_new_configs: hold ? 1 : 0, updated_at: nowMs })
+    .onConflict((oc) =>
+      oc.column('tenant_id').doUpdateSet({ hold_new_configs: hold ? 1 : 0, updated_at: nowMs }),
+    )
+    .execute();
 };

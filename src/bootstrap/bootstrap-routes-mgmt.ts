@@ -13,7 +13,9 @@ import {
   configToWire,
   DeviceLinkBody,
   DomainParams,
+  HoldBody,
   ListQuery,
+  SettingsWire,
   StateBody,
   UpdateConfigBody,
 } from './bootstrap-schemas.js';
@@ -66,7 +68,8 @@ export const bootstrapMgmtRoutes = (service: BootstrapConfigsService) => async (
     {
       schema: {
         tags,
-        summary: 'Create a bootstrap config (disabled until its state is set to 1)',
+        summary:
+          'Create a bootstrap config (it delivers at once unless held; its client is connected once its state is set to 1)',
         params: DomainParams,
         body: CreateConfigBody,
         response: { 201: EmptyBody, ...errorResponses(400, 401, 403, 404, 409, 415) },
@@ -87,6 +90,7 @@ export const bootstrapMgmtRoutes = (service: BootstrapConfigsService) => async (
         clientKey: b.client_key,
         caCert: b.ca_cert,
         deviceId: b.device_id,
+        held: b.held,
       });
       // Exactly Magistrala's Location (no base, no domain): its SDK strips "/clients/configs/".
       return reply.code(201).header('Location', `/clients/configs/${c.id}`).send();
@@ -99,7 +103,7 @@ export const bootstrapMgmtRoutes = (service: BootstrapConfigsService) => async (
       schema: {
         tags,
         summary:
-          'List bootstrap configs (filters: state, external_id, client_id, client_key, name, device_id)',
+          'List bootstrap configs (filters: state, held, external_id, client_id, client_key, name, device_id)',
         params: DomainParams,
         querystring: ListQuery,
         response: { 200: ConfigList, ...errorResponses(400, 401, 404) },
@@ -111,6 +115,7 @@ export const bootstrapMgmtRoutes = (service: BootstrapConfigsService) => async (
       const { configs, total } = await service.list(tenantOf(req), {
         ...page,
         state: q.state === undefined ? undefined : q.state === '1' ? 1 : 0,
+        held: q.held === undefined ? undefined : q.held === 'true',
         externalId: q.external_id,
         clientId: q.client_id,
         clientSecret: q.client_key,
@@ -233,7 +238,8 @@ export const bootstrapMgmtRoutes = (service: BootstrapConfigsService) => async (
     {
       schema: {
         tags,
-        summary: 'Enable (1: deliver, connect to channels) or disable (0: deliver nothing, disconnect)',
+        summary:
+          "Connect (1) the config's client to its channels or disconnect it (0); delivery is governed by hold",
         params: ConfigParams,
         body: StateBody,
         response: { 200: EmptyBody, ...errorResponses(400, 401, 403, 404, 415) },
@@ -242,6 +248,50 @@ export const bootstrapMgmtRoutes = (service: BootstrapConfigsService) => async (
     async (req, reply) => {
       await service.setState(tenantOf(req), req.params.configID, req.body.state);
       return reply.code(200).send();
+    },
+  );
+
+  app.put(
+    `${base}/configs/:configID/hold`,
+    {
+      schema: {
+        tags,
+        summary: 'Hold (true: the device routes refuse it, like an unknown external id) or release a config',
+        params: ConfigParams,
+        body: HoldBody,
+        response: { 200: ConfigView, ...errorResponses(400, 401, 403, 404, 415) },
+      },
+    },
+    async (req) => configToWire(await service.setHeld(tenantOf(req), req.params.configID, req.body.held)),
+  );
+
+  app.get(
+    `${BOOTSTRAP_BASE}/:domainID/settings`,
+    {
+      schema: {
+        tags,
+        summary: "The tenant's bootstrap settings (whether new configs start held)",
+        params: DomainParams,
+        response: { 200: SettingsWire, ...errorResponses(401, 404) },
+      },
+    },
+    async (req) => ({ hold_new_configs: (await service.getSettings(tenantOf(req))).holdNewConfigs }),
+  );
+
+  app.put(
+    `${BOOTSTRAP_BASE}/:domainID/settings`,
+    {
+      schema: {
+        tags,
+        summary: "Replace the tenant's bootstrap settings",
+        params: DomainParams,
+        body: SettingsWire,
+        response: { 200: SettingsWire, ...errorResponses(400, 401, 403, 404, 415) },
+      },
+    },
+    async (req) => {
+      const s = await service.setSettings(tenantOf(req), { holdNewConfigs: req.body.hold_new_configs });
+      return { hold_new_configs: s.holdNewConfigs };
     },
   );
 };

@@ -52,6 +52,12 @@ export const CreateConfigBody = Type.Object({
   device_id: Type.Optional(
     Type.String({ maxLength: 64, description: 'Gatehouse device to link (templates, device token)' }),
   ),
+  held: Type.Optional(
+    Type.Boolean({
+      description:
+        "Gatehouse: true = the device routes refuse it until released; absent = the tenant's hold_new_configs",
+    }),
+  ),
 });
 export type CreateConfigBody = Static<typeof CreateConfigBody>;
 
@@ -70,7 +76,15 @@ export const ConnectionsBody = Type.Object({
 });
 export const StateBody = Type.Object({
   state: Type.Union([Type.Literal(0), Type.Literal(1)], {
-    description: '1 = enabled (connected), 0 = disabled',
+    description: '1 = connected to its channels, 0 = disconnected (delivery is not affected: see held)',
+  }),
+});
+export const HoldBody = Type.Object({
+  held: Type.Boolean({ description: 'true = the device routes refuse the config; false = it delivers' }),
+});
+export const SettingsWire = Type.Object({
+  hold_new_configs: Type.Boolean({
+    description: 'new configs start held unless their create request says held: false (default false)',
   }),
 });
 export const DeviceLinkBody = Type.Object({
@@ -82,6 +96,7 @@ export const ListQuery = Type.Object({
   offset: Type.Optional(NumText('default 0')),
   limit: Type.Optional(NumText('default 10, at most 100')),
   state: Type.Optional(Type.String({ maxLength: 1, pattern: '^[01]$' })),
+  held: Type.Optional(Type.String({ maxLength: 5, pattern: '^(true|false)$', description: 'Gatehouse' })),
   external_id: Type.Optional(Type.String({ maxLength: MAX_EXTERNAL_ID_LENGTH })),
   client_id: Type.Optional(Type.String({ maxLength: 64 })),
   client_key: Type.Optional(
@@ -108,7 +123,8 @@ export const ConfigView = Type.Object({
   name: Type.Optional(Type.String()),
   content: Type.Optional(Type.String()),
   content_template: TemplateMode,
-  state: Type.Integer({ description: '0 disabled, 1 enabled' }),
+  state: Type.Integer({ description: '1 connected to its channels, 0 disconnected' }),
+  held: Type.Boolean({ description: 'Gatehouse: true = the device routes refuse it' }),
   channels: Type.Array(Type.Object({ ...ChannelRef.properties, connected: Type.Boolean() })),
   client_cert: Type.Optional(Type.String()),
   ca_cert: Type.Optional(Type.String()),
@@ -137,6 +153,7 @@ export const configToWire = (c: BootstrapConfig): Static<typeof ConfigView> => (
   ...(c.content !== null ? { content: c.content } : {}),
   content_template: c.contentTemplate,
   state: c.state,
+  held: c.held,
   channels: c.channels.map((ch) => ({
     id: ch.id,
     name: ch.name,

@@ -19,7 +19,9 @@ import {
   findConfig,
   insertConfig,
   listConfigRecords,
+  readHoldNewConfigs,
   updateConfigRow,
+  writeHoldNewConfigs,
 } from './bootstrap-repo-configs.js';
 import { channelsOfConfigs, replaceConnections, setConnectionsActive } from './bootstrap-repo-connections.js';
 import { type BootstrapSecrets, configSecrets } from './bootstrap-secrets.js';
@@ -38,8 +40,16 @@ export interface CreateConfigInput {
   clientKey?: string;
   caCert?: string;
   deviceId?: string;
-  /** The state it is created in (default 0, disabled): one transaction, never create-then-enable. */
+  /** The state it is created in (default 0, not connected): one transaction, never create-then-enable. */
   state?: ConfigState;
+  /** Whether the device routes refuse it; absent = the tenant's default (bootstrap settings). */
+  held?: boolean;
+}
+
+/** A tenant's bootstrap settings. */
+export interface BootstrapTenantSettings {
+  /** New configs start held unless their request says otherwise (default false, as Magistrala). */
+  holdNewConfigs: boolean;
 }
 
 export interface BootstrapConfigsService {
@@ -62,7 +72,12 @@ export interface BootstrapConfigsService {
     input: { clientCert?: string; clientKey?: string; caCert?: string },
   ): Promise<BootstrapConfig>;
   updateConnections(tenantId: string, id: string, channelIds: string[]): Promise<void>;
+  /** Magistrala's state: connects (1) or disconnects (0) the client; delivery is not affected. */
   setState(tenantId: string, id: string, state: ConfigState): Promise<void>;
+  /** Holds (the device routes refuse it) or releases a config. */
+  setHeld(tenantId: string, id: string, held: boolean): Promise<BootstrapConfig>;
+  getSettings(tenantId: string): Promise<BootstrapTenantSettings>;
+  setSettings(tenantId: string, settings: BootstrapTenantSettings): Promise<BootstrapTenantSettings>;
   linkDevice(tenantId: string, id: string, deviceId: string | null): Promise<BootstrapConfig>;
   remove(tenantId: string, id: string): Promise<void>;
 }
@@ -155,6 +170,8 @@ export const createBootstrapConfigsService = (deps: {
           caCert: orNull(input.caCert),
           hasClientKey: clientKey !== null,
           state: input.state ?? 0,
+          // Set in the transaction below when not given: the tenant's default at creation.
+          held: input.held ?? false,
           deviceId,
           createdAt: nowMs,
           updatedAt: nowMs,
@@ -169,6 +186,7 @@ export const createBootstrapConfigsService = (deps: {
       try {
         await db.transaction().execute(async (tx) => {
           const channels = await checkChannels(tx, tenantId, input.channels ?? []);
+          if (input.held === undefined) record.config.held = await readHoldNewConfigs(tx, tenantId);
           await insertConfig(tx, record);
           await replaceConnections(tx, tenantId, id, channels, record.config.state === 1, nowMs);
           await event(tx, tenantId, 'bootstrap.config_created', record.config, {
@@ -176,6 +194,7 @@ export const createBootstrapConfigsService = (deps: {
             name: record.config.name,
             channels,
             state: record.config.state,
+            held: record.config.held,
           });
         });
       } catch (e) {
@@ -252,6 +271,34 @@ export const createBootstrapConfigsService = (deps: {
         await setConnectionsActive(tx, id, state === 1, nowMs);
         await event(tx, tenantId, 'bootstrap.state_changed', r.config, { from: r.config.state, state });
       });
+    },
+
+    async setHeld(tenantId, id, held) {
+      await change(tenantId, id, async (tx, r) => {
+        if (r.config.held === held) return;
+        await updateConfigRow(tx, tenantId, id, { held: held ? 1 : 0 }, clock.nowMs());
+        await event(tx, tenantId, 'bootstrap.hold_changed', r.config, { from: r.config.held, held });
+      });
+      return get(tenantId, id);
+    },
+
+    async getSettings(tenantId) {
+      return { holdNewConfigs: await readHoldNewConfigs(db, tenantId) };
+    },
+
+    async setSettings(tenantId, settings) {
+      await db.transaction().execute(async (tx) => {
+        const nowMs = clock.nowMs();
+        await writeHoldNewConfigs(tx, tenantId, settings.holdNewConfigs, nowMs);
+        await recordEvent(tx, {
+          tenantId,
+          type: 'bootstrap.settings_changed',
+          deviceId: null,
+          payload: { hold_new_configs: settings.holdNewConfigs },
+          nowMs,
+        });
+      });
+      return { holdNewConfigs: settings.holdNewConfigs };
     },
 
     async linkDevice(tenantId, id, deviceId) {

@@ -24,7 +24,7 @@ export interface BootstrapDeviceService {
   fetchPlain(req: DeviceRequest): Promise<Delivery>;
   /** Magistrala secure mode: returns IV ‖ AES-CFB(JSON). */
   fetchSecure(req: DeviceRequest): Promise<Buffer>;
-  /** The enabled config linked to an authenticated Mender device. */
+  /** The config linked to an authenticated Mender device, unless it is held. */
   fetchForDevice(principal: { tenantId: string; deviceId: string }): Promise<Delivery>;
   readonly secureEnabled: boolean;
 }
@@ -52,7 +52,7 @@ export const createBootstrapDeviceService = (deps: {
   const { secrets, lookups, deliver, outcomes } = deps;
 
   /**
-   * The shared path of plain and secure mode. Unknown external id, wrong key and disabled config
+   * The shared path of plain and secure mode. Unknown external id, wrong key and held config
    * do the same work (one lookup, one keyed hash, one comparison per candidate or against a
    * dummy) and end in the same refusal.
    */
@@ -68,7 +68,8 @@ export const createBootstrapDeviceService = (deps: {
     if (candidates.length === 0) safeEqual(secrets.dummyHash, presentedHash);
     const tenants = candidates.length > 0 ? candidates.map((r) => r.config.tenantId) : [DEFAULT_TENANT_ID];
     const record = matching.length === 1 ? matching[0] : undefined;
-    if (!record || presentedKey === undefined || record.config.state !== 1) {
+    // `state` (channel connections) does not matter here: Magistrala delivers in either state.
+    if (!record || presentedKey === undefined || record.config.held) {
       const reason =
         candidates.length === 0
           ? 'unknown external id'
@@ -78,7 +79,7 @@ export const createBootstrapDeviceService = (deps: {
               ? 'wrong external key'
               : matching.length > 1
                 ? 'external id and key match configs in several domains'
-                : 'config disabled';
+                : 'config held';
       return outcomes.failed(c, tenants, reason);
     }
     const delivery = await deliver(record);
@@ -115,7 +116,7 @@ export const createBootstrapDeviceService = (deps: {
 
     async fetchForDevice({ tenantId, deviceId }) {
       const record = await lookups.byDevice(tenantId, deviceId);
-      const ok = record !== undefined && record.config.state === 1;
+      const ok = record !== undefined && !record.config.held;
       const delivery = ok ? await deliver(record) : undefined;
       const event = {
         tenantId,
@@ -123,7 +124,7 @@ export const createBootstrapDeviceService = (deps: {
         payload: {
           mode: 'device_token',
           ...(record ? { client_id: record.config.id, external_id: record.config.externalId } : {}),
-          ...(ok ? {} : { reason: record ? 'config disabled' : 'no linked config' }),
+          ...(ok ? {} : { reason: record ? 'config held' : 'no linked config' }),
         },
         nowMs: deps.clock.nowMs(),
       };

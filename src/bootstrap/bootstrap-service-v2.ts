@@ -71,7 +71,7 @@ export const createBootstrapV2Service = (deps: {
 
   return {
     /**
-     * Unknown and disabled external ids get a challenge too, stored like any other, so the answer
+     * Unknown external ids and held configs get a challenge too, stored like any other, so the answer
      * (and the work behind it) does not tell which external ids exist.
      */
     async challenge(tenantId, externalId, address) {
@@ -84,7 +84,7 @@ export const createBootstrapV2Service = (deps: {
         id: newId(),
         tenantId,
         externalId,
-        configId: record && record.config.state === 1 ? record.config.id : null,
+        configId: record && !record.config.held ? record.config.id : null,
         serverNonce: toB64u(randomBytes(V2_NONCE_BYTES)),
         expiresAt: nowMs + deps.challengeTtlMs,
         createdAt: nowMs,
@@ -138,9 +138,9 @@ export const createBootstrapV2Service = (deps: {
           : challenge.expiresAt <= nowMs
             ? 'challenge expired'
             : !record || record.config.externalId !== req.external_id
-              ? 'unknown external id or config disabled'
-              : record.config.state !== 1
-                ? 'config disabled'
+              ? 'unknown external id or config held'
+              : record.config.held
+                ? 'config held'
                 : !proofOk
                   ? 'wrong proof'
                   : undefined;

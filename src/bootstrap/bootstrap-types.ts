@@ -1,4 +1,7 @@
-/** Magistrala's config state: 0 = inactive (disabled), 1 = active (enabled). */
+/**
+ * Magistrala's config state: 1 = active (its client is connected to its channels), 0 = inactive
+ * (disconnected). It does not decide delivery: `held` does (docs/adr/0008-bootstrap.md).
+ */
 export const configStates = [0, 1] as const;
 export type ConfigState = (typeof configStates)[number];
 
@@ -36,6 +39,8 @@ export interface BootstrapConfig {
   caCert: string | null;
   hasClientKey: boolean;
   state: ConfigState;
+  /** Gatehouse's own switch: a held config is refused like an unknown external id. */
+  held: boolean;
   deviceId: string | null;
   channels: ConfigChannel[];
   createdAt: number;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { type BootstrapConfig, fetchBootstrap, type TemplateMode } from '../bootstrap/index.js';
-import { addConfigFlags, output, tenantOption, withGatehouse } from './cli-common.js';
+import { addConfigFlags, output, tenantOption, withGatehouse, withTenant } from './cli-common.js';
 import { registerImport } from './cmd-bootstrap-import.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -9,12 +9,13 @@ const readOpt = (file: string | undefined) => (file === undefined ? undefined : 
 const bootstrapTenant = tenantOption('tenant (Magistrala domain) id');
 
 const configLine = (c: BootstrapConfig) =>
-  `${c.id}  ${c.state === 1 ? 'enabled ' : 'disabled'}  ${c.externalId}  ${c.name ?? '-'}  channels=${c.channels.length}`;
+  `${c.id}  ${c.state === 1 ? 'enabled ' : 'disabled'}  ${c.held ? 'held    ' : 'delivers'}  ${c.externalId}  ${c.name ?? '-'}  channels=${c.channels.length}`;
 const configJson = (c: BootstrapConfig) => ({
   client_id: c.id,
   external_id: c.externalId,
   name: c.name,
   state: c.state,
+  held: c.held,
   channels: c.channels.map((ch) => ch.id),
   content_template: c.contentTemplate,
   device_id: c.deviceId,
@@ -32,7 +33,9 @@ export const registerBootstrap = (program: Command): void => {
   addConfigFlags(
     bs
       .command('create')
-      .description('create a bootstrap config (disabled unless --enable)')
+      .description(
+        "create a bootstrap config: it delivers at once (unless --held, or the tenant's hold_new_configs), its client is connected with --enable",
+      )
       .option(...bootstrapTenant)
       .requiredOption('--external-id <id>', 'the device-side id (MAC, serial ...)')
       .requiredOption(
@@ -50,7 +53,9 @@ export const registerBootstrap = (program: Command): void => {
       .option('--client-key-file <file>', 'client private key (PEM)')
       .option('--ca-cert-file <file>', 'CA certificate(s) (PEM)')
       .option('--device <id>', 'link to a Gatehouse device')
-      .option('--enable', 'enable the config right away')
+      .option('--enable', "connect the config's client to its channels right away (state 1)")
+      .option('--held', 'create it held: the device routes refuse it until `bootstrap release`')
+      .option('--no-held', "create it delivering, whatever the tenant's hold_new_configs")
       .option('--json', 'JSON output'),
   ).action(async (opts) => {
     await withGatehouse(opts, async (gh) => {
@@ -69,6 +74,7 @@ export const registerBootstrap = (program: Command): void => {
         deviceId: opts.device,
         // Created enabled in one transaction: a crash cannot leave it created but disabled.
         state: opts.enable ? 1 : 0,
+        held: opts.held as boolean | undefined,
       });
       output(opts, configJson(c), () => `created ${configLine(c)}`);
     });
@@ -82,6 +88,7 @@ export const registerBootstrap = (program: Command): void => {
       .description('list bootstrap configs')
       .option(...bootstrapTenant)
       .option('--state <0|1>', 'only disabled (0) or enabled (1) configs')
+      .option('--held <true|false>', 'only held (true) or delivering (false) configs')
       .option('--external-id <id>', 'exact external id')
       .option('--name <text>', 'name contains (case-insensitive)')
       .option('--offset <n>', 'skip this many', '0')
@@ -91,6 +98,7 @@ export const registerBootstrap = (program: Command): void => {
     await withGatehouse(opts, async (gh) => {
       const { configs, total } = await gh.bootstrap.configs.list(opts.tenant, {
         state: opts.state === undefined ? undefined : opts.state === '1' ? 1 : 0,
+        held: opts.held === undefined ? undefined : opts.held === 'true',
         externalId: opts.externalId,
         name: opts.name,
         offset: Number(opts.offset),
@@ -109,7 +117,11 @@ export const registerBootstrap = (program: Command): void => {
     addConfigFlags(
       bs
         .command(name)
-        .description(state === 1 ? 'enable a config (deliver it, connect its channels)' : 'disable a config')
+        .description(
+          state === 1
+            ? "enable a config: connect its client to its channels (Magistrala's state 1)"
+            : 'disable a config: disconnect its client from its channels (delivery is not affected: see hold)',
+        )
         .option(...bootstrapTenant)
         .requiredOption('--id <client_id>', 'config id (= client id)')
         .option('--json', 'JSON output'),
@@ -124,6 +136,58 @@ export const registerBootstrap = (program: Command): void => {
       });
     });
   }
+
+  for (const [name, held] of [
+    ['hold', true],
+    ['release', false],
+  ] as const) {
+    addConfigFlags(
+      bs
+        .command(name)
+        .description(
+          held
+            ? 'hold a config: the device routes refuse it like an unknown external id'
+            : 'release a held config: it delivers again',
+        )
+        .option(...bootstrapTenant)
+        .requiredOption('--id <client_id>', 'config id (= client id)')
+        .option('--json', 'JSON output'),
+    ).action(async (opts) => {
+      await withGatehouse(opts, async (gh) => {
+        const c = await gh.bootstrap.configs.setHeld(opts.tenant, opts.id, held);
+        output(opts, configJson(c), () => `${c.id} ${c.held ? 'held' : 'released'}`);
+      });
+    });
+  }
+
+  addConfigFlags(
+    bs
+      .command('settings')
+      .description("show or change the tenant's bootstrap settings")
+      .option(...bootstrapTenant)
+      .option(
+        '--hold-new-configs <on|off>',
+        'new configs start held (on) or deliver at once (off, the default)',
+      )
+      .option('--json', 'JSON output'),
+  ).action(async (opts) => {
+    await withTenant(opts, async (gh) => {
+      const value = opts.holdNewConfigs as string | undefined;
+      if (value !== undefined && !['on', 'off', 'true', 'false'].includes(value))
+        throw new Error('--hold-new-configs must be on or off');
+      const s =
+        value === undefined
+          ? await gh.bootstrap.configs.getSettings(opts.tenant)
+          : await gh.bootstrap.configs.setSettings(opts.tenant, {
+              holdNewConfigs: value === 'on' || value === 'true',
+            });
+      output(
+        opts,
+        { hold_new_configs: s.holdNewConfigs },
+        (d) => `hold_new_configs=${d.hold_new_configs ? 'on' : 'off'}`,
+      );
+    });
+  });
 
   addConfigFlags(
     bs

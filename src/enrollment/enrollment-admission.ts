@@ -188,6 +188,7 @@ export const createCertificateAdmission = (deps: {
             contentTemplate: 'none',
             channels: group?.bootstrap?.channels ?? [],
             active: group?.bootstrap?.active ?? true,
+            held: group?.bootstrap?.held ?? null,
           };
 
     return {

@@ -3,6 +3,11 @@ import type { EnrollmentGroupsTable } from '../store/schema.js';
 import { type Executor, num } from '../store/store.js';
 import type { BootstrapTemplate, EnrollmentGroup, IdentitySource } from './enrollment-types.js';
 
+const withHeld = (t: Omit<BootstrapTemplate, 'held'> & { held?: boolean | null }): BootstrapTemplate => ({
+  ...t,
+  held: t.held ?? null,
+});
+
 const toGroup = (r: Selectable<EnrollmentGroupsTable>): EnrollmentGroup => ({
   id: r.id,
   tenantId: r.tenant_id,
@@ -13,7 +18,11 @@ const toGroup = (r: Selectable<EnrollmentGroupsTable>): EnrollmentGroup => ({
   identitySource: r.identity_source as IdentitySource,
   inventoryGroup: r.inventory_group,
   tags: JSON.parse(r.tags) as Record<string, string>,
-  bootstrap: r.bootstrap === null ? null : (JSON.parse(r.bootstrap) as BootstrapTemplate),
+  // `held` is absent from templates a migration has not rewritten (0016 adds it): the default.
+  bootstrap:
+    r.bootstrap === null
+      ? null
+      : withHeld(JSON.parse(r.bootstrap) as Omit<BootstrapTemplate, 'held'> & { held?: boolean | null }),
   allocationWebhookId: r.allocation_webhook_id,
   createdAt: num(r.created_at),
   updatedAt: num(r.updated_at),

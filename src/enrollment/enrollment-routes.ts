@@ -53,6 +53,7 @@ const groupInput = (b: GroupBody): GroupPatch => ({
                   : { contentTemplate: b.bootstrap.content_template }),
                 ...(b.bootstrap.channels === undefined ? {} : { channels: b.bootstrap.channels }),
                 ...(b.bootstrap.active === undefined ? {} : { active: b.bootstrap.active }),
+                ...(b.bootstrap.held === undefined ? {} : { held: b.bootstrap.held }),
               },
       }),
   ...(b.allocation_webhook_id === undefined ? {} : { allocationWebhookId: b.allocation_webhook_id }),

@@ -53,7 +53,14 @@ const BootstrapBody = Type.Object(
     content: Type.Optional(Type.String({ maxLength: 64 * 1024 })),
     content_template: Type.Optional(TemplateMode),
     channels: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 100 })),
-    active: Type.Optional(Type.Boolean({ description: 'config enabled at creation (default true)' })),
+    active: Type.Optional(
+      Type.Boolean({ description: "config's client connected to its channels (state 1; default true)" }),
+    ),
+    held: Type.Optional(
+      Type.Union([Type.Boolean(), Type.Null()], {
+        description: "config held (delivers nothing); absent or null = the tenant's bootstrap default",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -88,6 +95,7 @@ export const GroupWire = Type.Object({
       content_template: Type.String(),
       channels: Type.Array(Type.String()),
       active: Type.Boolean(),
+      held: Type.Union([Type.Boolean(), Type.Null()]),
     }),
     Type.Null(),
   ]),
@@ -112,6 +120,7 @@ export const groupToWire = (g: EnrollmentGroup) => ({
           content_template: g.bootstrap.contentTemplate,
           channels: g.bootstrap.channels,
           active: g.bootstrap.active,
+          held: g.bootstrap.held,
         },
   allocation_webhook_id: g.allocationWebhookId,
   created_at: toRfc3339(g.createdAt),

@@ -115,6 +115,7 @@ export const createEnrollmentGroupsService = (deps: {
           contentTemplate: b.contentTemplate ?? 'none',
           channels: [...new Set(b.channels ?? [])],
           active: b.active ?? true,
+          held: b.held ?? null,
         };
 
   const write = async (

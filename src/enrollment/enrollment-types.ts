@@ -10,8 +10,10 @@ export interface BootstrapTemplate {
   content: string;
   contentTemplate: ContentTemplateMode;
   channels: string[];
-  /** Whether the created config is enabled (Magistrala state 1) right away. */
+  /** Whether the created config's client is connected to its channels (Magistrala state 1). */
   active: boolean;
+  /** Whether the created config is held (delivers nothing); null = the tenant's default. */
+  held: boolean | null;
 }
 
 /**

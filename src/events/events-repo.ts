@@ -26,6 +26,8 @@ export const eventTypes = [
   'bootstrap.config_updated',
   'bootstrap.config_removed',
   'bootstrap.state_changed',
+  'bootstrap.hold_changed',
+  'bootstrap.settings_changed',
   'bootstrap.channel_created',
   'bootstrap.channel_updated',
   'bootstrap.channel_removed',

@@ -292,8 +292,17 @@ export interface BootstrapConfigsTable {
   content: string | null;
   content_template: string;
   state: number;
+  /** 1 = the device routes refuse it (migration 0016); independent of `state`. */
+  held: number;
   device_id: string | null;
   created_at: Int8;
+  updated_at: Int8;
+}
+
+/** A tenant's bootstrap settings (migration 0016); no row = the defaults. */
+export interface BootstrapSettingsTable {
+  tenant_id: string;
+  hold_new_configs: number;
   updated_at: Int8;
 }
 
@@ -513,6 +522,7 @@ export interface Database {
   bootstrap_channels: BootstrapChannelsTable;
   bootstrap_configs: BootstrapConfigsTable;
   bootstrap_connections: BootstrapConnectionsTable;
+  bootstrap_settings: BootstrapSettingsTable;
   bootstrap_challenges: BootstrapChallengesTable;
   failure_counters: FailureCountersTable;
   pki_cas: PkiCasTable;

@@ -54,12 +54,60 @@ describe.each(dialects())('gatehouse bootstrap (CLI) on %s', (dialect) => {
     );
     expect(created.code, created.err).toBe(0);
     const config = JSON.parse(created.out) as { client_id: string; state: number; channels: string[] };
-    expect(config).toMatchObject({ state: 0, channels: [channelId] });
+    expect(config).toMatchObject({ state: 0, held: false, channels: [channelId] });
 
     const human = await gatehouse('bootstrap', 'list', ...store);
     expect(human.out).toMatch(
-      new RegExp(`${config.client_id}\\s+disabled\\s+cli-1\\s+cli one\\s+channels=1`),
+      new RegExp(`${config.client_id}\\s+disabled\\s+delivers\\s+cli-1\\s+cli one\\s+channels=1`),
     );
+    // Held and released, and the tenant's default for new configs.
+    const held = await gatehouse('bootstrap', 'hold', '--id', config.client_id, '--json', ...store);
+    expect(held.code, held.err).toBe(0);
+    expect(JSON.parse(held.out)).toMatchObject({ client_id: config.client_id, held: true });
+    expect(
+      JSON.parse((await gatehouse('bootstrap', 'list', '--held', 'true', '--json', ...store)).out).total,
+    ).toBe(1);
+    expect((await gatehouse('bootstrap', 'release', '--id', config.client_id, ...store)).out).toBe(
+      `${config.client_id} released\n`,
+    );
+    expect((await gatehouse('bootstrap', 'settings', ...store)).out).toBe('hold_new_configs=off\n');
+    expect((await gatehouse('bootstrap', 'settings', '--hold-new-configs', 'on', ...store)).out).toBe(
+      'hold_new_configs=on\n',
+    );
+    const defaulted = JSON.parse(
+      (
+        await gatehouse(
+          'bootstrap',
+          'create',
+          '--external-id',
+          'cli-held',
+          '--external-key',
+          'k',
+          '--json',
+          ...store,
+        )
+      ).out,
+    );
+    expect(defaulted).toMatchObject({ held: true });
+    const overridden = JSON.parse(
+      (
+        await gatehouse(
+          'bootstrap',
+          'create',
+          '--external-id',
+          'cli-not-held',
+          '--external-key',
+          'k',
+          '--no-held',
+          '--json',
+          ...store,
+        )
+      ).out,
+    );
+    expect(overridden).toMatchObject({ held: false });
+    for (const id of [defaulted.client_id, overridden.client_id])
+      expect((await gatehouse('bootstrap', 'remove', '--id', id, ...store)).code).toBe(0);
+    await gatehouse('bootstrap', 'settings', '--hold-new-configs', 'off', ...store);
     expect((await gatehouse('bootstrap', 'enable', '--id', config.client_id, ...store)).code).toBe(0);
     const enabled = JSON.parse(
       (await gatehouse('bootstrap', 'list', '--state', '1', '--json', ...store)).out,

@@ -35,7 +35,7 @@ describe.each(dialects())('Magistrala-compatible bootstrap on %s', (dialect) => 
     return res.json() as View;
   };
 
-  it("runs the seed's flow: upload, fetch with the external key, connect with state 1, disconnect with 0", async () => {
+  it("runs the seed's flow in its order: upload, bootstrap (200), then connect with state 1 and disconnect with 0", async () => {
     const externalId = newExternalId();
     const id = await f.createConfig(tenant, {
       external_id: externalId,
@@ -47,16 +47,7 @@ describe.each(dialects())('Magistrala-compatible bootstrap on %s', (dialect) => 
       client_key: '-----BEGIN PRIVATE KEY-----\nseed-key\n-----END PRIVATE KEY-----',
       ca_cert: '-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----',
     });
-    // New configs are disabled: nothing is delivered, and no channel is connected.
-    expect((await f.fetchPlain(externalId, 'key')).statusCode).toBe(403);
-    expect((await view(id)).channels.map((c) => c.connected)).toEqual([false, false]);
-
-    await f.setState(tenant, id, 1);
-    const res = await f.fetchPlain(externalId, 'key');
-    expect(res.statusCode, res.body).toBe(200);
-    expect(res.headers['content-type']).toMatch(/^application\/json/);
-    const got = res.json() as Record<string, unknown>;
-    expect(got).toEqual({
+    const expected = {
       client_id: id,
       client_secret: expect.stringMatching(/^[0-9a-f-]{36}$/),
       channels: [
@@ -67,30 +58,47 @@ describe.each(dialects())('Magistrala-compatible bootstrap on %s', (dialect) => 
       client_cert: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----',
       client_key: '-----BEGIN PRIVATE KEY-----\nseed-key\n-----END PRIVATE KEY-----',
       ca_cert: '-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----',
-    });
-    // Successful fetches are recorded write-behind (docs/adr/0008-bootstrap.md); flush to see it in order.
+    };
+    // Seed step 3, before any state change: the uploaded config is delivered; its client is not
+    // connected to its channels yet (state 0), and it is not held.
+    const uploaded = await view(id);
+    expect(uploaded).toMatchObject({ state: 0, held: false });
+    expect(uploaded.channels.map((c) => c.connected)).toEqual([false, false]);
+    const first = await f.fetchPlain(externalId, 'key');
+    expect(first.statusCode, first.body).toBe(200);
+    expect(first.headers['content-type']).toMatch(/^application\/json/);
+    expect(first.json()).toEqual(expected);
     await f.t.gh.bootstrap.flushEvents();
+
+    // Step 4: connect. State is the channel connections; delivery goes on in either state.
+    await f.setState(tenant, id, 1);
     const enabled = await view(id);
     expect(enabled.state).toBe(1);
     expect(enabled.channels.every((c) => c.connected)).toBe(true);
+    const again = await f.fetchPlain(externalId, 'key');
+    expect(again.statusCode, again.body).toBe(200);
+    expect(again.json()).toEqual(expected);
+    await f.t.gh.bootstrap.flushEvents();
 
     await f.setState(tenant, id, 0);
-    expect((await f.fetchPlain(externalId, 'key')).statusCode).toBe(403);
     const disabled = await view(id);
     expect(disabled.state).toBe(0);
     expect(disabled.channels.every((c) => !c.connected)).toBe(true);
+    expect((await f.fetchPlain(externalId, 'key')).statusCode).toBe(200);
+    await f.t.gh.bootstrap.flushEvents();
 
     const events = await listEvents(f.t.gh.store.db, tenant.id, { limit: 1000 });
     const mine = events.filter((e) => e.payload.client_id === id || e.payload.external_id === externalId);
     expect(mine.map((e) => e.type)).toEqual([
       'bootstrap.config_created',
-      'bootstrap.failed',
+      'bootstrap.fetched',
       'bootstrap.state_changed',
       'bootstrap.fetched',
       'bootstrap.state_changed',
-      'bootstrap.failed',
+      'bootstrap.fetched',
     ]);
-    expect(mine[3]?.payload).toMatchObject({ mode: 'plain', external_id: externalId, source: '127.0.0.1' });
+    expect(mine[0]?.payload).toMatchObject({ state: 0, held: false });
+    expect(mine[1]?.payload).toMatchObject({ mode: 'plain', external_id: externalId, source: '127.0.0.1' });
   });
 
   it('answers the bare route and other Authorization schemes with 400, as Magistrala', async () => {

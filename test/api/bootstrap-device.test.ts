@@ -24,6 +24,7 @@ describe.each(dialects())('bootstrap for Mender devices (one identity) on %s', (
     const created = await f.call(tenant, 'POST', `/bootstrap/${tenant.id}/clients/configs`, {
       external_id: externalId,
       external_key: 'link-key',
+      held: true,
       name: 'linked "gw"',
       content_template: 'json',
       content:
@@ -49,9 +50,11 @@ describe.each(dialects())('bootstrap for Mender devices (one identity) on %s', (
     expect(res.json()).toMatchObject({ client_id: configId, device_id: device.id });
   });
 
-  it('serves an accepted device its enabled config with its device token, the template filled from its identity and inventory', async () => {
-    expect((await self()).statusCode).toBe(404); // still disabled
-    const on = await f.call(tenant, 'PUT', `/bootstrap/${tenant.id}/clients/state/${configId}`, { state: 1 });
+  it('serves an accepted device its config (once released) with its device token, the template filled from its identity and inventory', async () => {
+    expect((await self()).statusCode).toBe(404); // still held
+    const on = await f.call(tenant, 'PUT', `/bootstrap/${tenant.id}/clients/configs/${configId}/hold`, {
+      held: false,
+    });
     expect(on.statusCode).toBe(200);
     const res = await self();
     expect(res.statusCode, res.body).toBe(200);
@@ -84,14 +87,20 @@ describe.each(dialects())('bootstrap for Mender devices (one identity) on %s', (
     expect(fetched.map((e) => e.payload.mode)).toEqual(['device_token', 'plain', 'device_token']);
   });
 
-  it('refuses other devices, user tokens, and nothing once disabled or unlinked', async () => {
+  it('refuses other devices, user tokens, and nothing once held; state (connections) does not matter', async () => {
     const stranger = await f.admit(tenant);
     expect((await self(stranger.token)).statusCode).toBe(404);
     expect((await self(tenant.admin)).statusCode).toBe(401);
     expect((await f.t.app.inject({ method: 'GET', url: SELF })).statusCode).toBe(401);
-    await f.call(tenant, 'PUT', `/bootstrap/${tenant.id}/clients/state/${configId}`, { state: 0 });
+    const hold = (held: boolean) =>
+      f.call(tenant, 'PUT', `/bootstrap/${tenant.id}/clients/configs/${configId}/hold`, { held });
+    expect((await hold(true)).statusCode).toBe(200);
     expect((await self()).statusCode).toBe(404);
     await f.call(tenant, 'PUT', `/bootstrap/${tenant.id}/clients/state/${configId}`, { state: 1 });
+    expect((await self()).statusCode).toBe(404);
+    expect((await hold(false)).statusCode).toBe(200);
+    expect((await self()).statusCode).toBe(200);
+    await f.call(tenant, 'PUT', `/bootstrap/${tenant.id}/clients/state/${configId}`, { state: 0 });
     expect((await self()).statusCode).toBe(200);
   });
 

@@ -82,12 +82,13 @@ describe.each(dialects())("Magistrala's secure bootstrap on %s", (dialect) => {
       expect((await f.fetchPlain(eid, externalKey)).statusCode).toBe(200);
     });
 
-    it('refuses an unknown id, a wrong key, a disabled config and a garbled header alike', async () => {
+    it('refuses an unknown id, a wrong key, a held config and a garbled header alike', async () => {
       const eid = newExternalId();
-      const id = await f.createConfig(tenant, { external_id: eid, external_key: 'right' });
+      const id = await f.createConfig(tenant, { external_id: eid, external_key: 'right', held: true });
       const enc = (k: string) => cfbEncrypt(key, Buffer.from(k)).toString('hex');
       const disabled = await f.fetchSecure(eid, enc('right'), '10.9.0.1');
-      await f.setState(tenant, id, 1);
+      const released = await f.mgmt(tenant, 'PUT', `/clients/configs/${id}/hold`, { held: false });
+      expect(released.statusCode, released.body).toBe(200);
       const answers = [
         await f.fetchSecure(newExternalId(), enc('right'), '10.9.0.2'),
         await f.fetchSecure(eid, enc('wrong'), '10.9.0.3'),

@@ -30,25 +30,30 @@ describe.each(dialects())('bootstrap refusals, throttling and secrets on %s', (d
   });
   afterAll(() => f.close());
 
-  it('answers an unknown external id, a wrong key and a disabled config alike', async () => {
+  it('answers an unknown external id, a wrong key and a held config alike', async () => {
     const enabled = newExternalId();
-    const disabled = newExternalId();
+    const held = newExternalId();
     await f.setState(
       tenant,
       await f.createConfig(tenant, { external_id: enabled, external_key: 'right' }),
       1,
     );
-    await f.createConfig(tenant, { external_id: disabled, external_key: 'right' });
+    // Held and connected (state 1): the hold alone keeps it from delivering.
+    await f.setState(
+      tenant,
+      await f.createConfig(tenant, { external_id: held, external_key: 'right', held: true }),
+      1,
+    );
     const unknown = await f.fetchPlain(newExternalId(), 'right', '10.1.0.1');
     const wrongKey = await f.fetchPlain(enabled, 'wrong', '10.1.0.2');
-    const off = await f.fetchPlain(disabled, 'right', '10.1.0.3');
+    const off = await f.fetchPlain(held, 'right', '10.1.0.3');
     const ok = await f.fetchPlain(enabled, 'right', '10.1.0.4');
     expect(ok.statusCode).toBe(200);
     expect(refusalOf(unknown)).toEqual({
       status: 403,
       body: {
-        error: 'bootstrap refused: unknown external id, wrong key or disabled config',
-        message: 'bootstrap refused: unknown external id, wrong key or disabled config',
+        error: 'bootstrap refused: unknown external id, wrong key or held config',
+        message: 'bootstrap refused: unknown external id, wrong key or held config',
       },
       type: 'application/json; charset=utf-8',
     });
@@ -63,7 +68,7 @@ describe.each(dialects())('bootstrap refusals, throttling and secrets on %s', (d
     const reasons = (await listEvents(f.t.gh.store.db, tenant.id, { limit: 1000 }))
       .filter((e) => e.type === 'bootstrap.failed')
       .map((e) => e.payload.reason);
-    expect(reasons).toEqual(expect.arrayContaining(['wrong external key', 'config disabled']));
+    expect(reasons).toEqual(expect.arrayContaining(['wrong external key', 'config held']));
   });
 
   it('locks an external id at the address it fails from, not the device at another; success clears it', async () => {

@@ -130,10 +130,10 @@ describe.each(dialects())('bootstrap v2 on %s', (dialect) => {
     expect(() => b.open(sa.nonce, sa.ciphertext)).toThrow();
   });
 
-  it('gives unknown and disabled ids well-formed challenges, and refuses them like a wrong proof', async () => {
+  it('gives unknown ids and held configs well-formed challenges, and refuses them like a wrong proof', async () => {
     const { eid, key } = await enabledConfig();
     const disabledEid = newExternalId();
-    await f.createConfig(tenant, { external_id: disabledEid, external_key: 'disabled-key' });
+    await f.createConfig(tenant, { external_id: disabledEid, external_key: 'disabled-key', held: true });
     const unknownEid = newExternalId();
     const shape = (c: Challenge) => ({
       keys: Object.keys(c).sort(),
