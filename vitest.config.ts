@@ -9,5 +9,7 @@ export default defineConfig({
     // e2e files drive real daemons on fixed host paths; they coordinate through test/helpers.
     fileParallelism: true,
     globalSetup: ['test/helpers/global-setup.ts'],
+    // Answers on Mender operations are checked against Mender's OpenAPI document (ADR 22).
+    setupFiles: ['test/helpers/mender-contract-setup.ts'],
   },
 });

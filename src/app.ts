@@ -1,5 +1,10 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyServerOptions, type RouteOptions } from 'fastify';
+import Fastify, {
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+  type RouteOptions,
+} from 'fastify';
 import { Type } from 'typebox';
 import {
   bootstrapChannelRoutes,
@@ -61,6 +66,11 @@ export interface AppOptions {
   loggerInstance?: Logger;
   /** Comment interval of live event streams (default 15 s, at most half the idle timeout). */
   eventStreamHeartbeatMs?: number;
+  /**
+   * Sees every answer (request, status and headers, serialised body) before it is sent, and may
+   * not change it; the contract tests check answers against Mender's published API with it.
+   */
+  observeResponse?: (req: FastifyRequest, reply: FastifyReply, payload: unknown) => void;
 }
 
 export { loggerOptions, REDACTED_PATHS } from './core/logger.js';
@@ -110,6 +120,12 @@ export const buildApp = async (gh: Gatehouse, opts: AppOptions = {}): Promise<Ap
   app.addHook('onSend', async (req, reply) => {
     reply.header('X-MEN-RequestID', req.id);
   });
+  const observeResponse = opts.observeResponse;
+  if (observeResponse) {
+    app.addHook('onSend', async (req, reply, payload) => {
+      observeResponse(req, reply, payload);
+    });
+  }
   // The console's page fallback is decided when no route matched; it reads the folder then.
   let consolePage: Awaited<ReturnType<typeof installConsole>> | undefined;
   installErrorHandling(app, {

@@ -6,6 +6,7 @@ import type { App } from '../../src/http/types.js';
 import { DEFAULT_TENANT_ID } from '../../src/tenants/index.js';
 import { type Gatehouse, openGatehouse } from '../../src/wiring.js';
 import { createTestDatabase, type DialectName, type TestDatabase } from './databases.js';
+import { recordMenderContract } from './mender-contract.js';
 
 export interface TestServer {
   gh: Gatehouse;
@@ -28,7 +29,16 @@ export const startTestGatehouse = async (
   const db = await createTestDatabase(dialect);
   const config = loadConfig({ dataDir: db.dataDir, databaseUrl: db.url, ...opts.flags }, {});
   const gh = await openGatehouse(config, { clock: opts.clock });
-  const app = await buildApp(gh, { logger: opts.logger, ...opts.app });
+  const observe = opts.app?.observeResponse;
+  const app = await buildApp(gh, {
+    logger: opts.logger,
+    ...opts.app,
+    // Every answer on a Mender operation is checked against Mender's own OpenAPI document.
+    observeResponse: (req, reply, payload) => {
+      recordMenderContract(req, reply, payload);
+      observe?.(req, reply, payload);
+    },
+  });
   return {
     gh,
     app,
