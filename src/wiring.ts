@@ -297,7 +297,7 @@ export const openGatehouse = async (
         maxArtifactBytes: config.maxArtifactBytes,
         logger,
       }),
-      releases: createReleasesService({ store, clock }),
+      releases: createReleasesService({ store, clock, blobs, logger }),
       deployments: createDeploymentsService({
         store,
         clock,

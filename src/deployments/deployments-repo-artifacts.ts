@@ -143,6 +143,26 @@ export const findArtifactById = async (db: Executor, id: string): Promise<Artifa
   return r ? toArtifact(r) : undefined;
 };
 
+/** The tenant's artifacts of these ids (those that still exist), by id. */
+export const artifactsByIds = async (
+  db: Executor,
+  tenantId: string,
+  ids: readonly string[],
+): Promise<Map<string, Artifact>> => {
+  const out = new Map<string, Artifact>();
+  const unique = [...new Set(ids)];
+  for (let i = 0; i < unique.length; i += 500) {
+    const rows = await db
+      .selectFrom('artifacts')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', 'in', unique.slice(i, i + 500))
+      .execute();
+    for (const r of rows) out.set(r.id, toArtifact(r));
+  }
+  return out;
+};
+
 export const artifactsNamed = async (db: Executor, tenantId: string, name: string): Promise<Artifact[]> =>
   (
     await db
@@ -212,7 +232,13 @@ export const setArtifactDescription = async (
   return Number(res.numUpdatedRows) > 0;
 };
 
-export const deleteArtifactRow = async (db: Executor, tenantId: string, id: string): Promise<void> => {
+/** Deletes an artifact's row; false when there was none (a concurrent delete won). */
+export const deleteArtifactRow = async (db: Executor, tenantId: string, id: string): Promise<boolean> => {
   await db.deleteFrom('artifact_depends_keys').where('artifact_id', '=', id).execute();
-  await db.deleteFrom('artifacts').where('tenant_id', '=', tenantId).where('id', '=', id).execute();
+  const res = await db
+    .deleteFrom('artifacts')
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return Number(res.numDeletedRows) > 0;
 };

@@ -160,3 +160,29 @@ export const dropReleaseIfEmpty = async (db: Executor, tenantId: string, name: s
     .where('release_name', '=', name)
     .execute();
 };
+
+/** Unfinished deployments of any of these releases (artifact names), oldest first. */
+export const unfinishedDeploymentsOf = async (
+  db: Executor,
+  tenantId: string,
+  names: string[],
+): Promise<string[]> =>
+  (
+    await db
+      .selectFrom('deployments')
+      .select('id')
+      .where('tenant_id', '=', tenantId)
+      .where('artifact_name', 'in', names)
+      .where('status', '!=', 'finished')
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute()
+  ).map((r) => r.id);
+
+/**
+ * Removes the tags and notes of releases that no artifact names any more (of these names),
+ * under the release lock (deployments-service-releases.ts).
+ */
+export const dropReleases = async (db: Executor, tenantId: string, names: string[]): Promise<void> => {
+  for (const name of names) await dropReleaseIfEmpty(db, tenantId, name);
+};

@@ -153,31 +153,4 @@ export const deploymentsArtifactRoutes =
       },
       async (req) => service.downloadLink(userOf(req).tenantId, req.params.id, baseUrlFor(config, req)),
     );
-
-    app.get(
-      `${BASE}/deployments/releases`,
-      {
-        schema: {
-          tags,
-          summary: 'Releases: artifacts grouped by name',
-          querystring: Type.Object({ name: Type.Optional(Type.String({ maxLength: 256 })) }),
-          response: {
-            200: Type.Array(Type.Object({ name: Type.String(), artifacts: Type.Array(ArtifactWire) })),
-            ...errorResponses(401),
-          },
-        },
-      },
-      async (req, reply) => {
-        const { artifacts } = await service.list(userOf(req).tenantId, {
-          name: req.query.name,
-          sort: { by: 'name', desc: false },
-          offset: 0,
-          limit: 10_000,
-        });
-        const byName = new Map<string, ReturnType<typeof artifactToWire>[]>();
-        for (const a of artifacts) byName.set(a.name, [...(byName.get(a.name) ?? []), artifactToWire(a)]);
-        const releases = [...byName.entries()].map(([name, list]) => ({ name, artifacts: list }));
-        return reply.header('X-Total-Count', String(releases.length)).send(releases);
-      },
-    );
   };

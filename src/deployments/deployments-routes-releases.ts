@@ -4,6 +4,7 @@ import { EmptyBody, errorResponses } from '../http/schemas-common.js';
 import { type App, userOf } from '../http/types.js';
 import { ArtifactWire, artifactToWire } from './deployments-schemas.js';
 import {
+  MAX_DELETED_RELEASES,
   MAX_NOTES_LENGTH,
   MAX_RELEASE_TAGS,
   MAX_TAG_LENGTH,
@@ -12,6 +13,7 @@ import {
   releaseSorts,
 } from './deployments-service-releases.js';
 
+const V1 = '/api/management/v1/deployments';
 const V2 = '/api/management/v2/deployments';
 const tags = ['Releases'];
 
@@ -29,6 +31,27 @@ const TagList = Type.Array(Type.String({ maxLength: MAX_TAG_LENGTH }), {
   description: `at most ${MAX_RELEASE_TAGS} different tags of letters, digits, '_', '.' and '-'`,
 });
 
+const NameList = Type.Union([
+  Type.String({ maxLength: 256 }),
+  Type.Array(Type.String({ maxLength: 256 }), { maxItems: MAX_DELETED_RELEASES }),
+]);
+const namesOf = (q: string | string[]): string[] => (Array.isArray(q) ? q : [q]).filter((n) => n !== '');
+
+/**
+ * Mender's v1 release (`model.ReleaseV1`): `Name`, `Artifacts` and `ArtifactsCount` capitalised
+ * as Mender's web UI before v2 reads them; `name` is kept as well (Gatehouse's console and the
+ * example of Mender's document read it).
+ */
+const ReleaseV1Wire = Type.Object({
+  Name: Type.String(),
+  name: Type.String(),
+  modified: Type.String(),
+  Artifacts: Type.Array(ArtifactWire),
+  ArtifactsCount: Type.Integer(),
+  tags: Type.Array(Type.String()),
+  notes: Type.String(),
+});
+
 const releaseToWire = (r: Release) => ({
   name: r.name,
   modified: new Date(r.modifiedAt).toISOString(),
@@ -43,6 +66,66 @@ const releaseToWire = (r: Release) => ({
  * tags and notes; paged and sorted; the tenant's tags and update types.
  */
 export const deploymentsReleaseRoutes = (service: ReleasesService) => async (app: App) => {
+  app.get(
+    `${V1}/deployments/releases`,
+    {
+      schema: {
+        tags,
+        summary: 'List releases (artifacts grouped by name), all of them (deprecated Mender form)',
+        description:
+          'The releases of the v2 list, unpaged, in name order, with `X-Total-Count`: `name` matches any part of a release name, case-insensitively; `update_type` keeps releases with an artifact of that type. Tenants of more than 20,000 artifacts get 422, as in v2.',
+        querystring: Type.Object({
+          name: Type.Optional(Type.String({ maxLength: 256 })),
+          update_type: Type.Optional(Type.String({ maxLength: 256 })),
+        }),
+        response: { 200: Type.Array(ReleaseV1Wire), ...errorResponses(401, 422) },
+      },
+    },
+    async (req, reply) => {
+      const { releases, total } = await service.list(userOf(req).tenantId, {
+        name: req.query.name || undefined,
+        updateType: req.query.update_type || undefined,
+        sort: 'name:asc',
+        offset: 0,
+        limit: Number.MAX_SAFE_INTEGER,
+      });
+      return reply.header('X-Total-Count', String(total)).send(
+        releases.map((r) => {
+          const { name, artifacts, artifacts_count, ...rest } = releaseToWire(r);
+          return { Name: name, name, Artifacts: artifacts, ArtifactsCount: artifacts_count, ...rest };
+        }),
+      );
+    },
+  );
+
+  app.delete(
+    `${V2}/deployments/releases`,
+    {
+      schema: {
+        tags,
+        summary: 'Delete releases: every artifact of each named release',
+        description: `\`name\` (repeatable, at most ${MAX_DELETED_RELEASES}) names the releases. Nothing is deleted while an unfinished deployment uses one of them: 409 with \`active_deployments\`, their ids. Names of no release are no error. Tags and notes go with the release.`,
+        querystring: Type.Object({ name: Type.Optional(NameList) }),
+        response: {
+          204: EmptyBody,
+          409: Type.Object(
+            {
+              error: Type.String(),
+              request_id: Type.Optional(Type.String()),
+              active_deployments: Type.Array(Type.String()),
+            },
+            { description: 'an unfinished deployment uses one of the releases' },
+          ),
+          ...errorResponses(400, 401, 403),
+        },
+      },
+    },
+    async (req, reply) => {
+      await service.remove(userOf(req).tenantId, namesOf(req.query.name ?? []));
+      return reply.code(204).send();
+    },
+  );
+
   app.get(
     `${V2}/deployments/releases`,
     {

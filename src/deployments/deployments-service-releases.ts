@@ -1,16 +1,22 @@
+import type { BlobStore } from '../blobs/index.js';
 import type { Clock } from '../core/clock.js';
 import { AppError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { recordEvent } from '../events/index.js';
 import { lockKey } from '../store/conflicts.js';
 import type { Store } from '../store/store.js';
+import { deleteArtifactRow } from './deployments-repo-artifacts.js';
 import {
   artifactsOfReleases,
   countTenantTags,
+  dropReleases,
   type ReleaseSummary,
   releaseExists,
   releaseSummaries,
   replaceReleaseTags,
   setReleaseNotes,
   tenantTags,
+  unfinishedDeploymentsOf,
 } from './deployments-repo-releases.js';
 import type { Artifact } from './deployments-types.js';
 
@@ -24,6 +30,8 @@ export const MAX_TAG_LENGTH = 255;
 export const MAX_NOTES_LENGTH = 1024;
 /** Largest number of artifacts a tenant may have for its releases to be listed. */
 export const MAX_LISTED_ARTIFACTS = 20_000;
+/** Release names one DELETE may name. */
+export const MAX_DELETED_RELEASES = 100;
 const TAG_RE = /^[A-Za-z0-9_.-]+$/;
 
 export const releaseSorts = [
@@ -54,6 +62,13 @@ export const releasesErrors = {
       422,
       `releases are listed for tenants of at most ${MAX_LISTED_ARTIFACTS} artifacts; list artifacts instead`,
     ),
+  noNames: () =>
+    new AppError('DEPLOYMENTS_NO_RELEASE_NAME', 400, 'at least one release name has to be provided'),
+  /** Mender's 409 body: the unfinished deployments, so that the caller can abort or wait for them. */
+  usedByDeployments: (ids: string[]) =>
+    new AppError('DEPLOYMENTS_RELEASE_IN_USE', 409, 'release(s) used in active deployment', {
+      body: { active_deployments: ids },
+    }),
 };
 
 export interface Release extends Omit<ReleaseSummary, 'types'> {
@@ -97,7 +112,12 @@ export const checkTags = (tags: string[]): string[] => {
   return unique.sort();
 };
 
-export const createReleasesService = (deps: { store: Store; clock: Clock }) => {
+export const createReleasesService = (deps: {
+  store: Store;
+  clock: Clock;
+  blobs: Pick<BlobStore, 'remove'>;
+  logger: Pick<Logger, 'warn'>;
+}) => {
   const { store, clock } = deps;
   const db = store.db;
 
@@ -164,6 +184,46 @@ export const createReleasesService = (deps: { store: Store; clock: Clock }) => {
     },
 
     tags: (tenantId: string): Promise<string[]> => tenantTags(db, tenantId),
+
+    /**
+     * Deletes every artifact of the named releases, with their tags and notes, as one change:
+     * nothing when an unfinished deployment uses one of them (409 naming those deployments).
+     * Names without artifacts are no error (Mender's answer is 204 too). As a single artifact's
+     * delete: rows and events in one transaction, blobs after the commit (a crash in between
+     * leaves blobs that the start-up sweep removes, artifact-orphans.ts).
+     */
+    async remove(tenantId: string, names: string[]): Promise<void> {
+      const wanted = [...new Set(names)];
+      if (wanted.length === 0) throw releasesErrors.noNames();
+      const removed = await db.transaction().execute(async (tx) => {
+        const active = await unfinishedDeploymentsOf(tx, tenantId, wanted);
+        if (active.length > 0) throw releasesErrors.usedByDeployments(active);
+        const nowMs = clock.nowMs();
+        const gone = [];
+        // Rows first and the release lock after, in the order a single artifact's delete takes
+        // them (deployments-service-artifacts.ts), so that the two cannot deadlock; artifacts
+        // in name and id order, so that two of these cannot either.
+        for (const a of await artifactsOfReleases(tx, tenantId, wanted)) {
+          // A concurrent delete that removed it first recorded its event.
+          if (!(await deleteArtifactRow(tx, tenantId, a.id))) continue;
+          await recordEvent(tx, {
+            tenantId,
+            type: 'artifact.deleted',
+            payload: { artifact_id: a.id, name: a.name },
+            nowMs,
+          });
+          gone.push(a);
+        }
+        await lockKey(store, tx, `release:${tenantId}`);
+        await dropReleases(tx, tenantId, wanted);
+        return gone;
+      });
+      for (const a of removed)
+        await deps.blobs.remove(a.blobKey).catch((err: unknown) =>
+          // The row is gone: the start-up sweep removes the blob (artifact-orphans.ts).
+          deps.logger.warn({ err, blobKey: a.blobKey }, 'artifact blob could not be removed'),
+        );
+    },
 
     async types(tenantId: string): Promise<string[]> {
       const types = new Set<string>();

@@ -207,4 +207,118 @@ describe.each(dialects())('releases (deployments v2) on %s', (dialect) => {
     ])
       expect((await t.app.inject({ method: 'GET', url })).statusCode, url).toBe(401);
   });
+
+  it('deletes whole releases: all their artifacts, blobs, tags and notes, and nothing of other tenants', async () => {
+    const uploaded: string[] = [];
+    for (const [name, type] of [
+      ['gone-1', 'qemux86-64'],
+      ['gone-1', 'raspberrypi4'],
+      ['gone-2', 'qemux86-64'],
+    ] as const) {
+      const res = await upload(admin, readFileSync(makeSingleFileArtifact({ name, deviceTypes: [type] })));
+      expect(res.statusCode, res.body).toBe(201);
+      uploaded.push((res.headers.location as string).split('/').pop() as string);
+    }
+    expect((await call('PUT', `${V2}/deployments/releases/gone-1/tags`, ['going'])).statusCode).toBe(204);
+    expect((await call('PATCH', `${V2}/deployments/releases/gone-2`, { notes: 'bye' })).statusCode).toBe(204);
+    const del = (query: string, token = admin) =>
+      t.app.inject({ method: 'DELETE', url: `${V2}/deployments/releases${query}`, headers: bearer(token) });
+
+    // Another tenant's release of the caller's name list is not touched (names are per tenant).
+    expect((await del('?name=theirs-1')).statusCode).toBe(204);
+    expect((await call('GET', `${V2}/deployments/releases/theirs-1`, undefined, other)).statusCode).toBe(200);
+
+    // An unfinished deployment of one of them keeps all of them (Mender's 409 body).
+    const { db } = t.gh.store;
+    const deploymentId = '0e3c6a56-1b7c-4a59-9d5e-3f0f3b1b2c01';
+    await db
+      .insertInto('deployments')
+      .values({
+        id: deploymentId,
+        tenant_id: DEFAULT_TENANT_ID,
+        name: 'busy',
+        artifact_name: 'gone-2',
+        status: 'inprogress',
+        force_installation: 0,
+        max_devices: 1,
+        groups: '[]',
+        constructor_sha256: 'releases-v2-busy',
+        created_at: Date.now(),
+        finished_at: null,
+      })
+      .execute();
+    const busy = await del('?name=gone-1&name=gone-2');
+    expect(busy.statusCode, busy.body).toBe(409);
+    expect(busy.json()).toEqual({
+      error: 'release(s) used in active deployment',
+      active_deployments: [deploymentId],
+      request_id: busy.headers['x-men-requestid'],
+    });
+    expect((await list('?name=gone')).releases.map((r) => r.artifacts_count)).toEqual([2, 1]);
+    await db.updateTable('deployments').set({ status: 'finished' }).where('id', '=', deploymentId).execute();
+
+    // Read-only users may not; at least one name is needed.
+    const reader = (await adminToken(t.gh, { role: 'readonly' })).token;
+    expect((await del('?name=gone-1', reader)).statusCode).toBe(403);
+    expect((await del('')).statusCode).toBe(400);
+
+    // Names of no release are no error; the others go, whole.
+    const gone = await del('?name=gone-1&name=gone-2&name=never-was');
+    expect(gone.statusCode, gone.body).toBe(204);
+    expect((await list('?name=gone')).releases).toEqual([]);
+    for (const id of uploaded) {
+      expect((await call('GET', `${V1}/artifacts/${id}`)).statusCode).toBe(404);
+      expect(await t.gh.blobs.size(`artifacts/${DEFAULT_TENANT_ID}/${id}`)).toBeUndefined();
+    }
+    expect((await call('GET', `${V2}/releases/all/tags`)).json()).not.toContain('going');
+    expect(
+      await db.selectFrom('release_notes').select('notes').where('release_name', '=', 'gone-2').execute(),
+    ).toEqual([]);
+    const events = await db
+      .selectFrom('events')
+      .select('payload')
+      .where('type', '=', 'artifact.deleted')
+      .where('tenant_id', '=', DEFAULT_TENANT_ID)
+      .execute();
+    const deleted = events.map((e) => (JSON.parse(e.payload) as { artifact_id: string }).artifact_id);
+    for (const id of uploaded) expect(deleted).toContain(id);
+    expect(
+      (await t.app.inject({ method: 'DELETE', url: `${V2}/deployments/releases?name=x` })).statusCode,
+    ).toBe(401);
+  });
+
+  it("answers v1 releases in Mender's v1 shape from the same releases as v2, none left out", async () => {
+    const v1 = await call('GET', `${V1}/deployments/releases`);
+    expect(v1.statusCode, v1.body).toBe(200);
+    const v2 = await list('?per_page=500&sort=name:asc');
+    const body = v1.json() as {
+      Name: string;
+      name: string;
+      Artifacts: { id: string }[];
+      ArtifactsCount: number;
+      tags: string[];
+      notes: string;
+      modified: string;
+    }[];
+    expect(v1.headers['x-total-count']).toBe(v2.total);
+    expect(body.map((r) => r.Name)).toEqual(v2.releases.map((r) => r.name));
+    for (const [i, r] of body.entries()) {
+      const same = v2.releases[i] as ReleaseJson;
+      expect(r).toEqual({
+        Name: same.name,
+        name: same.name,
+        Artifacts: same.artifacts,
+        ArtifactsCount: same.artifacts_count,
+        tags: same.tags,
+        notes: same.notes,
+        modified: same.modified,
+      });
+    }
+    // The same name filter as v2: any part of the name, any case.
+    expect(
+      ((await call('GET', `${V1}/deployments/releases?name=APP`)).json() as { Name: string }[]).map(
+        (r) => r.Name,
+      ),
+    ).toEqual(await names('?name=APP&sort=name:asc'));
+  });
 });
