@@ -19,6 +19,7 @@ type Row = {
   constructor_sha256: string;
   created_at: number | string;
   finished_at: number | string | null;
+  total_size: number | string;
 };
 
 export const toDeployment = (r: Row): Deployment => ({
@@ -33,6 +34,7 @@ export const toDeployment = (r: Row): Deployment => ({
   constructorSha256: r.constructor_sha256,
   createdAt: num(r.created_at),
   finishedAt: numOrNull(r.finished_at),
+  totalSize: num(r.total_size),
 });
 
 export const insertDeployment = async (tx: Executor, d: Deployment): Promise<void> => {
@@ -50,7 +52,17 @@ export const insertDeployment = async (tx: Executor, d: Deployment): Promise<voi
       constructor_sha256: d.constructorSha256,
       created_at: d.createdAt,
       finished_at: d.finishedAt,
+      total_size: d.totalSize,
     })
+    .execute();
+};
+
+/** Adds an artifact handed to a device to the deployment's total (its row is locked: lockDeployment). */
+export const addToDeploymentSize = async (tx: Executor, id: string, bytes: number): Promise<void> => {
+  await tx
+    .updateTable('deployments')
+    .set((eb) => ({ total_size: eb('total_size', '+', bytes) }))
+    .where('id', '=', id)
     .execute();
 };
 

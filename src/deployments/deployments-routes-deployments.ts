@@ -4,6 +4,7 @@ import { READ_ONLY_SAFE } from '../http/auth-hooks.js';
 import { EmptyBody, errorResponses } from '../http/schemas-common.js';
 import { type App, userOf } from '../http/types.js';
 import { deploymentsErrors } from './deployments-errors.js';
+import { deploymentsConfigRoutes } from './deployments-routes-config.js';
 import {
   DeploymentWire,
   DeviceDeploymentWire,
@@ -17,7 +18,12 @@ import {
   StatisticsWire,
 } from './deployments-schemas.js';
 import type { DeploymentsService } from './deployments-service-mgmt.js';
-import { type DeviceDeploymentStatus, deviceDeploymentStatuses } from './deployments-types.js';
+import {
+  type Artifact,
+  type DeviceDeployment,
+  type DeviceDeploymentStatus,
+  deviceDeploymentStatuses,
+} from './deployments-types.js';
 
 const BASE = '/api/management/v1/deployments/deployments';
 const tags = ['Deployments'];
@@ -43,7 +49,16 @@ const statusFilter = (s: string | undefined): DeviceDeploymentStatus[] | undefin
   throw deploymentsErrors.badStatus(s);
 };
 
+/** A device of a deployment with the artifact it was given (`image`), as Mender's reports read it. */
+const withImage = (d: DeviceDeployment, p: { images: Map<string, Artifact>; artifactName: string }) =>
+  deviceDeploymentToWire(d, {
+    artifact: d.artifactId === null ? undefined : p.images.get(d.artifactId),
+    artifactName: p.artifactName,
+  });
+
 export const deploymentsMgmtRoutes = (service: DeploymentsService) => async (app: App) => {
+  await app.register(deploymentsConfigRoutes());
+
   app.post(
     BASE,
     {
@@ -206,7 +221,7 @@ export const deploymentsMgmtRoutes = (service: DeploymentsService) => async (app
     },
     async (req, reply) => {
       const page = parsePage(req.query);
-      const { devices, total } = await service.devices(userOf(req).tenantId, req.params.id, {
+      const { devices, total, ...images } = await service.devices(userOf(req).tenantId, req.params.id, {
         status: statusFilter(req.query.status),
         offset: offsetOf(page),
         limit: page.perPage,
@@ -217,7 +232,7 @@ export const deploymentsMgmtRoutes = (service: DeploymentsService) => async (app
           'Link',
           linkHeaders(req.url, page, { hasNext: offsetOf(page) + devices.length < total, total }),
         )
-        .send(devices.map(deviceDeploymentToWire));
+        .send(devices.map((d) => withImage(d, images)));
     },
   );
 
@@ -231,10 +246,13 @@ export const deploymentsMgmtRoutes = (service: DeploymentsService) => async (app
         response: { 200: Type.Array(DeviceDeploymentWire), ...errorResponses(401, 404) },
       },
     },
-    async (req) =>
-      (await service.devices(userOf(req).tenantId, req.params.id, { offset: 0, limit: 10_000 })).devices.map(
-        deviceDeploymentToWire,
-      ),
+    async (req) => {
+      const { devices, ...images } = await service.devices(userOf(req).tenantId, req.params.id, {
+        offset: 0,
+        limit: 10_000,
+      });
+      return devices.map((d) => withImage(d, images));
+    },
   );
 
   app.get(

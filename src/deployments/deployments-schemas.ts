@@ -88,7 +88,12 @@ export const DeploymentWire = Type.Object(
     groups: Type.Optional(Type.Array(Type.String())),
     type: Type.String(),
     force_installation: Type.Boolean(),
-    statistics: Type.Object({ status: StatusCounts, total_size: Type.Integer() }),
+    statistics: Type.Object({
+      status: StatusCounts,
+      total_size: Type.Integer({
+        description: 'bytes of the artifacts handed to its devices, each time one is handed out',
+      }),
+    }),
   },
   { $id: 'Deployment' },
 );
@@ -108,7 +113,56 @@ export const deploymentToWire = (d: DeploymentView) => {
     ...(d.groups.length > 0 ? { groups: d.groups } : {}),
     type: 'software',
     force_installation: d.forceInstallation,
-    statistics: { status: stats, total_size: 0 },
+    statistics: { status: stats, total_size: d.totalSize },
+  };
+};
+
+/**
+ * The artifact a device was given (Mender's DeviceWithImage `image`): the artifact as it is now;
+ * only `id` and `name` once it has been deleted.
+ */
+export const ImageWire = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    meta: Type.Optional(Type.Object({ description: Type.String() })),
+    meta_artifact: Type.Optional(
+      Type.Object({
+        name: Type.String(),
+        device_types_compatible: ArtifactWire.properties.device_types_compatible,
+        info: ArtifactWire.properties.info,
+        signed: Type.Boolean(),
+        updates: ArtifactWire.properties.updates,
+        artifact_provides: Obj,
+        artifact_depends: Obj,
+        clears_artifact_provides: Type.Array(Type.String()),
+      }),
+    ),
+    size: Type.Optional(Type.Integer({ description: 'bytes' })),
+    modified: Type.Optional(Type.String()),
+  },
+  { description: 'the artifact the device was given' },
+);
+
+export const imageToWire = (artifactId: string, artifact: Artifact | undefined, name: string) => {
+  if (!artifact) return { id: artifactId, name };
+  const a = artifactToWire(artifact);
+  return {
+    id: a.id,
+    name: a.name,
+    meta: { description: a.description },
+    meta_artifact: {
+      name: a.name,
+      device_types_compatible: a.device_types_compatible,
+      info: a.info,
+      signed: a.signed,
+      updates: a.updates,
+      artifact_provides: a.artifact_provides,
+      artifact_depends: a.artifact_depends,
+      clears_artifact_provides: a.clears_artifact_provides,
+    },
+    size: a.size,
+    modified: a.modified,
   };
 };
 
@@ -122,9 +176,14 @@ export const DeviceDeploymentWire = Type.Object({
   device_type: Type.Optional(Type.String()),
   artifact_id: Type.Optional(Type.String()),
   log: Type.Boolean(),
+  image: Type.Optional(ImageWire),
 });
 
-export const deviceDeploymentToWire = (d: DeviceDeployment) => ({
+/** A device of a deployment; `image` once it was given an artifact (artifactName: the deployment's). */
+export const deviceDeploymentToWire = (
+  d: DeviceDeployment,
+  image?: { artifact: Artifact | undefined; artifactName: string },
+) => ({
   id: d.deviceId,
   status: d.status,
   created: toRfc3339(d.createdAt),
@@ -134,29 +193,26 @@ export const deviceDeploymentToWire = (d: DeviceDeployment) => ({
   ...(d.provides?.device_type !== undefined ? { device_type: d.provides.device_type } : {}),
   ...(d.artifactId !== null ? { artifact_id: d.artifactId } : {}),
   log: d.logAvailable,
+  ...(d.artifactId !== null && image
+    ? { image: imageToWire(d.artifactId, image.artifact, image.artifactName) }
+    : {}),
 });
 
 /** One deployment of a device's history: Mender's DeviceDeployment (deployment + device). */
 export const DeviceHistoryWire = Type.Object({
   id: Type.String({ description: 'the deployment id' }),
   deployment: DeploymentWire,
-  device: Type.Object({
-    ...DeviceDeploymentWire.properties,
-    image: Type.Optional(
-      Type.Object({ id: Type.String(), name: Type.String() }, { description: 'the artifact the device got' }),
-    ),
-  }),
+  device: DeviceDeploymentWire,
 });
 
-export const deviceHistoryToWire = (h: { deployment: DeploymentView; device: DeviceDeployment }) => ({
+export const deviceHistoryToWire = (h: {
+  deployment: DeploymentView;
+  device: DeviceDeployment;
+  image: Artifact | undefined;
+}) => ({
   id: h.deployment.id,
   deployment: deploymentToWire(h.deployment),
-  device: {
-    ...deviceDeploymentToWire(h.device),
-    ...(h.device.artifactId !== null
-      ? { image: { id: h.device.artifactId, name: h.deployment.artifactName } }
-      : {}),
-  },
+  device: deviceDeploymentToWire(h.device, { artifact: h.image, artifactName: h.deployment.artifactName }),
 });
 
 export const NewDeploymentBody = Type.Object({

@@ -5,7 +5,7 @@ import { chooseArtifact } from './artifact-match.js';
 import { setDeviceStatus } from './deployment-progress.js';
 import { deploymentsErrors } from './deployments-errors.js';
 import { artifactsNamed } from './deployments-repo-artifacts.js';
-import { lockDeviceDeployment } from './deployments-repo-deployments.js';
+import { addToDeploymentSize, lockDeviceDeployment } from './deployments-repo-deployments.js';
 import {
   findDeviceDeployment,
   prepareNextDeviceDeployment,
@@ -136,6 +136,8 @@ export const createDeviceDeploymentsService = (deps: {
             { deploymentId: row.deploymentId, deviceId: row.deviceId },
             { artifactId: artifact.id },
           );
+          // Counted once per device, when its artifact is first handed out (as Mender does).
+          await addToDeploymentSize(tx, deployment.id, artifact.size);
         }
         return instructions(device, deployment.id, artifact, baseUrl);
       });

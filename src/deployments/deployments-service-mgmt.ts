@@ -5,7 +5,7 @@ import { recordEvent } from '../events/index.js';
 import { type Executor, isUniqueViolation, type Store } from '../store/store.js';
 import { refreshDeploymentStatus } from './deployment-progress.js';
 import { deploymentsErrors } from './deployments-errors.js';
-import { artifactsNamed } from './deployments-repo-artifacts.js';
+import { artifactsByIds, artifactsNamed } from './deployments-repo-artifacts.js';
 import {
   type DeploymentQuery,
   deploymentStatistics,
@@ -22,7 +22,7 @@ import {
   listDeploymentDevices,
   listDeploymentsOfDevice,
 } from './deployments-repo-devices.js';
-import type { Deployment, DeviceDeployment, DeviceDeploymentStatus } from './deployments-types.js';
+import type { Artifact, Deployment, DeviceDeployment, DeviceDeploymentStatus } from './deployments-types.js';
 
 export const MAX_DEPLOYMENT_DEVICES = 100_000;
 const MAX_NAME_LENGTH = 256;
@@ -60,11 +60,17 @@ export interface DeploymentsService {
     ids: string[],
   ): Promise<Map<string, Partial<Record<DeviceDeploymentStatus, number>>>>;
   abort(tenantId: string, id: string): Promise<void>;
+  /** A page of a deployment's devices, with the artifacts they were given that still exist (by id). */
   devices(
     tenantId: string,
     id: string,
     q: { status?: DeviceDeploymentStatus[]; offset: number; limit: number },
-  ): Promise<{ devices: DeviceDeployment[]; total: number }>;
+  ): Promise<{
+    devices: DeviceDeployment[];
+    total: number;
+    images: Map<string, Artifact>;
+    artifactName: string;
+  }>;
   deviceLog(tenantId: string, id: string, deviceId: string): Promise<unknown[]>;
   /**
    * A device's deployments, newest first, each with the device's part in it. Unknown devices
@@ -74,7 +80,10 @@ export interface DeploymentsService {
     tenantId: string,
     deviceId: string,
     q: { status?: DeviceDeploymentStatus[]; offset: number; limit: number },
-  ): Promise<{ items: { deployment: DeploymentView; device: DeviceDeployment }[]; total: number }>;
+  ): Promise<{
+    items: { deployment: DeploymentView; device: DeviceDeployment; image: Artifact | undefined }[];
+    total: number;
+  }>;
 }
 
 export const createDeploymentsService = (deps: {
@@ -122,6 +131,14 @@ export const createDeploymentsService = (deps: {
       artifactIds: byName.get(d.artifactName) ?? [],
     }));
   };
+
+  /** The artifacts these device rows were given, those that still exist. */
+  const imagesOf = (tenantId: string, rows: DeviceDeployment[]) =>
+    artifactsByIds(
+      db,
+      tenantId,
+      rows.flatMap((r) => (r.artifactId === null ? [] : [r.artifactId])),
+    );
 
   const mustGet = async (tenantId: string, id: string) => {
     const d = isUuid(id) ? await findDeployment(db, tenantId, id) : undefined;
@@ -195,6 +212,7 @@ export const createDeploymentsService = (deps: {
           constructorSha256,
           createdAt: nowMs,
           finishedAt: null,
+          totalSize: 0,
         };
         await insertDeployment(tx, deployment);
         await insertDeviceDeployments(tx, {
@@ -261,8 +279,9 @@ export const createDeploymentsService = (deps: {
     },
 
     async devices(tenantId, id, q) {
-      await mustGet(tenantId, id);
-      return listDeploymentDevices(db, id, q);
+      const d = await mustGet(tenantId, id);
+      const page = await listDeploymentDevices(db, id, q);
+      return { ...page, images: await imagesOf(tenantId, page.devices), artifactName: d.artifactName };
     },
 
     async deviceHistory(tenantId, deviceId, q) {
@@ -277,9 +296,11 @@ export const createDeploymentsService = (deps: {
         limit: ids.length,
       });
       const byId = new Map((await view(tenantId, deployments)).map((d) => [d.id, d]));
+      const images = await imagesOf(tenantId, rows);
       const items = rows.flatMap((device) => {
         const deployment = byId.get(device.deploymentId);
-        return deployment ? [{ deployment, device }] : [];
+        const image = device.artifactId === null ? undefined : images.get(device.artifactId);
+        return deployment ? [{ deployment, device, image }] : [];
       });
       return { items, total };
     },

@@ -79,6 +79,8 @@ export interface Deployment {
   constructorSha256: string;
   createdAt: number;
   finishedAt: number | null;
+  /** Bytes of the artifacts handed to its devices, each time one is handed out (Mender's total_size). */
+  totalSize: number;
 }
 
 export interface DeviceDeployment {

@@ -5,6 +5,7 @@ import { READ_ONLY_SAFE } from '../http/auth-hooks.js';
 import { errorResponses } from '../http/schemas-common.js';
 import { type App, userOf } from '../http/types.js';
 import { parseAttrRef, parseFilterTerm, parseSortTerm } from './inventory-filters.js';
+import { inventorySavedFilterRoutes } from './inventory-routes-filters.js';
 import { deviceToWire, FilterAttributeWire, InventoryDeviceWire, SearchBody } from './inventory-schemas.js';
 import type { InventoryAdminService } from './inventory-service-mgmt.js';
 
@@ -22,6 +23,8 @@ const keywordsOf = (text: string | undefined): string[] | undefined => {
 /** Inventory management v2: device search and the filterable attributes. */
 // Filter operators: docs/compat/mender-management.md#inventory-v2-filters.
 export const inventoryMgmtV2Routes = (service: InventoryAdminService) => async (app: App) => {
+  await app.register(inventorySavedFilterRoutes());
+
   app.post(
     `${BASE}/filters/search`,
     {

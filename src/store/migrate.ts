@@ -15,6 +15,7 @@ import * as m0013 from './migrations/0013-covering-values.js';
 import * as m0014 from './migrations/0014-group-counts.js';
 import * as m0015 from './migrations/0015-ui-state.js';
 import * as m0016 from './migrations/0016-bootstrap-hold.js';
+import * as m0017 from './migrations/0017-deployment-size.js';
 import type { Db } from './store.js';
 
 // Migrations are listed here explicitly (not read from disk) so they work from the compiled
@@ -36,6 +37,7 @@ const migrations: Record<string, Migration> = {
   '0014-group-counts': m0014,
   '0015-ui-state': m0015,
   '0016-bootstrap-hold': m0016,
+  '0017-deployment-size': m0017,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -243,6 +243,8 @@ export interface DeploymentsTable {
   constructor_sha256: string;
   created_at: Int8;
   finished_at: Int8 | null;
+  /** Bytes of the artifacts handed to its devices (migration 0017; defaults to 0). */
+  total_size: import('kysely').ColumnType<Int8, Int8 | undefined, Int8>;
 }
 
 export interface DeviceDeploymentsTable {

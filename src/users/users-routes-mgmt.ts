@@ -3,6 +3,7 @@ import { READ_ONLY_SAFE } from '../http/auth-hooks.js';
 import { EmptyBody, errorResponses } from '../http/schemas-common.js';
 import { type App, userOf } from '../http/types.js';
 import { usersErrors } from './users-errors.js';
+import { usersRolesRoutes } from './users-routes-roles.js';
 import {
   MeWire,
   NewPatBody,
@@ -25,6 +26,8 @@ const requireAdmin = (p: UserPrincipal) => {
 };
 
 export const usersMgmtRoutes = (service: UsersService) => async (app: App) => {
+  await app.register(usersRolesRoutes());
+
   app.post(
     `${BASE}/auth/logout`,
     {

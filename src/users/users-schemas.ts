@@ -1,11 +1,15 @@
 import { Type } from 'typebox';
 import { toRfc3339 } from '../core/clock.js';
+import { menderRoleNames } from './users-roles.js';
 import type { User, UserToken } from './users-types.js';
 
 export const UserWire = Type.Object({
   id: Type.String(),
   email: Type.String(),
   role: Type.String(),
+  roles: Type.Array(Type.String(), {
+    description: "Mender's name of the role (RBAC_ROLE_PERMIT_ALL: admin, RBAC_ROLE_OBSERVER: readonly)",
+  }),
   created_ts: Type.String(),
   updated_ts: Type.String(),
   login_ts: Type.Optional(Type.String()),
@@ -47,6 +51,7 @@ export const userToWire = (u: User) => ({
   id: u.id,
   email: u.email,
   role: u.role,
+  roles: [menderRoleNames[u.role]],
   created_ts: toRfc3339(u.createdAt),
   updated_ts: toRfc3339(u.updatedAt),
   ...(u.loginAt !== null ? { login_ts: toRfc3339(u.loginAt) } : {}),

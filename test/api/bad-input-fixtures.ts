@@ -198,6 +198,7 @@ export const createFixtures = async (t: TestServer): Promise<Fixtures> => {
     ['/api/management/v2/devauth/tokens', { id: deviceTokenId }],
     ['/api/management/v2/devauth/limits', { name: 'max_devices' }],
     ['/api/management/v2/deployments/deployments/releases', { release_name: 'bad-input-1' }],
+    ['/api/management/v2/inventory/filters', { id: '5f3b8d4e-9c1a-4b3c-8d5e-6f7000000001' }],
     ['/api/management/v2/devauth/factories', { id: factoryId }],
     ['/api/management/v2/devauth/imports', { id: importId }],
     [`${MGMT}/useradm/users`, { id: userId }],

@@ -254,6 +254,16 @@ export const CASES: Record<string, Case> = {
     status: 404,
   },
 
+  // Saved filters: Gatehouse has none, so every id (any tenant's) is unknown.
+  [`GET ${API}/v2/inventory/filters/{id}`]: {
+    params: () => [{ id: '5f3b8d4e-9c1a-4b3c-8d5e-6f7000000001' }],
+    status: 404,
+  },
+  [`DELETE ${API}/v2/inventory/filters/{id}`]: {
+    params: () => [{ id: '5f3b8d4e-9c1a-4b3c-8d5e-6f7000000001' }],
+    status: 404,
+  },
+
   // Enrollment.
   [`GET ${ENROLL}/groups/{id}`]: { params: (w) => [{ id: w.enrollmentGroupId }], status: 404 },
   [`PATCH ${ENROLL}/groups/{id}`]: {

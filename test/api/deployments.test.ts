@@ -326,4 +326,64 @@ describe.each(dialects())('artifacts and deployments on %s', (dialect) => {
     expect((await mgmt('GET', `${D}/deployments/${depId}/statistics`)).json().failure).toBe(1);
     expect((await dev.next('release-0')).statusCode).toBe(204);
   });
+
+  it('reports the artifact each device was given (image) and the bytes handed out (total_size)', async () => {
+    const art = readFileSync(makeSingleFileArtifact({ name: 'report-1', deviceTypes: ['qemux86-64'] }));
+    const artifactId = ((await upload(art, { description: 'for reports' })).headers.location as string)
+      .split('/')
+      .pop() as string;
+    const size = (await mgmt('GET', `${D}/artifacts/${artifactId}`)).json().size as number;
+    expect(size).toBeGreaterThan(0);
+    const [a, b, c] = [await admit(), await admit(), await admit()];
+    const ids = [a.id, b.id, c.id];
+    const depId = await deploy({ name: 'report', artifact_name: 'report-1', devices: ids });
+    const totalSize = async () =>
+      (await mgmt('GET', `${D}/deployments/${depId}`)).json().statistics.total_size;
+    expect(await totalSize()).toBe(0);
+    expect((await mgmt('GET', `${D}/deployments/${depId}/devices/list`)).json()[0].image).toBeUndefined();
+
+    expect((await a.next()).statusCode).toBe(200);
+    expect((await b.next()).statusCode).toBe(200);
+    // Polling again hands out the same artifact: not counted twice.
+    expect((await b.next()).statusCode).toBe(200);
+    // A device that has it already is given nothing to download: not counted (as in Mender).
+    expect((await c.next('report-1')).statusCode).toBe(204);
+    expect(await totalSize()).toBe(2 * size);
+    const listed = (await mgmt('GET', `${D}/deployments?search=report`)).json() as {
+      id: string;
+      statistics: { total_size: number };
+    }[];
+    expect(listed.find((d) => d.id === depId)?.statistics.total_size).toBe(2 * size);
+
+    const image = {
+      id: artifactId,
+      name: 'report-1',
+      meta: { description: 'for reports' },
+      meta_artifact: expect.objectContaining({
+        name: 'report-1',
+        device_types_compatible: ['qemux86-64'],
+        info: { format: 'mender', version: 3 },
+        updates: [expect.objectContaining({ type_info: expect.any(Object), files: expect.any(Array) })],
+        artifact_provides: expect.objectContaining({ artifact_name: 'report-1' }),
+      }),
+      size,
+      modified: expect.any(String),
+    };
+    const byDevice = (list: { id: string; image?: unknown }[]) => new Map(list.map((d) => [d.id, d.image]));
+    for (const url of [`${D}/deployments/${depId}/devices/list`, `${D}/deployments/${depId}/devices`]) {
+      const res = await mgmt('GET', url);
+      expect(res.statusCode, res.body).toBe(200);
+      const images = byDevice(res.json());
+      for (const id of ids) expect(images.get(id), `${url} ${id}`).toEqual(image);
+    }
+    const history = (await mgmt('GET', `${D}/deployments/devices/${a.id}`)).json();
+    expect(history[0].device.image).toEqual(image);
+
+    // The report outlives the artifact: the total stays, and the image keeps its id and name.
+    for (const d of [a, b]) expect((await d.status(depId, 'success')).statusCode).toBe(204);
+    expect((await mgmt('DELETE', `${D}/artifacts/${artifactId}`)).statusCode).toBe(204);
+    expect(await totalSize()).toBe(2 * size);
+    const after = byDevice((await mgmt('GET', `${D}/deployments/${depId}/devices/list`)).json());
+    expect(after.get(a.id)).toEqual({ id: artifactId, name: 'report-1' });
+  });
 });

@@ -133,6 +133,71 @@ describe.each(dialects())("Mender web UI's calls on %s", (dialect) => {
     expect(change.statusCode).toBe(403);
   });
 
+  it('answers deployments config with delta generation off', async () => {
+    const res = await call(admin.token, 'GET', '/api/management/v1/deployments/config');
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toEqual({ delta: { enabled: false } });
+    expect((await call(undefined, 'GET', '/api/management/v1/deployments/config')).statusCode).toBe(401);
+  });
+
+  it('lists no saved filters; an id is 404 with the error body, and saving one is refused clearly', async () => {
+    const list = await call(admin.token, 'GET', '/api/management/v2/inventory/filters?per_page=500');
+    expect(list.statusCode, list.body).toBe(200);
+    expect(list.json()).toEqual([]);
+    const one = await call(
+      admin.token,
+      'GET',
+      '/api/management/v2/inventory/filters/5f3b8d4e9c1a2b3c4d5e6f70',
+    );
+    expect(one.statusCode).toBe(404);
+    expect(one.json()).toEqual({ error: 'filter not found', request_id: one.headers['x-men-requestid'] });
+    const del = await t.app.inject({
+      method: 'DELETE',
+      url: '/api/management/v2/inventory/filters/5f3b8d4e9c1a2b3c4d5e6f70',
+      headers: bearer(admin.token),
+    });
+    expect(del.statusCode).toBe(404);
+    const save = await call(admin.token, 'POST', '/api/management/v2/inventory/filters', {
+      name: 'dyn',
+      terms: [{ scope: 'inventory', attribute: 'device_type', type: '$eq', value: 'qemux86-64' }],
+    });
+    expect(save.statusCode).toBe(404);
+    expect(save.json().error).toMatch(/saved filters .* not supported/);
+    // The search and attribute routes beside them are untouched.
+    expect(
+      (await call(admin.token, 'GET', '/api/management/v2/inventory/filters/attributes')).statusCode,
+    ).toBe(200);
+    expect((await call(undefined, 'GET', '/api/management/v2/inventory/filters')).statusCode).toBe(401);
+  });
+
+  it("lists the two roles and their permission sets under Mender's names, matching users' roles", async () => {
+    const roles = await call(admin.token, 'GET', '/api/management/v2/useradm/roles?per_page=500');
+    expect(roles.statusCode, roles.body).toBe(200);
+    const list = roles.json() as { name: string; permission_sets_with_scope: { name: string }[] }[];
+    expect(list.map((r) => r.name)).toEqual(['RBAC_ROLE_PERMIT_ALL', 'RBAC_ROLE_OBSERVER']);
+    expect(list[0]?.permission_sets_with_scope).toEqual([{ name: 'SuperUser' }]);
+    const sets = await call(reader.token, 'GET', '/api/management/v2/useradm/permission_sets?per_page=500');
+    expect(sets.statusCode, sets.body).toBe(200);
+    const setNames = (sets.json() as { name: string; permissions: unknown[] }[]).map((s) => s.name);
+    // Every set a role names is listed.
+    for (const r of list) for (const p of r.permission_sets_with_scope) expect(setNames).toContain(p.name);
+    // Users carry the same names in `roles`, so the UI can match them with the list.
+    const users = (await call(admin.token, 'GET', `${U}/users`)).json() as {
+      email: string;
+      roles: string[];
+    }[];
+    expect(users.find((u) => u.email === admin.email)?.roles).toEqual(['RBAC_ROLE_PERMIT_ALL']);
+    expect(users.find((u) => u.email === reader.email)?.roles).toEqual(['RBAC_ROLE_OBSERVER']);
+    const me = (await call(reader.token, 'GET', `${U}/users/me`)).json() as { roles: string[] };
+    expect(me.roles).toEqual(['RBAC_ROLE_OBSERVER']);
+    for (const r of me.roles) expect(list.map((x) => x.name)).toContain(r);
+    // Paged like every list.
+    expect(
+      (await call(admin.token, 'GET', '/api/management/v2/useradm/roles?page=2&per_page=1')).json(),
+    ).toEqual([list[1]]);
+    expect((await call(undefined, 'GET', '/api/management/v2/useradm/roles')).statusCode).toBe(401);
+  });
+
   it('lists no iot-manager integrations', async () => {
     const res = await call(
       admin.token,

@@ -27,6 +27,7 @@ const PINNED: Record<string, string> = {
   '0014-group-counts.ts': 'c287ee48e0f6b9a1c55ba1e594d51c77d6b9cf9f593a9c17eca3c48e5443a9b6',
   '0015-ui-state.ts': '23d9af9c293872ef61068ae4e34e930c531433efb68dc42ecf7eae1f2e07712b',
   '0016-bootstrap-hold.ts': 'd2860bf106b01f849e3ab7c6e254df2790780effa8a8429d9785322d368a8d17',
+  '0017-deployment-size.ts': '973404e80f75881d5ba3fdda6f1eeb450363b7301f2126a2f017ddc75bc0972c',
 };
 
 // The first text of each migration that was edited after it landed, kept as a fixture for
