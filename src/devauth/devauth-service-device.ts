@@ -1,16 +1,18 @@
 import type { Clock } from '../core/clock.js';
+import { isAppError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { createOncePerWindow } from '../core/once-per-window.js';
 import { recordEvent } from '../events/index.js';
 import { isConcurrencyConflict, retryOnConflict } from '../store/conflicts.js';
 import type { Store } from '../store/store.js';
-import type { TenantsService } from '../tenants/index.js';
+import { type TenantsService, tenantErrors } from '../tenants/index.js';
 import type { TokenKit } from '../tokens/token-kit.js';
 import { verifyAuthRequest } from './auth-request.js';
 import type { CheckInRecorder } from './check-in-recorder.js';
 import { devauthErrors } from './devauth-errors.js';
 import type { NewDeviceLimits } from './devauth-limits.js';
 import { newDevice, newPendingAuthSet } from './devauth-records.js';
+import { createRefusedAuthRecorder } from './devauth-refused-auth.js';
 import {
   countAuthSets,
   findAuthSetByDeviceKey,
@@ -66,7 +68,7 @@ export const createDeviceAuthService = (deps: {
   store: Store;
   clock: Clock;
   tokens: Pick<TokenKit, 'sign' | 'verify'>;
-  tenants: Pick<TenantsService, 'resolveTenantToken'>;
+  tenants: Pick<TenantsService, 'resolveTenantToken' | 'refusedTenantToken'>;
   deviceTokenTtlSeconds: number;
   checkIns: CheckInRecorder;
   hooks?: DeviceHooks;
@@ -78,6 +80,18 @@ export const createDeviceAuthService = (deps: {
   const ctx: DevauthContext = { store, hooks: deps.hooks ?? noDeviceHooks };
   const db = store.db;
   const findLiveDeviceToken = prepareLiveTokenLookup(store);
+  const recordRefusedAuth = createRefusedAuthRecorder({ db: store.db, clock, tenants });
+
+  /** The tenant a token names; an unknown one is refused (401) and leaves a rate-limited event. */
+  const tenantOf = async (req: ReturnType<typeof verifyAuthRequest>, sourceAddress: string | undefined) => {
+    try {
+      return await tenants.resolveTenantToken(req.tenantToken);
+    } catch (e) {
+      if (isAppError(e) && e.code === tenantErrors.badTenantToken().code)
+        await recordRefusedAuth(req, sourceAddress);
+      throw e;
+    }
+  };
   const findAuthSetByIdentityKey = prepareAuthSetLookup(store);
   const firstCollision = createOncePerWindow(COLLISION_EVENT_WINDOW_MS, MAX_REMEMBERED_COLLISIONS);
 
@@ -265,9 +279,7 @@ export const createDeviceAuthService = (deps: {
       // A device without a tenant token may be placed by its certificate's CA (ADR 11).
       const hintless = req.tenantToken === '' && input.clientCertificate !== undefined;
       const certificate = hintless ? await input.clientCertificate?.(undefined) : undefined;
-      const tenantId = certificate?.ok
-        ? certificate.tenantId
-        : await tenants.resolveTenantToken(req.tenantToken);
+      const tenantId = certificate?.ok ? certificate.tenantId : await tenantOf(req, input.sourceAddress);
       const presented =
         certificate !== undefined ? certificate : ((await input.clientCertificate?.(tenantId)) ?? null);
       if (presented) return byCertificate(tenantId, req, presented);

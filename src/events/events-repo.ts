@@ -53,6 +53,7 @@ export const eventTypes = [
   'allocation.denied',
   'device.enrolled_by_certificate',
   'device.enrollment_refused',
+  'device.auth_refused',
   'enrollment.group_created',
   'enrollment.group_updated',
   'enrollment.group_removed',

@@ -36,6 +36,14 @@ export interface TenantsService {
    * must be a current token of an existing tenant, else 401.
    */
   resolveTenantToken(token: string): Promise<string>;
+  /**
+   * Why resolveTenantToken refused a token, and whose audit log says so: the tenant of a token
+   * that Gatehouse signed and that was replaced since (`rotated_token`); the default tenant for a
+   * token of no tenant that exists (`unknown_tenant`) or not issued here (`invalid_token`).
+   */
+  refusedTenantToken(
+    token: string,
+  ): Promise<{ tenantId: string; reason: 'rotated_token' | 'unknown_tenant' | 'invalid_token' }>;
 }
 
 export const createTenantsService = (deps: {
@@ -98,6 +106,15 @@ export const createTenantsService = (deps: {
       const t = await findTenant(db, claims.sub);
       if (!t || t.tenantTokenId !== claims.jti) throw tenantErrors.badTenantToken();
       return t.id;
+    },
+    async refusedTenantToken(token) {
+      const claims = token === '' ? null : await tokens.verify(token);
+      if (claims?.[TENANT_TOKEN_CLAIM] !== true || typeof claims.sub !== 'string')
+        return { tenantId: DEFAULT_TENANT_ID, reason: 'invalid_token' };
+      const t = isUuid(claims.sub) ? await findTenant(db, claims.sub) : undefined;
+      return t
+        ? { tenantId: t.id, reason: 'rotated_token' }
+        : { tenantId: DEFAULT_TENANT_ID, reason: 'unknown_tenant' };
     },
   };
 };

@@ -3,6 +3,7 @@ import { type EventType, recordEvent } from '../../src/events/index.js';
 import { DEFAULT_TENANT_ID } from '../../src/tenants/index.js';
 import { manualClock } from '../helpers/clock.js';
 import { dialects } from '../helpers/databases.js';
+import { authRequest, makeDeviceKeys } from '../helpers/device-client.js';
 import { adminToken, bearer, startTestGatehouse, type TestServer } from '../helpers/gatehouse.js';
 
 const AUDIT = '/api/management/v1/audit/events';
@@ -85,5 +86,91 @@ describe.each(dialects())('audit log on %s', (dialect) => {
     expect((await get('?until=2027-13-01')).statusCode).toBe(400);
     expect((await get('?per_page=501')).statusCode).toBe(400);
     expect((await t.app.inject({ method: 'GET', url: AUDIT })).statusCode).toBe(401);
+  });
+});
+
+describe.each(dialects())('refused auth requests in the audit log on %s', (dialect) => {
+  let t: TestServer;
+  let clock: ReturnType<typeof manualClock>;
+  let operator: string;
+  let tenant: { id: string; token: string; admin: string };
+
+  beforeAll(async () => {
+    clock = manualClock(T0);
+    t = await startTestGatehouse(dialect, { clock });
+    operator = (await adminToken(t.gh)).token;
+    const created = await t.gh.tenants.create({ name: 'refused-auth' });
+    tenant = {
+      id: created.tenant.id,
+      token: created.tenantToken,
+      admin: (await adminToken(t.gh, { tenantId: created.tenant.id })).token,
+    };
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const keys = makeDeviceKeys();
+  const ask = (tenantToken: string, address = '198.51.100.7', mac = 'refused-1') =>
+    t.app.inject({ ...authRequest(keys, { mac }, { tenantToken }), remoteAddress: address });
+  const refused = async (token: string) =>
+    (
+      await t.app.inject({
+        method: 'GET',
+        url: `${AUDIT}?type=device.auth_refused`,
+        headers: bearer(token),
+      })
+    ).json() as { tenant_id: string; device_id: string | null; data: Record<string, unknown> }[];
+
+  it('records an unknown tenant token once per token and source, in the default tenant, never the token', async () => {
+    const garbage = 'not-a-tenant-token-at-all';
+    for (let i = 0; i < 5; i++) expect((await ask(garbage)).statusCode).toBe(401);
+    const events = await refused(operator);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      tenant_id: DEFAULT_TENANT_ID,
+      device_id: null,
+      data: {
+        reason: 'invalid_token',
+        tenant_token_sha256_prefix: expect.stringMatching(/^[0-9a-f]{12}$/),
+        source_address: '198.51.100.7',
+        identity_data: { mac: 'refused-1' },
+      },
+    });
+    const raw = await t.gh.store.db.selectFrom('events').select('payload').execute();
+    expect(raw.some((r) => r.payload.includes(garbage))).toBe(false);
+    // Nothing else was stored for the device.
+    expect(await t.gh.store.db.selectFrom('auth_sets').select('id').execute()).toEqual([]);
+    // Another tenant's users do not see it.
+    expect(await refused(tenant.admin)).toEqual([]);
+  });
+
+  it("records a replaced token in its tenant's log, and a flood of random tokens only a few times", async () => {
+    const old = tenant.token;
+    await t.gh.tenants.rotateTenantToken(tenant.id);
+    expect((await ask(old, '203.0.113.9')).statusCode).toBe(401);
+    expect(await refused(tenant.admin)).toMatchObject([
+      { tenant_id: tenant.id, data: { reason: 'rotated_token', source_address: '203.0.113.9' } },
+    ]);
+
+    // One source sending random tokens: one event a minute at most.
+    clock.advance(60 * 60_000);
+    const before = (await refused(operator)).length;
+    for (let i = 0; i < 20; i++) expect((await ask(`random-${i}`, '192.0.2.50')).statusCode).toBe(401);
+    expect((await refused(operator)).length).toBe(before + 1);
+    // After the window the same token from the same source is recorded again.
+    clock.advance(11 * 60_000);
+    expect((await ask('random-0', '192.0.2.50')).statusCode).toBe(401);
+    expect((await refused(operator)).length).toBe(before + 2);
+  });
+
+  it('can be subscribed to by a webhook like any event', async () => {
+    const r = await t.app.inject({
+      method: 'POST',
+      url: '/api/management/v1/webhooks',
+      headers: bearer(operator),
+      payload: { url: 'https://hooks.example.com/refused', event_types: ['device.auth_refused'] },
+    });
+    expect(r.statusCode, r.body).toBe(201);
   });
 });
