@@ -33,6 +33,12 @@ export const limitedJsonParser =
       done(problem, undefined);
       return;
     }
+    // A DELETE has no body: an empty one sent with `Content-Type: application/json` is none (Go
+    // servers ignore it; Magistrala's TypeScript SDK sends that header on every call, DELETE too).
+    if (req.method === 'DELETE' && body.length === 0) {
+      done(null, undefined);
+      return;
+    }
     const text = body.toString('utf8');
     if (opts.allowEmpty && text.trim() === '') done(null, {});
     else fastifyParser(req, text, done);
