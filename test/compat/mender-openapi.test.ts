@@ -7,7 +7,13 @@ import { authRequest, makeDeviceKeys } from '../helpers/device-client.js';
 import { IN_CI } from '../helpers/env.js';
 import { adminToken, bearer, startTestGatehouse, type TestServer } from '../helpers/gatehouse.js';
 import { takeContractViolations } from '../helpers/mender-contract.js';
-import { loadMenderDocument, MENDER_OPENAPI_PATH, operationForRequest } from './mender-openapi.js';
+import {
+  createResponseChecker,
+  loadMenderDocument,
+  MENDER_OPENAPI_PATH,
+  operationForRequest,
+  routeServes,
+} from './mender-openapi.js';
 
 // The main Mender management and device operations, walked in the order an operator and a device
 // use them, on each dialect. Every answer goes through the contract recorder (helpers/
@@ -21,6 +27,58 @@ describe("Mender's published OpenAPI document", () => {
     if (!doc && !IN_CI) ctx.skip();
     expect(doc, `Mender's OpenAPI document is missing: ${MENDER_OPENAPI_PATH}`).toBeDefined();
     expect(doc?.operations.length).toBeGreaterThan(100);
+  });
+});
+
+describe.runIf(doc)('the contract checker', () => {
+  const d = doc as NonNullable<typeof doc>;
+  const op = (method: string, path: string) => {
+    const found = operationForRequest(d, method, path);
+    if (!found) throw new Error(`no operation for ${method} ${path}`);
+    return found;
+  };
+
+  it('finds the operation of a request, literal segments before parameters', () => {
+    expect(op('GET', '/api/management/v1/deployments/deployments/releases').key).toBe(
+      'GET /api/management/v1/deployments/deployments/releases',
+    );
+    expect(op('GET', '/api/management/v1/deployments/deployments/abc').key).toBe(
+      'GET /api/management/v1/deployments/deployments/{id}',
+    );
+    expect(operationForRequest(d, 'GET', '/api/management/v1/nothing/here')).toBeUndefined();
+    expect(
+      routeServes(
+        '/api/management/v2/devauth/limits/:name',
+        op('GET', '/api/management/v2/devauth/limits/max_devices'),
+      ),
+    ).toBe(true);
+    expect(
+      routeServes(
+        '/api/management/v1/useradm/users/settings',
+        op('GET', '/api/management/v1/useradm/users/me'),
+      ),
+    ).toBe(false);
+  });
+
+  it('flags undeclared statuses, bodies that miss what the schema requires, and wrong media types', () => {
+    const check = createResponseChecker(d);
+    const device = op('GET', '/api/management/v2/devauth/devices/x');
+    const error = JSON.stringify({ error: 'device not found', request_id: 'r' });
+    expect(check(device, 404, 'application/json; charset=utf-8', error)).toEqual([]);
+    expect(check(device, 418, 'application/json', error).map((v) => v.kind)).toEqual(['status']);
+    // An undeclared error status is still held to the error shape.
+    expect(check(device, 418, 'application/json', '{"message":"x"}').map((v) => v.kind)).toEqual([
+      'status',
+      'body',
+    ]);
+    expect(
+      check(device, 200, 'application/json', '{"identity_data":"not an object"}').length,
+    ).toBeGreaterThan(0);
+    expect(check(device, 200, 'text/plain', 'hello')).toMatchObject([{ kind: 'body' }]);
+    // `nullable: true` (the next deployment of a device may be null) is honoured.
+    const next = op('GET', '/api/devices/v1/deployments/device/deployments/next');
+    const declared = check(next, 200, 'application/json', 'null');
+    expect(declared.filter((v) => /type/.test(v.detail))).toEqual([]);
   });
 });
 
