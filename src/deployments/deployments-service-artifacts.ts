@@ -165,12 +165,15 @@ export const createArtifactsService = (deps: {
     async remove(tenantId, id) {
       const artifact = await mustGet(tenantId, id);
       await db.transaction().execute(async (tx) => {
+        // Under the lock every change of the tenant's releases takes first, a new deployment's
+        // artifact check included: a deployment of this artifact is either seen here (409) or
+        // created after the delete, when it finds no artifact (deployments-service-mgmt.ts).
+        // The release goes with its last artifact (its tags and notes).
+        await lockKey(store, tx, `release:${tenantId}`);
         if (await hasUnfinishedDeploymentOf(tx, tenantId, artifact.name))
           throw deploymentsErrors.artifactInUse();
-        await deleteArtifactRow(tx, tenantId, id);
-        // The release goes with its last artifact (its tags and notes), under the lock that
-        // changes of a release take (deployments-service-releases.ts).
-        await lockKey(store, tx, `release:${tenantId}`);
+        // A concurrent delete removed it first (and recorded its event).
+        if (!(await deleteArtifactRow(tx, tenantId, id))) throw deploymentsErrors.artifactNotFound();
         await dropReleaseIfEmpty(tx, tenantId, artifact.name);
         await recordEvent(tx, {
           tenantId,

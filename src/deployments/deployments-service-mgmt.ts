@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { isUuid, newId } from '../core/ids.js';
 import { recordEvent } from '../events/index.js';
+import { lockKey } from '../store/conflicts.js';
 import { type Executor, isUniqueViolation, type Store } from '../store/store.js';
 import { refreshDeploymentStatus } from './deployment-progress.js';
 import { deploymentsErrors } from './deployments-errors.js';
@@ -169,9 +170,6 @@ export const createDeploymentsService = (deps: {
       const listed = input.devices && input.devices.length > 0 ? checkDeviceList(input.devices) : undefined;
       const candidates = listed ?? (await deps.acceptedDeviceIds(tenantId, input.group));
       if (candidates.length === 0) throw deploymentsErrors.noDevices();
-      if ((await artifactsNamed(db, tenantId, input.artifactName)).length === 0) {
-        throw deploymentsErrors.noArtifactForDeployment();
-      }
       const constructorSha256 = createHash('sha256')
         .update(
           JSON.stringify({
@@ -186,6 +184,13 @@ export const createDeploymentsService = (deps: {
         .digest('hex');
       const nowMs = clock.nowMs();
       return createTransaction(async (tx) => {
+        // The artifact is checked under the lock an artifact's or release's delete takes first,
+        // so that neither can remove it between this check and the commit unseen: the delete
+        // either sees this deployment (409) or ran before and the check fails here.
+        await lockKey(store, tx, `release:${tenantId}`);
+        if ((await artifactsNamed(tx, tenantId, input.artifactName)).length === 0) {
+          throw deploymentsErrors.noArtifactForDeployment();
+        }
         // Every id is resolved in the caller's tenant, in the transaction that writes the rows:
         // another tenant's device is refused exactly like an id that names no device, and a
         // refused deployment leaves nothing behind (docs/adr/0007-deployments.md).

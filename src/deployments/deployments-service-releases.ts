@@ -196,13 +196,15 @@ export const createReleasesService = (deps: {
       const wanted = [...new Set(names)];
       if (wanted.length === 0) throw releasesErrors.noNames();
       const removed = await db.transaction().execute(async (tx) => {
+        // The release lock first, as every change of a tenant's releases takes it (a single
+        // artifact's delete, a new deployment's artifact check): a deployment created meanwhile
+        // is either seen here (409) or waits and then finds no artifact. Artifacts in name and
+        // id order.
+        await lockKey(store, tx, `release:${tenantId}`);
         const active = await unfinishedDeploymentsOf(tx, tenantId, wanted);
         if (active.length > 0) throw releasesErrors.usedByDeployments(active);
         const nowMs = clock.nowMs();
         const gone = [];
-        // Rows first and the release lock after, in the order a single artifact's delete takes
-        // them (deployments-service-artifacts.ts), so that the two cannot deadlock; artifacts
-        // in name and id order, so that two of these cannot either.
         for (const a of await artifactsOfReleases(tx, tenantId, wanted)) {
           // A concurrent delete that removed it first recorded its event.
           if (!(await deleteArtifactRow(tx, tenantId, a.id))) continue;
@@ -214,7 +216,6 @@ export const createReleasesService = (deps: {
           });
           gone.push(a);
         }
-        await lockKey(store, tx, `release:${tenantId}`);
         await dropReleases(tx, tenantId, wanted);
         return gone;
       });

@@ -285,6 +285,38 @@ describe.each(dialects())('artifacts and deployments on %s', (dialect) => {
     expect(await t.gh.blobs.size(`artifacts/${DEFAULT_TENANT_ID}/${id}`)).toBeUndefined();
   });
 
+  it('never both creates a deployment and deletes its artifact when the two race', async () => {
+    const dev = await admit();
+    for (let round = 0; round < 12; round += 1) {
+      const name = `racy-${round}`;
+      const art = readFileSync(
+        makeSingleFileArtifact({ name, deviceTypes: ['qemux86-64'], compression: 'none' }),
+      );
+      const id = ((await upload(art)).headers.location as string).split('/').pop() as string;
+      const remove =
+        round % 2 === 0
+          ? mgmt('DELETE', `${D}/artifacts/${id}`)
+          : mgmt('DELETE', `/api/management/v2/deployments/deployments/releases?name=${name}`);
+      const [created, removed] = await Promise.all([
+        mgmt('POST', `${D}/deployments`, { name: `d-${name}`, artifact_name: name, devices: [dev.id] }),
+        remove,
+      ]);
+      const exists = (await mgmt('GET', `${D}/artifacts/${id}`)).statusCode === 200;
+      if (created.statusCode === 201) {
+        expect(removed.statusCode, 'a deployment was created: its artifact stays').toBe(409);
+        expect(exists).toBe(true);
+        const depId = (created.headers.location as string).split('/').pop() as string;
+        expect(
+          (await mgmt('PUT', `${D}/deployments/${depId}/status`, { status: 'aborted' })).statusCode,
+        ).toBe(204);
+      } else {
+        expect(created.statusCode, created.body).toBe(422);
+        expect(removed.statusCode).toBe(204);
+        expect(exists).toBe(false);
+      }
+    }
+  });
+
   it('serves v2 next (device_provides), and chooses the artifact whose depends the device provides', async () => {
     const needsR1 = readFileSync(
       makeSingleFileArtifact({
