@@ -36,12 +36,15 @@ const listed = (what: string, lines: string[], total: number) =>
 const bootstrapOf = (opts: Record<string, unknown>): Partial<BootstrapTemplate> | undefined => {
   const channels = opts.bootstrapChannel as string[];
   const { bootstrapContentFile: file, bootstrapTemplate: mode, bootstrapInactive: inactive } = opts;
-  if (file === undefined && mode === undefined && channels.length === 0 && !inactive) return undefined;
+  const held = opts.bootstrapHeld as boolean | undefined;
+  if (file === undefined && mode === undefined && channels.length === 0 && !inactive && held === undefined)
+    return undefined;
   return {
     ...(typeof file === 'string' ? { content: readFileSync(file, 'utf8') } : {}),
     ...(mode === undefined ? {} : { contentTemplate: mode as BootstrapTemplate['contentTemplate'] }),
     channels,
     active: !inactive,
+    ...(held === undefined ? {} : { held }),
   };
 };
 
@@ -77,7 +80,12 @@ const registerGroups = (enrollment: Command) => {
         ]),
       )
       .option('--bootstrap-channel <id>', 'bootstrap channel id (repeatable)', collect, [])
-      .option('--bootstrap-inactive', 'create the bootstrap configs disabled')
+      .option(
+        '--bootstrap-inactive',
+        'create the bootstrap configs disconnected from their channels (state 0)',
+      )
+      .option('--bootstrap-held', 'create the bootstrap configs held (they deliver nothing until released)')
+      .option('--no-bootstrap-held', "create them delivering, whatever the tenant's hold_new_configs")
       .option('--allocation-webhook <id>', 'allocation webhook id')
       .option('--disabled', 'create the group disabled')
       .option('--json', 'JSON output'),
