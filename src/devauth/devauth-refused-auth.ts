@@ -46,13 +46,11 @@ export const createRefusedAuthRecorder = (deps: {
     const nowMs = deps.clock.nowMs();
     const source = sourceKey(sourceAddress);
     const tokenHash = sha256Hex(req.tenantToken).slice(0, TOKEN_HASH_PREFIX_LENGTH);
+    // The limits that need no tenant come first, so that a flood of made-up tokens costs no
+    // token verification and no read beyond the refusal itself.
+    if (!firstTime(`${source}\n${tokenHash}`, nowMs) || perSource.take(source, nowMs) !== null) return;
     const { tenantId, reason } = await deps.tenants.refusedTenantToken(req.tenantToken);
-    if (
-      !firstTime(`${tenantId}\n${source}\n${tokenHash}`, nowMs) ||
-      perSource.take(`${tenantId}\n${source}`, nowMs) !== null ||
-      perTenant.take(tenantId, nowMs) !== null
-    )
-      return;
+    if (perTenant.take(tenantId, nowMs) !== null) return;
     await recordEvent(deps.db, {
       tenantId,
       type: 'device.auth_refused',
