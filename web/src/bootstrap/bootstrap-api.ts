@@ -30,7 +30,10 @@ export interface BootstrapConfig {
   name?: string;
   content?: string;
   content_template: TemplateMode;
+  /** Magistrala's state: 1 = its client is connected to its channels. Delivery is `held`'s. */
   state: number;
+  /** true = the device routes refuse it (Gatehouse's hold). */
+  held: boolean;
   channels: ConfigChannel[];
   client_cert?: string;
   ca_cert?: string;

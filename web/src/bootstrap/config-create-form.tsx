@@ -2,6 +2,7 @@ import {
   Accordion,
   Alert,
   Button,
+  Checkbox,
   Group,
   MultiSelect,
   PasswordInput,
@@ -24,6 +25,8 @@ interface Created {
   id: string | null;
   externalId: string;
   externalKey: string;
+  /** null: the tenant's default decided (read back from the created config). */
+  held: boolean | null;
 }
 
 /** What the operator must keep after creating: the external key (stored hashed, never shown again). */
@@ -37,7 +40,9 @@ const CreatedPanel = ({ base, created, onDone }: { base: string; created: Create
   return (
     <Stack>
       <Alert color="green" title="Config created" data-testid="bootstrap-config-created">
-        New configs are disabled: they deliver nothing until you enable them.
+        {created.held
+          ? 'Held: it delivers nothing until you release it (the Delivery switch in the list).'
+          : 'It delivers at once. Its client is connected to its channels once you connect it (state 1).'}
       </Alert>
       <Alert color="yellow" title="External key: copy it now, it is not shown again">
         <Group gap="xs" wrap="wrap">
@@ -56,7 +61,7 @@ const CreatedPanel = ({ base, created, onDone }: { base: string; created: Create
         </Text>
       </Alert>
       <CopyBlock label="The device fetches its config with" text={fetchCmd} />
-      <ErrorNote error={enable.error} title="Not enabled" />
+      <ErrorNote error={enable.error} title="Not connected" />
       <Group justify="flex-end">
         {created.id && !enable.isSuccess ? (
           <Button
@@ -66,10 +71,10 @@ const CreatedPanel = ({ base, created, onDone }: { base: string; created: Create
             onClick={() => enable.mutate()}
             data-testid="bootstrap-config-enable-now"
           >
-            Enable now
+            Connect now
           </Button>
         ) : null}
-        {enable.isSuccess ? <Text size="sm">Enabled.</Text> : null}
+        {enable.isSuccess ? <Text size="sm">Connected.</Text> : null}
         <Button onClick={onDone}>Done</Button>
       </Group>
     </Stack>
@@ -87,6 +92,7 @@ export const ConfigCreateForm = ({ base, onDone }: { base: string; onDone: () =>
   const [template, setTemplate] = useState<string>('none');
   const [chs, setChs] = useState<string[]>([]);
   const [deviceId, setDeviceId] = useState('');
+  const [held, setHeld] = useState(false);
   const [clientId, setClientId] = useState('');
   const [clientSecret, setClientSecret] = useState('');
   const [clientCert, setClientCert] = useState('');
@@ -107,6 +113,8 @@ export const ConfigCreateForm = ({ base, onDone }: { base: string; onDone: () =>
           ...(content ? { content } : {}),
           content_template: template,
           ...opt('device_id', deviceId),
+          // Unchecked: the tenant's default for new configs (GET .../settings) decides.
+          ...(held ? { held: true } : {}),
           ...opt('client_id', clientId),
           ...opt('client_secret', clientSecret),
           ...opt('client_cert', clientCert),
@@ -115,7 +123,8 @@ export const ConfigCreateForm = ({ base, onDone }: { base: string; onDone: () =>
         },
       });
       const id = (r.headers.get('location') ?? '').split('/').pop() || null;
-      return { id, externalId: externalId.trim(), externalKey };
+      const view = id ? await api<{ held: boolean }>(`${base}/clients/configs/${id}`) : null;
+      return { id, externalId: externalId.trim(), externalKey, held: view ? view.held : null };
     },
     onSuccess: (c) => {
       setCreated(c);
@@ -203,6 +212,13 @@ export const ConfigCreateForm = ({ base, onDone }: { base: string; onDone: () =>
           value={deviceId}
           onChange={(e) => setDeviceId(e.currentTarget.value)}
           data-testid="bootstrap-device-id"
+        />
+        <Checkbox
+          label="Hold it: deliver nothing until released"
+          description="Unchecked: it delivers at once, unless the tenant holds new configs by default"
+          checked={held}
+          onChange={(e) => setHeld(e.currentTarget.checked)}
+          data-testid="bootstrap-held"
         />
         <Accordion variant="contained">
           <Accordion.Item value="advanced">

@@ -27,29 +27,41 @@ import { ConfigEditForm } from './config-edit-form';
 
 type Editing = { mode: 'create' } | { mode: 'edit'; config: BootstrapConfig } | null;
 
-/** Enable (1) / disable (0) switch, updated in the list at once and put back if the server refuses. */
-const StateSwitch = ({
+/**
+ * A config's two switches, updated in the list at once and put back if the server refuses:
+ * `state` (Magistrala's: its client connected to its channels) and `hold` (Gatehouse's: a held
+ * config delivers nothing).
+ */
+const ConfigSwitch = ({
   base,
   config,
   listKey,
+  kind,
 }: {
   base: string;
   config: BootstrapConfig;
   listKey: readonly unknown[];
+  kind: 'state' | 'hold';
 }) => {
   const qc = useQueryClient();
   const { canWrite } = useAuth();
-  const setState = useMutation({
-    mutationFn: (state: 0 | 1) =>
-      api(`${base}/clients/state/${config.client_id}`, { method: 'PUT', body: { state } }),
-    onMutate: async (state) => {
+  const patchOf = (on: boolean): Partial<BootstrapConfig> =>
+    kind === 'hold' ? { held: on } : { state: on ? 1 : 0 };
+  const change = useMutation({
+    mutationFn: (on: boolean) =>
+      kind === 'hold'
+        ? api(`${base}/clients/configs/${config.client_id}/hold`, { method: 'PUT', body: { held: on } })
+        : api(`${base}/clients/state/${config.client_id}`, { method: 'PUT', body: { state: on ? 1 : 0 } }),
+    onMutate: async (on) => {
       await qc.cancelQueries({ queryKey: listKey });
       const before = qc.getQueryData<ConfigList>(listKey);
       qc.setQueryData<ConfigList>(listKey, (old) =>
         old
           ? {
               ...old,
-              configs: old.configs.map((c) => (c.client_id === config.client_id ? { ...c, state } : c)),
+              configs: old.configs.map((c) =>
+                c.client_id === config.client_id ? { ...c, ...patchOf(on) } : c,
+              ),
             }
           : old,
       );
@@ -60,28 +72,35 @@ const StateSwitch = ({
     },
     onSettled: () => void qc.invalidateQueries({ queryKey: ['bootstrap', 'configs'] }),
   });
-  const on = config.state === 1;
+  const on = kind === 'hold' ? config.held : config.state === 1;
+  const [label, dataState] =
+    kind === 'hold'
+      ? [on ? 'held' : 'delivers', on ? 'held' : 'delivers']
+      : [on ? 'connected' : 'disconnected', on ? 'enabled' : 'disabled'];
   return (
     <Stack gap={2}>
       <Switch
         checked={on}
-        disabled={!canWrite || setState.isPending}
-        onChange={(e) => setState.mutate(e.currentTarget.checked ? 1 : 0)}
-        label={on ? 'enabled' : 'disabled'}
-        aria-label={`Config ${config.external_id} enabled`}
-        data-testid={`bootstrap-state-${config.client_id}`}
-        data-state={on ? 'enabled' : 'disabled'}
+        disabled={!canWrite || change.isPending}
+        onChange={(e) => change.mutate(e.currentTarget.checked)}
+        label={label}
+        color={kind === 'hold' ? 'orange' : undefined}
+        aria-label={
+          kind === 'hold' ? `Config ${config.external_id} held` : `Config ${config.external_id} enabled`
+        }
+        data-testid={`bootstrap-${kind}-${config.client_id}`}
+        data-state={dataState}
       />
-      {setState.error ? (
+      {change.error ? (
         <Text size="xs" c="red" role="alert">
-          Not changed: {describeError(setState.error)}
+          Not changed: {describeError(change.error)}
         </Text>
       ) : null}
     </Stack>
   );
 };
 
-/** Bootstrap configs of the tenant: filter, create, edit, enable/disable, delete. */
+/** Bootstrap configs of the tenant: filter, create, edit, connect/disconnect, hold/release, delete. */
 export const ConfigsSection = ({ base }: { base: string }) => {
   const { canWrite } = useAuth();
   const qc = useQueryClient();
@@ -135,7 +154,12 @@ export const ConfigsSection = ({ base }: { base: string }) => {
     {
       key: 'state',
       header: 'State',
-      render: (c) => <StateSwitch base={base} config={c} listKey={listKey} />,
+      render: (c) => <ConfigSwitch base={base} config={c} listKey={listKey} kind="state" />,
+    },
+    {
+      key: 'held',
+      header: 'Delivery',
+      render: (c) => <ConfigSwitch base={base} config={c} listKey={listKey} kind="hold" />,
     },
     {
       key: 'channels',
@@ -148,7 +172,7 @@ export const ConfigsSection = ({ base }: { base: string }) => {
         ) : (
           <Group gap={4}>
             {c.channels.map((ch) => (
-              <Tooltip key={ch.id} label={ch.connected ? 'connected' : 'not connected (config disabled)'}>
+              <Tooltip key={ch.id} label={ch.connected ? 'connected' : 'not connected (state 0)'}>
                 <Badge
                   variant={ch.connected ? 'light' : 'outline'}
                   color={ch.connected ? 'blue' : 'gray'}

@@ -9,7 +9,10 @@ export interface GroupBootstrap {
   content: string;
   content_template: TemplateMode | string;
   channels: string[];
+  /** The created config's client connected to its channels (Magistrala's state 1). */
   active: boolean;
+  /** The created config held (delivers nothing); null = the tenant's bootstrap default. */
+  held?: boolean | null;
 }
 
 export interface EnrollmentGroup {

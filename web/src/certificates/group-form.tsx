@@ -62,6 +62,10 @@ export const GroupForm = ({
   const [template, setTemplate] = useState<string>(group?.bootstrap?.content_template ?? 'json');
   const [bsChannels, setBsChannels] = useState<string[]>(group?.bootstrap?.channels ?? []);
   const [bsActive, setBsActive] = useState(group?.bootstrap?.active ?? true);
+  const heldNow = group?.bootstrap?.held;
+  const [bsHeld, setBsHeld] = useState<string>(
+    heldNow === true ? 'held' : heldNow === false ? 'delivers' : 'default',
+  );
   const [webhookId, setWebhookId] = useState<string | null>(group?.allocation_webhook_id ?? null);
 
   const taken = new Set((groups.data ?? []).filter((g) => g.id !== group?.id).map((g) => g.ca_id));
@@ -94,7 +98,14 @@ export const GroupForm = ({
         inventory_group: inventoryGroup.trim() || null,
         tags: tags.tags,
         bootstrap: withBootstrap
-          ? { content, content_template: template, channels: bsChannels, active: bsActive }
+          ? {
+              content,
+              content_template: template,
+              channels: bsChannels,
+              active: bsActive,
+              // PATCH replaces the whole template: send the hold too, or it would fall back to the default.
+              held: bsHeld === 'default' ? null : bsHeld === 'held',
+            }
           : null,
         allocation_webhook_id: webhookId,
       };
@@ -237,9 +248,21 @@ export const GroupForm = ({
                 data-testid="group-bootstrap-channels"
               />
               <Switch
-                label="Config enabled at creation"
+                label="Config connected to its channels at creation (state 1)"
                 checked={bsActive}
                 onChange={(e) => setBsActive(e.currentTarget.checked)}
+              />
+              <Select
+                label="Delivery of the created config"
+                data={[
+                  { value: 'default', label: "The tenant's default for new configs" },
+                  { value: 'delivers', label: 'Delivers at once' },
+                  { value: 'held', label: 'Held until released' },
+                ]}
+                value={bsHeld}
+                onChange={(v) => setBsHeld(v ?? 'default')}
+                allowDeselect={false}
+                data-testid="group-bootstrap-held"
               />
             </Stack>
           </Fieldset>
