@@ -1,3 +1,4 @@
+import { installJsonBodyParser } from '../http/json-body.js';
 import { EmptyBody, errorResponses } from '../http/schemas-common.js';
 import type { App } from '../http/types.js';
 import { BOOTSTRAP_BASE, parseOffsetLimit, requireJsonBody, tenantOf } from './bootstrap-routes-mgmt.js';
@@ -18,6 +19,8 @@ const tags = ['Bootstrap (channels)'];
 export const bootstrapChannelRoutes = (service: BootstrapChannelsService) => async (app: App) => {
   const base = `${BOOTSTRAP_BASE}/:domainID/channels`;
   app.addHook('preValidation', requireJsonBody);
+  // Magistrala's TypeScript SDK sends `Content-Type: application/json` and no body on DELETE.
+  installJsonBodyParser(app, { emptyDeleteIsNoBody: true });
 
   app.post(
     base,

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { installJsonBodyParser } from '../http/json-body.js';
 import { EmptyBody, errorResponses } from '../http/schemas-common.js';
 import { type App, userOf } from '../http/types.js';
 import { bootstrapErrors } from './bootstrap-errors.js';
@@ -62,6 +63,8 @@ export const parseOffsetLimit = (q: { offset?: string; limit?: string }) => {
 export const bootstrapMgmtRoutes = (service: BootstrapConfigsService) => async (app: App) => {
   const base = `${BOOTSTRAP_BASE}/:domainID/clients`;
   app.addHook('preValidation', requireJsonBody);
+  // Magistrala's TypeScript SDK sends `Content-Type: application/json` and no body on DELETE.
+  installJsonBodyParser(app, { emptyDeleteIsNoBody: true });
 
   app.post(
     `${base}/configs`,

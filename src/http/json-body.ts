@@ -24,18 +24,18 @@ export const jsonBodyProblem = (body: Buffer): AppError | undefined => {
  * A JSON content-type parser with those checks in front of Fastify's own (which keeps its
  * prototype-poisoning protection and its error codes). `allowEmpty`: an empty or blank body is
  * `{}` (mender-cli's login sends `Content-Type: application/json` with no body).
+ * `emptyDeleteIsNoBody`: an empty body of a DELETE is no body (Magistrala's routes: Go ignores it,
+ * and Magistrala's TypeScript SDK sends `Content-Type: application/json` on every call, DELETE too).
  */
 export const limitedJsonParser =
-  (fastifyParser: JsonParser, opts: { allowEmpty?: boolean } = {}) =>
+  (fastifyParser: JsonParser, opts: { allowEmpty?: boolean; emptyDeleteIsNoBody?: boolean } = {}) =>
   (req: FastifyRequest, body: Buffer, done: Done): void => {
     const problem = jsonBodyProblem(body);
     if (problem) {
       done(problem, undefined);
       return;
     }
-    // A DELETE has no body: an empty one sent with `Content-Type: application/json` is none (Go
-    // servers ignore it; Magistrala's TypeScript SDK sends that header on every call, DELETE too).
-    if (req.method === 'DELETE' && body.length === 0) {
+    if (opts.emptyDeleteIsNoBody && req.method === 'DELETE' && body.length === 0) {
       done(null, undefined);
       return;
     }
@@ -50,7 +50,7 @@ export const limitedJsonParser =
  */
 export const installJsonBodyParser = (
   app: App,
-  opts: { allowEmpty?: boolean; bodyLimit?: number } = {},
+  opts: { allowEmpty?: boolean; emptyDeleteIsNoBody?: boolean; bodyLimit?: number } = {},
 ): void => {
   const fastifyParser = app.getDefaultJsonParser('error', 'error') as unknown as JsonParser;
   app.removeContentTypeParser('application/json');

@@ -23,6 +23,10 @@ const PARALLEL = 8;
 const VALID_FOR: Record<string, string[]> = {
   // mender-cli logs in with `Content-Type: application/json` and no body.
   'POST /api/management/v1/useradm/auth/login': ['empty JSON body'],
+  // Magistrala's TypeScript SDK sends `Content-Type: application/json` and no body on DELETE
+  // (test/e2e/magistrala-sdk.test.ts); Magistrala ignores it.
+  'DELETE /bootstrap/{domainID}/clients/configs/{configID}': ['empty JSON body'],
+  'DELETE /bootstrap/{domainID}/channels/{channelID}': ['empty JSON body'],
 };
 
 /** When such a probe gets a 400, it must be for this reason (a 413 or 415 may come first). */

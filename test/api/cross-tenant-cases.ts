@@ -195,6 +195,17 @@ export const CASES: Record<string, Case> = {
     body: () => ({ state: 0 }),
     status: 404,
   },
+  'PUT /bootstrap/{domainID}/clients/configs/{configID}/hold': {
+    params: bsConfig,
+    body: () => ({ held: true }),
+    status: 404,
+  },
+  'GET /bootstrap/{domainID}/settings': { params: domain, status: 404 },
+  'PUT /bootstrap/{domainID}/settings': {
+    params: domain,
+    body: () => ({ hold_new_configs: true }),
+    status: 404,
+  },
   'POST /bootstrap/{domainID}/channels': {
     params: domain,
     body: () => ({ name: 'new-channel' }),

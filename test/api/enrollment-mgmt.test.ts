@@ -167,6 +167,10 @@ describe.skipIf(!hasTool('openssl')).each(dialects())('enrollment groups on %s',
       content_template: 'none',
       channels: [],
       active: false,
+      held: null,
+    });
+    expect((await patch({ bootstrap: { active: false, held: true } })).bootstrap).toMatchObject({
+      held: true,
     });
     const before = await patch({ name: 'renamed' });
     const cleared = await patch({ inventory_group: null, bootstrap: null, allocation_webhook_id: null });
