@@ -114,6 +114,40 @@ describe.skipIf(!haveOpenssl).each(dialects())('enrollment groups at admission o
     });
   });
 
+  it("holds the created config when the group's template leaves held to the tenant's default and that is on", async () => {
+    const settings = (hold: boolean) =>
+      t.app.inject({
+        method: 'PUT',
+        url: `/bootstrap/${DEFAULT_TENANT_ID}/settings`,
+        headers: bearer(token),
+        payload: { hold_new_configs: hold },
+      });
+    expect((await settings(true)).statusCode).toBe(200);
+    try {
+      const l = leaf('grp-held');
+      const device = await admit(l, { serial: l.name });
+      const fetchConfig = () =>
+        t.app.inject({
+          method: 'GET',
+          url: '/api/devices/v1/bootstrap/config',
+          headers: bearer(device.token),
+        });
+      expect((await fetchConfig()).statusCode).toBe(404);
+      const list = await api('GET', `/bootstrap/${DEFAULT_TENANT_ID}/clients/configs?device_id=${device.id}`);
+      const [config] = list.json().configs as { client_id: string; held: boolean; state: number }[];
+      expect(config).toMatchObject({ held: true, state: 1 });
+      const released = await api(
+        'PUT',
+        `/bootstrap/${DEFAULT_TENANT_ID}/clients/configs/${config?.client_id}/hold`,
+        { held: false },
+      );
+      expect(released.statusCode, released.body).toBe(200);
+      expect((await fetchConfig()).statusCode).toBe(200);
+    } finally {
+      expect((await settings(false)).statusCode).toBe(200);
+    }
+  });
+
   it("re-enrolls a renewed certificate (new key) on the same device, keeping the operator's group", async () => {
     const first = leaf('grp-renew');
     const device = await admit(first, { serial: first.name });
