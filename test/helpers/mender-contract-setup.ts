@@ -1,5 +1,5 @@
 import { afterAll, afterEach } from 'vitest';
-import { takeContractViolations } from './mender-contract.js';
+import { takeContractViolations } from './mender-contract-violations.js';
 
 // Vitest setup file (vitest.config.ts): a test whose requests got an answer that does not fit
 // Mender's published OpenAPI document fails (answers in beforeAll/afterAll fail the file).

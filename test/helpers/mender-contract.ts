@@ -6,6 +6,7 @@ import {
   operationForRequest,
 } from '../compat/mender-openapi.js';
 import { acceptedDifference } from '../compat/mender-openapi-differences.js';
+import { recordContractViolation } from './mender-contract-violations.js';
 
 /**
  * The contract recorder: every answer a test Gatehouse gives on a route that is an operation of
@@ -14,7 +15,6 @@ import { acceptedDifference } from '../compat/mender-openapi-differences.js';
  * is collected here; the setup file (mender-contract-setup.ts) fails the test that caused it.
  */
 
-const pending: string[] = [];
 let checker: { doc: MenderDocument; check: ReturnType<typeof createResponseChecker> } | null | undefined;
 
 const checkerOf = () => {
@@ -48,12 +48,11 @@ export const recordMenderContract = (req: FastifyRequest, reply: FastifyReply, p
   const found = c.check(op, status, typeof contentType === 'string' ? contentType : undefined, body);
   const violations = found.filter((v) => !acceptedDifference(v));
   if (violations.length === 0) return;
-  pending.push(
+  recordContractViolation(
     `${req.method} ${req.url} → ${status} (operation ${op.key}):\n` +
       violations.map((v) => `    ${v.kind}: ${v.detail}`).join('\n') +
       `\n    body: ${body.slice(0, 300)}`,
   );
 };
 
-/** The violations recorded since the last call (and forgets them). */
-export const takeContractViolations = (): string[] => pending.splice(0, pending.length);
+export { takeContractViolations } from './mender-contract-violations.js';
