@@ -146,6 +146,7 @@ const WALKED = [
   'PUT /api/management/v2/deployments/deployments/releases/{release_name}/tags',
   'GET /api/management/v2/deployments/releases/all/tags',
   'GET /api/management/v2/deployments/releases/all/types',
+  'DELETE /api/management/v2/deployments/deployments/releases',
   'POST /api/management/v1/deployments/deployments',
   'POST /api/management/v1/deployments/deployments/group/{name}',
   'GET /api/management/v1/deployments/deployments',
@@ -352,6 +353,22 @@ describe.each(doc ? dialects() : [])("Mender's operations against its OpenAPI do
     await send(m('PUT', '/v2/deployments/deployments/releases/walk-1/tags', ['walk']), 204);
     await send(m('GET', '/v2/deployments/releases/all/tags'), 200);
     await send(m('GET', '/v2/deployments/releases/all/types'), 200);
+    const second = await multipartUpload(
+      readFileSync(
+        makeSingleFileArtifact({ name: 'walk-2', deviceTypes: ['qemux86-64'], compression: 'none' }),
+      ),
+    );
+    await send(
+      {
+        method: 'POST',
+        url: `${M}/v1/deployments/artifacts`,
+        headers: { ...bearer(relogin.body), 'content-type': second.contentType },
+        payload: second.body,
+      },
+      201,
+    );
+    await send(m('DELETE', '/v2/deployments/deployments/releases?name=walk-2'), 204);
+    await send(m('GET', '/v2/deployments/deployments/releases/walk-2'), 404);
 
     // A deployment to the device, which it installs and reports on.
     const deployment = await send(
