@@ -1,3 +1,5 @@
+import { sql } from 'kysely';
+import { createBatchedLookup } from '../store/batched-lookup.js';
 import { prepareQuery } from '../store/prepared.js';
 import { type Executor, num, type Store } from '../store/store.js';
 
@@ -11,13 +13,17 @@ export interface DeviceTokenRow {
 
 const TOKEN_COLUMNS = ['id', 'tenant_id', 'device_id', 'auth_set_id', 'expires_at'] as const;
 
-const toTokenRow = (r: {
+interface TokenRowRead {
   id: string;
   tenant_id: string;
   device_id: string;
   auth_set_id: string;
   expires_at: number | string;
-}): DeviceTokenRow => ({
+}
+
+const IDS_SENTINEL = '\u0000token-ids\u0000';
+
+const toTokenRow = (r: TokenRowRead): DeviceTokenRow => ({
   id: r.id,
   tenantId: r.tenant_id,
   deviceId: r.device_id,
@@ -59,16 +65,39 @@ export const insertDeviceToken = async (db: Executor, t: DeviceTokenRow, nowMs: 
 /**
  * The one read behind every device request: a primary-key lookup, compiled once (it runs for
  * every poll of every device).
+ * - SQLite: one prepared lookup per request (in-process, synchronous, microseconds).
+ * - PostgreSQL: the lookups of the requests of one event-loop turn are sent together as one
+ *   `where id = any($1)` query at the end of that turn (src/store/batched-lookup.ts): one round
+ *   trip instead of one per request. A lookup is answered only by a query sent after it was
+ *   asked for, so a token whose row a committed transaction deleted is refused on every process,
+ *   as before (docs/adr/0004-token-revocation.md).
  */
 export const prepareLiveTokenLookup = (store: Store) => {
   const db = store.db;
-  const query = prepareQuery(
-    store,
-    (id: string) => db.selectFrom('device_tokens').select(TOKEN_COLUMNS).where('id', '=', id),
-    1,
-  );
+  let lookup: (id: string) => Promise<TokenRowRead | undefined>;
+  if (store.dialect === 'postgres') {
+    const compiled = db
+      .selectFrom('device_tokens')
+      .select(TOKEN_COLUMNS)
+      .where(sql<boolean>`id = any(${sql.val(IDS_SENTINEL)})`)
+      .compile();
+    const slot = compiled.parameters.indexOf(IDS_SENTINEL);
+    if (slot < 0 || compiled.parameters.length !== 1)
+      throw new Error(`unexpected token batch query: ${compiled.sql}`);
+    lookup = createBatchedLookup<TokenRowRead>({
+      fetch: async (ids) => (await store.readRows(compiled.sql, [ids])) as TokenRowRead[],
+      keyOf: (r) => r.id,
+    });
+  } else {
+    const query = prepareQuery(
+      store,
+      (id: string) => db.selectFrom('device_tokens').select(TOKEN_COLUMNS).where('id', '=', id),
+      1,
+    );
+    lookup = async (id) => (await query(id))[0];
+  }
   return async (id: string, nowMs: number): Promise<DeviceTokenRow | undefined> => {
-    const [r] = await query(id);
+    const r = await lookup(id);
     if (!r || num(r.expires_at) <= nowMs) return undefined;
     return toTokenRow(r);
   };

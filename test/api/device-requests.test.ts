@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertDeviceToken } from '../../src/devauth/devauth-repo-tokens.js';
+import { insertDeviceToken, prepareLiveTokenLookup } from '../../src/devauth/devauth-repo-tokens.js';
 import { DEFAULT_TENANT_ID } from '../../src/tenants/index.js';
 import { dialects } from '../helpers/databases.js';
 import { authRequest, makeDeviceKeys } from '../helpers/device-client.js';
@@ -100,6 +100,47 @@ describe.each(dialects())('device requests on %s', (dialect) => {
     const fresh = (await t.app.inject(authRequest(d.keys, { mac: 'reauth' }))).body;
     expect(fresh).not.toBe(d.token);
     expect(jwtPayload(fresh).jti).not.toBe(jwtPayload(d.token).jti);
+  });
+
+  it('checks the tokens of many devices asked for in one turn, each against its own row', async () => {
+    const devices = await Promise.all(['turn-1', 'turn-2', 'turn-3', 'turn-4'].map((mac) => admit(mac)));
+    await t.gh.devauthAdmin.revokeToken(
+      DEFAULT_TENANT_ID,
+      jwtPayload(devices[3]?.token as string).jti as string,
+    );
+    const tokens = [...devices, ...devices].map((d) => d.token);
+    const principals = await Promise.all(tokens.map((token) => t.gh.deviceAuth.checkToken(token)));
+    expect(principals.map((p) => p?.deviceId ?? null)).toEqual(
+      [...devices, ...devices].map((d, i) => (i % 4 === 3 ? null : d.deviceId)),
+    );
+  });
+
+  it('never answers a token lookup from a read sent before it was asked for (ADR 4, batched lookups)', async () => {
+    const d = await admit('batched-revocation');
+    const jti = jwtPayload(d.token).jti as string;
+    const store = t.gh.store;
+    // Reads are held after they ran (their result is already fixed) while `holding` is set: the
+    // first lookup's read is still on its way back when the token is revoked.
+    const held: (() => void)[] = [];
+    let holding = true;
+    const gated = {
+      ...store,
+      readRows: async (text: string, parameters: readonly unknown[]) => {
+        const rows = await store.readRows(text, parameters);
+        if (holding) await new Promise<void>((release) => held.push(release));
+        return rows;
+      },
+    };
+    const lookup = prepareLiveTokenLookup(gated);
+    const before = lookup(jti, Date.now());
+    for (let i = 0; i < 1000 && held.length === 0; i++) await new Promise((r) => setImmediate(r));
+    expect(held).toHaveLength(1);
+    await t.gh.devauthAdmin.revokeToken(DEFAULT_TENANT_ID, jti);
+    holding = false;
+    const after = lookup(jti, Date.now());
+    for (const release of held) release();
+    expect(await after).toBeUndefined();
+    expect((await before)?.id).toBe(jti);
   });
 
   it('keeps only the newest tokens of an auth set', async () => {

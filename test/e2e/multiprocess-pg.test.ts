@@ -299,6 +299,65 @@ describe.skipIf(!pgAvailable)('two gatehouse serve processes on one PostgreSQL d
     ).toBe(404);
   });
 
+  it('batched token lookups: with many requests in flight on A across a reject on B, every request sent after the reject returned is refused', async () => {
+    const user = await login(procB());
+    const accepted = async (mac: string) => {
+      const d = await newPendingDevice(procB(), user, mac);
+      await setStatus(procB(), user, d.deviceId, d.authSetId, 'accepted');
+      const auth = await deviceAuth(procA(), d.keys, d.mac);
+      expect(auth.status).toBe(200);
+      return { ...d, token: auth.body };
+    };
+    const target = await accepted('de:ad:be:ef:a0:05');
+    // Other devices polling through A at the same time: their lookups share A's batches.
+    const others = [await accepted('de:ad:be:ef:a0:06'), await accepted('de:ad:be:ef:a0:07')];
+
+    const WORKERS = 24;
+    /** Requests each worker sends after the reject returned (at most MAX_ROUNDS in all). */
+    const AFTER = 8;
+    const MAX_ROUNDS = 5000;
+    let rejectReturned = false;
+    const results: {
+      target: boolean;
+      sentAfterReject: boolean;
+      answeredAfterReject: boolean;
+      status: number;
+    }[] = [];
+    const worker = async (w: number) => {
+      let after = 0;
+      for (let i = 0; i < MAX_ROUNDS && after < AFTER; i += 1) {
+        const isTarget = (i + w) % 2 === 0;
+        const token = isTarget ? target.token : (others[(i + w) % others.length]?.token as string);
+        const sentAfterReject = rejectReturned;
+        const status = await reportInventory(procA(), token);
+        results.push({ target: isTarget, sentAfterReject, answeredAfterReject: rejectReturned, status });
+        if (sentAfterReject) after += 1;
+      }
+    };
+    const loops = Promise.all(Array.from({ length: WORKERS }, (_, w) => worker(w)));
+    // Reject once A has answered the target's token a few times: from then on WORKERS requests are
+    // always in flight on A, so the reject commits and returns while lookups are being batched.
+    for (
+      let i = 0;
+      i < MAX_ROUNDS && results.filter((r) => r.target && r.status === 200).length < WORKERS;
+      i++
+    ) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await setStatus(procB(), user, target.deviceId, target.authSetId, 'rejected');
+    rejectReturned = true;
+    await loops;
+
+    const targetAfter = results.filter((r) => r.target && r.sentAfterReject);
+    expect(targetAfter.length).toBeGreaterThan(0);
+    expect(targetAfter.filter((r) => r.status !== 401)).toEqual([]);
+    // The scenario happened: the token worked before, and requests were in flight across the reject.
+    expect(results.some((r) => r.target && !r.sentAfterReject && r.status === 200)).toBe(true);
+    expect(results.some((r) => !r.sentAfterReject && r.answeredAfterReject)).toBe(true);
+    // The other devices' requests, batched with the refused ones, were answered normally.
+    expect(results.filter((r) => !r.target && r.status !== 200)).toEqual([]);
+  });
+
   it('a user token from A works on B; logout on A makes it fail on B at once', async () => {
     const user = await login(procA());
     expect((await call(procB(), 'GET', '/api/management/v2/devauth/devices', user)).status).toBe(200);

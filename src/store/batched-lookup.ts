@@ -1,0 +1,85 @@
+/**
+ * Coalesces the key lookups of concurrent requests into one query per event-loop turn
+ * (`where id = any($1)` on PostgreSQL): a device request's token read costs a round trip, a
+ * socket write and a statement on the server, and 16 requests in flight pay them 16 times.
+ *
+ * Freshness (the zero revocation bound, docs/adr/0004-token-revocation.md): a lookup is only
+ * ever answered by a query sent after it was asked for. Keys asked for during one turn wait in
+ * the pending batch, which is sent when that turn ends (`setImmediate`: after the I/O callbacks
+ * of this turn, before the next turn's); a key asked for while an earlier batch is already on
+ * its way joins the next batch, never the one in flight. So whatever committed before a request
+ * asked is seen by its answer, exactly as with one query per request.
+ *
+ * - At most `maxBatchSize` distinct keys per query; a larger batch is sent as several queries at
+ *   once (each its own pooled connection).
+ * - A key asked for several times in one batch is queried once; every caller gets the row.
+ * - A failed query rejects every caller of its keys (and only those).
+ */
+export interface BatchedLookupOptions<Row> {
+  /** The rows of these distinct keys, in any order; keys without a row are simply absent. */
+  fetch(keys: readonly string[]): Promise<readonly Row[]>;
+  /** The key a returned row answers. */
+  keyOf(row: Row): string;
+  /** Distinct keys per query (default 500). */
+  maxBatchSize?: number;
+  /** When a pending batch is sent; default `setImmediate` (the end of the current turn). */
+  schedule?: (send: () => void) => void;
+}
+
+export const DEFAULT_MAX_BATCH_SIZE = 500;
+
+interface Waiter<Row> {
+  resolve(row: Row | undefined): void;
+  reject(e: unknown): void;
+}
+
+export const createBatchedLookup = <Row>(
+  opts: BatchedLookupOptions<Row>,
+): ((key: string) => Promise<Row | undefined>) => {
+  const maxBatchSize = opts.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE;
+  if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) {
+    throw new Error(`maxBatchSize must be a positive integer, got ${maxBatchSize}`);
+  }
+  const schedule = opts.schedule ?? ((send: () => void) => void setImmediate(send));
+  /** Keys asked for since the last batch was sent, with their callers. */
+  let pending: Map<string, Waiter<Row>[]> | null = null;
+
+  const run = (keys: string[], waiters: Map<string, Waiter<Row>[]>) => {
+    let rows: Promise<readonly Row[]>;
+    try {
+      rows = opts.fetch(keys);
+    } catch (e) {
+      rows = Promise.reject(e);
+    }
+    rows.then(
+      (found) => {
+        const byKey = new Map<string, Row>();
+        for (const row of found) byKey.set(opts.keyOf(row), row);
+        for (const key of keys) for (const w of waiters.get(key) ?? []) w.resolve(byKey.get(key));
+      },
+      (e: unknown) => {
+        for (const key of keys) for (const w of waiters.get(key) ?? []) w.reject(e);
+      },
+    );
+  };
+
+  const send = () => {
+    const batch = pending;
+    pending = null;
+    if (!batch) return;
+    const keys = [...batch.keys()];
+    for (let i = 0; i < keys.length; i += maxBatchSize) run(keys.slice(i, i + maxBatchSize), batch);
+  };
+
+  return (key) =>
+    new Promise<Row | undefined>((resolve, reject) => {
+      const batch = pending ?? new Map<string, Waiter<Row>[]>();
+      const waiters = batch.get(key);
+      if (waiters) waiters.push({ resolve, reject });
+      else batch.set(key, [{ resolve, reject }]);
+      if (!pending) {
+        pending = batch;
+        schedule(send);
+      }
+    });
+};
