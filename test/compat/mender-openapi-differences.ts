@@ -44,8 +44,8 @@ export const DIFFERENCES: Difference[] = [
     kind: 'status',
     statuses: [403],
     reason:
-      'A user whose role does not allow the operation (read-only users on writes, tenant scope) gets 403, ' +
-      'in the usual error shape.',
+      'A user whose role does not allow the operation (a read-only user asking for a change) gets 403, in ' +
+      'the usual error shape, also where the document lists no 403.',
   },
   {
     operation: '*',
@@ -61,16 +61,16 @@ export const DIFFERENCES: Difference[] = [
     kind: 'body',
     statuses: [200],
     reason:
-      "The token is answered as `application/jwt`, the bare token, as Mender's device auth service " +
-      'really answers and the Mender client expects; the document declares a JSON string.',
+      "The device token is answered as the bare token with `Content-Type: application/jwt`, as Mender's " +
+      'device auth service answers and the Mender client reads it; the document declares a JSON string.',
   },
   {
     operation: 'POST /api/management/v1/useradm/settings/tokens',
     kind: 'body',
     statuses: [200],
     reason:
-      'A new personal access token is answered like a login: the bare token as `application/jwt`, which ' +
-      'mender-cli and the web UI read as text; the document declares a JSON string.',
+      'A new personal access token is answered like a login (which the document declares so): the bare ' +
+      'token as `application/jwt`; the document declares a JSON string here.',
   },
   {
     operation: 'GET /api/management/v1/useradm/settings/tokens',
@@ -101,14 +101,16 @@ export const DIFFERENCES: Difference[] = [
     kind: 'status',
     statuses: [404],
     reason:
-      'Notes for a release that does not exist are refused with 404 instead of creating an empty release.',
+      'Notes for a release that does not exist (no artifact has that name) are refused with 404; the ' +
+      'document lists no 404 here.',
   },
   {
     operation: 'PUT /api/management/v2/deployments/deployments/releases/{release_name}/tags',
     kind: 'status',
     statuses: [404],
     reason:
-      'Tags for a release that does not exist are refused with 404 instead of creating an empty release.',
+      'Tags for a release that does not exist (no artifact has that name) are refused with 404; the ' +
+      'document lists no 404 here.',
   },
   {
     operation: 'DELETE /api/management/v1/inventory/devices/{id}',
