@@ -1,7 +1,13 @@
 import { installJsonBodyParser } from '../http/json-body.js';
 import { EmptyBody, errorResponses } from '../http/schemas-common.js';
 import type { App } from '../http/types.js';
-import { BOOTSTRAP_BASE, parseOffsetLimit, requireJsonBody, tenantOf } from './bootstrap-routes-mgmt.js';
+import {
+  BOOTSTRAP_BASE,
+  parseOffsetLimit,
+  requireJsonBody,
+  tenantOf,
+  withErrorMessage,
+} from './bootstrap-routes-mgmt.js';
 import {
   ChannelBody,
   ChannelList,
@@ -19,6 +25,7 @@ const tags = ['Bootstrap (channels)'];
 export const bootstrapChannelRoutes = (service: BootstrapChannelsService) => async (app: App) => {
   const base = `${BOOTSTRAP_BASE}/:domainID/channels`;
   app.addHook('preValidation', requireJsonBody);
+  app.addHook('onSend', withErrorMessage);
   // Magistrala's TypeScript SDK sends `Content-Type: application/json` and no body on DELETE.
   installJsonBodyParser(app, { emptyDeleteIsNoBody: true });
 

@@ -2,7 +2,7 @@ import { errorResponses } from '../http/schemas-common.js';
 import { type App, deviceOf } from '../http/types.js';
 import { deliveryToWire } from './bootstrap-delivery.js';
 import { bootstrapErrors } from './bootstrap-errors.js';
-import { BOOTSTRAP_BASE } from './bootstrap-routes-mgmt.js';
+import { BOOTSTRAP_BASE, withErrorMessage } from './bootstrap-routes-mgmt.js';
 import { Binary, DeliveryBody, ExternalIdParams } from './bootstrap-schemas.js';
 import type { BootstrapDeviceService } from './bootstrap-service-device.js';
 
@@ -16,6 +16,7 @@ const refusal =
  */
 export const bootstrapDeviceRoutes = (service: BootstrapDeviceService) => async (app: App) => {
   const base = `${BOOTSTRAP_BASE}/clients/bootstrap`;
+  app.addHook('onSend', withErrorMessage);
 
   app.get(
     `${base}/:external_id`,

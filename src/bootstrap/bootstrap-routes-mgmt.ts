@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { installJsonBodyParser } from '../http/json-body.js';
 import { EmptyBody, errorResponses } from '../http/schemas-common.js';
 import { type App, userOf } from '../http/types.js';
@@ -47,6 +47,29 @@ export const requireJsonBody = async (req: FastifyRequest): Promise<void> => {
     throw bootstrapErrors.unsupportedMediaType();
 };
 
+/**
+ * Magistrala's error bodies carry `message` beside `error`, and its TypeScript SDK reports only
+ * `message`: errors raised outside the bootstrap domain (request validation, body parsing) get it
+ * too, with the same text. An onSend hook, so it sees every error body these routes answer.
+ */
+export const withErrorMessage = async (
+  _req: FastifyRequest,
+  reply: FastifyReply,
+  payload: unknown,
+): Promise<unknown> => {
+  if (reply.statusCode < 400 || typeof payload !== 'string') return payload;
+  let body: unknown;
+  try {
+    body = JSON.parse(payload);
+  } catch {
+    return payload;
+  }
+  if (typeof body !== 'object' || body === null) return payload;
+  const { error, message } = body as { error?: unknown; message?: unknown };
+  if (typeof error !== 'string' || message !== undefined) return payload;
+  return JSON.stringify({ ...body, message: error });
+};
+
 /** Magistrala's offset/limit paging: offset ≥ 0 (default 0), 0 ≤ limit ≤ 100 (default 10). */
 export const parseOffsetLimit = (q: { offset?: string; limit?: string }) => {
   const offset = q.offset === undefined ? 0 : Number(q.offset);
@@ -63,6 +86,7 @@ export const parseOffsetLimit = (q: { offset?: string; limit?: string }) => {
 export const bootstrapMgmtRoutes = (service: BootstrapConfigsService) => async (app: App) => {
   const base = `${BOOTSTRAP_BASE}/:domainID/clients`;
   app.addHook('preValidation', requireJsonBody);
+  app.addHook('onSend', withErrorMessage);
   // Magistrala's TypeScript SDK sends `Content-Type: application/json` and no body on DELETE.
   installJsonBodyParser(app, { emptyDeleteIsNoBody: true });
 

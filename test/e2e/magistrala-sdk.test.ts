@@ -148,6 +148,14 @@ describe.each(dialects())("Magistrala's TypeScript SDK against gatehouse serve o
       error: 'bootstrap refused: unknown external id, wrong key or held config',
     });
 
+    // Request validation errors carry `message` too, the field the SDK reports.
+    expect(await sdkError(sdk.Bootstrap.Whitelist({ client_id: clientId, state: 2 }, domain, token))).toEqual(
+      {
+        status: 400,
+        error: expect.stringMatching(/state/),
+      },
+    );
+
     for (const c of page.configs)
       expect(await sdk.Bootstrap.DeleteBootstrap(c.client_id as string, domain, token)).toMatchObject({
         status: 204,
