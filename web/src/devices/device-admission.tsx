@@ -78,7 +78,10 @@ interface BootstrapConfig {
   client_id: string;
   external_id: string;
   name?: string;
+  /** Magistrala's state: 1 = connected to its channels. */
   state: number;
+  /** Held: the device routes refuse it. */
+  held: boolean;
   channels: { id: string; name?: string; connected: boolean }[];
   device_id?: string;
   updated_at: string;
@@ -151,7 +154,16 @@ const Bootstrap = ({ device }: { device: Device }) => {
               color={c.state === 1 ? 'green' : 'gray'}
               data-testid="device-bootstrap-state"
             >
-              {c.state === 1 ? 'enabled' : 'disabled'}
+              {c.state === 1 ? 'connected' : 'disconnected'}
+            </Badge>
+            <Badge
+              size="xs"
+              variant="light"
+              color={c.held ? 'orange' : 'green'}
+              ml={4}
+              data-testid="device-bootstrap-held"
+            >
+              {c.held ? 'held' : 'delivers'}
             </Badge>
             {c.device_id === device.id ? (
               <Badge size="xs" variant="outline" ml={4}>
