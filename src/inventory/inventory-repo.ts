@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { createBatchedLookup } from '../store/batched-lookup.js';
 import { prepareQuery } from '../store/prepared.js';
 import { onRow } from '../store/row-check.js';
 import { type Executor, num, type Store } from '../store/store.js';
@@ -93,9 +94,50 @@ export const deleteDeviceInventory = async (tx: Executor, deviceId: string): Pro
   await tx.deleteFrom('inventory_attributes').where('device_id', '=', deviceId).execute();
 };
 
-/** Reads the digest of a device's scope; compiled once (it runs on every inventory report). */
+/**
+ * Reads the digest of a device's scope; compiled once (it runs on every inventory report). On
+ * PostgreSQL the reads of one event-loop turn go out together, one statement per scope
+ * (src/store/batched-lookup.ts), as the token lookups do (docs/adr/0004-token-revocation.md).
+ */
 export const prepareDigestRead = (store: Store) => {
   const db = store.db;
+  if (store.dialect === 'postgres') {
+    const SCOPE = '\u0000digest-scope\u0000';
+    const IDS = '\u0000digest-device-ids\u0000';
+    const compiled = db
+      .selectFrom('inventory_digests')
+      .select(['device_id', 'digest'])
+      .where('scope', '=', SCOPE as Scope)
+      .where(sql<boolean>`device_id = any(${sql.val(IDS)})`)
+      .compile();
+    const scopeSlot = compiled.parameters.indexOf(SCOPE);
+    const idsSlot = compiled.parameters.indexOf(IDS);
+    if (scopeSlot < 0 || idsSlot < 0 || compiled.parameters.length !== 2)
+      throw new Error(`unexpected digest batch query: ${compiled.sql}`);
+    const byScope = new Map<
+      Scope,
+      (deviceId: string) => Promise<{ device_id: string; digest: string } | undefined>
+    >();
+    return async (deviceId: string, scope: Scope): Promise<string | undefined> => {
+      let lookup = byScope.get(scope);
+      if (!lookup) {
+        lookup = createBatchedLookup<{ device_id: string; digest: string }>({
+          fetch: async (ids) => {
+            const parameters: unknown[] = [];
+            parameters[scopeSlot] = scope;
+            parameters[idsSlot] = ids;
+            return (await store.readRows(compiled.sql, parameters)) as {
+              device_id: string;
+              digest: string;
+            }[];
+          },
+          keyOf: (r) => r.device_id,
+        });
+        byScope.set(scope, lookup);
+      }
+      return (await lookup(deviceId))?.digest;
+    };
+  }
   const query = prepareQuery(
     store,
     (deviceId: string, scope: string) =>

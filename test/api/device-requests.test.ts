@@ -115,6 +115,30 @@ describe.each(dialects())('device requests on %s', (dialect) => {
     );
   });
 
+  it('compares each of the inventory reports of one turn with its own device’s digest', async () => {
+    const devices = await Promise.all(['digest-1', 'digest-2', 'digest-3'].map((mac) => admit(mac)));
+    const first = [{ name: 'device_type', value: 'qemux86-64' }];
+    for (const d of devices) {
+      await t.gh.inventory.reportAttributes(DEFAULT_TENANT_ID, d.deviceId, first, 'replace');
+    }
+    // In one turn: device 1 unchanged, device 2 changed, device 3 unchanged again.
+    const changed = [{ name: 'device_type', value: 'raspberrypi4' }];
+    await Promise.all(
+      devices.map((d, i) =>
+        t.gh.inventory.reportAttributes(DEFAULT_TENANT_ID, d.deviceId, i === 1 ? changed : first, 'replace'),
+      ),
+    );
+    const types = await Promise.all(
+      devices.map(
+        async (d) =>
+          (await t.gh.inventory.deviceAttributes(DEFAULT_TENANT_ID, d.deviceId)).find(
+            (a) => a.scope === 'inventory' && a.name === 'device_type',
+          )?.value,
+      ),
+    );
+    expect(types).toEqual(['qemux86-64', 'raspberrypi4', 'qemux86-64']);
+  });
+
   it('never answers a token lookup from a read sent before it was asked for (ADR 4, batched lookups)', async () => {
     const d = await admit('batched-revocation');
     const jti = jwtPayload(d.token).jti as string;
