@@ -235,7 +235,10 @@ describe.each(dialects())('auth requests recorded from mender 3.4 (%s)', (dialec
       const res = await s.app.inject(replay(fx));
       expect(res.statusCode).toBe(401);
       expect(res.json()).toEqual({ error: 'dev auth: unauthorized', request_id: expect.any(String) });
-      expect(await countRows(s)).toEqual(NOTHING);
+      // No device, auth set or token: only the operator's trace of the refusal.
+      expect(await countRows(s)).toEqual({ ...NOTHING, events: 1 });
+      const [event] = await s.gh.store.db.selectFrom('events').select(['type', 'tenant_id']).execute();
+      expect(event?.type).toBe('device.auth_refused');
     });
 
     it('a tampered body still fails on the signature first', async () => {
