@@ -13,27 +13,20 @@ const SCANNED = ['src', 'web/src', 'test', 'scripts', 'bench', 'docs', 'README.m
 const SKIPPED_DIRS = new Set(['node_modules', 'dist', '.git']);
 const TEXT = /\.(?:[cm]?[jt]sx?|md|json|ya?ml|sh|html|css|txt|sql)$/;
 
-// Paths (a folder ends in /) that may still cite outside notes as `spec §…`: their facts move under
-// docs/ separately, and each entry goes once its files cite the repository's own pages.
-const NOTE_CITATIONS_ALLOWED: readonly string[] = [
-  'src/bootstrap/',
-  'docs/bootstrap-v2.md',
-  'docs/adr/0008-bootstrap.md',
-];
-const allowedIn = (rel: string, paths: readonly string[] | undefined): boolean =>
-  (paths ?? []).some((p) => (p.endsWith('/') ? rel.startsWith(p) : rel === p));
-
-const OUTSIDE: { what: string; re: RegExp; allowIn?: readonly string[] }[] = [
+// Compat pages are cited by heading anchor (`page.md#anchor`), never by section sign: `name.md §…`
+// with a note's name (some share a name with a compat page) is a citation of the outside note.
+const OUTSIDE: { what: string; re: RegExp }[] = [
   { what: 'research notes outside the repository', re: /spec\/mender-api\.md/ },
   { what: 'research notes outside the repository', re: /\.\.\/shared\/spec\/(?!mender-openapi\/)/ },
   { what: 'seed files outside the repository', re: /(?<![\w-])seeds\// },
+  { what: 'research notes outside the repository', re: /bootstrap-and-peers\.md/ },
   {
     what: 'research notes outside the repository',
-    re: /mender-clients\.md §/,
-    allowIn: NOTE_CITATIONS_ALLOWED,
+    re: /(?:mender-clients|mender-api|magistrala[\w-]*|provisioning-peers)\.md §/,
   },
-  { what: 'research notes outside the repository', re: /\bspec §/i, allowIn: NOTE_CITATIONS_ALLOWED },
-  { what: 'research notes outside the repository', re: /\bspec mender-/i, allowIn: NOTE_CITATIONS_ALLOWED },
+  { what: 'research notes outside the repository', re: /\bspec §/i },
+  { what: 'research notes outside the repository', re: /\bspec mender-/i },
+  { what: 'research notes outside the repository', re: /\bspec [\w-]+\.md/i },
 ];
 // Test files may read Mender's published OpenAPI document there, as test data.
 const OPENAPI_DATA = /\.\.\/shared\/spec\/mender-openapi\//;
@@ -76,8 +69,7 @@ describe('documentation links', () => {
         .split('\n')
         .forEach((line, i) => {
           const allowed = rel.startsWith('test/') ? line.replace(OPENAPI_DATA, '') : line;
-          for (const { what, re, allowIn } of OUTSIDE) {
-            if (allowedIn(rel, allowIn)) continue;
+          for (const { what, re } of OUTSIDE) {
             if (re.test(allowed)) offenders.push(`${rel}:${i + 1} cites ${what}: ${line.trim()}`);
           }
         });
@@ -95,6 +87,8 @@ describe('documentation links', () => {
       'mender-artifacts.md',
       'mender-management.md',
       'mender-clients.md',
+      'magistrala-bootstrap.md',
+      'provisioning-peers.md',
     ]) {
       const text = readFileSync(join(dir, name), 'utf8');
       for (const href of [...text.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1] as string)) {

@@ -1,7 +1,8 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
 /**
- * Magistrala's "secure bootstrap" (spec §1.7), byte for byte: AES-CFB with 128-bit segments
+ * Magistrala's "secure bootstrap" (docs/compat/magistrala-bootstrap.md#secure-bootstrap), byte for
+ * byte: AES-CFB with 128-bit segments
  * (Go's cipher.NewCFBEncrypter = OpenSSL/Node `aes-{128,192,256}-cfb`, not `-cfb8`), key = the
  * configured string's UTF-8 bytes, message = IV(16) ‖ ciphertext. No integrity protection:
  * kept only for compatibility; bootstrap v2 (bootstrap-crypto-v2.ts) is the safe protocol.

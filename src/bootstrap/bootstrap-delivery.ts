@@ -72,7 +72,8 @@ export const createDelivery = (deps: {
 export type DeliveryBuilder = ReturnType<typeof createDelivery>;
 
 /**
- * The bootstrap response JSON as Magistrala's reader writes it (spec §1.3): field order and
+ * The bootstrap response JSON as Magistrala's reader writes it
+ * (docs/compat/magistrala-bootstrap.md#bootstrap-response): field order and
  * omitted empty fields as in Go; `channels` is always a list (Go writes null for none).
  */
 export const deliveryToWire = (d: Delivery) => ({

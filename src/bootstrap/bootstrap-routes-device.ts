@@ -11,7 +11,8 @@ const refusal =
   'Unknown external id, wrong key and disabled config all get the same 403; 429 with Retry-After after repeated failures.';
 
 /**
- * Magistrala's device routes (spec §1.2 rows 9–10), unauthenticated except by the external key.
+ * Magistrala's device routes (docs/compat/magistrala-bootstrap.md#device-routes), unauthenticated
+ * except by the external key.
  * No tenant in the path: the external id is looked up across tenants.
  */
 export const bootstrapDeviceRoutes = (service: BootstrapDeviceService) => async (app: App) => {

@@ -79,7 +79,8 @@ export const parseOffsetLimit = (q: { offset?: string; limit?: string }) => {
 };
 
 /**
- * Magistrala-compatible config management (spec §1.2, rows 1–8), at `/bootstrap/{domainID}/...`
+ * Magistrala-compatible config management (docs/compat/magistrala-bootstrap.md#management-routes),
+ * at `/bootstrap/{domainID}/...`
  * so that an SDK whose bootstrap URL is `<gatehouse>/bootstrap` works. Differences are listed in
  * docs/adr/0008-bootstrap.md.
  */

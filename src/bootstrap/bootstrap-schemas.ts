@@ -193,7 +193,7 @@ export const channelToWire = (c: Channel): Static<typeof ChannelWire> => ({
   updated_at: toRfc3339(c.updatedAt),
 });
 
-/** Magistrala's bootstrap response (spec §1.3). */
+/** Magistrala's bootstrap response (docs/compat/magistrala-bootstrap.md#bootstrap-response). */
 export const DeliveryBody = Type.Object({
   client_id: Type.String(),
   client_secret: Type.String(),

@@ -61,7 +61,10 @@ export interface ConfigRecord {
   secrets: SealedSecrets;
 }
 
-/** What a device receives (Magistrala's bootstrap response, spec §1.3). */
+/**
+ * What a device receives: Magistrala's bootstrap response
+ * (docs/compat/magistrala-bootstrap.md#bootstrap-response).
+ */
 export interface Delivery {
   clientId: string;
   clientSecret: string;

@@ -14,10 +14,11 @@ export const MAX_ANSWER_BYTES = 64 * 1024;
 export const ALLOCATION_REQUEST_TYPE = 'allocation.request';
 
 /**
- * The custom allocation call (spec bootstrap-and-peers.md §2.3 DPS custom allocation, §3.5 AWS
- * pre-provisioning hook): POSTs the device's context, signed like every webhook, and turns the
- * answer into allow (with optional overrides) or deny. It fails closed: an unknown webhook, a
- * timeout, a network error, a non-2xx status or a malformed answer all deny, with the reason.
+ * The custom allocation call (docs/compat/provisioning-peers.md#dps-custom-allocation and
+ * docs/compat/provisioning-peers.md#aws-iot-pre-provisioning-hook): POSTs the device's context,
+ * signed like every webhook, and turns the answer into allow (with optional overrides) or deny.
+ * It fails closed: an unknown webhook, a timeout, a network error, a non-2xx status or a
+ * malformed answer all deny, with the reason.
  * Every call is recorded as `allocation.allowed` / `allocation.denied` (no secrets, no config
  * contents). Resolves to a decision; rejects only if the event cannot be stored.
  */
