@@ -5,8 +5,9 @@ const parse = (v: unknown) =>
   parseAllocationAnswer(Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)));
 
 describe('allocation webhook answers', () => {
-  it('allows, with or without overrides, in both spellings', () => {
+  it('allows, with or without overrides, in all three spellings', () => {
     expect(parse({ allow: true })).toEqual({ ok: true, result: { decision: 'allow' } });
+    expect(parse({ allowProvisioning: true })).toEqual({ ok: true, result: { decision: 'allow' } });
     expect(parse({ decision: 'allow' })).toEqual({ ok: true, result: { decision: 'allow' } });
     expect(
       parse({
@@ -29,10 +30,11 @@ describe('allocation webhook answers', () => {
       ok: true,
       result: { decision: 'deny', reason: 'denied by allocation webhook: serial not on the allow-list' },
     });
-    expect(parse({ allow: false })).toEqual({
-      ok: true,
-      result: { decision: 'deny', reason: 'denied by allocation webhook: no reason given' },
-    });
+    for (const answer of [{ allow: false }, { allowProvisioning: false }])
+      expect(parse(answer)).toEqual({
+        ok: true,
+        result: { decision: 'deny', reason: 'denied by allocation webhook: no reason given' },
+      });
   });
 
   it('calls everything else malformed', () => {
@@ -46,6 +48,9 @@ describe('allocation webhook answers', () => {
       { decision: 'maybe' },
       { allow: 'true' },
       { allow: true, decision: 'allow' },
+      { allowProvisioning: true, allow: true },
+      { allowProvisioning: 'true' },
+      { allowProvisioning: true, parameterOverrides: { a: 'b' } },
       { allow: true, extra: 1 },
       { allow: true, group: 'no spaces allowed' },
       { allow: true, group: 7 },

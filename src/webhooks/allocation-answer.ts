@@ -6,7 +6,8 @@ import type { AllocationOverrides, AllocationResult } from './webhooks-types.js'
 /**
  * The allocation webhook's answer (docs/webhooks.md, "Allocation webhook"), checked strictly:
  *
- *   { "decision": "allow" | "deny"  (or "allow": true | false, not both),
+ *   { "decision": "allow" | "deny"  (or "allow": true | false, or AWS IoT's pre-provisioning
+ *     hook's "allowProvisioning": true | false; exactly one of the three),
  *     "reason"?: string, "group"?: string, "tags"?: {string: string}, "config"?: object }
  *
  * Anything else (unknown fields, wrong types, limits exceeded) is malformed, and a malformed
@@ -15,7 +16,8 @@ import type { AllocationOverrides, AllocationResult } from './webhooks-types.js'
 export const MAX_REASON_LENGTH = 1024;
 export const MAX_OVERRIDE_TAGS = 20;
 export const MAX_CONFIG_BYTES = 16 * 1024;
-const ALLOWED_KEYS = new Set(['decision', 'allow', 'reason', 'group', 'tags', 'config']);
+const DECISION_KEYS = ['decision', 'allow', 'allowProvisioning'] as const;
+const ALLOWED_KEYS = new Set<string>([...DECISION_KEYS, 'reason', 'group', 'tags', 'config']);
 
 export type ParsedAnswer = { ok: true; result: AllocationResult } | { ok: false; problem: string };
 
@@ -39,16 +41,18 @@ export const parseAllocationAnswer = (body: Buffer): ParsedAnswer => {
   if (unknown.length > 0) return { ok: false, problem: `unknown field "${unknown[0]?.slice(0, 64)}"` };
 
   let allow: boolean;
-  if ('decision' in json && 'allow' in json) return { ok: false, problem: 'both "decision" and "allow"' };
-  if ('decision' in json) {
+  const given = DECISION_KEYS.filter((k) => k in json);
+  if (given.length > 1) return { ok: false, problem: `both "${given[0]}" and "${given[1]}"` };
+  const [key] = given;
+  if (key === undefined) return { ok: false, problem: 'none of "decision", "allow" and "allowProvisioning"' };
+  if (key === 'decision') {
     if (json.decision !== 'allow' && json.decision !== 'deny')
       return { ok: false, problem: '"decision" must be "allow" or "deny"' };
     allow = json.decision === 'allow';
-  } else if ('allow' in json) {
-    if (typeof json.allow !== 'boolean') return { ok: false, problem: '"allow" must be a boolean' };
-    allow = json.allow;
   } else {
-    return { ok: false, problem: 'neither "decision" nor "allow"' };
+    const value = json[key];
+    if (typeof value !== 'boolean') return { ok: false, problem: `"${key}" must be a boolean` };
+    allow = value;
   }
 
   if ('reason' in json && (typeof json.reason !== 'string' || json.reason.length > MAX_REASON_LENGTH))
