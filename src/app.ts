@@ -20,8 +20,9 @@ import {
   deploymentsDownloadRoutes,
   deploymentsMgmtRoutes,
   deploymentsReleaseRoutes,
+  deploymentsV2Routes,
 } from './deployments/index.js';
-import { devauthDeviceRoutes, devauthMgmtRoutes } from './devauth/index.js';
+import { devauthDeviceRoutes, devauthMgmtRoutes, devauthStatisticsRoutes } from './devauth/index.js';
 import { enrollmentRoutes } from './enrollment/index.js';
 import { auditRoutes, createEventStreamHub, eventStreamRoutes } from './events/index.js';
 import { factoryMgmtRoutes } from './factory/index.js';
@@ -222,6 +223,7 @@ export const buildApp = async (gh: Gatehouse, opts: AppOptions = {}): Promise<Ap
     mgmt.addHook('onRoute', documentBearer);
     mgmt.addHook('onRequest', userAuthHook(gh.users.checkToken));
     await mgmt.register(devauthMgmtRoutes(gh.devauthAdmin));
+    await mgmt.register(devauthStatisticsRoutes(gh.devauthAdmin));
     await mgmt.register(usersMgmtRoutes(gh.users));
     await mgmt.register(usersSettingsRoutes(gh.users.settings));
     await mgmt.register(inventoryMgmtRoutes(gh.inventoryAdmin));
@@ -230,6 +232,7 @@ export const buildApp = async (gh: Gatehouse, opts: AppOptions = {}): Promise<Ap
     await mgmt.register(deploymentsArtifactRoutes(gh.artifacts, gh.config));
     await mgmt.register(deploymentsMgmtRoutes(gh.deployments));
     await mgmt.register(deploymentsReleaseRoutes(gh.releases));
+    await mgmt.register(deploymentsV2Routes({ deployments: gh.deployments, artifacts: gh.artifacts }));
     await mgmt.register(bootstrapMgmtRoutes(gh.bootstrap.configs));
     await mgmt.register(bootstrapChannelRoutes(gh.bootstrap.channels));
     await mgmt.register(pkiCaRoutes(gh.pki.cas));

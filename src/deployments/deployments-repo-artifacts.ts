@@ -179,6 +179,12 @@ export interface ArtifactQuery {
   name?: string;
   description?: string;
   deviceType?: string;
+  /** v2 list: any of these exact names. */
+  names?: string[];
+  /** v2 list (`foo*`): a case-sensitive prefix, the same on both dialects (substr, not LIKE). */
+  namePrefix?: string;
+  descriptionPrefix?: string;
+  deviceTypePrefix?: string;
   sort: { by: 'name' | 'modified'; desc: boolean };
   offset: number;
   limit: number;
@@ -192,15 +198,26 @@ export const listArtifacts = async (
   let base = db.selectFrom('artifacts').where('tenant_id', '=', tenantId);
   if (q.name !== undefined) base = base.where('name', '=', q.name);
   if (q.description !== undefined) base = base.where('description', '=', q.description);
-  if (q.deviceType !== undefined) {
+  if (q.names && q.names.length > 0) base = base.where('name', 'in', q.names);
+  const np = q.namePrefix;
+  if (np !== undefined)
+    base = base.where((eb) => eb(eb.fn('substr', ['name', eb.val(1), eb.val(np.length)]), '=', np));
+  const dp = q.descriptionPrefix;
+  if (dp !== undefined)
+    base = base.where((eb) => eb(eb.fn('substr', ['description', eb.val(1), eb.val(dp.length)]), '=', dp));
+  if (q.deviceType !== undefined || q.deviceTypePrefix !== undefined) {
     const dt = q.deviceType;
-    base = base.where('id', 'in', (eb) =>
-      eb
+    const tp = q.deviceTypePrefix;
+    base = base.where('id', 'in', (eb) => {
+      let sub = eb
         .selectFrom('artifact_depends_keys')
         .select('artifact_id')
-        .where('tenant_id', '=', tenantId)
-        .where('device_type', '=', dt),
-    );
+        .where('tenant_id', '=', tenantId);
+      if (dt !== undefined) sub = sub.where('device_type', '=', dt);
+      if (tp !== undefined)
+        sub = sub.where((e) => e(e.fn('substr', ['device_type', e.val(1), e.val(tp.length)]), '=', tp));
+      return sub;
+    });
   }
   const total = num(
     (await base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow()).n,

@@ -148,6 +148,8 @@ export interface DeploymentQuery {
   status?: DeploymentStatus;
   search?: string;
   ids?: string[];
+  /** Exact deployment names, any of them (v2 list). */
+  names?: string[];
   createdBeforeMs?: number;
   createdAfterMs?: number;
   desc: boolean;
@@ -163,6 +165,7 @@ export const listDeployments = async (
   let base = db.selectFrom('deployments').where('tenant_id', '=', tenantId);
   if (q.status) base = base.where('status', '=', q.status);
   if (q.ids && q.ids.length > 0) base = base.where('id', 'in', q.ids);
+  if (q.names && q.names.length > 0) base = base.where('name', 'in', q.names);
   if (q.search) {
     const s = q.search;
     base = base.where((eb) => eb.or([eb('name', '=', s), eb('artifact_name', '=', s), eb('id', '=', s)]));

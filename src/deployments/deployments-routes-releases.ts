@@ -61,6 +61,11 @@ const releaseToWire = (r: Release) => ({
   notes: r.notes,
 });
 
+const releaseToV1Wire = (r: Release) => {
+  const { name, artifacts, artifacts_count, ...rest } = releaseToWire(r);
+  return { Name: name, name, Artifacts: artifacts, ArtifactsCount: artifacts_count, ...rest };
+};
+
 /**
  * Deployments v2 releases, as Mender's web UI reads them: the artifacts grouped by name, with
  * tags and notes; paged and sorted; the tenant's tags and update types.
@@ -89,12 +94,45 @@ export const deploymentsReleaseRoutes = (service: ReleasesService) => async (app
         offset: 0,
         limit: Number.MAX_SAFE_INTEGER,
       });
-      return reply.header('X-Total-Count', String(total)).send(
-        releases.map((r) => {
-          const { name, artifacts, artifacts_count, ...rest } = releaseToWire(r);
-          return { Name: name, name, Artifacts: artifacts, ArtifactsCount: artifacts_count, ...rest };
+      return reply.header('X-Total-Count', String(total)).send(releases.map(releaseToV1Wire));
+    },
+  );
+
+  app.get(
+    `${V1}/deployments/releases/list`,
+    {
+      schema: {
+        tags,
+        summary: 'List releases, paged (deprecated Mender form of the v2 list)',
+        description:
+          'The v2 list in the v1 shape: `name` matches any part of a release name, case-insensitively; `update_type` keeps releases with an artifact of that type; `sort` as in v2. `description` and `device_type` are not filters here (use the artifacts list). `X-Total-Count` and `Link` as every paged list.',
+        querystring: Type.Object({
+          name: Type.Optional(Type.String({ maxLength: 256 })),
+          update_type: Type.Optional(Type.String({ maxLength: 256 })),
+          page: Type.Optional(Type.String({ maxLength: 10 })),
+          per_page: Type.Optional(Type.String({ maxLength: 10 })),
+          sort: Type.Optional(Type.Union(releaseSorts.map((s) => Type.Literal(s)))),
         }),
-      );
+        response: { 200: Type.Array(ReleaseV1Wire), ...errorResponses(400, 401, 422) },
+      },
+    },
+    async (req, reply) => {
+      const q = req.query;
+      const page = parsePage(q);
+      const { releases, total } = await service.list(userOf(req).tenantId, {
+        name: q.name || undefined,
+        updateType: q.update_type || undefined,
+        sort: q.sort ?? 'name:asc',
+        offset: offsetOf(page),
+        limit: page.perPage,
+      });
+      return reply
+        .header('X-Total-Count', String(total))
+        .header(
+          'Link',
+          linkHeaders(req.url, page, { hasNext: offsetOf(page) + releases.length < total, total }),
+        )
+        .send(releases.map(releaseToV1Wire));
     },
   );
 

@@ -4,6 +4,7 @@ export { deploymentsMgmtRoutes } from './deployments-routes-deployments.js';
 export { deploymentsDeviceRoutes } from './deployments-routes-device.js';
 export { deploymentsDownloadRoutes } from './deployments-routes-download.js';
 export { deploymentsReleaseRoutes } from './deployments-routes-releases.js';
+export { deploymentsV2Routes } from './deployments-routes-v2.js';
 export { type ArtifactsService, createArtifactsService } from './deployments-service-artifacts.js';
 export {
   createDeviceDeploymentsService,

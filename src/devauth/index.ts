@@ -11,6 +11,7 @@ export { lockTenantDeviceIds } from './devauth-repo-devices.js';
 export { type ImportOrigin, readKnownState } from './devauth-repo-import.js';
 export { devauthDeviceRoutes } from './devauth-routes-device.js';
 export { devauthMgmtRoutes } from './devauth-routes-mgmt.js';
+export { devauthStatisticsRoutes } from './devauth-routes-statistics.js';
 export { type DeviceWireT, deviceToWire } from './devauth-schemas.js';
 export { createDeviceAuthService, type DeviceAuthService } from './devauth-service-device.js';
 export { applyImportPlan } from './devauth-service-import.js';

@@ -159,6 +159,10 @@ const WALKED = [
   'GET /api/management/v1/deployments/deployments/{deployment_id}/devices/{device_id}/log',
   'GET /api/management/v1/deployments/deployments/devices/{id}',
   'PUT /api/management/v1/deployments/deployments/{deployment_id}/status',
+  'GET /api/management/v2/deployments/deployments',
+  'GET /api/management/v2/deployments/artifacts',
+  'GET /api/management/v1/deployments/deployments/releases/list',
+  'GET /api/management/v2/inventory/statistics',
   'GET /api/management/v1/iot-manager/integrations',
 ];
 
@@ -317,6 +321,12 @@ describe.each(doc ? dialects() : [])("Mender's operations against its OpenAPI do
     await send(m('GET', '/v1/inventory/groups'), 200);
     await send(m('GET', '/v1/inventory/groups/walkers/devices'), 200);
     await send(m('GET', '/v2/inventory/filters/attributes'), 200);
+    const stats = (await send(m('GET', '/v2/inventory/statistics'), 200)).json() as {
+      devices_by_status: { accepted: { standard: number }; pending: { standard: number } };
+    };
+    expect(stats.devices_by_status.accepted.standard).toBe(1);
+    // The other device is preauthorized: neither accepted nor pending.
+    expect(stats.devices_by_status.pending.standard).toBe(0);
     await send(
       m('POST', '/v2/inventory/filters/search', {
         page: 1,
@@ -353,6 +363,21 @@ describe.each(doc ? dialects() : [])("Mender's operations against its OpenAPI do
     await send(m('PUT', '/v2/deployments/deployments/releases/walk-1/tags', ['walk']), 204);
     await send(m('GET', '/v2/deployments/releases/all/tags'), 200);
     await send(m('GET', '/v2/deployments/releases/all/types'), 200);
+    const listed = await send(
+      m('GET', '/v1/deployments/deployments/releases/list?name=walk&per_page=1'),
+      200,
+    );
+    expect(listed.headers['x-total-count']).toBe('1');
+    expect((listed.json() as { Name: string }[]).map((r) => r.Name)).toEqual(['walk-1']);
+    for (const q of ['name=walk-1&name=other', 'name=walk*', 'description=walk*', 'device_type=qemux86-64']) {
+      const v2 = await send(m('GET', `/v2/deployments/artifacts?${q}&page=1&per_page=5`), 200);
+      expect(
+        (v2.json() as { name: string }[]).map((a) => a.name),
+        q,
+      ).toEqual(['walk-1']);
+      expect(v2.headers['x-total-count'], q).toBe('1');
+    }
+    await send(m('GET', '/v2/deployments/artifacts?name=walk'), 200);
     const second = await multipartUpload(
       readFileSync(
         makeSingleFileArtifact({ name: 'walk-2', deviceTypes: ['qemux86-64'], compression: 'none' }),
@@ -407,6 +432,18 @@ describe.each(doc ? dialects() : [])("Mender's operations against its OpenAPI do
     );
     await send(m('GET', '/v1/deployments/deployments'), 200);
     await send(m('GET', `/v1/deployments/deployments/${deploymentId}`), 200);
+    const v2 = await send(
+      m(
+        'GET',
+        `/v2/deployments/deployments?id=${deploymentId}&name=walk&name=walk-group&status=finished&type=software&created_after=0&sort=asc&page=1&per_page=5`,
+      ),
+      200,
+    );
+    expect((v2.json() as { id: string }[]).map((d) => d.id)).toEqual([deploymentId]);
+    expect(v2.headers['x-total-count']).toBe('1');
+    const both = await send(m('GET', '/v2/deployments/deployments?name=walk&name=walk-group'), 200);
+    expect(both.headers['x-total-count']).toBe('2');
+    expect((await send(m('GET', '/v2/deployments/deployments?type=configuration'), 200)).json()).toEqual([]);
     await send(m('GET', `/v1/deployments/deployments/${deploymentId}/statistics`), 200);
     await send(
       m('POST', '/v1/deployments/deployments/statistics/list', { deployment_ids: [deploymentId] }),
