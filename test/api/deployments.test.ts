@@ -418,4 +418,37 @@ describe.each(dialects())('artifacts and deployments on %s', (dialect) => {
     const after = byDevice((await mgmt('GET', `${D}/deployments/${depId}/devices/list`)).json());
     expect(after.get(a.id)).toEqual({ id: artifactId, name: 'report-1' });
   });
+
+  it('lists deployments in v2: repeatable ids and names, inclusive creation bounds, sort, tenants apart', async () => {
+    const V2 = '/api/management/v2/deployments/deployments';
+    const v1 = await mgmt('GET', `${D}/deployments?per_page=500`);
+    const all = v1.json() as { id: string; name: string; created: string }[];
+    expect(all.length).toBeGreaterThan(1);
+    const listV2 = async (query: string) => {
+      const res = await mgmt('GET', `${V2}${query}`);
+      expect(res.statusCode, res.body).toBe(200);
+      return { ids: (res.json() as { id: string }[]).map((d) => d.id), total: res.headers['x-total-count'] };
+    };
+    expect(await listV2('?per_page=500')).toEqual({ ids: all.map((d) => d.id), total: String(all.length) });
+    expect((await listV2('?per_page=500&sort=asc')).ids).toEqual(all.map((d) => d.id).reverse());
+    const [a, b] = all as [(typeof all)[0], (typeof all)[0]];
+    expect((await listV2(`?id=${a.id}&id=${b.id}`)).ids).toEqual([a.id, b.id]);
+    const named = all.filter((d) => d.name === a.name || d.name === b.name).map((d) => d.id);
+    expect((await listV2(`?name=${a.name}&name=${b.name}&per_page=500`)).ids).toEqual(named);
+    const second = Math.floor(Date.parse(a.created) / 1000);
+    expect((await listV2(`?id=${a.id}&created_before=${second}&created_after=${second}`)).ids).toEqual([
+      a.id,
+    ]);
+    expect((await listV2(`?id=${a.id}&created_before=${second - 1}`)).ids).toEqual([]);
+    expect((await listV2(`?id=${a.id}&created_after=${second + 1}`)).ids).toEqual([]);
+    expect((await listV2('?per_page=1&page=2')).ids).toEqual([b.id]);
+    expect((await mgmt('GET', `${V2}?per_page=501`)).statusCode).toBe(400);
+    expect((await mgmt('GET', `${V2}?status=bogus`)).statusCode).toBe(400);
+    expect((await t.app.inject({ method: 'GET', url: V2 })).statusCode).toBe(401);
+    const { tenant } = await t.gh.tenants.create({ name: `v2-deployments-${dialect}` });
+    const other = (await adminToken(t.gh, { tenantId: tenant.id })).token;
+    const theirs = await t.app.inject({ method: 'GET', url: `${V2}?id=${a.id}`, headers: bearer(other) });
+    expect(theirs.json()).toEqual([]);
+    expect(theirs.headers['x-total-count']).toBe('0');
+  });
 });

@@ -196,6 +196,26 @@ describe.each(dialects())('inventory management v1 on %s', (dialect) => {
     await call('PUT', `/devices/${a.id}/tags`, []);
   });
 
+  it('counts accepted and pending devices of the tenant only (v2 statistics, all the standard tier)', async () => {
+    const stats = async (who: Tenant) => {
+      const res = await f.call(who, 'GET', '/api/management/v2/inventory/statistics');
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json();
+    };
+    expect(await stats(tenant)).toEqual({
+      devices_by_status: {
+        accepted: { standard: 3, micro: 0, system: 0 },
+        pending: { standard: 1, micro: 0, system: 0 },
+      },
+    });
+    expect(await stats(other)).toEqual({
+      devices_by_status: {
+        accepted: { standard: 1, micro: 0, system: 0 },
+        pending: { standard: 0, micro: 0, system: 0 },
+      },
+    });
+  });
+
   it("answers 404 for another tenant's devices and never lists them", async () => {
     const theirs = (await f.call(other, 'GET', `${V1}/devices`)).json() as InventoryDevice[];
     expect(theirs).toHaveLength(1);

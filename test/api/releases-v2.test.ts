@@ -321,4 +321,37 @@ describe.each(dialects())('releases (deployments v2) on %s', (dialect) => {
       ),
     ).toEqual(await names('?name=APP&sort=name:asc'));
   });
+
+  it('pages v1 releases/list like v2 and lists v2 artifacts by names and prefixes, tenants apart', async () => {
+    const v1 = await call('GET', `${V1}/deployments/releases/list?per_page=1&page=2&sort=name:desc`);
+    expect(v1.statusCode, v1.body).toBe(200);
+    const v2 = await list('?per_page=1&page=2&sort=name:desc');
+    expect((v1.json() as { Name: string }[]).map((r) => r.Name)).toEqual(v2.releases.map((r) => r.name));
+    expect(v1.headers['x-total-count']).toBe(v2.total);
+    expect(String(v1.headers.link)).toContain('rel="prev"');
+    expect((await call('GET', `${V1}/deployments/releases/list?per_page=501`)).statusCode).toBe(400);
+    const theirs = await call('GET', `${V1}/deployments/releases/list`, undefined, other);
+    expect((theirs.json() as { Name: string }[]).map((r) => r.Name)).toEqual(['theirs-1']);
+
+    const artifacts = async (query: string, token = other) => {
+      const res = await call('GET', `${V2}/artifacts${query}`, undefined, token);
+      expect(res.statusCode, res.body).toBe(200);
+      return (res.json() as { name: string }[]).map((a) => a.name);
+    };
+    expect(await artifacts('')).toEqual(['theirs-1']);
+    expect(await artifacts('?name=theirs-1&name=app-1.0')).toEqual(['theirs-1']);
+    expect(await artifacts('?name=theirs*')).toEqual(['theirs-1']);
+    expect(await artifacts('?name=app*')).toEqual([]);
+    expect(await artifacts('?name=Theirs*')).toEqual([]);
+    expect(await artifacts('?device_type=qemu*')).toEqual(['theirs-1']);
+    expect(await artifacts('?device_type=raspberrypi4')).toEqual([]);
+    const mine = await call('GET', `${V2}/artifacts?per_page=500`);
+    const v1List = await call('GET', `${V1}/artifacts/list?per_page=500`);
+    expect(mine.headers['x-total-count']).toBe(v1List.headers['x-total-count']);
+    expect(await artifacts('?name=theirs-1', admin)).toEqual([]);
+    expect((await call('GET', `${V2}/artifacts?name=a*&name=b`)).statusCode).toBe(400);
+    expect((await call('GET', `${V2}/artifacts?per_page=501`)).statusCode).toBe(400);
+    for (const url of [`${V1}/deployments/releases/list`, `${V2}/artifacts`])
+      expect((await t.app.inject({ method: 'GET', url })).statusCode, url).toBe(401);
+  });
 });
