@@ -12,6 +12,10 @@ export interface ReleaseSummary {
   artifactsCount: number;
   /** Update types (`type_info.type` on the wire) of its artifacts. */
   types: Set<string>;
+  /** Device types its artifacts are compatible with. */
+  deviceTypes: Set<string>;
+  /** Its artifacts' descriptions, lower-cased (for the v1 list's filter). */
+  descriptions: string[];
   tags: string[];
   notes: string;
 }
@@ -27,7 +31,7 @@ export const releaseSummaries = async (
 ): Promise<ReleaseSummary[] | undefined> => {
   const rows = await db
     .selectFrom('artifacts')
-    .select(['name', 'modified_at', 'updates'])
+    .select(['name', 'modified_at', 'updates', 'device_types', 'description'])
     .where('tenant_id', '=', tenantId)
     .limit(maxArtifacts + 1)
     .execute();
@@ -36,11 +40,22 @@ export const releaseSummaries = async (
   for (const r of rows) {
     let s = byName.get(r.name);
     if (!s) {
-      s = { name: r.name, modifiedAt: 0, artifactsCount: 0, types: new Set(), tags: [], notes: '' };
+      s = {
+        name: r.name,
+        modifiedAt: 0,
+        artifactsCount: 0,
+        types: new Set(),
+        deviceTypes: new Set(),
+        descriptions: [],
+        tags: [],
+        notes: '',
+      };
       byName.set(r.name, s);
     }
     s.artifactsCount++;
     s.modifiedAt = Math.max(s.modifiedAt, num(r.modified_at));
+    for (const t of JSON.parse(r.device_types) as string[]) s.deviceTypes.add(t);
+    if (r.description !== '') s.descriptions.push(r.description.toLowerCase());
     for (const u of JSON.parse(r.updates) as Artifact['updates']) {
       const t = u.typeInfo?.type;
       if (typeof t === 'string') s.types.add(t);

@@ -105,10 +105,12 @@ export const deploymentsReleaseRoutes = (service: ReleasesService) => async (app
         tags,
         summary: 'List releases, paged (deprecated Mender form of the v2 list)',
         description:
-          'The v2 list in the v1 shape: `name` matches any part of a release name, case-insensitively; `update_type` keeps releases with an artifact of that type; `sort` as in v2. `description` and `device_type` are not filters here (use the artifacts list). `X-Total-Count` and `Link` as every paged list.',
+          'The v2 list in the v1 shape: `name` matches any part of a release name, case-insensitively; `update_type` keeps releases with an artifact of that type, `device_type` those with an artifact compatible with that device type, `description` those with an artifact whose description contains it (ignoring case); `sort` as in v2. `X-Total-Count` and `Link` as every paged list.',
         querystring: Type.Object({
           name: Type.Optional(Type.String({ maxLength: 256 })),
           update_type: Type.Optional(Type.String({ maxLength: 256 })),
+          device_type: Type.Optional(Type.String({ maxLength: 256 })),
+          description: Type.Optional(Type.String({ maxLength: 1024 })),
           page: Type.Optional(Type.String({ maxLength: 10 })),
           per_page: Type.Optional(Type.String({ maxLength: 10 })),
           sort: Type.Optional(Type.Union(releaseSorts.map((s) => Type.Literal(s)))),
@@ -122,6 +124,8 @@ export const deploymentsReleaseRoutes = (service: ReleasesService) => async (app
       const { releases, total } = await service.list(userOf(req).tenantId, {
         name: q.name || undefined,
         updateType: q.update_type || undefined,
+        deviceType: q.device_type || undefined,
+        description: q.description || undefined,
         sort: q.sort ?? 'name:asc',
         offset: offsetOf(page),
         limit: page.perPage,

@@ -71,7 +71,7 @@ export const releasesErrors = {
     }),
 };
 
-export interface Release extends Omit<ReleaseSummary, 'types'> {
+export interface Release extends Omit<ReleaseSummary, 'types' | 'deviceTypes' | 'descriptions'> {
   artifacts: Artifact[];
 }
 
@@ -81,6 +81,10 @@ export interface ReleaseQuery {
   /** Releases with any of these tags. */
   tags?: string[];
   updateType?: string;
+  /** Releases with an artifact compatible with this device type. */
+  deviceType?: string;
+  /** Case-insensitive part of one of its artifacts' descriptions. */
+  description?: string;
   sort: ReleaseSort;
   offset: number;
   limit: number;
@@ -133,7 +137,7 @@ export const createReleasesService = (deps: {
       tenantId,
       page.map((r) => r.name),
     );
-    return page.map(({ types: _types, ...r }) => ({
+    return page.map(({ types: _t, deviceTypes: _d, descriptions: _s, ...r }) => ({
       ...r,
       artifacts: artifacts.filter((a) => a.name === r.name),
     }));
@@ -151,12 +155,15 @@ export const createReleasesService = (deps: {
     async list(tenantId: string, q: ReleaseQuery): Promise<{ releases: Release[]; total: number }> {
       const needle = q.name?.toLowerCase();
       const tags = q.tags && q.tags.length > 0 ? new Set(q.tags) : undefined;
+      const described = q.description?.toLowerCase();
       const matching = (await summaries(tenantId))
         .filter(
           (r) =>
             (needle === undefined || r.name.toLowerCase().includes(needle)) &&
             (tags === undefined || r.tags.some((t) => tags.has(t))) &&
-            (q.updateType === undefined || r.types.has(q.updateType)),
+            (q.updateType === undefined || r.types.has(q.updateType)) &&
+            (q.deviceType === undefined || r.deviceTypes.has(q.deviceType)) &&
+            (described === undefined || r.descriptions.some((d) => d.includes(described))),
         )
         .sort(compare(q.sort));
       return {

@@ -330,6 +330,35 @@ describe.each(dialects())('releases (deployments v2) on %s', (dialect) => {
     expect(v1.headers['x-total-count']).toBe(v2.total);
     expect(String(v1.headers.link)).toContain('rel="prev"');
     expect((await call('GET', `${V1}/deployments/releases/list?per_page=501`)).statusCode).toBe(400);
+    // device_type and description keep the releases with such an artifact.
+    const first = (await list('?per_page=1&sort=name:asc')).releases[0] as unknown as {
+      artifacts: { id: string }[];
+    };
+    const described = await call('PUT', `${V1}/artifacts/${first.artifacts[0]?.id}`, {
+      description: 'Field build 42',
+    });
+    expect(described.statusCode, described.body).toBe(204);
+    const every = (await list('?per_page=500')).releases as unknown as {
+      name: string;
+      artifacts: { description: string; device_types_compatible: string[] }[];
+    }[];
+    const v1Names = async (query: string) =>
+      (
+        (await call('GET', `${V1}/deployments/releases/list?per_page=500&${query}`)).json() as {
+          Name: string;
+        }[]
+      ).map((r) => r.Name);
+    const rpi = every.filter((r) =>
+      r.artifacts.some((a) => a.device_types_compatible.includes('raspberrypi4')),
+    );
+    expect(rpi.length).toBeGreaterThan(0);
+    expect(rpi.length).toBeLessThan(every.length);
+    expect(await v1Names('device_type=raspberrypi4')).toEqual(rpi.map((r) => r.name));
+    const part = 'BUILD 4';
+    const withPart = every.filter((r) => r.artifacts.some((a) => a.description.toUpperCase().includes(part)));
+    expect(withPart.length).toBeGreaterThan(0);
+    expect(await v1Names(`description=${encodeURIComponent(part)}`)).toEqual(withPart.map((r) => r.name));
+    expect(await v1Names('description=no-artifact-says-this')).toEqual([]);
     const theirs = await call('GET', `${V1}/deployments/releases/list`, undefined, other);
     expect((theirs.json() as { Name: string }[]).map((r) => r.Name)).toEqual(['theirs-1']);
 
