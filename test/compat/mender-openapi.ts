@@ -4,10 +4,11 @@
  * and whether a JSON body fits the declared schema (ADR 22, "Contract tests").
  *
  * The document is not part of this project: it is read at test time from beside the checkout
- * (`MENDER_OPENAPI_PATH`). Without it, the contract checks are skipped, and fail in CI.
+ * (`MENDER_OPENAPI_PATH`, below). Without it, the contract checks are skipped, and fail in CI.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
@@ -15,15 +16,36 @@ import { parse } from 'yaml';
 
 const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** Where the document is expected: beside the project checkout, never inside it. */
-export const MENDER_OPENAPI_PATH = join(
-  PROJECT_ROOT,
-  '..',
-  'shared',
-  'spec',
-  'mender-openapi',
-  'openapi.yaml',
-);
+const BESIDE = ['..', 'shared', 'spec', 'mender-openapi', 'openapi.yaml'] as const;
+
+/** The checkout this one was cloned from, when that is a folder on this machine (a CI clone). */
+const originCheckout = (): string | undefined => {
+  try {
+    const url = execFileSync('git', ['-C', PROJECT_ROOT, 'config', '--get', 'remote.origin.url'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+    const dir = url.startsWith('file://') ? fileURLToPath(url) : url;
+    return isAbsolute(dir) && existsSync(dir) ? dir : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * Where the document is read: `GATEHOUSE_MENDER_OPENAPI` when set, else beside the project
+ * checkout, else beside the checkout this one was cloned from (CI runs on a fresh clone in a
+ * temporary folder); never inside the project.
+ */
+export const MENDER_OPENAPI_PATH = ((): string => {
+  const given = process.env.GATEHOUSE_MENDER_OPENAPI;
+  if (given) return given;
+  const beside = join(PROJECT_ROOT, ...BESIDE);
+  if (existsSync(beside)) return beside;
+  const origin = originCheckout();
+  const besideOrigin = origin === undefined ? undefined : join(origin, ...BESIDE);
+  return besideOrigin !== undefined && existsSync(besideOrigin) ? besideOrigin : beside;
+})();
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
 
