@@ -2,7 +2,7 @@ import { buildApp } from './app.js';
 import { startStorageJanitor } from './blobs/index.js';
 import type { Config } from './config/config.js';
 import { createLogger } from './core/logger.js';
-import { ORPHAN_GRACE_MS } from './deployments/artifact-orphans.js';
+import { ORPHAN_GRACE_MS } from './deployments/index.js';
 import { connectionLimitsOf } from './http/connection-limits.js';
 import { createTlsListener, type TlsListener } from './http/tls.js';
 import { createTrustedProxies } from './http/trusted-proxies.js';

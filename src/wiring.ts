@@ -20,9 +20,10 @@ import {
   type DownloadLinks,
   type ReleasesService,
 } from './deployments/index.js';
-import { type CheckInRecorder, createCheckInRecorder } from './devauth/check-in-recorder.js';
 import {
+  type CheckInRecorder,
   combineDeviceHooks,
+  createCheckInRecorder,
   createDevauthAdminService,
   createDeviceAuthService,
   createNewDeviceLimits,

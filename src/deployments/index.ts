@@ -1,3 +1,4 @@
+export { ORPHAN_GRACE_MS } from './artifact-orphans.js';
 export { createDeploymentsDeviceHooks } from './deployments-hooks.js';
 export { deploymentsArtifactRoutes } from './deployments-routes-artifacts.js';
 export { deploymentsMgmtRoutes } from './deployments-routes-deployments.js';

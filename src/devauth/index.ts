@@ -1,3 +1,4 @@
+export { type CheckInRecorder, createCheckInRecorder } from './check-in-recorder.js';
 export { decodeCursor, encodeCursor } from './devauth-cursor.js';
 export {
   type ImportRow,

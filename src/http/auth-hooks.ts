@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../core/errors.js';
-import type { DevicePrincipal } from '../devauth/devauth-types.js';
-import type { UserPrincipal } from '../users/users-types.js';
+import type { DevicePrincipal } from '../devauth/index.js';
+import type { UserPrincipal } from '../users/index.js';
 
 /**
  * Request hooks that turn `Authorization: Bearer <token>` into a principal. A device token is

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { x509 } from '../pki/pki-x509.js';
+import { x509 } from '../pki/index.js';
 import { parseClientCertHeader } from './client-cert.js';
 
 describe('client certificate header', () => {

@@ -6,8 +6,8 @@ import type {
   RawRequestDefaultExpression,
   RawServerDefault,
 } from 'fastify';
-import type { Actor, DevicePrincipal } from '../devauth/devauth-types.js';
-import type { UserPrincipal } from '../users/users-types.js';
+import type { Actor, DevicePrincipal } from '../devauth/index.js';
+import type { UserPrincipal } from '../users/index.js';
 
 export type App = FastifyInstance<
   RawServerDefault,

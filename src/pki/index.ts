@@ -27,7 +27,7 @@ export type {
   VerifiedLeaf,
 } from './pki-types.js';
 export { MAX_CHAIN_DEPTH, type VerifyClientCertificateInput, verifyClientCertificate } from './pki-verify.js';
-export { certFacts, parseCertificatesPem } from './pki-x509.js';
+export { certFacts, parseCertificatesPem, x509 } from './pki-x509.js';
 
 export interface Pki {
   cas: PkiCasService;
