@@ -110,7 +110,8 @@ export default function CaPage() {
                       await api(`${PKI}/cas/${id}`, { method: 'DELETE' });
                       qc.removeQueries({ queryKey: pkiKeys.ca(id) });
                       await qc.invalidateQueries({ queryKey: ['pki', 'cas'] });
-                      navigate('/certificates');
+                      // void: navigate() returns nothing under BrowserRouter (the Promise is for data routers).
+                      void navigate('/certificates');
                     }}
                   />
                 ) : null}

@@ -44,7 +44,8 @@ const RegisterCaForm = ({ onCancel }: { onCancel: () => void }) => {
     onSuccess: (ca) => {
       qc.setQueryData(pkiKeys.ca(ca.id), ca);
       void qc.invalidateQueries({ queryKey: ['pki', 'cas'] });
-      navigate(`/certificates/cas/${ca.id}`);
+      // void: navigate() returns nothing under BrowserRouter (the Promise is for data routers).
+      void navigate(`/certificates/cas/${ca.id}`);
     },
   });
   const submit = (e: FormEvent) => {

@@ -73,7 +73,8 @@ export default function CreateDeploymentPage() {
     onSuccess: (id) => {
       notifications.show({ color: 'green', title: 'Deployment created', message: name.trim() });
       void qc.invalidateQueries({ queryKey: ['deployments'] });
-      navigate(id ? `/deployments/${encodeURIComponent(id)}` : '/deployments');
+      // void: navigate() returns nothing under BrowserRouter (the Promise is for data routers).
+      void navigate(id ? `/deployments/${encodeURIComponent(id)}` : '/deployments');
     },
   });
 

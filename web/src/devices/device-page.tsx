@@ -118,7 +118,8 @@ export default function DevicePage() {
 
   const decommission = async () => {
     await api(devicePath(id), { method: 'DELETE' });
-    navigate(`/devices?status=${device.data?.status ?? 'accepted'}`);
+    // void: navigate() returns nothing under BrowserRouter (the Promise is for data routers).
+    void navigate(`/devices?status=${device.data?.status ?? 'accepted'}`);
     notifications.show({
       color: 'green',
       message: `Decommissioned ${formatIdentity(device.data?.identity_data)}.`,

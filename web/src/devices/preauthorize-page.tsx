@@ -116,8 +116,9 @@ export default function PreauthorizePage() {
       void qc.invalidateQueries({ queryKey: ['devices'] });
       void qc.invalidateQueries({ queryKey: ['counts'] });
       void qc.invalidateQueries({ queryKey: ['device'] });
-      if (id) navigate(`/devices/${id}`, { state: { preauthorized: true } });
-      else navigate('/devices?status=preauthorized');
+      // void: navigate() returns nothing under BrowserRouter (the Promise is for data routers).
+      if (id) void navigate(`/devices/${id}`, { state: { preauthorized: true } });
+      else void navigate('/devices?status=preauthorized');
     },
   });
 

@@ -78,7 +78,8 @@ export const ManifestImport = () => {
           title: 'The file changed since the dry run',
           message: 'The server received other bytes than it checked: look at this import’s problems closely.',
         });
-      navigate(`/devices/import/${job.id}`);
+      // void: navigate() returns nothing under BrowserRouter (the Promise is for data routers).
+      void navigate(`/devices/import/${job.id}`);
     },
   });
 

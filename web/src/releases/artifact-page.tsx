@@ -130,7 +130,8 @@ export default function ArtifactPage() {
     qc.removeQueries({ queryKey: ['artifacts', 'one', a.id] });
     void qc.invalidateQueries({ queryKey: ['artifacts'] });
     void qc.invalidateQueries({ queryKey: ['releases'] });
-    navigate('/releases');
+    // void: navigate() returns nothing under BrowserRouter (the Promise is for data routers).
+    void navigate('/releases');
   };
 
   const files = a.updates.flatMap((u, i) =>
