@@ -1,14 +1,14 @@
 import type { Clock } from '../core/clock.js';
-import { isUuid, newOrderedId } from '../core/ids.js';
+import { newOrderedId } from '../core/ids.js';
 import type { SecretBox } from '../core/secret-box.js';
 import { recordEvent } from '../events/index.js';
-import type { Store } from '../store/store.js';
+import type { Executor, Store } from '../store/store.js';
 import { parseAllocationAnswer } from './allocation-answer.js';
-import { allocationSecretAad, envelopeJson } from './webhooks-envelope.js';
+import { allocationSecretAad } from './webhooks-envelope.js';
 import type { HttpSender, OutboundResult } from './webhooks-http.js';
-import { findAllocationWebhook } from './webhooks-repo-allocation.js';
-import { signedHeaders } from './webhooks-signing.js';
-import type { Allocate, AllocationContext, AllocationResult } from './webhooks-types.js';
+import type { TargetRecord } from './webhooks-target-repo.js';
+import { sendSignedEnvelope } from './webhooks-target-send.js';
+import type { Allocate, AllocationContext, AllocationResult, AllocationWebhook } from './webhooks-types.js';
 
 export const MAX_ANSWER_BYTES = 64 * 1024;
 export const ALLOCATION_REQUEST_TYPE = 'allocation.request';
@@ -27,6 +27,8 @@ export const createAllocate = (deps: {
   clock: Clock;
   box: SecretBox;
   send: HttpSender;
+  /** The tenant's webhook, undefined for an unknown one (or an id that is no UUID). */
+  find(ex: Executor, tenantId: string, id: string): Promise<TargetRecord<AllocationWebhook> | undefined>;
 }): Allocate => {
   const { clock, box } = deps;
   const db = deps.store.db;
@@ -50,10 +52,10 @@ export const createAllocate = (deps: {
     let result: AllocationResult;
     let call: { statusCode: number | null; durationMs: number } | undefined;
 
-    const found = isUuid(webhookId) ? await findAllocationWebhook(db, tenantId, webhookId) : undefined;
+    const found = await deps.find(db, tenantId, webhookId);
     let secret: string | undefined;
     try {
-      secret = found && box.open(found.secretSealed, allocationSecretAad(found.hook.id)).toString('utf8');
+      secret = found && box.open(found.secretSealed, allocationSecretAad(found.target.id)).toString('utf8');
     } catch {
       secret = undefined;
     }
@@ -62,29 +64,25 @@ export const createAllocate = (deps: {
     } else if (secret === undefined) {
       result = deny('allocation webhook secret cannot be opened (master key changed?)');
     } else {
-      const body = envelopeJson({
-        id: requestId,
-        type: ALLOCATION_REQUEST_TYPE,
-        tenantId,
-        deviceId,
-        createdAt: startedAt,
-        data: context,
-      });
-      const res = await deps.send({
-        url: found.hook.url,
-        headers: signedHeaders({
-          secret,
-          body,
-          eventType: ALLOCATION_REQUEST_TYPE,
-          deliveryId: requestId,
-          nowMs: startedAt,
-        }),
-        body,
-        timeoutMs: found.hook.timeoutMs,
+      const hook = found.target;
+      const res = await sendSignedEnvelope(deps.send, {
+        url: hook.url,
+        secret,
+        envelope: {
+          id: requestId,
+          type: ALLOCATION_REQUEST_TYPE,
+          tenantId,
+          deviceId,
+          createdAt: startedAt,
+          data: context,
+        },
+        deliveryId: requestId,
+        nowMs: startedAt,
+        timeoutMs: hook.timeoutMs,
         maxResponseBytes: MAX_ANSWER_BYTES,
       });
       call = { statusCode: res.statusCode, durationMs: res.durationMs };
-      result = decide(res, found.hook.timeoutMs);
+      result = decide(res, hook.timeoutMs);
     }
 
     await recordEvent(db, {

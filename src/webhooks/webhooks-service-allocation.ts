@@ -1,25 +1,15 @@
 import type { Clock } from '../core/clock.js';
-import { isUuid, newId } from '../core/ids.js';
+import { newId } from '../core/ids.js';
 import type { SecretBox } from '../core/secret-box.js';
-import { type EventType, recordEvent } from '../events/index.js';
-import { lockKey } from '../store/conflicts.js';
-import { type Executor, isForeignKeyViolation, type Store } from '../store/store.js';
+import { recordEvent } from '../events/index.js';
+import { isForeignKeyViolation, type Store } from '../store/store.js';
 import { createAllocate } from './allocation-call.js';
 import { allocationSecretAad } from './webhooks-envelope.js';
 import { webhooksErrors } from './webhooks-errors.js';
 import type { HttpSender } from './webhooks-http.js';
-import {
-  type AllocationWebhookRecord,
-  countAllocationWebhooks,
-  deleteAllocationWebhook,
-  findAllocationWebhook,
-  insertAllocationWebhook,
-  listAllocationWebhooks,
-  updateAllocationWebhook,
-} from './webhooks-repo-allocation.js';
-import { MAX_DESCRIPTION_LENGTH, MAX_SUBSCRIPTIONS_PER_TENANT } from './webhooks-service-subscriptions.js';
-import { newWebhookSecret } from './webhooks-signing.js';
-import { checkTargetUrl, redactUrl } from './webhooks-target.js';
+import { allocationWebhooksRepo } from './webhooks-repo-allocation.js';
+import { redactUrl } from './webhooks-target.js';
+import { createTargetSteps } from './webhooks-target-service.js';
 import type { Allocate, AllocationWebhook } from './webhooks-types.js';
 
 export const DEFAULT_ALLOCATION_TIMEOUT_MS = 5000;
@@ -57,14 +47,21 @@ export const createAllocationWebhooksService = (deps: {
   send: HttpSender;
   allowPrivateTargets: boolean;
 }): AllocationWebhooksService => {
-  const { clock, box } = deps;
-  const db = deps.store.db;
+  const { clock } = deps;
+  const steps = createTargetSteps(deps, {
+    repo: allocationWebhooksRepo,
+    lockPrefix: 'allocation-webhooks',
+    secretAad: allocationSecretAad,
+    notFound: webhooksErrors.allocationWebhookNotFound,
+    recordChange: (tx, h, change) =>
+      recordEvent(tx, {
+        tenantId: h.tenantId,
+        type: `allocation_webhook.${change}`,
+        payload: { allocation_webhook_id: h.id, url: redactUrl(h.url), timeout_ms: h.timeoutMs },
+        nowMs: clock.nowMs(),
+      }),
+  });
 
-  const mustFind = async (ex: Executor, tenantId: string, id: string): Promise<AllocationWebhookRecord> => {
-    const r = isUuid(id) ? await findAllocationWebhook(ex, tenantId, id) : undefined;
-    if (!r) throw webhooksErrors.allocationWebhookNotFound();
-    return r;
-  };
   const checkTimeout = (ms: number | undefined): number | undefined => {
     if (
       ms !== undefined &&
@@ -75,78 +72,41 @@ export const createAllocationWebhooksService = (deps: {
       );
     return ms;
   };
-  const checkDescription = (d: string | undefined): string | undefined => {
-    if (d !== undefined && d.length > MAX_DESCRIPTION_LENGTH)
-      throw webhooksErrors.badRequest(`description longer than ${MAX_DESCRIPTION_LENGTH} characters`);
-    return d;
-  };
-  const event = (tx: Executor, h: AllocationWebhook, type: EventType) =>
-    recordEvent(tx, {
-      tenantId: h.tenantId,
-      type,
-      payload: { allocation_webhook_id: h.id, url: redactUrl(h.url), timeout_ms: h.timeoutMs },
-      nowMs: clock.nowMs(),
-    });
 
   return {
     async create(tenantId, input) {
       const nowMs = clock.nowMs();
-      const hook: AllocationWebhook = {
+      const { target: hook, secret } = await steps.create({
         id: newId(),
         tenantId,
-        url: checkTargetUrl(input.url, { allowPrivate: deps.allowPrivateTargets }),
-        description: checkDescription(input.description) ?? '',
+        url: steps.checkUrl(input.url),
+        description: steps.checkDescription(input.description) ?? '',
         timeoutMs: checkTimeout(input.timeoutMs) ?? DEFAULT_ALLOCATION_TIMEOUT_MS,
         createdAt: nowMs,
         updatedAt: nowMs,
-      };
-      const secret = newWebhookSecret();
-      const secretSealed = box.seal(secret, allocationSecretAad(hook.id));
-      await db.transaction().execute(async (tx) => {
-        // Count and insert one at a time per tenant, or concurrent creates could pass the cap.
-        await lockKey(deps.store, tx, `allocation-webhooks:${tenantId}`);
-        if ((await countAllocationWebhooks(tx, tenantId)) >= MAX_SUBSCRIPTIONS_PER_TENANT)
-          throw webhooksErrors.tooMany(MAX_SUBSCRIPTIONS_PER_TENANT);
-        await insertAllocationWebhook(tx, { hook, secretSealed });
-        await event(tx, hook, 'allocation_webhook.created');
       });
       return { hook, secret };
     },
 
-    list: (tenantId, q) => listAllocationWebhooks(db, tenantId, q),
+    list: async (tenantId, q) => {
+      const { targets, total } = await steps.list(tenantId, q);
+      return { hooks: targets, total };
+    },
 
-    get: async (tenantId, id) => (await mustFind(db, tenantId, id)).hook,
+    get: steps.get,
 
     async update(tenantId, id, patch) {
-      const url =
-        patch.url === undefined
-          ? undefined
-          : checkTargetUrl(patch.url, { allowPrivate: deps.allowPrivateTargets });
+      const url = steps.checkOptionalUrl(patch.url);
       const timeoutMs = checkTimeout(patch.timeoutMs);
-      const description = checkDescription(patch.description);
-      const nowMs = clock.nowMs();
-      return db.transaction().execute(async (tx) => {
-        const current = (await mustFind(tx, tenantId, id)).hook;
-        const next: AllocationWebhook = {
-          ...current,
-          url: url ?? current.url,
-          description: description ?? current.description,
-          timeoutMs: timeoutMs ?? current.timeoutMs,
-          updatedAt: nowMs,
-        };
-        await updateAllocationWebhook(tx, tenantId, id, { url, description, timeoutMs, updatedAt: nowMs });
-        await event(tx, next, 'allocation_webhook.updated');
-        return next;
-      });
+      const description = steps.checkDescription(patch.description);
+      return steps.update(tenantId, id, { url, description }, { timeoutMs }, (current) => ({
+        timeoutMs: timeoutMs ?? current.timeoutMs,
+      }));
     },
 
     async remove(tenantId, id) {
       try {
-        await db.transaction().execute(async (tx) => {
-          const { hook } = await mustFind(tx, tenantId, id);
-          await deleteAllocationWebhook(tx, tenantId, id);
-          await event(tx, hook, 'allocation_webhook.deleted');
-        });
+        await steps.remove(tenantId, id);
       } catch (e) {
         // Enrollment groups may reference a webhook with a foreign key.
         if (isForeignKeyViolation(e)) throw webhooksErrors.inUse();
@@ -155,19 +115,10 @@ export const createAllocationWebhooksService = (deps: {
     },
 
     async rotateSecret(tenantId, id) {
-      const secret = newWebhookSecret();
-      const secretSealed = box.seal(secret, allocationSecretAad(id));
-      const nowMs = clock.nowMs();
-      const hook = await db.transaction().execute(async (tx) => {
-        const current = (await mustFind(tx, tenantId, id)).hook;
-        await updateAllocationWebhook(tx, tenantId, id, { secretSealed, updatedAt: nowMs });
-        const next = { ...current, updatedAt: nowMs };
-        await event(tx, next, 'allocation_webhook.secret_rotated');
-        return next;
-      });
+      const { target: hook, secret } = await steps.rotateSecret(tenantId, id);
       return { hook, secret };
     },
 
-    allocate: createAllocate(deps),
+    allocate: createAllocate({ ...deps, find: steps.find }),
   };
 };

@@ -1,29 +1,20 @@
 import type { Clock } from '../core/clock.js';
-import { isUuid, newId, newOrderedId } from '../core/ids.js';
+import { newId, newOrderedId } from '../core/ids.js';
 import type { SecretBox } from '../core/secret-box.js';
-import { type EventType, recordEvent } from '../events/index.js';
-import { lockKey } from '../store/conflicts.js';
-import type { Executor, Store } from '../store/store.js';
-import { envelopeJson, subscriptionSecretAad } from './webhooks-envelope.js';
+import { recordEvent } from '../events/index.js';
+import type { Store } from '../store/store.js';
+import { subscriptionSecretAad } from './webhooks-envelope.js';
 import { webhooksErrors } from './webhooks-errors.js';
 import { checkEventTypes } from './webhooks-filters.js';
 import type { HttpSender } from './webhooks-http.js';
 import { listDeliveries, requeueFailed } from './webhooks-repo-log.js';
-import {
-  countSubscriptions,
-  deleteSubscription,
-  findSubscription,
-  insertSubscription,
-  listSubscriptions,
-  type SubscriptionRecord,
-  updateSubscription,
-} from './webhooks-repo-subscriptions.js';
-import { newWebhookSecret, signedHeaders } from './webhooks-signing.js';
-import { checkTargetUrl, redactUrl } from './webhooks-target.js';
+import { subscriptionsRepo } from './webhooks-repo-subscriptions.js';
+import { redactUrl } from './webhooks-target.js';
+import { isDelivered, sendSignedEnvelope } from './webhooks-target-send.js';
+import { createTargetSteps } from './webhooks-target-service.js';
 import type { Delivery, DeliveryStatus, PingResult, Subscription } from './webhooks-types.js';
 
-export const MAX_SUBSCRIPTIONS_PER_TENANT = 50;
-export const MAX_DESCRIPTION_LENGTH = 1024;
+export { MAX_DESCRIPTION_LENGTH, MAX_SUBSCRIPTIONS_PER_TENANT } from './webhooks-target-service.js';
 
 export interface SubscriptionInput {
   url: string;
@@ -65,135 +56,94 @@ export const createWebhookSubscriptionsService = (deps: {
 }): WebhookSubscriptionsService => {
   const { clock, box } = deps;
   const db = deps.store.db;
-
-  const mustFind = async (ex: Executor, tenantId: string, id: string): Promise<SubscriptionRecord> => {
-    const r = isUuid(id) ? await findSubscription(ex, tenantId, id) : undefined;
-    if (!r) throw webhooksErrors.subscriptionNotFound();
-    return r;
-  };
-  const checkDescription = (d: string | undefined): string | undefined => {
-    if (d !== undefined && d.length > MAX_DESCRIPTION_LENGTH)
-      throw webhooksErrors.badRequest(`description longer than ${MAX_DESCRIPTION_LENGTH} characters`);
-    return d;
-  };
-  const event = (tx: Executor, s: Subscription, type: EventType, extra: Record<string, unknown> = {}) =>
-    recordEvent(tx, {
-      tenantId: s.tenantId,
-      type,
-      payload: {
-        webhook_id: s.id,
-        url: redactUrl(s.url),
-        event_types: s.eventTypes,
-        enabled: s.enabled,
-        ...extra,
-      },
-      nowMs: clock.nowMs(),
-    });
+  const steps = createTargetSteps(deps, {
+    repo: subscriptionsRepo,
+    lockPrefix: 'webhooks',
+    secretAad: subscriptionSecretAad,
+    notFound: webhooksErrors.subscriptionNotFound,
+    recordChange: (tx, s, change) =>
+      recordEvent(tx, {
+        tenantId: s.tenantId,
+        type: `webhook.${change}`,
+        payload: {
+          webhook_id: s.id,
+          url: redactUrl(s.url),
+          event_types: s.eventTypes,
+          enabled: s.enabled,
+        },
+        nowMs: clock.nowMs(),
+      }),
+  });
+  const { mustFind } = steps;
 
   return {
     async create(tenantId, input) {
       const nowMs = clock.nowMs();
-      const subscription: Subscription = {
+      const { target: subscription, secret } = await steps.create({
         id: newId(),
         tenantId,
-        url: checkTargetUrl(input.url, { allowPrivate: deps.allowPrivateTargets }),
-        description: checkDescription(input.description) ?? '',
+        url: steps.checkUrl(input.url),
+        description: steps.checkDescription(input.description) ?? '',
         eventTypes: checkEventTypes(input.eventTypes),
         enabled: input.enabled ?? true,
         createdAt: nowMs,
         updatedAt: nowMs,
-      };
-      const secret = newWebhookSecret();
-      const secretSealed = box.seal(secret, subscriptionSecretAad(subscription.id));
-      await db.transaction().execute(async (tx) => {
-        // Count and insert one at a time per tenant, or concurrent creates could pass the cap.
-        await lockKey(deps.store, tx, `webhooks:${tenantId}`);
-        if ((await countSubscriptions(tx, tenantId)) >= MAX_SUBSCRIPTIONS_PER_TENANT)
-          throw webhooksErrors.tooMany(MAX_SUBSCRIPTIONS_PER_TENANT);
-        await insertSubscription(tx, { subscription, secretSealed });
-        await event(tx, subscription, 'webhook.created');
       });
       return { subscription, secret };
     },
 
-    list: (tenantId, q) => listSubscriptions(db, tenantId, q),
+    list: async (tenantId, q) => {
+      const { targets, total } = await steps.list(tenantId, q);
+      return { subscriptions: targets, total };
+    },
 
-    get: async (tenantId, id) => (await mustFind(db, tenantId, id)).subscription,
+    get: steps.get,
 
     async update(tenantId, id, patch) {
-      const url =
-        patch.url === undefined
-          ? undefined
-          : checkTargetUrl(patch.url, { allowPrivate: deps.allowPrivateTargets });
+      const url = steps.checkOptionalUrl(patch.url);
       const eventTypes = patch.eventTypes === undefined ? undefined : checkEventTypes(patch.eventTypes);
-      const description = checkDescription(patch.description);
-      const nowMs = clock.nowMs();
-      return db.transaction().execute(async (tx) => {
-        const current = (await mustFind(tx, tenantId, id)).subscription;
-        const next: Subscription = {
-          ...current,
-          url: url ?? current.url,
+      const description = steps.checkDescription(patch.description);
+      return steps.update(
+        tenantId,
+        id,
+        { url, description },
+        { eventTypes, enabled: patch.enabled },
+        (current) => ({
           eventTypes: eventTypes ?? current.eventTypes,
-          description: description ?? current.description,
           enabled: patch.enabled ?? current.enabled,
-          updatedAt: nowMs,
-        };
-        await updateSubscription(tx, tenantId, id, {
-          url,
-          eventTypes,
-          description,
-          enabled: patch.enabled,
-          updatedAt: nowMs,
-        });
-        await event(tx, next, 'webhook.updated');
-        return next;
-      });
+        }),
+      );
     },
 
-    async remove(tenantId, id) {
-      await db.transaction().execute(async (tx) => {
-        const { subscription } = await mustFind(tx, tenantId, id);
-        await deleteSubscription(tx, tenantId, id);
-        await event(tx, subscription, 'webhook.deleted');
-      });
-    },
+    remove: steps.remove,
 
     async rotateSecret(tenantId, id) {
-      const secret = newWebhookSecret();
-      const secretSealed = box.seal(secret, subscriptionSecretAad(id));
-      const nowMs = clock.nowMs();
-      const subscription = await db.transaction().execute(async (tx) => {
-        const current = (await mustFind(tx, tenantId, id)).subscription;
-        await updateSubscription(tx, tenantId, id, { secretSealed, updatedAt: nowMs });
-        const next = { ...current, updatedAt: nowMs };
-        await event(tx, next, 'webhook.secret_rotated');
-        return next;
-      });
+      const { target: subscription, secret } = await steps.rotateSecret(tenantId, id);
       return { subscription, secret };
     },
 
     async ping(tenantId, id) {
-      const { subscription: s, secretSealed } = await mustFind(db, tenantId, id);
+      const { target: s, secretSealed } = await mustFind(db, tenantId, id);
       const secret = box.open(secretSealed, subscriptionSecretAad(s.id)).toString('utf8');
       const nowMs = clock.nowMs();
       const pingId = newOrderedId(nowMs);
-      const body = envelopeJson({
-        id: pingId,
-        type: 'webhook.ping',
-        tenantId,
-        deviceId: null,
-        createdAt: nowMs,
-        data: { webhook_id: s.id, event_types: s.eventTypes },
-      });
-      const res = await deps.send({
+      const res = await sendSignedEnvelope(deps.send, {
         url: s.url,
-        headers: signedHeaders({ secret, body, eventType: 'webhook.ping', deliveryId: pingId, nowMs }),
-        body,
+        secret,
+        envelope: {
+          id: pingId,
+          type: 'webhook.ping',
+          tenantId,
+          deviceId: null,
+          createdAt: nowMs,
+          data: { webhook_id: s.id, event_types: s.eventTypes },
+        },
+        deliveryId: pingId,
+        nowMs,
         timeoutMs: deps.timeoutMs,
         maxResponseBytes: 1024,
       });
-      const delivered =
-        res.error === null && res.statusCode !== null && res.statusCode >= 200 && res.statusCode < 300;
+      const delivered = isDelivered(res);
       return {
         delivered,
         statusCode: res.statusCode,

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import type { Clock } from '../core/clock.js';
 import type { SecretBox } from '../core/secret-box.js';
 import type { Store } from '../store/store.js';
-import { envelopeJson, subscriptionSecretAad } from './webhooks-envelope.js';
+import { subscriptionSecretAad } from './webhooks-envelope.js';
 import type { HttpSender, OutboundResult } from './webhooks-http.js';
 import { createLeaseKeeper } from './webhooks-leases.js';
 import {
@@ -16,7 +16,7 @@ import {
 import { fanOutBatch } from './webhooks-repo-fanout.js';
 import { pruneDeliveries } from './webhooks-repo-log.js';
 import { type RetryPolicy, retryDelayMs, shouldGiveUp } from './webhooks-retry.js';
-import { signedHeaders } from './webhooks-signing.js';
+import { isDelivered, sendSignedEnvelope } from './webhooks-target-send.js';
 
 export interface WebhookWorkerSettings {
   pollIntervalMs: number;
@@ -140,29 +140,25 @@ export const createWebhookWorker = (deps: {
       });
       return;
     }
-    const body = envelopeJson({
+    const envelope = {
       id: d.eventId,
       type: d.eventType,
       tenantId: d.tenantId,
       deviceId: d.deviceId,
       createdAt: d.event.createdAt,
       data: JSON.parse(d.event.payload) as unknown,
-    });
+    };
     const secret = openSecret(d);
     // A secret that does not open (another master key) is a failed attempt, retried with backoff.
     const res: OutboundResult =
       secret === undefined
         ? { ...NOT_SENT, error: 'webhook secret cannot be opened (master key changed?)' }
-        : await deps.send({
+        : await sendSignedEnvelope(deps.send, {
             url: d.url,
-            headers: signedHeaders({
-              secret,
-              body,
-              eventType: d.eventType,
-              deliveryId: d.id,
-              nowMs: startedAt,
-            }),
-            body,
+            secret,
+            envelope,
+            deliveryId: d.id,
+            nowMs: startedAt,
             timeoutMs: settings.timeoutMs,
             maxResponseBytes: 1024,
             signal: AbortSignal.any([abort.signal, leaseLost]),
@@ -173,7 +169,7 @@ export const createWebhookWorker = (deps: {
       return;
     }
     const nowMs = clock.nowMs();
-    const ok = res.error === null && res.statusCode !== null && res.statusCode >= 200 && res.statusCode < 300;
+    const ok = isDelivered(res);
     const error = ok ? null : (res.error ?? `HTTP ${res.statusCode}`).slice(0, MAX_ERROR_LENGTH);
     const budget = { attempts: n - d.budgetAttempts, sinceMs: d.budgetSince };
     const outcome: AttemptOutcome = ok
