@@ -28,7 +28,7 @@ export const createAttemptOutcomes = (deps: {
   eventBuffer: EventBuffer;
 }) => {
   const { store, clock, guard } = deps;
-  const payload = (c: AttemptContext, extra: Record<string, unknown>) => ({
+  const payload = <E extends object>(c: AttemptContext, extra: E) => ({
     mode: c.mode,
     external_id: c.externalId,
     source: c.address,

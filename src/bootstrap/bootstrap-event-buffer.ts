@@ -1,14 +1,10 @@
 import { newOrderedId } from '../core/ids.js';
-import { type EventType, recordEvents } from '../events/index.js';
+import { type EventRecord, recordEvents } from '../events/index.js';
 import type { Db } from '../store/store.js';
 
-export interface BufferedEvent {
-  tenantId: string;
-  type: EventType;
+export type BufferedEvent = (EventRecord<'bootstrap.fetched'> | EventRecord<'bootstrap.failed'>) & {
   deviceId: string | null;
-  payload: Record<string, unknown>;
-  nowMs: number;
-}
+};
 
 /**
  * Write-behind for the events of device attempts that change nothing in the database

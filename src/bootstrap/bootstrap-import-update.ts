@@ -1,5 +1,5 @@
 import { isAppError } from '../core/errors.js';
-import { type EventType, recordEvent } from '../events/index.js';
+import { type EventPayloads, type EventTypeWith, type PayloadWithout, recordEvent } from '../events/index.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../store/store.js';
 import { checkChannels, checkTemplate, conflictReason } from './bootstrap-config-input.js';
 import type { ImportField } from './bootstrap-import.js';
@@ -57,12 +57,16 @@ export const createImportUpdate = (deps: ImportDeps) => {
         if (!(await findConfig(tx, tenantId, id))) throw new ConfigVanished();
         const nowMs = clock.nowMs();
         await updateConfigRow(tx, tenantId, id, patch, nowMs);
-        const event = (type: EventType, payload: Record<string, unknown>) =>
+        const event = <T extends EventTypeWith<'client_id' | 'via'>>(
+          type: T,
+          payload: PayloadWithout<T, 'client_id' | 'via'>,
+        ) =>
           recordEvent(tx, {
             tenantId,
             type,
             deviceId: has('device_id') ? (d.deviceId ?? c.deviceId) : c.deviceId,
-            payload: { client_id: id, ...payload, via: 'import' },
+            // Omit<P, …> plus the omitted fields is P, which the compiler cannot see for a generic P.
+            payload: { client_id: id, ...payload, via: 'import' } as EventPayloads[T],
             nowMs,
           });
         let delta = {};

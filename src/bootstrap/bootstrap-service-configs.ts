@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { isUuid, newId } from '../core/ids.js';
-import { type EventType, recordEvent } from '../events/index.js';
+import { type EventPayloads, type EventTypeWith, type PayloadWithout, recordEvent } from '../events/index.js';
 import { lockKey } from '../store/conflicts.js';
 import type { Executor, Store } from '../store/store.js';
 import {
@@ -111,18 +111,19 @@ export const createBootstrapConfigsService = (deps: {
       throw bootstrapErrors.deviceNotFound();
   };
 
-  const event = (
+  const event = <T extends EventTypeWith<'client_id'>>(
     tx: Executor,
     tenantId: string,
-    type: EventType,
+    type: T,
     c: { id: string; deviceId: string | null },
-    payload: Record<string, unknown>,
+    payload: PayloadWithout<T, 'client_id'>,
   ) =>
     recordEvent(tx, {
       tenantId,
       type,
       deviceId: c.deviceId,
-      payload: { client_id: c.id, ...payload },
+      // The compiler cannot see that Omit<P, 'client_id'> plus client_id is P for a generic P.
+      payload: { client_id: c.id, ...payload } as EventPayloads[T],
       nowMs: clock.nowMs(),
     });
 

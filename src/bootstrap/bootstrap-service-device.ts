@@ -7,7 +7,7 @@ import type { AttemptContext, AttemptOutcomes } from './bootstrap-attempts.js';
 import { cfbEncrypt, decryptSecureHeader } from './bootstrap-crypto-cfb.js';
 import { type DeliveryBuilder, deliveryToWire } from './bootstrap-delivery.js';
 import { bootstrapErrors } from './bootstrap-errors.js';
-import type { EventBuffer } from './bootstrap-event-buffer.js';
+import type { BufferedEvent, EventBuffer } from './bootstrap-event-buffer.js';
 import type { prepareDeviceLookups } from './bootstrap-repo-configs.js';
 import type { BootstrapSecrets } from './bootstrap-secrets.js';
 import type { Delivery } from './bootstrap-types.js';
@@ -129,7 +129,11 @@ export const createBootstrapDeviceService = (deps: {
         nowMs: deps.clock.nowMs(),
       };
       // An authenticated device's fetch changes nothing and counts against no limit: buffered either way.
-      deps.eventBuffer.add({ ...event, type: delivery ? 'bootstrap.fetched' : 'bootstrap.failed' });
+      // A fetch always has client_id and external_id, a failure a reason: the compiler cannot pair them.
+      deps.eventBuffer.add({
+        ...event,
+        type: delivery ? 'bootstrap.fetched' : 'bootstrap.failed',
+      } as BufferedEvent);
       if (!delivery) throw bootstrapErrors.noConfigForDevice();
       return delivery;
     },

@@ -41,7 +41,7 @@ export interface AdmissionEffects {
       template: BootstrapTemplate | null;
       nowMs: number;
     },
-  ): Promise<{ outcome: string; configId: string | null }>;
+  ): Promise<{ outcome: 'existing' | 'linked' | 'created' | 'conflict' | 'none'; configId: string | null }>;
 }
 
 /** Refusals of one registration are recorded at most once per this window (devices retry). */

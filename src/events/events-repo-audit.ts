@@ -1,7 +1,8 @@
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { type Executor, num } from '../store/store.js';
-import type { DomainEvent, EventType } from './events-repo.js';
+import type { EventType } from './event-types.js';
+import type { DomainEvent } from './events-repo.js';
 
 export interface AuditQuery {
   /** Exact types, or `<prefix>.*` for every type of a domain. */

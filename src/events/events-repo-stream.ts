@@ -1,5 +1,6 @@
 import { type Executor, num } from '../store/store.js';
-import type { DomainEvent, EventType } from './events-repo.js';
+import type { EventType } from './event-types.js';
+import type { DomainEvent } from './events-repo.js';
 import { typesCondition } from './events-repo-audit.js';
 
 // Reads of the live event stream (events-stream-hub.ts): ids first (an index-only range on

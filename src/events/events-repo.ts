@@ -1,71 +1,12 @@
 import { newOrderedId, orderedIdFloor } from '../core/ids.js';
 import { type Executor, num } from '../store/store.js';
+import type { EventPayloads, EventType } from './event-types.js';
 
 /**
  * The outbox: domain events written in the same transaction as the change they describe
- * (DESIGN.md §1). Delivery (webhooks, audit queries) reads from here.
+ * (DESIGN.md §1). Delivery (webhooks, audit queries) reads from here. Event types and their
+ * payloads are declared in event-types.ts.
  */
-export const eventTypes = [
-  'device.authset_pending',
-  'device.key_collision',
-  'device.preauthorized',
-  'device.accepted',
-  'device.rejected',
-  'device.authset_deleted',
-  'device.decommissioned',
-  'device.token_revoked',
-  'device.pending_cap_reached',
-  'artifact.uploaded',
-  'artifact.deleted',
-  'deployment.created',
-  'deployment.aborted',
-  'deployment.finished',
-  'bootstrap.fetched',
-  'bootstrap.failed',
-  'bootstrap.config_created',
-  'bootstrap.config_updated',
-  'bootstrap.config_removed',
-  'bootstrap.state_changed',
-  'bootstrap.hold_changed',
-  'bootstrap.settings_changed',
-  'bootstrap.channel_created',
-  'bootstrap.channel_updated',
-  'bootstrap.channel_removed',
-  'pki.ca_registered',
-  'pki.ca_verified',
-  'pki.ca_updated',
-  'pki.ca_removed',
-  'pki.ca_crl_uploaded',
-  'pki.builtin_ca_created',
-  'pki.certificate_issued',
-  'pki.certificate_revoked',
-  'pki.enrollment_credential_created',
-  'pki.enrollment_credential_removed',
-  'webhook.created',
-  'webhook.updated',
-  'webhook.deleted',
-  'webhook.secret_rotated',
-  'allocation_webhook.created',
-  'allocation_webhook.updated',
-  'allocation_webhook.deleted',
-  'allocation_webhook.secret_rotated',
-  'allocation.allowed',
-  'allocation.denied',
-  'device.enrolled_by_certificate',
-  'device.enrollment_refused',
-  'device.auth_refused',
-  'enrollment.group_created',
-  'enrollment.group_updated',
-  'enrollment.group_removed',
-  'enrollment.individual_created',
-  'enrollment.individual_updated',
-  'enrollment.individual_removed',
-  'factory.registered',
-  'factory.disabled',
-  'import.started',
-  'import.finished',
-] as const;
-export type EventType = (typeof eventTypes)[number];
 
 export interface DomainEvent {
   id: string;
@@ -76,16 +17,19 @@ export interface DomainEvent {
   createdAt: number;
 }
 
-export const recordEvent = async (
-  db: Executor,
-  e: {
-    tenantId: string;
-    type: EventType;
-    deviceId?: string | null;
-    payload?: Record<string, unknown>;
-    nowMs: number;
-  },
-): Promise<void> => {
+/** An event to record: its payload is the one event-types.ts declares for its type. */
+export interface EventRecord<T extends EventType = EventType> {
+  tenantId: string;
+  type: T;
+  deviceId?: string | null;
+  payload: EventPayloads[T];
+  nowMs: number;
+}
+
+/** An event of any type, its payload matching its type (for lists of mixed types). */
+export type AnyEventRecord = { [K in EventType]: EventRecord<K> }[EventType];
+
+export const recordEvent = async <T extends EventType>(db: Executor, e: EventRecord<T>): Promise<void> => {
   await db
     .insertInto('events')
     .values({
@@ -106,14 +50,7 @@ export const recordEvent = async (
  */
 export const recordEvents = async (
   db: Executor,
-  events: readonly {
-    id?: string;
-    tenantId: string;
-    type: EventType;
-    deviceId?: string | null;
-    payload?: Record<string, unknown>;
-    nowMs: number;
-  }[],
+  events: readonly (AnyEventRecord & { id?: string })[],
 ): Promise<void> => {
   for (let i = 0; i < events.length; i += 500) {
     await db

@@ -1,14 +1,21 @@
 export {
-  type DomainEvent,
-  devicesWithEventSince,
+  EVENT_TYPES,
+  type EventPayloads,
   type EventType,
+  type EventTypeWith,
   eventTypes,
+  type PayloadWithout,
+} from './event-types.js';
+export type { EventActor } from './event-types-common.js';
+export {
+  type AnyEventRecord,
+  devicesWithEventSince,
+  type EventRecord,
   listEvents,
   recordEvent,
   recordEvents,
 } from './events-repo.js';
-export type { AuditQuery } from './events-repo-audit.js';
-export { AUDIT_EVENTS_PATH, auditRoutes } from './events-routes-audit.js';
-export { EVENT_STREAM_PATH, eventStreamRoutes, MAX_REPLAY } from './events-routes-stream.js';
+export { auditRoutes } from './events-routes-audit.js';
+export { eventStreamRoutes } from './events-routes-stream.js';
 export { type AuditLog, createAuditLog } from './events-service-audit.js';
-export { createEventStreamHub, type EventStreamHub } from './events-stream-hub.js';
+export { createEventStreamHub } from './events-stream-hub.js';

@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
-import { recordEvent } from '../events/index.js';
+import { type EventActor, recordEvent } from '../events/index.js';
 import { type Executor, isUniqueViolation, type Store } from '../store/store.js';
 import { factoryErrors } from './factory-errors.js';
 import {
@@ -74,7 +74,7 @@ export const createFactoriesService = (deps: { store: Store; clock: Clock }) => 
               factory_id: factory.id,
               name: factory.name,
               fingerprint: factory.fingerprint,
-              ...(actor ? { actor } : {}),
+              ...(actor ? { actor: actor as EventActor } : {}),
             },
             nowMs,
           });
@@ -96,7 +96,7 @@ export const createFactoriesService = (deps: { store: Store; clock: Clock }) => 
           await recordEvent(tx, {
             tenantId,
             type: 'factory.disabled',
-            payload: { factory_id: id, name: f.name, ...(actor ? { actor } : {}) },
+            payload: { factory_id: id, name: f.name, ...(actor ? { actor: actor as EventActor } : {}) },
             nowMs,
           });
       });

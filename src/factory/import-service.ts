@@ -3,7 +3,7 @@ import type { BlobStore } from '../blobs/index.js';
 import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
-import { recordEvent } from '../events/index.js';
+import { type EventActor, recordEvent } from '../events/index.js';
 import { isUniqueViolation, type Store } from '../store/store.js';
 import { factoryErrors } from './factory-errors.js';
 import type { FactoriesService } from './factory-service-factories.js';
@@ -194,7 +194,7 @@ export const createImportsService = (deps: {
               manifest_sha256: facts.sha256,
               lines: facts.lines,
               ...(factory ? { factory_id: factory.id, factory_name: factory.name } : { unsigned: true }),
-              ...(opts.actor ? { actor: opts.actor } : {}),
+              ...(opts.actor ? { actor: opts.actor as EventActor } : {}),
             },
             nowMs,
           });

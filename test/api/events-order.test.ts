@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventBuffer } from '../../src/bootstrap/bootstrap-event-buffer.js';
-import { listEvents, recordEvent } from '../../src/events/index.js';
+import { listEvents } from '../../src/events/index.js';
 import { DEFAULT_TENANT_ID } from '../../src/tenants/index.js';
 import { dialects } from '../helpers/databases.js';
 import { startTestGatehouse, type TestServer } from '../helpers/gatehouse.js';
+import { recordSyntheticEvent } from '../helpers/synthetic-events.js';
 
 describe.each(dialects())('outbox order on %s', (dialect) => {
   let t: TestServer;
@@ -23,10 +24,10 @@ describe.each(dialects())('outbox order on %s', (dialect) => {
       tenantId: DEFAULT_TENANT_ID,
       type: 'bootstrap.fetched',
       deviceId,
-      payload: {},
+      payload: { mode: 'plain', external_id: 'order-test', source: '127.0.0.1', client_id: 'order-test' },
       nowMs: Date.now(),
     });
-    await recordEvent(t.gh.store.db, {
+    await recordSyntheticEvent(t.gh.store.db, {
       tenantId: DEFAULT_TENANT_ID,
       type: 'device.decommissioned',
       deviceId,

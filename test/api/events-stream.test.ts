@@ -3,13 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { isUuid, orderedIdFloor } from '../../src/core/ids.js';
-import { recordEvents } from '../../src/events/index.js';
 import type { App } from '../../src/http/types.js';
 import { openGatehouse } from '../../src/wiring.js';
 import { dialects } from '../helpers/databases.js';
 import { authRequest, makeDeviceKeys } from '../helpers/device-client.js';
 import { adminToken, bearer, startTestGatehouse, type TestServer } from '../helpers/gatehouse.js';
 import { openSse, type SseMessage, type SseStream } from '../helpers/sse-client.js';
+import { recordSyntheticEvents } from '../helpers/synthetic-events.js';
 
 // GET /api/management/v1/events/stream over a real listening server (streams cannot be
 // injected): events of the caller's tenant as they are written, resumable, across processes.
@@ -170,7 +170,7 @@ describe.each(dialects())('live event stream on %s', (dialect) => {
     const hex = randomBytes(9).toString('hex');
     const lateId = `${floor.slice(0, 14)}7${hex.slice(0, 3)}-8${hex.slice(3, 6)}-${hex.slice(6, 18)}`;
     expect(isUuid(lateId)).toBe(true);
-    await recordEvents(t.gh.store.db, [
+    await recordSyntheticEvents(t.gh.store.db, [
       { id: lateId, tenantId: a.id, type: 'device.token_revoked', payload: { late: true }, nowMs: ms },
     ]);
     const late = await s.next((m) => m.id === lateId);

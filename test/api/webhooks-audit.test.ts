@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EventType, recordEvent } from '../../src/events/index.js';
+import type { EventType } from '../../src/events/index.js';
 import { DEFAULT_TENANT_ID } from '../../src/tenants/index.js';
 import { manualClock } from '../helpers/clock.js';
 import { dialects } from '../helpers/databases.js';
 import { authRequest, makeDeviceKeys } from '../helpers/device-client.js';
 import { adminToken, bearer, startTestGatehouse, type TestServer } from '../helpers/gatehouse.js';
+import { recordSyntheticEvent } from '../helpers/synthetic-events.js';
 
 const AUDIT = '/api/management/v1/audit/events';
 const T0 = Date.parse('2027-03-01T10:00:00.000Z');
@@ -19,7 +20,7 @@ describe.each(dialects())('audit log on %s', (dialect) => {
     token = (await adminToken(t.gh)).token;
     otherTenant = (await t.gh.tenants.create({ name: 'other' })).tenant.id;
     const add = (tenantId: string, type: EventType, deviceId: string | null, minute: number) =>
-      recordEvent(t.gh.store.db, {
+      recordSyntheticEvent(t.gh.store.db, {
         tenantId,
         type,
         deviceId,

@@ -3,7 +3,6 @@ import { loadConfig } from '../../src/config/config.js';
 import { systemClock } from '../../src/core/clock.js';
 import { loadOrCreateMasterKey } from '../../src/core/master-key.js';
 import { createSecretBox } from '../../src/core/secret-box.js';
-import { recordEvent } from '../../src/events/index.js';
 import { openStore } from '../../src/store/store.js';
 import { DEFAULT_TENANT_ID } from '../../src/tenants/index.js';
 import type { HttpSender, OutboundRequest, OutboundResult } from '../../src/webhooks/index.js';
@@ -12,6 +11,7 @@ import { createWebhookWorker } from '../../src/webhooks/webhooks-worker.js';
 import { type Gatehouse, openGatehouse } from '../../src/wiring.js';
 import { manualClock } from '../helpers/clock.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../helpers/databases.js';
+import { recordSyntheticEvent } from '../helpers/synthetic-events.js';
 import { eventually } from '../helpers/webhook-receiver.js';
 
 // Short leases renewed while a request runs (docs/adr/0010-webhook-delivery.md, "Leases"), on
@@ -72,7 +72,7 @@ describe.each(dialects())('webhook leases on %s', (dialect) => {
     });
     // Webhooks receive the events created after them.
     await new Promise((r) => setTimeout(r, 5));
-    await recordEvent(gh.store.db, {
+    await recordSyntheticEvent(gh.store.db, {
       tenantId: DEFAULT_TENANT_ID,
       type: 'device.accepted',
       deviceId: 'dev-1',
@@ -145,7 +145,7 @@ describe.each(dialects())('webhook leases on %s', (dialect) => {
     gh.webhooks.worker.start();
     await eventually('the slow request', () => held.length === 1);
     // Due now, for another device: e.g. a dead process's delivery whose lease just ran out.
-    await recordEvent(gh.store.db, {
+    await recordSyntheticEvent(gh.store.db, {
       tenantId: DEFAULT_TENANT_ID,
       type: 'device.accepted',
       deviceId: 'dev-2',

@@ -2,7 +2,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { loadOrCreateMasterKey } from '../../src/core/master-key.js';
 import { createSecretBox } from '../../src/core/secret-box.js';
-import { recordEvent } from '../../src/events/index.js';
 import { DEFAULT_TENANT_ID } from '../../src/tenants/index.js';
 import type { HttpSender, OutboundRequest } from '../../src/webhooks/index.js';
 import { claimDue } from '../../src/webhooks/webhooks-repo-deliveries.js';
@@ -11,6 +10,7 @@ import { createWebhookWorker } from '../../src/webhooks/webhooks-worker.js';
 import { type Gatehouse, openGatehouse } from '../../src/wiring.js';
 import { manualClock } from '../helpers/clock.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../helpers/databases.js';
+import { recordSyntheticEvent } from '../helpers/synthetic-events.js';
 
 // The worker against the real store, with the two external edges faked: the clock and the
 // HTTP sender (DESIGN.md §5.8). Retry timing is driven by the clock, not by sleeping.
@@ -86,7 +86,7 @@ describe.each(dialects())('webhook worker on %s', (dialect) => {
     list: [string | null, string][],
   ) => {
     for (const [deviceId, type] of list) {
-      await recordEvent(gh.store.db, {
+      await recordSyntheticEvent(gh.store.db, {
         tenantId: DEFAULT_TENANT_ID,
         type: type as 'device.accepted',
         deviceId,

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { newOrderedId } from '../../src/core/ids.js';
-import { recordEvents } from '../../src/events/index.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { DEFAULT_TENANT_ID } from '../../src/tenants/index.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../helpers/databases.js';
 import { holdDatabase } from '../helpers/hold-database.js';
 import { between, seededRandom, testSeed } from '../helpers/seeded.js';
+import { recordSyntheticEvents } from '../helpers/synthetic-events.js';
 import { eventually, startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 import { adminTokenViaCli, type GatehouseProcess, spawnGatehouse } from './helpers/gatehouse-process.js';
 
@@ -101,7 +101,7 @@ describe.each(dialects())('kill -9 with a webhook backlog on %s', (dialect) => {
           nowMs,
         });
       }
-    await recordEvents(store.db, events);
+    await recordSyntheticEvents(store.db, events);
 
     await eventually(`${killAfter} deliveries`, () => arrivals.length >= killAfter, 60_000);
     a.child.kill('SIGKILL');
