@@ -88,8 +88,7 @@ export const canonicalSpkiJwk = (der: Buffer): JsonWebKey | undefined => {
   return der[0] === 0x30 ? rsaJwk(der) : undefined;
 };
 
-/** The base64 body of a PEM block: its armour lines and whitespace dropped. */
-export const pemBase64 = (pem: string): string => pem.replace(/-----[^-]+-----|\s+/g, '');
+export { pemBase64 } from '../core/pem.js';
 
 /** The PEM OpenSSL writes for an SPKI whose DER has this (strict, unwrapped) base64. */
 export const spkiPem = (b64: string): string =>

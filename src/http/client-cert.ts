@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { FastifyRequest } from 'fastify';
 import type { Clock } from '../core/clock.js';
+import { pemCertificateDers } from '../core/pem.js';
 import { type ClientCertVerification, verifyClientCertificate } from '../pki/index.js';
 import type { Executor } from '../store/store.js';
 import type { TrustedProxies } from './trusted-proxies.js';
@@ -23,7 +24,6 @@ declare module 'fastify' {
   }
 }
 
-const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
 const MAX_HEADER_CERTS = 8;
 
 /**
@@ -34,9 +34,8 @@ export const parseClientCertHeader = (value: string): X509Certificate[] => {
   let text = value;
   if (text.includes('%')) text = decodeURIComponent(text);
   const out: X509Certificate[] = [];
-  for (const m of text.matchAll(PEM_BLOCK)) {
-    const body = m[0].replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
-    out.push(new X509Certificate(Buffer.from(body, 'base64')));
+  for (const der of pemCertificateDers(text)) {
+    out.push(new X509Certificate(der));
     if (out.length >= MAX_HEADER_CERTS) break;
   }
   return out;

@@ -3,6 +3,7 @@
 import 'reflect-metadata';
 import { createHash, webcrypto, X509Certificate } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
+import { pemCertificateDers } from '../core/pem.js';
 import { pkiErrors } from './pki-errors.js';
 
 // Node 20's WebCrypto (globalThis.crypto is the same object) signs and verifies for the library.
@@ -30,15 +31,13 @@ export const UNDERSTOOD_CRITICAL = new Set([
   '2.5.29.32', // certificatePolicies: any policy is acceptable to Gatehouse
 ]);
 
-const PEM_CERT = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g;
 export const MAX_PEM_BYTES = 64 * 1024;
 
 /** Every certificate in a PEM text (leaf first as given); 400 when there is none or one is malformed. */
 export const parseCertificatesPem = (text: string, what = 'certificate'): X509Certificate[] => {
   if (text.length > MAX_PEM_BYTES) throw pkiErrors.badCertificate(`${what}: PEM larger than 64 KiB`);
   const certs: X509Certificate[] = [];
-  for (const m of text.matchAll(PEM_CERT)) {
-    const der = Buffer.from((m[1] ?? '').replace(/\s+/g, ''), 'base64');
+  for (const der of pemCertificateDers(text)) {
     try {
       certs.push(new X509Certificate(der));
     } catch (e) {
@@ -64,10 +63,9 @@ export const fingerprintOf = (der: Uint8Array): string => createHash('sha256').u
 /** Digest of a subject (or issuer) name as node:crypto prints it: the registry's lookup key. */
 export const nameHash = (name: string): string => createHash('sha256').update(name).digest('hex');
 
-export const toPem = (der: Uint8Array, label = 'CERTIFICATE'): string => {
-  const b64 = Buffer.from(der).toString('base64');
-  return `-----BEGIN ${label}-----\n${b64.replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END ${label}-----\n`;
-};
+/** PEM with 64-character lines and a final newline, as OpenSSL writes it. */
+export const toPem = (der: Uint8Array, label = 'CERTIFICATE'): string =>
+  `${x509.PemConverter.encode(der, label)}\n`;
 
 export interface CertFacts {
   subject: string;

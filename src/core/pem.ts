@@ -1,0 +1,19 @@
+/**
+ * PEM text as clients and proxies send it, read leniently: any white space (a proxy header with
+ * its newlines replaced by spaces, CRLF, indentation) may stand between and inside the armour
+ * lines. @peculiar/x509's PemConverter only reads the strict form (newline-terminated lines of
+ * base64), so it writes PEM (src/pki/pki-x509.ts) but does not read what users paste.
+ */
+
+/** The base64 body of a PEM block: its armour lines and whitespace dropped. */
+export const pemBase64 = (pem: string): string => pem.replace(/-----[^-]+-----|\s+/g, '');
+
+const CERTIFICATE_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+
+/**
+ * The DER of every `CERTIFICATE` block of a text, in order, decoded only as far as it is read
+ * (text outside the blocks is ignored; a body that is not a certificate is the parser's to refuse).
+ */
+export function* pemCertificateDers(text: string): Generator<Buffer> {
+  for (const m of text.matchAll(CERTIFICATE_BLOCK)) yield Buffer.from(pemBase64(m[0]), 'base64');
+}
