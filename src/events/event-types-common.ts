@@ -24,7 +24,7 @@ export const Actor = Type.Object(
     email: Type.String(),
     token_kind: Type.Union([Type.Literal('session'), Type.Literal('pat')]),
   },
-  { description: 'the user who made the change' },
+  { title: 'Actor', description: 'the user who made the change' },
 );
 export type EventActor = Static<typeof Actor>;
 

@@ -69,7 +69,7 @@ export const webhookEvents = {
       group: Type.Optional(Type.String()),
       tags: Type.Optional(Type.Record(Type.String(), Type.String())),
       config_overridden: Type.Boolean({
-        description: 'the answer carried a bootstrap config (never its content)',
+        description: 'whether the answer set a bootstrap config; never the config',
       }),
     },
   ),

@@ -79,9 +79,9 @@ export const bootstrapEvents = {
 export const pkiEvents = {
   'pki.ca_registered': defineEvent('a CA certificate was uploaded (not yet verified)', ca),
   'pki.ca_verified': defineEvent('a CA proved possession of its key', ca),
-  'pki.ca_updated': defineEvent('a CA was enabled or disabled', {
+  'pki.ca_updated': defineEvent('a CA was changed (renamed, enabled or disabled)', {
     ca_id: Type.String(),
-    enabled: Type.Optional(Type.Boolean()),
+    enabled: Type.Optional(Type.Boolean({ description: 'when the request set it' })),
   }),
   'pki.ca_removed': defineEvent('a CA was removed', { ca_id: Type.String(), fingerprint: Type.String() }),
   'pki.ca_crl_uploaded': defineEvent("a CA's CRL was uploaded", {
