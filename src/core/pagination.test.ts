@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cursorLinkHeaders, linkHeaders, parsePage } from './pagination.js';
+import { cursorLinkHeaders, linkHeaders, pageFollows, parsePage, sendPage } from './pagination.js';
 
 describe('pagination', () => {
   it('parses Mender paging with defaults and limits', () => {
@@ -29,5 +29,39 @@ describe('pagination', () => {
       '</x?status=pending&per_page=10&after=def>; rel="next"',
     ]);
     expect(cursorLinkHeaders('/x?after=', 20, undefined)).toEqual(['</x?per_page=20&after=>; rel="first"']);
+  });
+
+  it('sends a page: X-Total-Count, then Link, then the items; next from the items unless told', () => {
+    const sent: { headers: [string, string | string[]][]; body?: unknown } = { headers: [] };
+    const reply = {
+      header(name: string, value: string | string[]) {
+        sent.headers.push([name, value]);
+        return reply;
+      },
+      send: (body: string[]) => {
+        sent.body = body;
+        return 'sent';
+      },
+    };
+    // Page 2 (10 a page) shows 3 of 14 items: counting the items, an item follows (10 + 3 < 14);
+    // judged by page size, no page does (10 + 10 ≥ 14).
+    const page = { page: 2, perPage: 10 };
+    expect(sendPage(reply, '/x?page=2', page, ['a', 'b', 'c'], 14)).toBe('sent');
+    expect(sent).toEqual({
+      headers: [
+        ['X-Total-Count', '14'],
+        ['Link', linkHeaders('/x?page=2', page, { hasNext: true, total: 14 })],
+      ],
+      body: ['a', 'b', 'c'],
+    });
+    sent.headers = [];
+    sendPage(reply, '/x?page=2', page, ['a', 'b', 'c'], 14, pageFollows(page, 14));
+    expect(sent.headers[1]).toEqual(['Link', linkHeaders('/x?page=2', page, { hasNext: false, total: 14 })]);
+  });
+
+  it('judges by page size whether a page follows', () => {
+    expect(pageFollows({ page: 1, perPage: 10 }, 10)).toBe(false);
+    expect(pageFollows({ page: 1, perPage: 10 }, 11)).toBe(true);
+    expect(pageFollows({ page: 3, perPage: 10 }, 30)).toBe(false);
   });
 });

@@ -27,6 +27,9 @@ const parsePositive = (name: string, raw: string | number | undefined, dflt: num
 
 export const offsetOf = (p: Page): number => (p.page - 1) * p.perPage;
 
+/** Whether a page follows, judged by page size alone: this page, were it full, ends before the total. */
+export const pageFollows = (p: Page, total: number): boolean => offsetOf(p) + p.perPage < total;
+
 /**
  * RFC 8288 `Link` header values as Mender emits them: one value per relation, the URL being
  * path + query only, with `page` and `per_page` rewritten. `last` only when the total is known.
@@ -62,3 +65,36 @@ export const cursorLinkHeaders = (url: string, perPage: number, nextCursor: stri
   };
   return [make('', 'first'), ...(nextCursor === undefined ? [] : [make(nextCursor, 'next')])];
 };
+
+/**
+ * The part of a reply a list answer uses (a Fastify reply is one): headers, then the body. `send`
+ * is a property so that the body is checked against the route's response schema.
+ */
+export interface ListReply<B, R> {
+  header(name: string, value: string | string[]): ListReply<B, R>;
+  send: (body: B) => R;
+}
+
+/**
+ * The headers of every paged list: `X-Total-Count` (all that match) and `Link` (the values of
+ * linkHeaders or cursorLinkHeaders).
+ */
+export const withPageHeaders = <B, R>(
+  reply: ListReply<B, R>,
+  total: number,
+  links: string[],
+): ListReply<B, R> => reply.header('X-Total-Count', String(total)).header('Link', links);
+
+/**
+ * Answers one page of a list: its headers (withPageHeaders, `Link` from the request URL), then
+ * its items. A next page is announced when the items up to this page's last are fewer than the
+ * total, unless `hasNext` says otherwise (pageFollows, or what the query found out).
+ */
+export const sendPage = <B extends readonly unknown[], R>(
+  reply: ListReply<B, R>,
+  url: string,
+  page: Page,
+  items: B,
+  total: number,
+  hasNext: boolean = offsetOf(page) + items.length < total,
+): R => withPageHeaders(reply, total, linkHeaders(url, page, { hasNext, total })).send(items);

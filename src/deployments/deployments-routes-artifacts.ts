@@ -1,5 +1,5 @@
 import { type Static, Type } from 'typebox';
-import { linkHeaders, offsetOf, parsePage } from '../core/pagination.js';
+import { offsetOf, parsePage, sendPage } from '../core/pagination.js';
 import { baseUrlFor } from '../http/base-url.js';
 import { EmptyBody, errorResponses } from '../http/schemas-common.js';
 import { type App, userOf } from '../http/types.js';
@@ -43,7 +43,7 @@ export const deploymentsArtifactRoutes =
     // Only the upload parses multipart: elsewhere a form is a 415, not a body quietly ignored.
     await app.register(artifactUploadRoute(service, config));
 
-    const list = async (tenantId: string, url: string, q: Static<typeof ListQuery>, paged: boolean) => {
+    const list = async (tenantId: string, q: Static<typeof ListQuery>, paged: boolean) => {
       const page = parsePage(paged ? q : { page: '1', per_page: '500' });
       const { artifacts, total } = await service.list(tenantId, {
         name: q.name,
@@ -53,11 +53,7 @@ export const deploymentsArtifactRoutes =
         offset: offsetOf(page),
         limit: page.perPage,
       });
-      return {
-        body: artifacts.map(artifactToWire),
-        total,
-        links: linkHeaders(url, page, { hasNext: offsetOf(page) + artifacts.length < total, total }),
-      };
+      return { page, body: artifacts.map(artifactToWire), total };
     };
 
     app.get(
@@ -71,7 +67,7 @@ export const deploymentsArtifactRoutes =
         },
       },
       async (req, reply) => {
-        const r = await list(userOf(req).tenantId, req.url, req.query, false);
+        const r = await list(userOf(req).tenantId, req.query, false);
         return reply.header('X-Total-Count', String(r.total)).send(r.body);
       },
     );
@@ -87,8 +83,8 @@ export const deploymentsArtifactRoutes =
         },
       },
       async (req, reply) => {
-        const r = await list(userOf(req).tenantId, req.url, req.query, true);
-        return reply.header('X-Total-Count', String(r.total)).header('Link', r.links).send(r.body);
+        const r = await list(userOf(req).tenantId, req.query, true);
+        return sendPage(reply, req.url, r.page, r.body, r.total);
       },
     );
 

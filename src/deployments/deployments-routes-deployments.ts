@@ -1,5 +1,5 @@
 import { type Static, Type } from 'typebox';
-import { linkHeaders, offsetOf, parsePage } from '../core/pagination.js';
+import { offsetOf, parsePage, sendPage } from '../core/pagination.js';
 import { READ_ONLY_SAFE } from '../http/auth-hooks.js';
 import { EmptyBody, errorResponses } from '../http/schemas-common.js';
 import { type App, userOf } from '../http/types.js';
@@ -127,13 +127,7 @@ export const deploymentsMgmtRoutes = (service: DeploymentsService) => async (app
         offset: offsetOf(page),
         limit: page.perPage,
       });
-      return reply
-        .header('X-Total-Count', String(total))
-        .header(
-          'Link',
-          linkHeaders(req.url, page, { hasNext: offsetOf(page) + deployments.length < total, total }),
-        )
-        .send(deployments.map(deploymentToWire));
+      return sendPage(reply, req.url, page, deployments.map(deploymentToWire), total);
     },
   );
 
@@ -226,13 +220,13 @@ export const deploymentsMgmtRoutes = (service: DeploymentsService) => async (app
         offset: offsetOf(page),
         limit: page.perPage,
       });
-      return reply
-        .header('X-Total-Count', String(total))
-        .header(
-          'Link',
-          linkHeaders(req.url, page, { hasNext: offsetOf(page) + devices.length < total, total }),
-        )
-        .send(devices.map((d) => withImage(d, images)));
+      return sendPage(
+        reply,
+        req.url,
+        page,
+        devices.map((d) => withImage(d, images)),
+        total,
+      );
     },
   );
 
@@ -291,10 +285,7 @@ export const deploymentsMgmtRoutes = (service: DeploymentsService) => async (app
         offset: offsetOf(page),
         limit: page.perPage,
       });
-      return reply
-        .header('X-Total-Count', String(total))
-        .header('Link', linkHeaders(req.url, page, { hasNext: offsetOf(page) + items.length < total, total }))
-        .send(items.map(deviceHistoryToWire));
+      return sendPage(reply, req.url, page, items.map(deviceHistoryToWire), total);
     },
   );
 

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { linkHeaders, offsetOf, parsePage } from '../core/pagination.js';
+import { offsetOf, parsePage, sendPage } from '../core/pagination.js';
 import { EmptyBody, errorResponses } from '../http/schemas-common.js';
 import { type App, userOf } from '../http/types.js';
 import { ArtifactWire, artifactToWire } from './deployments-schemas.js';
@@ -130,13 +130,7 @@ export const deploymentsReleaseRoutes = (service: ReleasesService) => async (app
         offset: offsetOf(page),
         limit: page.perPage,
       });
-      return reply
-        .header('X-Total-Count', String(total))
-        .header(
-          'Link',
-          linkHeaders(req.url, page, { hasNext: offsetOf(page) + releases.length < total, total }),
-        )
-        .send(releases.map(releaseToV1Wire));
+      return sendPage(reply, req.url, page, releases.map(releaseToV1Wire), total);
     },
   );
 
@@ -198,13 +192,7 @@ export const deploymentsReleaseRoutes = (service: ReleasesService) => async (app
         offset: offsetOf(page),
         limit: page.perPage,
       });
-      return reply
-        .header('X-Total-Count', String(total))
-        .header(
-          'Link',
-          linkHeaders(req.url, page, { hasNext: offsetOf(page) + releases.length < total, total }),
-        )
-        .send(releases.map(releaseToWire));
+      return sendPage(reply, req.url, page, releases.map(releaseToWire), total);
     },
   );
 

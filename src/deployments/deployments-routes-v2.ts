@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { commonErrors } from '../core/errors.js';
-import { linkHeaders, offsetOf, parsePage } from '../core/pagination.js';
+import { offsetOf, parsePage, sendPage } from '../core/pagination.js';
 import { errorResponses } from '../http/schemas-common.js';
 import { type App, userOf } from '../http/types.js';
 import type { ArtifactQuery } from './deployments-repo-artifacts.js';
@@ -101,13 +101,7 @@ export const deploymentsV2Routes =
                 offset: offsetOf(page),
                 limit: page.perPage,
               });
-        return reply
-          .header('X-Total-Count', String(total))
-          .header(
-            'Link',
-            linkHeaders(req.url, page, { hasNext: offsetOf(page) + deployments.length < total, total }),
-          )
-          .send(deployments.map(deploymentToWire));
+        return sendPage(reply, req.url, page, deployments.map(deploymentToWire), total);
       },
     );
 
@@ -131,13 +125,7 @@ export const deploymentsV2Routes =
           offset: offsetOf(page),
           limit: page.perPage,
         });
-        return reply
-          .header('X-Total-Count', String(total))
-          .header(
-            'Link',
-            linkHeaders(req.url, page, { hasNext: offsetOf(page) + artifacts.length < total, total }),
-          )
-          .send(artifacts.map(artifactToWire));
+        return sendPage(reply, req.url, page, artifacts.map(artifactToWire), total);
       },
     );
   };

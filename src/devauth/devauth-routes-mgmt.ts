@@ -1,6 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
-import { cursorLinkHeaders, linkHeaders, parsePage } from '../core/pagination.js';
+import { cursorLinkHeaders, linkHeaders, parsePage, withPageHeaders } from '../core/pagination.js';
 import { READ_ONLY_SAFE } from '../http/auth-hooks.js';
 import { EmptyBody, errorResponses, PagingQuery } from '../http/schemas-common.js';
 import { type App, actorOf, userOf } from '../http/types.js';
@@ -81,7 +81,7 @@ export const devauthMgmtRoutes = (service: DevauthAdminService) => async (app: A
     return { body: r.devices.map(deviceToWire), links, total: r.total, match: r.match };
   };
   const reply200 = (reply: FastifyReply, r: Awaited<ReturnType<typeof list>>) => {
-    reply.header('X-Total-Count', String(r.total)).header('Link', r.links);
+    withPageHeaders(reply, r.total, r.links);
     if (r.match) reply.header(SEARCH_MATCH_HEADER, r.match);
     return reply.send(r.body);
   };

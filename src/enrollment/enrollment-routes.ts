@@ -1,6 +1,6 @@
 import type { Static, TSchema } from 'typebox';
 import { Type } from 'typebox';
-import { linkHeaders, offsetOf, parsePage } from '../core/pagination.js';
+import { offsetOf, pageFollows, parsePage, sendPage } from '../core/pagination.js';
 import { EmptyBody, errorResponses } from '../http/schemas-common.js';
 import { type App, userOf } from '../http/types.js';
 import {
@@ -68,19 +68,6 @@ const individualInput = (b: IndividualBody): IndividualPatch => ({
   ...(b.tags === undefined ? {} : { tags: b.tags }),
 });
 
-/** Paginated list answer with X-Total-Count and Link headers. */
-const listed = <T>(
-  req: { url: string },
-  reply: { header(k: string, v: string | string[]): unknown },
-  page: ReturnType<typeof parsePage>,
-  total: number,
-  items: T[],
-): T[] => {
-  reply.header('X-Total-Count', String(total));
-  reply.header('Link', linkHeaders(req.url, page, { hasNext: offsetOf(page) + page.perPage < total, total }));
-  return items;
-};
-
 const one = (wire: TSchema, codes: number[]) => ({ 200: wire, ...errorResponses(...codes) }) as const;
 
 /** Enrollment groups, individual enrollments and registration records (docs/enrollment.md). */
@@ -127,7 +114,7 @@ export const enrollmentRoutes =
           limit: page.perPage,
           ...(req.query.ca_id === undefined ? {} : { caId: req.query.ca_id }),
         });
-        return listed(req, reply, page, total, groups.map(groupToWire));
+        return sendPage(reply, req.url, page, groups.map(groupToWire), total, pageFollows(page, total));
       },
     );
     app.get(
@@ -208,7 +195,14 @@ export const enrollmentRoutes =
           limit: page.perPage,
           ...(req.query.group_id === undefined ? {} : { groupId: req.query.group_id }),
         });
-        return listed(req, reply, page, total, individuals.map(individualToWire));
+        return sendPage(
+          reply,
+          req.url,
+          page,
+          individuals.map(individualToWire),
+          total,
+          pageFollows(page, total),
+        );
       },
     );
     app.get(
@@ -273,7 +267,14 @@ export const enrollmentRoutes =
           limit: page.perPage,
           ...(req.query.group_id === undefined ? {} : { groupId: req.query.group_id }),
         });
-        return listed(req, reply, page, total, registrations.map(registrationToWire));
+        return sendPage(
+          reply,
+          req.url,
+          page,
+          registrations.map(registrationToWire),
+          total,
+          pageFollows(page, total),
+        );
       },
     );
     app.get(

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { commonErrors } from '../core/errors.js';
-import { linkHeaders, offsetOf, parsePage } from '../core/pagination.js';
+import { offsetOf, pageFollows, parsePage, sendPage } from '../core/pagination.js';
 import { errorResponses, PagingQuery } from '../http/schemas-common.js';
 import { type App, userOf } from '../http/types.js';
 import type { AuditLog } from './events-service-audit.js';
@@ -48,10 +48,7 @@ export const auditRoutes = (audit: AuditLog) => async (app: App) => {
         offset: offsetOf(page),
         limit: page.perPage,
       });
-      return reply
-        .header('X-Total-Count', String(total))
-        .header('Link', linkHeaders(req.url, page, { hasNext: offsetOf(page) + page.perPage < total, total }))
-        .send(events.map(eventToWire));
+      return sendPage(reply, req.url, page, events.map(eventToWire), total, pageFollows(page, total));
     },
   );
 };

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { Type } from 'typebox';
 import { commonErrors } from '../core/errors.js';
-import { linkHeaders, offsetOf, parsePage } from '../core/pagination.js';
+import { offsetOf, pageFollows, parsePage, sendPage } from '../core/pagination.js';
 import { errorResponses, PagingQuery } from '../http/schemas-common.js';
 import { type App, actorOf, userOf } from '../http/types.js';
 import { factoryErrors } from './factory-errors.js';
@@ -188,13 +188,7 @@ export const factoryMgmtRoutes =
           offset: offsetOf(page),
           limit: page.perPage,
         });
-        return reply
-          .header('X-Total-Count', String(total))
-          .header(
-            'Link',
-            linkHeaders(req.url, page, { hasNext: offsetOf(page) + page.perPage < total, total }),
-          )
-          .send(list.map(importToWire));
+        return sendPage(reply, req.url, page, list.map(importToWire), total, pageFollows(page, total));
       },
     );
 

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { linkHeaders, parsePage } from '../core/pagination.js';
+import { pageFollows, parsePage, sendPage } from '../core/pagination.js';
 import { errorResponses, PagingQuery } from '../http/schemas-common.js';
 import { type App, userOf } from '../http/types.js';
 import { INVENTORY_V1 } from './inventory-routes-mgmt.js';
@@ -58,10 +58,7 @@ export const inventoryGroupRoutes = (service: InventoryAdminService) => async (a
     async (req, reply) => {
       const page = parsePage(req.query);
       const { ids, total } = await service.groupDevices(userOf(req).tenantId, req.params.name, page);
-      return reply
-        .header('Link', linkHeaders(req.url, page, { hasNext: total > page.page * page.perPage, total }))
-        .header('X-Total-Count', String(total))
-        .send(ids);
+      return sendPage(reply, req.url, page, ids, total, pageFollows(page, total));
     },
   );
 

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { AppError } from '../core/errors.js';
-import { linkHeaders, parsePage } from '../core/pagination.js';
+import { pageFollows, parsePage, sendPage } from '../core/pagination.js';
 import { READ_ONLY_SAFE } from '../http/auth-hooks.js';
 import { errorResponses } from '../http/schemas-common.js';
 import { type App, userOf } from '../http/types.js';
@@ -49,10 +49,7 @@ export const inventoryMgmtV2Routes = (service: InventoryAdminService) => async (
         keywords: keywordsOf(b.text),
         projection: b.attributes?.map((a) => parseAttrRef(a.scope, a.attribute, { anyScope: true })),
       });
-      return reply
-        .header('Link', linkHeaders(req.url, page, { hasNext: total > page.page * page.perPage, total }))
-        .header('X-Total-Count', String(total))
-        .send(devices.map(deviceToWire));
+      return sendPage(reply, req.url, page, devices.map(deviceToWire), total, pageFollows(page, total));
     },
   );
 

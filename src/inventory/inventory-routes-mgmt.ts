@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { linkHeaders, parsePage } from '../core/pagination.js';
+import { pageFollows, parsePage, sendPage } from '../core/pagination.js';
 import { EmptyBody, errorResponses } from '../http/schemas-common.js';
 import { type App, userOf } from '../http/types.js';
 import { parseSortParam, parseV1Filters } from './inventory-filters.js';
@@ -41,10 +41,7 @@ export const inventoryMgmtRoutes = (service: InventoryAdminService) => async (ap
         sort: parseSortParam(req.query.sort),
         page,
       });
-      return reply
-        .header('Link', linkHeaders(req.url, page, { hasNext: total > page.page * page.perPage, total }))
-        .header('X-Total-Count', String(total))
-        .send(devices.map(deviceToWire));
+      return sendPage(reply, req.url, page, devices.map(deviceToWire), total, pageFollows(page, total));
     },
   );
 

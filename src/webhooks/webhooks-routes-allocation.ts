@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { linkHeaders, offsetOf, parsePage } from '../core/pagination.js';
+import { offsetOf, pageFollows, parsePage, sendPage } from '../core/pagination.js';
 import { EmptyBody, errorResponses, PagingQuery } from '../http/schemas-common.js';
 import { type App, userOf } from '../http/types.js';
 import {
@@ -59,10 +59,7 @@ export const allocationWebhooksRoutes = (service: AllocationWebhooksService) => 
         offset: offsetOf(page),
         limit: page.perPage,
       });
-      return reply
-        .header('X-Total-Count', String(total))
-        .header('Link', linkHeaders(req.url, page, { hasNext: offsetOf(page) + page.perPage < total, total }))
-        .send(hooks.map(allocationToWire));
+      return sendPage(reply, req.url, page, hooks.map(allocationToWire), total, pageFollows(page, total));
     },
   );
 

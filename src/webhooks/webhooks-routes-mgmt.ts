@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { linkHeaders, offsetOf, parsePage } from '../core/pagination.js';
+import { offsetOf, pageFollows, parsePage, sendPage } from '../core/pagination.js';
 import { EmptyBody, errorResponses, PagingQuery } from '../http/schemas-common.js';
 import { type App, userOf } from '../http/types.js';
 import {
@@ -65,10 +65,14 @@ export const webhooksMgmtRoutes = (service: WebhookSubscriptionsService) => asyn
         offset: offsetOf(page),
         limit: page.perPage,
       });
-      return reply
-        .header('X-Total-Count', String(total))
-        .header('Link', linkHeaders(req.url, page, { hasNext: offsetOf(page) + page.perPage < total, total }))
-        .send(subscriptions.map(webhookToWire));
+      return sendPage(
+        reply,
+        req.url,
+        page,
+        subscriptions.map(webhookToWire),
+        total,
+        pageFollows(page, total),
+      );
     },
   );
 
@@ -174,10 +178,7 @@ export const webhooksMgmtRoutes = (service: WebhookSubscriptionsService) => asyn
         offset: offsetOf(page),
         limit: page.perPage,
       });
-      return reply
-        .header('X-Total-Count', String(total))
-        .header('Link', linkHeaders(req.url, page, { hasNext: offsetOf(page) + page.perPage < total, total }))
-        .send(deliveries.map(deliveryToWire));
+      return sendPage(reply, req.url, page, deliveries.map(deliveryToWire), total, pageFollows(page, total));
     },
   );
 
