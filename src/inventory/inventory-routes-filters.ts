@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { AppError } from '../core/errors.js';
-import { parsePage } from '../core/pagination.js';
+import { emptyListRoute } from '../http/empty-list-route.js';
 import { errorResponses } from '../http/schemas-common.js';
 import type { App } from '../http/types.js';
 
@@ -24,26 +24,11 @@ const errors = {
  * Mender's open-source inventory does (it has no such route), with a message that says why.
  */
 export const inventorySavedFilterRoutes = () => async (app: App) => {
-  app.get(
-    FILTERS,
-    {
-      schema: {
-        tags,
-        summary: 'Saved filters (dynamic groups): none',
-        description:
-          'Always an empty list: Gatehouse has no saved filters (an enterprise feature of Mender).',
-        querystring: Type.Object({
-          page: Type.Optional(Type.String({ maxLength: 10 })),
-          per_page: Type.Optional(Type.String({ maxLength: 10 })),
-        }),
-        response: { 200: Type.Array(Type.Object({})), ...errorResponses(400, 401) },
-      },
-    },
-    async (req) => {
-      parsePage(req.query);
-      return [];
-    },
-  );
+  emptyListRoute(app, FILTERS, {
+    tags,
+    summary: 'Saved filters (dynamic groups): none',
+    description: 'Always an empty list: Gatehouse has no saved filters (an enterprise feature of Mender).',
+  });
 
   app.post(
     FILTERS,
