@@ -1,8 +1,14 @@
-import { Type } from 'typebox';
+import { type TProperties, Type } from 'typebox';
 import { toRfc3339 } from '../core/clock.js';
 import { PagingQuery } from '../http/schemas-common.js';
 import { MAX_EVENT_TYPES } from './webhooks-filters.js';
+import {
+  DEFAULT_ALLOCATION_TIMEOUT_MS,
+  MAX_ALLOCATION_TIMEOUT_MS,
+  MIN_ALLOCATION_TIMEOUT_MS,
+} from './webhooks-service-allocation.js';
 import { MAX_URL_LENGTH } from './webhooks-target.js';
+import { MAX_DESCRIPTION_LENGTH } from './webhooks-target-service.js';
 import type { AllocationWebhook, Delivery, PingResult, Subscription } from './webhooks-types.js';
 
 // Spelled out (not mapped from deliveryStatuses) so TypeBox infers the literal union.
@@ -11,9 +17,14 @@ const Nullable = <T extends ReturnType<typeof Type.String> | ReturnType<typeof T
   Type.Union([t, Type.Null()]);
 const Timestamp = Type.String({ description: 'RFC 3339' });
 const Url = Type.String({ minLength: 1, maxLength: MAX_URL_LENGTH, description: 'http(s) URL' });
-const Description = Type.String({ maxLength: 1024 });
+const Description = Type.String({ maxLength: MAX_DESCRIPTION_LENGTH });
 const Secret = Type.String({
   description: 'HMAC key of the X-Gatehouse-Signature header; shown only in this answer',
+});
+/** A webhook as read, and as created or rotated (the only answers with its secret). */
+const targetWires = <F extends TProperties>(fields: F) => ({
+  wire: Type.Object(fields),
+  withSecret: Type.Object({ ...fields, secret: Secret }),
 });
 
 export const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
@@ -50,8 +61,7 @@ const webhookFields = {
   created_at: Timestamp,
   updated_at: Timestamp,
 };
-export const WebhookWire = Type.Object(webhookFields);
-export const WebhookWithSecret = Type.Object({ ...webhookFields, secret: Secret });
+export const { wire: WebhookWire, withSecret: WebhookWithSecret } = targetWires(webhookFields);
 
 export const webhookToWire = (s: Subscription) => ({
   id: s.id,
@@ -129,7 +139,11 @@ export const pingToWire = (p: PingResult) => ({
 
 export const RedeliverWire = Type.Object({ requeued: Type.Integer() });
 
-const TimeoutMs = Type.Integer({ minimum: 100, maximum: 30_000, description: 'default 5000' });
+const TimeoutMs = Type.Integer({
+  minimum: MIN_ALLOCATION_TIMEOUT_MS,
+  maximum: MAX_ALLOCATION_TIMEOUT_MS,
+  description: `default ${DEFAULT_ALLOCATION_TIMEOUT_MS}`,
+});
 export const AllocationCreateBody = Type.Object({
   url: Url,
   description: Type.Optional(Description),
@@ -148,8 +162,7 @@ const allocationFields = {
   created_at: Timestamp,
   updated_at: Timestamp,
 };
-export const AllocationWire = Type.Object(allocationFields);
-export const AllocationWithSecret = Type.Object({ ...allocationFields, secret: Secret });
+export const { wire: AllocationWire, withSecret: AllocationWithSecret } = targetWires(allocationFields);
 
 export const allocationToWire = (h: AllocationWebhook) => ({
   id: h.id,
