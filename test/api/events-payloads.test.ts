@@ -1,0 +1,129 @@
+import { Value } from 'typebox/value';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EVENT_TYPES, type EventType } from '../../src/events/event-types.js';
+import { DEFAULT_TENANT_ID } from '../../src/tenants/index.js';
+import { dialects } from '../helpers/databases.js';
+import { authRequest, makeDeviceKeys } from '../helpers/device-client.js';
+import { adminToken, bearer } from '../helpers/gatehouse.js';
+import { type BootstrapFixture, newExternalId, startBootstrap } from './bootstrap-setup.js';
+
+/**
+ * The registry (src/events/event-types.ts) types what the code may send; this checks what it
+ * does send: real management and device requests, then every outbox row against its type's
+ * schema, with no field beyond those declared (the compiler allows extra fields of non-literal
+ * objects, and casts where it cannot pair a type with its payload).
+ */
+const mismatches = (type: string, payload: unknown): string[] => {
+  const declared = EVENT_TYPES[type as EventType]?.payload;
+  if (!declared) return [`${type}: not in the registry`];
+  const extra = Object.keys(payload as object).filter((k) => !(k in declared.properties));
+  return [
+    ...extra.map((k) => `${type}: undeclared field ${k}`),
+    ...[...Value.Errors(declared, payload)].map((e) => `${type}: ${e.instancePath} ${e.message}`),
+  ];
+};
+
+describe.each(dialects())('event payloads on %s', (dialect) => {
+  let f: BootstrapFixture;
+  let token: string;
+  beforeAll(async () => {
+    f = await startBootstrap(dialect);
+    token = (await adminToken(f.t.gh)).token;
+  });
+  afterAll(() => f?.close());
+
+  const call = async (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: object) => {
+    const res = await f.t.app.inject({
+      method,
+      url,
+      headers: bearer(token),
+      ...(payload ? { payload } : {}),
+    });
+    expect(res.statusCode, `${method} ${url}: ${res.body}`).toBeLessThan(300);
+    return res;
+  };
+
+  it('match the registry, field for field', async () => {
+    const devauth = '/api/management/v2/devauth';
+    // Devices: pending, accepted (by a user), preauthorized, decommissioned, refused.
+    const keys = makeDeviceKeys();
+    expect((await f.t.app.inject(authRequest(keys, { mac: 'ev:01' }))).statusCode).toBe(401);
+    const [device] = (await call('GET', `${devauth}/devices`)).json() as {
+      id: string;
+      auth_sets: { id: string }[];
+    }[];
+    if (!device) throw new Error('no device');
+    await call('PUT', `${devauth}/devices/${device.id}/auth/${device.auth_sets[0]?.id}/status`, {
+      status: 'accepted',
+    });
+    expect((await f.t.app.inject(authRequest(keys, { mac: 'ev:01' }))).statusCode).toBe(200);
+    await call('POST', `${devauth}/devices`, {
+      identity_data: { mac: 'ev:02' },
+      pubkey: makeDeviceKeys().publicPem,
+    });
+    await call('DELETE', `${devauth}/devices/${device.id}`);
+    await f.t.app.inject(
+      authRequest(makeDeviceKeys(), { mac: 'ev:03' }, { tenantToken: 'not-a-tenant-token' }),
+    );
+
+    // Event and allocation webhooks: every change.
+    const hook = (
+      await call('POST', '/api/management/v1/webhooks', {
+        url: 'https://hooks.example.com/gatehouse?key=secret',
+        event_types: ['device.*'],
+      })
+    ).json() as { id: string };
+    await call('PATCH', `/api/management/v1/webhooks/${hook.id}`, { enabled: false });
+    await call('POST', `/api/management/v1/webhooks/${hook.id}/secret`);
+    await call('DELETE', `/api/management/v1/webhooks/${hook.id}`);
+    const allocation = (
+      await call('POST', '/api/management/v1/allocation-webhooks', { url: 'https://alloc.example.com/' })
+    ).json() as { id: string };
+    await call('PATCH', `/api/management/v1/allocation-webhooks/${allocation.id}`, { timeout_ms: 2000 });
+    await call('DELETE', `/api/management/v1/allocation-webhooks/${allocation.id}`);
+
+    // Bootstrap: channels, configs, state, fetches (write-behind), a refusal, removal.
+    const tenant = { id: DEFAULT_TENANT_ID, admin: token };
+    const channel = await f.createChannel(tenant, 'telemetry');
+    await f.mgmt(tenant, 'PUT', `/channels/${channel}`, { name: 'telemetry-2' });
+    const externalId = newExternalId();
+    const config = await f.createConfig(tenant, {
+      external_id: externalId,
+      external_key: 'key',
+      channels: [channel],
+    });
+    await f.setState(tenant, config, 1);
+    expect((await f.fetchPlain(externalId, 'key')).statusCode).toBe(200);
+    expect((await f.fetchPlain(externalId, 'wrong')).statusCode).toBeGreaterThanOrEqual(400);
+    await f.t.gh.bootstrap.flushEvents();
+    expect((await f.mgmt(tenant, 'DELETE', `/clients/configs/${config}`)).statusCode).toBeLessThan(300);
+    expect((await f.mgmt(tenant, 'DELETE', `/channels/${channel}`)).statusCode).toBeLessThan(300);
+
+    const rows = await f.t.gh.store.db.selectFrom('events').select(['type', 'payload']).execute();
+    const seen = new Set(rows.map((r) => r.type));
+    for (const type of [
+      'device.authset_pending',
+      'device.accepted',
+      'device.preauthorized',
+      'device.decommissioned',
+      'device.auth_refused',
+      'webhook.created',
+      'webhook.updated',
+      'webhook.secret_rotated',
+      'webhook.deleted',
+      'allocation_webhook.created',
+      'allocation_webhook.updated',
+      'allocation_webhook.deleted',
+      'bootstrap.channel_created',
+      'bootstrap.channel_updated',
+      'bootstrap.channel_removed',
+      'bootstrap.config_created',
+      'bootstrap.state_changed',
+      'bootstrap.fetched',
+      'bootstrap.failed',
+      'bootstrap.config_removed',
+    ])
+      expect(seen, type).toContain(type);
+    expect(rows.flatMap((r) => mismatches(r.type, JSON.parse(r.payload)))).toEqual([]);
+  });
+});
