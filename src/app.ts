@@ -74,7 +74,7 @@ export interface AppOptions {
   observeResponse?: (req: FastifyRequest, reply: FastifyReply, payload: unknown) => void;
 }
 
-export { loggerOptions, REDACTED_PATHS } from './core/logger.js';
+export { loggerOptions } from './core/logger.js';
 
 /** Marks a route as bearer-authenticated in the OpenAPI document. */
 const documentBearer = (route: RouteOptions): void => {

@@ -1,3 +1,3 @@
 export { startStorageJanitor } from './blob-janitor.js';
-export { type BlobStore, type BlobWriter, isSafeBlobKey } from './blob-store.js';
+export type { BlobStore } from './blob-store.js';
 export { createFsBlobStore } from './fs-blob-store.js';

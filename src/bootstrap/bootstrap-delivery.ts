@@ -89,4 +89,3 @@ export const deliveryToWire = (d: Delivery) => ({
   ...(d.clientKey ? { client_key: d.clientKey } : {}),
   ...(d.caCert ? { ca_cert: d.caCert } : {}),
 });
-export type DeliveryWire = ReturnType<typeof deliveryToWire>;

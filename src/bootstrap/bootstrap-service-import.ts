@@ -15,7 +15,7 @@ import { createImportUpdate } from './bootstrap-import-update.js';
 import { channelIdsOfConfigs, configsByExternalIds } from './bootstrap-repo-import.js';
 import type { ConfigRecord } from './bootstrap-types.js';
 
-export type { ImportOutcome, ImportReport, ImportRowResult } from './bootstrap-import-check.js';
+export type { ImportReport, ImportRowResult } from './bootstrap-import-check.js';
 
 /**
  * `gatehouse bootstrap import` (docs/bootstrap-import.md): makes the tenant's configs match a

@@ -19,36 +19,22 @@ import { type BootstrapDeviceService, createBootstrapDeviceService } from './boo
 import { type BootstrapImportService, createBootstrapImportService } from './bootstrap-service-import.js';
 import { type BootstrapV2Service, createBootstrapV2Service } from './bootstrap-service-v2.js';
 
-export { BootstrapFetchError, type FetchOptions, fetchBootstrap } from './bootstrap-client.js';
-export {
-  cfbDecrypt,
-  cfbEncrypt,
-  EncryptKeyError,
-  parseEncryptKey,
-} from './bootstrap-crypto-cfb.js';
+export { fetchBootstrap } from './bootstrap-client.js';
+export { cfbEncrypt, parseEncryptKey } from './bootstrap-crypto-cfb.js';
 export { deviceV2Exchange } from './bootstrap-crypto-v2.js';
-export type { DeviceAttribute, DeviceAttributesReader } from './bootstrap-delivery.js';
-export type {
-  EnrollmentConfigOutcome,
-  EnrollmentConfigs,
-  EnrollmentConfigTemplate,
-} from './bootstrap-enrollment.js';
-export { ImportError, type ImportField, type ImportRow, parseImportFile } from './bootstrap-import.js';
+export type { DeviceAttributesReader } from './bootstrap-delivery.js';
+export type { EnrollmentConfigs } from './bootstrap-enrollment.js';
+export { parseImportFile } from './bootstrap-import.js';
 export { bootstrapChannelRoutes } from './bootstrap-routes-channels.js';
 export { bootstrapDeviceRoutes, bootstrapDeviceTokenRoutes } from './bootstrap-routes-device.js';
 export { bootstrapMgmtRoutes } from './bootstrap-routes-mgmt.js';
 export { bootstrapV2Routes } from './bootstrap-routes-v2.js';
 export type { BootstrapChannelsService } from './bootstrap-service-channels.js';
-export type { BootstrapConfigsService, CreateConfigInput } from './bootstrap-service-configs.js';
+export type { BootstrapConfigsService } from './bootstrap-service-configs.js';
 export type { BootstrapDeviceService } from './bootstrap-service-device.js';
-export type {
-  BootstrapImportService,
-  ImportOutcome,
-  ImportReport,
-  ImportRowResult,
-} from './bootstrap-service-import.js';
+export type { BootstrapImportService, ImportReport, ImportRowResult } from './bootstrap-service-import.js';
 export type { BootstrapV2Service } from './bootstrap-service-v2.js';
-export type { BootstrapConfig, Channel, ConfigState, TemplateMode } from './bootstrap-types.js';
+export type { BootstrapConfig, TemplateMode } from './bootstrap-types.js';
 
 export interface Bootstrap {
   configs: BootstrapConfigsService;

@@ -7,5 +7,3 @@ export const systemClock: Clock = { nowMs: () => Date.now() };
 
 /** RFC 3339 timestamp as Mender emits it in JSON bodies (Go parses millisecond precision). */
 export const toRfc3339 = (ms: number): string => new Date(ms).toISOString();
-
-export const toUnixSeconds = (ms: number): number => Math.floor(ms / 1000);

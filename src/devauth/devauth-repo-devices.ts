@@ -174,15 +174,3 @@ export const countDevices = async (
   const r = await q.executeTakeFirst();
   return num(r?.n ?? 0);
 };
-
-export const listDevices = async (
-  db: Executor,
-  tenantId: string,
-  opts: { statuses?: DeviceStatus[]; ids?: string[]; offset: number; limit: number },
-): Promise<Device[]> => {
-  let q = db.selectFrom('devices').selectAll().where('tenant_id', '=', tenantId);
-  if (opts.statuses && opts.statuses.length > 0) q = q.where('status', 'in', opts.statuses);
-  if (opts.ids && opts.ids.length > 0) q = q.where('id', 'in', opts.ids);
-  const rows = await q.orderBy('created_at').orderBy('id').offset(opts.offset).limit(opts.limit).execute();
-  return rows.map(toDevice);
-};

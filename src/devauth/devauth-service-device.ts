@@ -39,8 +39,6 @@ import {
   type PresentedCertificate,
 } from './devauth-types.js';
 
-export { MAX_AUTH_SETS_PER_DEVICE } from './devauth-types.js';
-
 const RECENT_TOKENS_KEPT = 100_000;
 /** A key collision is recorded at most once per key and window per process (devices retry every minute or so). */
 const COLLISION_EVENT_WINDOW_MS = 10 * 60_000;

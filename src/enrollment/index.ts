@@ -20,7 +20,7 @@ import {
 
 export type { AdmissionEffects } from './enrollment-admission.js';
 export { MAX_TAG_NAME_LENGTH, MAX_TAG_VALUE_LENGTH } from './enrollment-input.js';
-export { ENROLLMENT_BASE, enrollmentRoutes } from './enrollment-routes.js';
+export { enrollmentRoutes } from './enrollment-routes.js';
 export { groupToWire, individualToWire, registrationToWire } from './enrollment-schemas.js';
 export type { GroupReferences } from './enrollment-service-groups.js';
 export type {

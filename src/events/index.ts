@@ -1,5 +1,4 @@
 export {
-  EVENT_TYPES,
   type EventPayloads,
   type EventType,
   type EventTypeWith,

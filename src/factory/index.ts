@@ -8,28 +8,19 @@ import { createImportWorker, type ImportWorker } from './import-worker.js';
 
 export { factoryMgmtRoutes } from './factory-routes-mgmt.js';
 export type { DeviceImport, Factory } from './factory-types.js';
-export { type RowResult, rowOutcomes } from './import-engine.js';
+export type { RowResult } from './import-engine.js';
 export { newLeaseOwner } from './import-lease.js';
 export { REPORT_HEADER, reportLine } from './import-report.js';
 export type { DryRunSummary } from './import-service.js';
-export { KeygenError } from './keygen-errors.js';
-export { type KeyType, keyTypes } from './keygen-plan.js';
-export { type KeygenRunOptions, type KeygenSummary, runKeygen } from './keygen-run.js';
-export {
-  buildPlan,
-  DEFAULT_RSA_BITS,
-  type KeygenOptions,
-  MAX_COUNT,
-  MAX_RSA_BITS,
-  MIN_RSA_BITS,
-} from './keygen-validate.js';
+export { keyTypes } from './keygen-plan.js';
+export { type KeygenSummary, runKeygen } from './keygen-run.js';
+export { buildPlan, MAX_COUNT, MAX_RSA_BITS, MIN_RSA_BITS } from './keygen-validate.js';
 export { formatOfFileName, type ManifestFormat, manifestFormats } from './manifest-read.js';
 export {
   FactoryKeyError,
   parseFactoryPrivateKey,
   parseFactoryPublicKey,
   signManifest,
-  verifyManifest,
 } from './manifest-signature.js';
 export type { FactoriesService, ImportsService, ImportWorker };
 

@@ -75,5 +75,3 @@ export const createInventoryDeviceSql = (dialect: Dialect) => ({
     return sql`select a.device_id from inventory_attributes a where ${ofTag} and ${valueIn(dialect, forms)}`;
   },
 });
-
-export type InventoryDeviceSql = ReturnType<typeof createInventoryDeviceSql>;

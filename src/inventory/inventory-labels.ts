@@ -33,5 +33,3 @@ export const createInventoryLabels = (store: Store) => ({
       throw inventoryErrors.tooManyTags();
   },
 });
-
-export type InventoryLabels = ReturnType<typeof createInventoryLabels>;

@@ -1,9 +1,4 @@
-export {
-  createFailureGuard,
-  type FailureGuard,
-  type FailureKeys,
-  type FailurePolicies,
-} from './failure-guard.js';
-export { afterFailure, type FailurePolicy, type FailureState, retryAfterSeconds } from './failure-policy.js';
+export { createFailureGuard, type FailureGuard, type FailureKeys } from './failure-guard.js';
+export type { FailurePolicy } from './failure-policy.js';
 export { sourceKey } from './source-address.js';
 export { createTokenBuckets, type TokenBuckets } from './token-bucket.js';

@@ -6,28 +6,18 @@ import { createPkiCasService, type PkiCasService } from './pki-service-cas.js';
 import { createPkiCredentialsService, type PkiCredentialsService } from './pki-service-credentials.js';
 import { createPkiEstService, type PkiEstService } from './pki-service-est.js';
 
-export { pkcs7CertsOnlyBase64 } from './pki-ca-crypto.js';
-export { type CheckedCsr, checkCsr, csrDerFromBody } from './pki-csr.js';
-export { pkiErrors } from './pki-errors.js';
+export { checkCsr } from './pki-csr.js';
 export { pkiBuiltinRoutes } from './pki-routes-builtin.js';
-export { PKI_BASE, pkiCaRoutes } from './pki-routes-cas.js';
-export { EST_BASE, pkiPublicRoutes } from './pki-routes-public.js';
+export { pkiCaRoutes } from './pki-routes-cas.js';
+export { pkiPublicRoutes } from './pki-routes-public.js';
 export { caToWire } from './pki-schemas.js';
-export type { IssueInput, PkiBuiltinService } from './pki-service-builtin.js';
+export type { PkiBuiltinService } from './pki-service-builtin.js';
 export type { PkiCasService } from './pki-service-cas.js';
 export type { PkiCredentialsService } from './pki-service-credentials.js';
-export type { EstCaller, PkiEstService } from './pki-service-est.js';
-export type {
-  Ca,
-  ChainFailure,
-  ClientCertPrincipal,
-  ClientCertVerification,
-  EnrollmentCredential,
-  IssuedCertificate,
-  VerifiedLeaf,
-} from './pki-types.js';
-export { MAX_CHAIN_DEPTH, type VerifyClientCertificateInput, verifyClientCertificate } from './pki-verify.js';
-export { certFacts, parseCertificatesPem, x509 } from './pki-x509.js';
+export type { PkiEstService } from './pki-service-est.js';
+export type { ClientCertVerification } from './pki-types.js';
+export { verifyClientCertificate } from './pki-verify.js';
+export { x509 } from './pki-x509.js';
 
 export interface Pki {
   cas: PkiCasService;

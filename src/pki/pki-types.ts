@@ -116,12 +116,3 @@ export type ChainFailure = (typeof chainFailures)[number];
 export type ClientCertVerification =
   | { ok: true; tenantId: string; caId: string; caKind: CaKind; leaf: VerifiedLeaf }
   | { ok: false; reason: ChainFailure; detail?: string };
-
-/** A request's verified client certificate (see src/http/client-cert.ts). */
-export interface ClientCertPrincipal extends VerifiedLeaf {
-  tenantId: string;
-  caId: string;
-  caKind: CaKind;
-  /** Where the certificate came from: our own TLS handshake, or a trusted proxy's header. */
-  source: 'tls' | 'proxy';
-}

@@ -21,17 +21,8 @@ export { iotManagerIntegrationsRoutes } from './webhooks-routes-integrations.js'
 export { webhooksMgmtRoutes } from './webhooks-routes-mgmt.js';
 export type { AllocationWebhooksService } from './webhooks-service-allocation.js';
 export type { WebhookSubscriptionsService } from './webhooks-service-subscriptions.js';
-export { computeSignature, verifySignature } from './webhooks-signing.js';
-export type {
-  Allocate,
-  AllocationContext,
-  AllocationOverrides,
-  AllocationResult,
-  AllocationWebhook,
-  Delivery,
-  DeliveryStatus,
-  Subscription,
-} from './webhooks-types.js';
+export { verifySignature } from './webhooks-signing.js';
+export type { Allocate } from './webhooks-types.js';
 export type { WebhookWorker } from './webhooks-worker.js';
 
 export interface WebhooksSettings {

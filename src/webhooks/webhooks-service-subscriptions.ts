@@ -14,8 +14,6 @@ import { isDelivered, sendSignedEnvelope } from './webhooks-target-send.js';
 import { createTargetSteps } from './webhooks-target-service.js';
 import type { Delivery, DeliveryStatus, PingResult, Subscription } from './webhooks-types.js';
 
-export { MAX_DESCRIPTION_LENGTH, MAX_SUBSCRIPTIONS_PER_TENANT } from './webhooks-target-service.js';
-
 export interface SubscriptionInput {
   url: string;
   eventTypes: string[];

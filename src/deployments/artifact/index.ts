@@ -3,5 +3,5 @@
  * modules import from this directory.
  */
 export { ArtifactError } from './artifact-error.js';
-export type { ArtifactFile, ArtifactMeta, ArtifactUpdate } from './artifact-types.js';
+export type { ArtifactMeta } from './artifact-types.js';
 export { parseArtifact } from './parse-artifact.js';

@@ -9,7 +9,7 @@ import type { ManifestFormat } from './manifest-files';
 
 export const FACTORIES_PATH = '/api/management/v2/devauth/factories';
 export const IMPORTS_PATH = '/api/management/v2/devauth/imports';
-export const SIGNATURE_HEADER = 'x-gatehouse-manifest-signature';
+const SIGNATURE_HEADER = 'x-gatehouse-manifest-signature';
 
 export const importPath = (id: string) => `${IMPORTS_PATH}/${encodeURIComponent(id)}`;
 export const factoryPath = (id: string) => `${FACTORIES_PATH}/${encodeURIComponent(id)}`;
