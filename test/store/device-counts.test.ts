@@ -4,16 +4,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { isAppError } from '../../src/core/errors.js';
 import { isConcurrencyConflict } from '../../src/store/conflicts.js';
-import { migrateTo, migrateToLatest } from '../../src/store/migrate.js';
+import { migrateToLatest } from '../../src/store/migrate.js';
 import * as m0012 from '../../src/store/migrations/0012-device-scale.js';
 import * as m0014 from '../../src/store/migrations/0014-group-counts.js';
-import { type Db, openStore } from '../../src/store/store.js';
+import type { Db } from '../../src/store/store.js';
 import { DEFAULT_TENANT_ID } from '../../src/tenants/index.js';
 import { type Gatehouse, openGatehouse } from '../../src/wiring.js';
-import { createTestDatabase, dialects } from '../helpers/databases.js';
+import { dialects } from '../helpers/databases.js';
 import { authRequestBody, makeDeviceKeys, signBody } from '../helpers/device-client.js';
 import { FLEET_STATUSES, seedFleet } from '../helpers/fleet-seed.js';
 import { startTestGatehouse, type TestServer } from '../helpers/gatehouse.js';
+import { migrationFixture } from '../helpers/migrated.js';
 import { between, seededRandom, testSeed } from '../helpers/seeded.js';
 
 // device_counts (migration 0012) and group_counts (0014) are kept by triggers, so they must equal
@@ -378,108 +379,92 @@ describe.each(dialects())('device_counts on %s', (dialect) => {
 });
 
 describe.each(dialects())('migration 0012 on %s', (dialect) => {
+  const { migratedTo } = migrationFixture(dialect);
   it('counts the devices that exist before it, and running it again changes nothing', async () => {
-    const tdb = await createTestDatabase(dialect);
-    const store = openStore({ databaseUrl: tdb.url });
-    try {
-      await migrateTo(store.db, '0010-flood-limits');
-      const tenant = randomUUID();
-      await store.db
-        .insertInto('tenants')
-        .values({ id: tenant, name: 't', max_devices: -1, tenant_token_id: randomUUID(), created_at: 0 })
-        .execute();
-      const now = Date.now();
-      await store.db
-        .insertInto('devices')
-        .values(
-          ['pending', 'pending', 'accepted', 'noauth'].map((status, i) => ({
-            id: randomUUID(),
-            tenant_id: i < 3 ? tenant : DEFAULT_TENANT_ID,
-            id_data: `{"i":${i}}`,
-            id_data_sha256: `h${i}`,
-            status,
-            created_at: now,
-            updated_at: now,
-            check_in_at: null,
-          })),
-        )
-        .execute();
-      await migrateToLatest(store.db);
-      const want = await expectExact(store.db, 'migrating');
-      expect(want).toEqual({
-        [`${tenant}/pending`]: 2,
-        [`${tenant}/accepted`]: 1,
-        [`${DEFAULT_TENANT_ID}/noauth`]: 1,
-      });
-      await m0012.up(store.db);
-      await expectExact(store.db, 'running 0012 again');
-      await store.db
-        .updateTable('devices')
-        .set({ status: 'rejected' })
-        .where('tenant_id', '=', tenant)
-        .execute();
-      expect(await expectExact(store.db, 'an update after the second run')).toEqual({
-        [`${tenant}/rejected`]: 3,
-        [`${DEFAULT_TENANT_ID}/noauth`]: 1,
-      });
-    } finally {
-      await store.destroy();
-      await tdb.drop();
-    }
+    const db = await migratedTo('0010-flood-limits');
+    const tenant = randomUUID();
+    await db
+      .insertInto('tenants')
+      .values({ id: tenant, name: 't', max_devices: -1, tenant_token_id: randomUUID(), created_at: 0 })
+      .execute();
+    const now = Date.now();
+    await db
+      .insertInto('devices')
+      .values(
+        ['pending', 'pending', 'accepted', 'noauth'].map((status, i) => ({
+          id: randomUUID(),
+          tenant_id: i < 3 ? tenant : DEFAULT_TENANT_ID,
+          id_data: `{"i":${i}}`,
+          id_data_sha256: `h${i}`,
+          status,
+          created_at: now,
+          updated_at: now,
+          check_in_at: null,
+        })),
+      )
+      .execute();
+    await migrateToLatest(db);
+    const want = await expectExact(db, 'migrating');
+    expect(want).toEqual({
+      [`${tenant}/pending`]: 2,
+      [`${tenant}/accepted`]: 1,
+      [`${DEFAULT_TENANT_ID}/noauth`]: 1,
+    });
+    await m0012.up(db);
+    await expectExact(db, 'running 0012 again');
+    await db.updateTable('devices').set({ status: 'rejected' }).where('tenant_id', '=', tenant).execute();
+    expect(await expectExact(db, 'an update after the second run')).toEqual({
+      [`${tenant}/rejected`]: 3,
+      [`${DEFAULT_TENANT_ID}/noauth`]: 1,
+    });
   });
 });
 
 describe.each(dialects())('migration 0014 on %s', (dialect) => {
+  const { migratedTo } = migrationFixture(dialect);
   it('counts the group members that exist before it, and running it again changes nothing', async () => {
-    const tdb = await createTestDatabase(dialect);
-    const store = openStore({ databaseUrl: tdb.url });
-    try {
-      await migrateTo(store.db, '0013-covering-values');
-      const now = Date.now();
-      const devices = ['pending', 'accepted', 'accepted', 'rejected'].map((status, i) => ({
-        id: randomUUID(),
-        tenant_id: DEFAULT_TENANT_ID,
-        id_data: `{"i":${i}}`,
-        id_data_sha256: `h${i}`,
-        status,
-        created_at: now,
-        updated_at: now,
-        check_in_at: null,
-      }));
-      await store.db.insertInto('devices').values(devices).execute();
-      const groupRow = (deviceId: string, group: string) => ({
-        tenant_id: DEFAULT_TENANT_ID,
-        device_id: deviceId,
-        scope: 'system',
-        name: 'group',
-        value: JSON.stringify(group),
-        updated_at: now,
-      });
-      const [d0, d1, d2] = devices.map((d) => d.id) as [string, string, string];
-      await store.db
-        .insertInto('inventory_attributes')
-        .values([groupRow(d0, 'north'), groupRow(d1, 'north'), groupRow(d2, 'south')])
-        .execute();
-      await migrateToLatest(store.db);
-      await expectExact(store.db, 'migrating');
-      const g = (group: string, status: string) => `${DEFAULT_TENANT_ID}/${JSON.stringify(group)}/${status}`;
-      expect(await keptGroups(store.db)).toEqual({
-        [g('north', 'pending')]: 1,
-        [g('north', 'accepted')]: 1,
-        [g('south', 'accepted')]: 1,
-      });
-      await m0014.up(store.db);
-      await expectExact(store.db, 'running 0014 again');
-      await store.db.updateTable('devices').set({ status: 'rejected' }).where('id', '=', d0).execute();
-      await store.db.deleteFrom('devices').where('id', '=', d2).execute();
-      expect(await keptGroups(store.db)).toEqual({
-        [g('north', 'rejected')]: 1,
-        [g('north', 'accepted')]: 1,
-      });
-      await expectExact(store.db, 'an update and a delete after the second run');
-    } finally {
-      await store.destroy();
-      await tdb.drop();
-    }
+    const db = await migratedTo('0013-covering-values');
+    const now = Date.now();
+    const devices = ['pending', 'accepted', 'accepted', 'rejected'].map((status, i) => ({
+      id: randomUUID(),
+      tenant_id: DEFAULT_TENANT_ID,
+      id_data: `{"i":${i}}`,
+      id_data_sha256: `h${i}`,
+      status,
+      created_at: now,
+      updated_at: now,
+      check_in_at: null,
+    }));
+    await db.insertInto('devices').values(devices).execute();
+    const groupRow = (deviceId: string, group: string) => ({
+      tenant_id: DEFAULT_TENANT_ID,
+      device_id: deviceId,
+      scope: 'system',
+      name: 'group',
+      value: JSON.stringify(group),
+      updated_at: now,
+    });
+    const [d0, d1, d2] = devices.map((d) => d.id) as [string, string, string];
+    await db
+      .insertInto('inventory_attributes')
+      .values([groupRow(d0, 'north'), groupRow(d1, 'north'), groupRow(d2, 'south')])
+      .execute();
+    await migrateToLatest(db);
+    await expectExact(db, 'migrating');
+    const g = (group: string, status: string) => `${DEFAULT_TENANT_ID}/${JSON.stringify(group)}/${status}`;
+    expect(await keptGroups(db)).toEqual({
+      [g('north', 'pending')]: 1,
+      [g('north', 'accepted')]: 1,
+      [g('south', 'accepted')]: 1,
+    });
+    await m0014.up(db);
+    await expectExact(db, 'running 0014 again');
+    await db.updateTable('devices').set({ status: 'rejected' }).where('id', '=', d0).execute();
+    await db.deleteFrom('devices').where('id', '=', d2).execute();
+    expect(await keptGroups(db)).toEqual({
+      [g('north', 'rejected')]: 1,
+      [g('north', 'accepted')]: 1,
+    });
+    await expectExact(db, 'an update and a delete after the second run');
   });
 });

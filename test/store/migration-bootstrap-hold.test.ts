@@ -1,8 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { migrateTo, migrateToLatest } from '../../src/store/migrate.js';
+import { describe, expect, it } from 'vitest';
+import { migrateToLatest } from '../../src/store/migrate.js';
 import * as m0016 from '../../src/store/migrations/0016-bootstrap-hold.js';
-import { type Db, openStore, type Store } from '../../src/store/store.js';
-import { createTestDatabase, dialects, type TestDatabase } from '../helpers/databases.js';
+import type { Db } from '../../src/store/store.js';
+import { dialects } from '../helpers/databases.js';
+import { migrationFixture, uuid } from '../helpers/migrated.js';
 
 /**
  * Migration 0016 (docs/adr/0008-bootstrap.md, "Holding a config") on a database of 0015, where a
@@ -11,17 +12,9 @@ import { createTestDatabase, dialects, type TestDatabase } from '../helpers/data
  * created disabled configs now create held ones.
  */
 const T1 = '00000000-0000-4000-8000-000000000000';
-const uuid = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
 
 describe.each(dialects())('migration 0016 keeps disabled configs from delivering on %s', (dialect) => {
-  let tdb: TestDatabase | undefined;
-  let store: Store | undefined;
-  afterEach(async () => {
-    await store?.destroy();
-    await tdb?.drop();
-    store = undefined;
-    tdb = undefined;
-  });
+  const { migratedTo } = migrationFixture(dialect);
 
   const config = (db: Db, n: number, state: number) =>
     db
@@ -100,10 +93,7 @@ describe.each(dialects())('migration 0016 keeps disabled configs from delivering
       .execute();
 
   it('holds every state-0 config, leaves enabled ones delivering, and rewrites enrollment templates', async () => {
-    tdb = await createTestDatabase(dialect);
-    store = openStore({ databaseUrl: tdb.url });
-    const db = store.db;
-    await migrateTo(db, '0015-ui-state');
+    const db = await migratedTo('0015-ui-state');
     await config(db, 1, 0);
     await config(db, 2, 1);
     await config(db, 3, 0);
@@ -145,11 +135,9 @@ describe.each(dialects())('migration 0016 keeps disabled configs from delivering
   });
 
   it('gives configs created after it held = 0 unless they ask otherwise', async () => {
-    tdb = await createTestDatabase(dialect);
-    store = openStore({ databaseUrl: tdb.url });
-    await migrateToLatest(store.db);
-    await config(store.db, 7, 0);
-    const row = await store.db
+    const db = await migratedTo('latest');
+    await config(db, 7, 0);
+    const row = await db
       .selectFrom('bootstrap_configs')
       .select('held')
       .where('id', '=', uuid(7))

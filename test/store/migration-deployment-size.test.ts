@@ -1,8 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { migrateTo, migrateToLatest } from '../../src/store/migrate.js';
+import { describe, expect, it } from 'vitest';
+import { migrateToLatest } from '../../src/store/migrate.js';
 import * as m0017 from '../../src/store/migrations/0017-deployment-size.js';
-import { type Db, openStore, type Store } from '../../src/store/store.js';
-import { createTestDatabase, dialects, type TestDatabase } from '../helpers/databases.js';
+import type { Db } from '../../src/store/store.js';
+import { dialects } from '../helpers/databases.js';
+import { migrationFixture, uuid } from '../helpers/migrated.js';
 
 /**
  * Migration 0017 on a database of 0016: each existing deployment's total_size is counted once
@@ -11,17 +12,9 @@ import { createTestDatabase, dialects, type TestDatabase } from '../helpers/data
  * counts nothing. Later deployments start at 0.
  */
 const T1 = '00000000-0000-4000-8000-000000000000';
-const uuid = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
 
 describe.each(dialects())('migration 0017 counts deployment sizes on %s', (dialect) => {
-  let tdb: TestDatabase | undefined;
-  let store: Store | undefined;
-  afterEach(async () => {
-    await store?.destroy();
-    await tdb?.drop();
-    store = undefined;
-    tdb = undefined;
-  });
+  const { migratedTo } = migrationFixture(dialect);
 
   const artifact = (db: Db, n: number, size: number) =>
     db
@@ -84,10 +77,7 @@ describe.each(dialects())('migration 0017 counts deployment sizes on %s', (diale
       .execute();
 
   it('sums the artifacts handed out, per deployment, once', async () => {
-    tdb = await createTestDatabase(dialect);
-    store = openStore({ databaseUrl: tdb.url });
-    const db = store.db;
-    await migrateTo(db, '0016-bootstrap-hold');
+    const db = await migratedTo('0016-bootstrap-hold');
     await artifact(db, 1, 1000);
     await artifact(db, 2, 70_000_000_000); // beyond 32 bits
     for (const n of [1, 2, 3]) await deployment(db, n);

@@ -1,7 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { migrateTo, migrateToLatest } from '../../src/store/migrate.js';
-import { type Db, isUniqueViolation, openStore, type Store } from '../../src/store/store.js';
-import { createTestDatabase, dialects, type TestDatabase } from '../helpers/databases.js';
+import { describe, expect, it } from 'vitest';
+import { migrateToLatest } from '../../src/store/migrate.js';
+import { type Db, isUniqueViolation } from '../../src/store/store.js';
+import { dialects } from '../helpers/databases.js';
+import { migrationFixture, uuid } from '../helpers/migrated.js';
 
 /**
  * Migration 0009 (docs/adr/0013-database-invariants.md) on a database that already broke the
@@ -10,24 +11,9 @@ import { createTestDatabase, dialects, type TestDatabase } from '../helpers/data
  */
 const T1 = '00000000-0000-4000-8000-000000000000';
 const T2 = '00000000-0000-4000-8000-0000000000a2';
-const uuid = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
 
 describe.each(dialects())('migration 0009 resolves existing duplicates on %s', (dialect) => {
-  let tdb: TestDatabase | undefined;
-  let store: Store | undefined;
-  afterEach(async () => {
-    await store?.destroy();
-    await tdb?.drop();
-    store = undefined;
-    tdb = undefined;
-  });
-
-  const open = async (): Promise<Db> => {
-    tdb = await createTestDatabase(dialect);
-    store = openStore({ databaseUrl: tdb.url });
-    await migrateTo(store.db, '0007-enrollment');
-    return store.db;
-  };
+  const { migratedTo } = migrationFixture(dialect);
 
   const device = (db: Db, id: string, status: string, tenantId = T1) =>
     db
@@ -106,7 +92,7 @@ describe.each(dialects())('migration 0009 resolves existing duplicates on %s', (
       .execute();
 
   it('keeps the strongest auth set of a shared key, one accepted set per device, and records it all', async () => {
-    const db = await open();
+    const db = await migratedTo('0007-enrollment');
     await db
       .insertInto('tenants')
       .values({ id: T2, name: 'other', max_devices: -1, tenant_token_id: uuid(999), created_at: 1 })
@@ -238,7 +224,7 @@ describe.each(dialects())('migration 0009 resolves existing duplicates on %s', (
   });
 
   it('then refuses every new duplicate with a unique violation', async () => {
-    const db = await open();
+    const db = await migratedTo('0007-enrollment');
     await migrateToLatest(db);
     const [d1, d2] = [uuid(1), uuid(2)] as [string, string];
     await device(db, d1, 'accepted');
@@ -262,7 +248,7 @@ describe.each(dialects())('migration 0009 resolves existing duplicates on %s', (
   });
 
   it('is a no-op on a clean database, and on a second run', async () => {
-    const db = await open();
+    const db = await migratedTo('0007-enrollment');
     await device(db, uuid(1), 'accepted');
     await authSet(db, { id: uuid(11), device: uuid(1), key: 'K', status: 'accepted', created: 1 });
     await migrateToLatest(db);
