@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Value } from 'typebox/value';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_TYPES, type EventType } from '../../src/events/event-types.js';
@@ -5,7 +6,10 @@ import { DEFAULT_TENANT_ID } from '../../src/tenants/index.js';
 import { dialects } from '../helpers/databases.js';
 import { authRequest, makeDeviceKeys } from '../helpers/device-client.js';
 import { adminToken, bearer } from '../helpers/gatehouse.js';
+import { hasTool, makeCsr, makeRootCa, pkiDir, signWith } from '../helpers/openssl.js';
 import { type BootstrapFixture, newExternalId, startBootstrap } from './bootstrap-setup.js';
+import { certAuth, createGroup, ENROLLMENT, proxyFlags } from './enrollment-setup.js';
+import { PKI, registerVerifiedCa } from './pki-setup.js';
 
 /**
  * The registry (src/events/event-types.ts) types what the code may send; this checks what it
@@ -27,7 +31,7 @@ describe.each(dialects())('event payloads on %s', (dialect) => {
   let f: BootstrapFixture;
   let token: string;
   beforeAll(async () => {
-    f = await startBootstrap(dialect);
+    f = await startBootstrap(dialect, { flags: proxyFlags });
     token = (await adminToken(f.t.gh)).token;
   });
   afterAll(() => f?.close());
@@ -43,7 +47,15 @@ describe.each(dialects())('event payloads on %s', (dialect) => {
     return res;
   };
 
-  it('match the registry, field for field', async () => {
+  /** Every type in `expected` was written, and every event written matches its schema. */
+  const expectConforming = async (expected: EventType[]) => {
+    const rows = await f.t.gh.store.db.selectFrom('events').select(['type', 'payload']).execute();
+    const seen = new Set(rows.map((r) => r.type));
+    expect(expected.filter((type) => !seen.has(type))).toEqual([]);
+    expect(rows.flatMap((r) => mismatches(r.type, JSON.parse(r.payload)))).toEqual([]);
+  };
+
+  it('of devices, webhooks and bootstrap match the registry, field for field', async () => {
     const devauth = '/api/management/v2/devauth';
     // Devices: pending, accepted (by a user), preauthorized, decommissioned, refused.
     const keys = makeDeviceKeys();
@@ -99,9 +111,7 @@ describe.each(dialects())('event payloads on %s', (dialect) => {
     expect((await f.mgmt(tenant, 'DELETE', `/clients/configs/${config}`)).statusCode).toBeLessThan(300);
     expect((await f.mgmt(tenant, 'DELETE', `/channels/${channel}`)).statusCode).toBeLessThan(300);
 
-    const rows = await f.t.gh.store.db.selectFrom('events').select(['type', 'payload']).execute();
-    const seen = new Set(rows.map((r) => r.type));
-    for (const type of [
+    await expectConforming([
       'device.authset_pending',
       'device.accepted',
       'device.preauthorized',
@@ -122,8 +132,53 @@ describe.each(dialects())('event payloads on %s', (dialect) => {
       'bootstrap.fetched',
       'bootstrap.failed',
       'bootstrap.config_removed',
-    ])
-      expect(seen, type).toContain(type);
-    expect(rows.flatMap((r) => mismatches(r.type, JSON.parse(r.payload)))).toEqual([]);
+    ]);
+  });
+
+  it.skipIf(!hasTool('openssl'))('of CAs, certificates and certificate admission match too', async () => {
+    const dir = pkiDir();
+    const root = makeRootCa(dir, `evp-root-${dialect}`);
+    const caId = await registerVerifiedCa(f.t.app, token, dir, root);
+    await call('PUT', `${PKI}/cas/${caId}`, { enabled: true });
+    const group = await createGroup(f.t, token, { name: 'evp', ca_id: caId });
+    expect((await certAuth(f.t, [signWith(dir, root, `evp-leaf-${dialect}`)])).statusCode).toBe(200);
+    await call('PATCH', `${ENROLLMENT}/groups/${group.id}`, { enabled: false });
+    expect((await certAuth(f.t, [signWith(dir, root, `evp-off-${dialect}`)])).statusCode).toBe(401);
+    const individual = (
+      await call('POST', `${ENROLLMENT}/individuals`, { registration_id: `evp-one-${dialect}` })
+    ).json() as { id: string };
+    await call('PATCH', `${ENROLLMENT}/individuals/${individual.id}`, { enabled: false });
+    await call('DELETE', `${ENROLLMENT}/individuals/${individual.id}`);
+    await call('DELETE', `${ENROLLMENT}/groups/${group.id}`);
+
+    await call('POST', `${PKI}/builtin-ca`, {});
+    const csr = readFileSync(makeCsr(dir, `evp-csr-${dialect}`, { cn: `evp-csr-${dialect}` }).csr, 'utf8');
+    const issued = (await call('POST', `${PKI}/certificates`, { csr })).json() as { serial: string };
+    await call('POST', `${PKI}/certificates/${issued.serial}/revoke`, { reason: 'superseded' });
+    const credential = (
+      await call('POST', `${PKI}/enrollment-credentials`, { name: `evp-${dialect}` })
+    ).json() as {
+      id: string;
+    };
+    await call('DELETE', `${PKI}/enrollment-credentials/${credential.id}`);
+
+    await expectConforming([
+      'pki.ca_registered',
+      'pki.ca_verified',
+      'pki.ca_updated',
+      'enrollment.group_created',
+      'device.enrolled_by_certificate',
+      'enrollment.group_updated',
+      'device.enrollment_refused',
+      'enrollment.individual_created',
+      'enrollment.individual_updated',
+      'enrollment.individual_removed',
+      'enrollment.group_removed',
+      'pki.builtin_ca_created',
+      'pki.certificate_issued',
+      'pki.certificate_revoked',
+      'pki.enrollment_credential_created',
+      'pki.enrollment_credential_removed',
+    ]);
   });
 });
