@@ -1,8 +1,11 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Value } from 'typebox/value';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_TYPES, type EventType } from '../../src/events/event-types.js';
+import { signManifest } from '../../src/factory/index.js';
 import { DEFAULT_TENANT_ID } from '../../src/tenants/index.js';
+import { devicePublicKey, factoryKeyPair } from '../factory/manifests.js';
 import { dialects } from '../helpers/databases.js';
 import { authRequest, makeDeviceKeys } from '../helpers/device-client.js';
 import { adminToken, bearer } from '../helpers/gatehouse.js';
@@ -34,7 +37,10 @@ describe.each(dialects())('event payloads on %s', (dialect) => {
     f = await startBootstrap(dialect, { flags: proxyFlags });
     token = (await adminToken(f.t.gh)).token;
   });
-  afterAll(() => f?.close());
+  afterAll(async () => {
+    await f?.t.gh.factory.worker.stop();
+    await f?.close();
+  });
 
   const call = async (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: object) => {
     const res = await f.t.app.inject({
@@ -179,6 +185,46 @@ describe.each(dialects())('event payloads on %s', (dialect) => {
       'pki.certificate_revoked',
       'pki.enrollment_credential_created',
       'pki.enrollment_credential_removed',
+    ]);
+  });
+
+  it('of factory keys and signed device imports match too', async () => {
+    const factories = '/api/management/v2/devauth/factories';
+    const imports = '/api/management/v2/devauth/imports';
+    const key = factoryKeyPair();
+    const factory = (
+      await call('POST', factories, { name: `evp-${dialect}`, public_key: key.publicPem })
+    ).json() as {
+      id: string;
+    };
+    const body = `identity.sn,pubkey\nEVP-1,"${devicePublicKey().trim()}"\n`;
+    const sha = createHash('sha256').update(body).digest('hex');
+    f.t.gh.factory.worker.start();
+    const started = await f.t.app.inject({
+      method: 'POST',
+      url: imports,
+      headers: {
+        ...bearer(token),
+        'content-type': 'text/csv',
+        'x-gatehouse-manifest-signature': signManifest(key.privateKey, sha),
+      },
+      payload: body,
+    });
+    expect(started.statusCode, started.body).toBe(202);
+    const id = (started.json() as { id: string }).id;
+    for (let i = 0; i < 100; i++) {
+      const { status } = (await call('GET', `${imports}/${id}`)).json() as { status: string };
+      if (status === 'succeeded' || status === 'failed') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await call('POST', `${factories}/${factory.id}/disable`);
+
+    await expectConforming([
+      'factory.registered',
+      'import.started',
+      'device.preauthorized',
+      'import.finished',
+      'factory.disabled',
     ]);
   });
 });
