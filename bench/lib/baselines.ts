@@ -45,3 +45,18 @@ export const startBareFastify = async (): Promise<{ url: string; close(): Promis
   if (!addr || typeof addr === 'string') throw new Error('bare server has no TCP address');
   return { url: `http://127.0.0.1:${addr.port}`, close: () => app.close() };
 };
+
+/**
+ * Baseline B's rate when the load generator is not the limit: the requests a bare route serves
+ * per second of its server's CPU time (its rate ÷ the server's CPU share of one core, the bare
+ * server being one thread). On a machine where the generator and the server share the cores,
+ * the generator tops out first on a route this cheap (its CPU near 100% while the server idles
+ * part of the time), so the rate it reaches understates the route; the server's own CPU time per
+ * request does not depend on how fast requests arrive. The mean over the valid runs.
+ */
+export const bareCapacity = (runs: readonly { rps: number; serverCpu: number; problem: string | null }[]) => {
+  const ok = runs.filter((r) => !r.problem && r.serverCpu > 0);
+  return ok.length === 0
+    ? null
+    : ok.reduce((sum, r) => sum + r.rps / Math.min(1, r.serverCpu), 0) / ok.length;
+};
