@@ -86,6 +86,7 @@ const settings = {
   warmupSeconds: positive('warmup', args.warmup, args.quick ? 0.5 : 1),
   connections: Math.round(positive('connections', args.connections, 16)),
   fleetSize: Math.round(positive('devices', args.devices, 1000)),
+  admissionDevices: args.quick ? 1_500 : 6_000,
   pollDevices: Math.round(positive('poll-devices', args['poll-devices'], args.quick ? 2_000 : 10_000)),
   /** Devices of the polling fleet that install the update through the services (the rest are aborted). */
   finishingDevices: args.quick ? 100 : 500,

@@ -21,6 +21,7 @@ declare module 'autocannon' {
     connections?: number;
     pipelining?: number;
     duration?: number;
+    amount?: number;
     timeout?: number;
     requests?: AutocannonRequest[];
   }

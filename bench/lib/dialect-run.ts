@@ -1,3 +1,4 @@
+import { type AdmissionResult, measureFirstAdmission } from './admission.js';
 import { measureBreakdown } from './breakdown.js';
 import { admitCertDevice, type CertDevice, certAuthRequest, certProxyFlags } from './cert-auth.js';
 import { createBenchDatabase, type DialectName } from './databases.js';
@@ -17,6 +18,8 @@ import { AUTH_PATH, INVENTORY_BODY, INVENTORY_PATH } from './wire.js';
 export interface DialectSettings extends HttpCaseTiming {
   connections: number;
   fleetSize: number;
+  /** Preauthorized devices admitted by their first request in the first-admission case. */
+  admissionDevices: number;
   microMs: number;
   /** Clock speed-up in the "check-in due" case; must make one lap of the fleet last > 60 virtual s. */
   warpSpeed: number;
@@ -30,6 +33,8 @@ export interface DialectResults {
   auth: Record<string, HttpCaseResult>;
   /** Ed25519: the fleet's signed requests in turn (distinct devices). */
   authFleet: HttpCaseResult;
+  /** Ed25519: preauthorized devices' first auth requests, once each (token signed, rows written). */
+  admission: AdmissionResult;
   /**
    * ECDSA P-256: a device admitted by its client certificate (edge-proxy header) re-authenticating;
    * null when its setup (CA registration, admission) failed, with the reason in authCertError.
@@ -93,6 +98,14 @@ export const runDialect = async (
       s.log(`  ${dialect}: auth requests, ${req.kind}`);
       auth[req.kind] = await measure(`auth requests, ${req.kind}`, authSpec(req));
     }
+
+    s.log(`  ${dialect}: first admission of ${s.admissionDevices} preauthorized devices`);
+    const admission = await measureFirstAdmission(gh, url, load, {
+      devices: s.admissionDevices,
+      warmupDevices: Math.ceil(s.admissionDevices / 10),
+      connections: s.connections,
+      log: s.log,
+    });
 
     // Certificate-based admission (ADR 11) behind an edge proxy: the CA is registered and
     // verified, the device admitted by its first request; measured is its re-authentication
@@ -188,6 +201,7 @@ export const runDialect = async (
       seedSeconds,
       auth,
       authFleet,
+      admission,
       authCert,
       ...(authCertError !== undefined && { authCertError }),
       device: { oneToken, fleet: fleetResult, fleetCheckInDue },

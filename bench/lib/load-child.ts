@@ -77,7 +77,7 @@ const run = async (job: LoadJob): Promise<LoadResult> => {
     body: job.body,
     connections: job.connections,
     pipelining: 1,
-    duration: job.durationSeconds,
+    ...(job.amount === undefined ? { duration: job.durationSeconds } : { amount: job.amount }),
     timeout: 10,
     requests: requestsOf(job),
   });

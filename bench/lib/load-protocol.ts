@@ -22,6 +22,8 @@ export interface LoadJob {
   templates?: { method: LoadJob['method']; path: string; headers?: Record<string, string>; body?: string }[];
   connections: number;
   durationSeconds: number;
+  /** When set, the run stops after this many requests instead of after `durationSeconds`. */
+  amount?: number;
 }
 
 export interface LatencySummary {

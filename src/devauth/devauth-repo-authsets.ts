@@ -1,5 +1,4 @@
-import { prepareQuery } from '../store/prepared.js';
-import { type Executor, num, type Store } from '../store/store.js';
+import { type Executor, num } from '../store/store.js';
 import type { AuthSet, AuthSetStatus } from './devauth-types.js';
 
 type AuthSetRow = {
@@ -54,34 +53,6 @@ export const findAuthSetByDeviceKey = async (
     .where('pubkey_sha256', '=', pubkeySha256)
     .executeTakeFirst();
   return r ? toAuthSet(r) : undefined;
-};
-
-/**
- * The auth set an auth request names (identity + key): one indexed join, compiled once (devices
- * re-authenticate on every restart and after every 401).
- */
-export const prepareAuthSetLookup = (store: Store) => {
-  const db = store.db;
-  const query = prepareQuery(
-    store,
-    (tenantId: string, identitySha256: string, pubkeySha256: string) =>
-      db
-        .selectFrom('devices as d')
-        .innerJoin('auth_sets as a', 'a.device_id', 'd.id')
-        .select(['d.id as device_id', 'a.id as auth_set_id', 'a.status'])
-        .where('d.tenant_id', '=', tenantId)
-        .where('d.id_data_sha256', '=', identitySha256)
-        .where('a.pubkey_sha256', '=', pubkeySha256),
-    3,
-  );
-  return async (
-    tenantId: string,
-    identitySha256: string,
-    pubkeySha256: string,
-  ): Promise<{ deviceId: string; authSetId: string; status: AuthSetStatus } | undefined> => {
-    const [r] = await query(tenantId, identitySha256, pubkeySha256);
-    return r && { deviceId: r.device_id, authSetId: r.auth_set_id, status: r.status as AuthSetStatus };
-  };
 };
 
 /** Devices other than `exceptDeviceId` holding this key in the tenant. */

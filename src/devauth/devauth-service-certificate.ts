@@ -3,13 +3,13 @@ import { newId } from '../core/ids.js';
 import { isConcurrencyConflict, retryOnConflict } from '../store/conflicts.js';
 import type { VerifiedAuthRequest } from './auth-request.js';
 import { devauthErrors } from './devauth-errors.js';
+import type { FoundAuthSet, IssuedToken, KnownAuthSets } from './devauth-known-auth-sets.js';
 import { newDevice, newPendingAuthSet } from './devauth-records.js';
 import {
   countAuthSets,
   findAuthSetByDeviceKey,
   findKeyHolder,
   insertAuthSetIfAbsent,
-  type prepareAuthSetLookup,
 } from './devauth-repo-authsets.js';
 import {
   findDeviceByIdentity,
@@ -26,8 +26,6 @@ import { parseDevicePublicKeyCached } from './pubkey.js';
 
 const KEY_HELD = "the certificate's key belongs to another device";
 
-type Issued = { jti: string; expiresAt: number; token: string; authSetId: string };
-
 /**
  * Certificate-based admission of an auth request (ADR 11, the seed's mutual-TLS flow): the
  * client certificate chains to a verified CA of the tenant, the request is signed with the
@@ -39,14 +37,14 @@ export const createCertificateAuth = (deps: {
   ctx: DevauthContext;
   clock: Clock;
   admission: CertificateAdmission | undefined;
-  findAuthSetByIdentityKey: ReturnType<typeof prepareAuthSetLookup>;
+  knownAuthSets: KnownAuthSets;
   tokenForKnown: (
     tenantId: string,
-    found: { deviceId: string; authSetId: string; status: string },
+    found: FoundAuthSet,
+    identitySha256: string,
     pubkeySha256: string,
   ) => Promise<string>;
-  issue: (tenantId: string, deviceId: string, authSetId: string) => Promise<Issued>;
-  rememberIssued: (authSetId: string, t: Issued) => void;
+  issue: (tenantId: string, deviceId: string, authSetId: string) => Promise<IssuedToken>;
 }) => {
   const { ctx, clock } = deps;
   const { store } = ctx;
@@ -73,8 +71,9 @@ export const createCertificateAuth = (deps: {
       throw e;
     }
 
-    const found = await deps.findAuthSetByIdentityKey(tenantId, identity.sha256, req.pubkey.sha256);
-    if (found?.status === 'accepted') return deps.tokenForKnown(tenantId, found, req.pubkey.sha256);
+    const found = await deps.knownAuthSets.find(tenantId, identity.sha256, req.pubkey.sha256);
+    if (found?.status === 'accepted')
+      return deps.tokenForKnown(tenantId, found, identity.sha256, req.pubkey.sha256);
     // A rejected auth set stays rejected: certificates do not overrule an operator.
     if (found?.status === 'rejected') return enrollment.refuse('auth set is rejected');
 
@@ -137,7 +136,7 @@ export const createCertificateAuth = (deps: {
     }
     // Refused outside the transaction: the refusal's event is written on its own (SQLite has one connection).
     if (outcome === 'key-held') return enrollment.refuse(KEY_HELD);
-    deps.rememberIssued(authSetId, issued);
+    deps.knownAuthSets.remember(tenantId, identity.sha256, req.pubkey.sha256, issued);
     return issued.token;
   };
 };

@@ -7,9 +7,10 @@ import { isConcurrencyConflict, retryOnConflict } from '../store/conflicts.js';
 import type { Store } from '../store/store.js';
 import { type TenantsService, tenantErrors } from '../tenants/index.js';
 import type { TokenKit } from '../tokens/token-kit.js';
-import { verifyAuthRequest } from './auth-request.js';
+import { type VerifiedAuthRequest, verifyAuthRequest } from './auth-request.js';
 import type { CheckInRecorder } from './check-in-recorder.js';
 import { devauthErrors } from './devauth-errors.js';
+import { createKnownAuthSets, type FoundAuthSet } from './devauth-known-auth-sets.js';
 import type { NewDeviceLimits } from './devauth-limits.js';
 import { newDevice, newPendingAuthSet } from './devauth-records.js';
 import { createRefusedAuthRecorder } from './devauth-refused-auth.js';
@@ -18,7 +19,6 @@ import {
   findAuthSetByDeviceKey,
   findDevicesWithKey,
   insertAuthSetIfAbsent,
-  prepareAuthSetLookup,
 } from './devauth-repo-authsets.js';
 import {
   findDeviceByIdentity,
@@ -39,7 +39,6 @@ import {
   type PresentedCertificate,
 } from './devauth-types.js';
 
-const RECENT_TOKENS_KEPT = 100_000;
 /** A key collision is recorded at most once per key and window per process (devices retry every minute or so). */
 const COLLISION_EVENT_WINDOW_MS = 10 * 60_000;
 const MAX_REMEMBERED_COLLISIONS = 10_000;
@@ -81,7 +80,7 @@ export const createDeviceAuthService = (deps: {
   const recordRefusedAuth = createRefusedAuthRecorder({ db: store.db, clock, tenants });
 
   /** The tenant a token names; an unknown one is refused (401) and leaves a rate-limited event. */
-  const tenantOf = async (req: ReturnType<typeof verifyAuthRequest>, sourceAddress: string | undefined) => {
+  const tenantOf = async (req: VerifiedAuthRequest, sourceAddress: string | undefined) => {
     try {
       return await tenants.resolveTenantToken(req.tenantToken);
     } catch (e) {
@@ -90,7 +89,11 @@ export const createDeviceAuthService = (deps: {
       throw e;
     }
   };
-  const findAuthSetByIdentityKey = prepareAuthSetLookup(store);
+  const knownAuthSets = createKnownAuthSets({
+    store,
+    clock,
+    deviceTokenTtlSeconds: deps.deviceTokenTtlSeconds,
+  });
   const firstCollision = createOncePerWindow(COLLISION_EVENT_WINDOW_MS, MAX_REMEMBERED_COLLISIONS);
 
   const issue = async (tenantId: string, deviceId: string, authSetId: string) => {
@@ -111,37 +114,12 @@ export const createDeviceAuthService = (deps: {
   };
 
   /**
-   * A device that authenticates again while its last token is young gets that token back: no
-   * signing and no write. The token row is still read, so a revoked or killed token is never
-   * handed out again. Per process, bounded; tokens past half their lifetime are not reused.
-   */
-  const recentTokens = new Map<string, { token: string; jti: string; expiresAt: number }>();
-  const rememberIssued = (authSetId: string, t: { token: string; jti: string; expiresAt: number }) => {
-    if (recentTokens.size >= RECENT_TOKENS_KEPT) {
-      const oldest = recentTokens.keys().next().value;
-      if (oldest !== undefined) recentTokens.delete(oldest);
-    }
-    recentTokens.set(authSetId, { token: t.token, jti: t.jti, expiresAt: t.expiresAt });
-  };
-  const reusableToken = async (authSetId: string): Promise<string | undefined> => {
-    const hit = recentTokens.get(authSetId);
-    if (!hit) return undefined;
-    const nowMs = clock.nowMs();
-    const row =
-      hit.expiresAt - nowMs > (deps.deviceTokenTtlSeconds * 1000) / 2 &&
-      (await findLiveDeviceToken(hit.jti, nowMs));
-    if (row && row.authSetId === authSetId) return hit.token;
-    recentTokens.delete(authSetId);
-    return undefined;
-  };
-
-  /**
    * One attempt of recordPending: `full` when the tenant is at its pending cap (nothing
    * recorded), the device holding the key when it is another's, else `recorded` (or nothing to
    * record: the auth set exists, or the device has too many).
    */
   type PendingOutcome = 'recorded' | 'full' | { holder: string };
-  const recordPendingOnce = async (tenantId: string, req: ReturnType<typeof verifyAuthRequest>) => {
+  const recordPendingOnce = async (tenantId: string, req: VerifiedAuthRequest) => {
     const nowMs = clock.nowMs();
     return db.transaction().execute(async (tx): Promise<PendingOutcome> => {
       // First in the transaction: the cap check takes the tenant's lock (docs/limits.md).
@@ -183,7 +161,7 @@ export const createDeviceAuthService = (deps: {
    * auth_sets_tenant_key_uq): the request gets the usual 401, and the operator a
    * device.key_collision event on the holder, at most once per key and window.
    */
-  const recordPending = async (tenantId: string, req: ReturnType<typeof verifyAuthRequest>) => {
+  const recordPending = async (tenantId: string, req: VerifiedAuthRequest) => {
     let outcome: PendingOutcome;
     try {
       // A concurrent request recording the same key under another identity wins at the unique
@@ -212,18 +190,16 @@ export const createDeviceAuthService = (deps: {
    */
   const tokenForKnown = async (
     tenantId: string,
-    found: { deviceId: string; authSetId: string; status: string },
+    found: FoundAuthSet,
+    identitySha256: string,
     pubkeySha256: string,
   ): Promise<string> => {
     if (found.status !== 'accepted' && found.status !== 'preauthorized') {
       throw devauthErrors.unauthorized(`auth set is ${found.status}`);
     }
-    if (found.status === 'accepted') {
-      const reused = await reusableToken(found.authSetId);
-      if (reused) {
-        checkIns.record(found.deviceId, clock.nowMs());
-        return reused;
-      }
+    if (found.reusableToken !== undefined) {
+      checkIns.record(found.deviceId, clock.nowMs());
+      return found.reusableToken;
     }
     // Sign before the transaction (DESIGN.md §5.7); the token only becomes valid once its row commits.
     const issued = await issue(tenantId, found.deviceId, found.authSetId);
@@ -256,7 +232,7 @@ export const createDeviceAuthService = (deps: {
       if (isConcurrencyConflict(e)) throw devauthErrors.unauthorized('concurrent change of the device');
       throw e;
     });
-    rememberIssued(found.authSetId, issued);
+    knownAuthSets.remember(tenantId, identitySha256, pubkeySha256, issued);
     return issued.token;
   };
 
@@ -264,16 +240,15 @@ export const createDeviceAuthService = (deps: {
     ctx,
     clock,
     admission: deps.certificates,
-    findAuthSetByIdentityKey,
+    knownAuthSets,
     tokenForKnown,
     issue,
-    rememberIssued,
   });
 
   return {
     async authenticate(input) {
       // Every check on the request, the signature included, happens before anything is stored.
-      const req = verifyAuthRequest(input.body, input.signature, input.bearer);
+      const req = await verifyAuthRequest(input.body, input.signature, input.bearer);
       // A device without a tenant token may be placed by its certificate's CA (ADR 11).
       const hintless = req.tenantToken === '' && input.clientCertificate !== undefined;
       const certificate = hintless ? await input.clientCertificate?.(undefined) : undefined;
@@ -281,14 +256,14 @@ export const createDeviceAuthService = (deps: {
       const presented =
         certificate !== undefined ? certificate : ((await input.clientCertificate?.(tenantId)) ?? null);
       if (presented) return byCertificate(tenantId, req, presented);
-      const found = await findAuthSetByIdentityKey(tenantId, req.identity.sha256, req.pubkey.sha256);
+      const found = await knownAuthSets.find(tenantId, req.identity.sha256, req.pubkey.sha256);
       if (!found) {
         // Only here, after the lookup missed: admitted devices never meet these limits.
         deps.limits?.admitRequest(tenantId, input.sourceAddress, clock.nowMs());
         await recordPending(tenantId, req);
         throw devauthErrors.unauthorized('new or unknown auth set');
       }
-      return tokenForKnown(tenantId, found, req.pubkey.sha256);
+      return tokenForKnown(tenantId, found, req.identity.sha256, req.pubkey.sha256);
     },
 
     async checkToken(token) {

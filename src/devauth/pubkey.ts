@@ -166,6 +166,25 @@ export const verifyDeviceSignature = (
   }
 };
 
+/**
+ * verifyDeviceSignature in libuv's thread pool: the event loop only queues the job and takes the
+ * answer. Never rejects.
+ */
+export const verifyDeviceSignatureAsync = (
+  key: DevicePublicKey,
+  body: Uint8Array,
+  signature: Uint8Array,
+): Promise<boolean> =>
+  new Promise((resolve) => {
+    try {
+      verify(key.type === 'ed25519' ? null : 'sha256', body, key.key, signature, (err, ok) =>
+        resolve(err === null && ok),
+      );
+    } catch {
+      resolve(false);
+    }
+  });
+
 const B64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** Standard padded base64 (what Go's base64.StdEncoding produces), strictly. */

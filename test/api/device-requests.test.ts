@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prepareKnownAuthSetLookup } from '../../src/devauth/devauth-repo-known.js';
 import { insertDeviceToken, prepareLiveTokenLookup } from '../../src/devauth/devauth-repo-tokens.js';
+import { canonicalIdentity } from '../../src/devauth/identity.js';
+import { parseDevicePublicKey } from '../../src/devauth/pubkey.js';
 import { DEFAULT_TENANT_ID } from '../../src/tenants/index.js';
 import { dialects } from '../helpers/databases.js';
-import { authRequest, makeDeviceKeys } from '../helpers/device-client.js';
+import { authRequest, authRequestBody, makeDeviceKeys, signBody } from '../helpers/device-client.js';
 import { bearer, startTestGatehouse, type TestServer } from '../helpers/gatehouse.js';
 import { jwtPayload } from '../helpers/rows.js';
 
@@ -165,6 +168,71 @@ describe.each(dialects())('device requests on %s', (dialect) => {
     for (const release of held) release();
     expect(await after).toBeUndefined();
     expect((await before)?.id).toBe(jti);
+  });
+
+  it('answers the auth requests of one turn each from its own auth set and token', async () => {
+    const devices = await Promise.all(
+      ['auth-turn-1', 'auth-turn-2', 'auth-turn-3', 'auth-turn-4'].map((mac) => admit(mac)),
+    );
+    // Device 2 rejected, device 3's young token revoked; 1 and 4 unchanged.
+    const [, rejected, revoked] = devices as [(typeof devices)[0], (typeof devices)[0], (typeof devices)[0]];
+    await t.gh.devauthAdmin.setAuthSetStatus(
+      DEFAULT_TENANT_ID,
+      rejected.deviceId,
+      rejected.authSetId,
+      'rejected',
+    );
+    await t.gh.devauthAdmin.revokeToken(DEFAULT_TENANT_ID, jwtPayload(revoked.token).jti as string);
+    const ask = (d: (typeof devices)[0], mac: string) => {
+      const body = authRequestBody({ mac }, d.keys.publicPem);
+      return t.gh.deviceAuth
+        .authenticate({ body, signature: signBody(d.keys, body), bearer: undefined })
+        .then(
+          (token) => jwtPayload(token).jti as string,
+          (e: Error) => `refused: ${e.message}`,
+        );
+    };
+    const macs = devices.map((_, i) => `auth-turn-${i + 1}`);
+    const answers = await Promise.all([...devices, ...devices].map((d, i) => ask(d, macs[i % 4] as string)));
+    const jti = (d: (typeof devices)[0]) => jwtPayload(d.token).jti as string;
+    for (const i of [0, 4]) {
+      expect(answers[i]).toBe(jti(devices[0] as (typeof devices)[0]));
+      expect(answers[i + 3]).toBe(jti(devices[3] as (typeof devices)[0]));
+      expect(answers[i + 1]).toMatch(/^refused: .*rejected/);
+      // A fresh token, never the revoked one.
+      expect(answers[i + 2]).not.toMatch(/^refused/);
+      expect(answers[i + 2]).not.toBe(jti(revoked));
+    }
+  });
+
+  it('never answers an auth request from a read sent before it was asked for (ADR 4, batched lookups)', async () => {
+    const d = await admit('batched-auth-revocation');
+    const identitySha256 = canonicalIdentity({ mac: 'batched-auth-revocation' }).sha256;
+    const pubkeySha256 = parseDevicePublicKey(d.keys.publicPem).sha256;
+    const jti = jwtPayload(d.token).jti as string;
+    const store = t.gh.store;
+    const held: (() => void)[] = [];
+    let holding = true;
+    const gated = {
+      ...store,
+      readRows: async (text: string, parameters: readonly unknown[]) => {
+        const rows = await store.readRows(text, parameters);
+        if (holding) await new Promise<void>((release) => held.push(release));
+        return rows;
+      },
+    };
+    const lookup = prepareKnownAuthSetLookup(gated as typeof store);
+    const ask = () => lookup(DEFAULT_TENANT_ID, identitySha256, pubkeySha256, jti, Date.now());
+    const before = ask();
+    for (let i = 0; i < 1000 && held.length === 0; i++) await new Promise((r) => setImmediate(r));
+    expect(held).toHaveLength(1);
+    await t.gh.devauthAdmin.revokeToken(DEFAULT_TENANT_ID, jti);
+    await t.gh.devauthAdmin.setAuthSetStatus(DEFAULT_TENANT_ID, d.deviceId, d.authSetId, 'rejected');
+    holding = false;
+    const after = ask();
+    for (const release of held) release();
+    expect(await after).toMatchObject({ authSetId: d.authSetId, status: 'rejected', liveToken: false });
+    expect(await before).toMatchObject({ authSetId: d.authSetId, status: 'accepted', liveToken: true });
   });
 
   it('keeps only the newest tokens of an auth set', async () => {

@@ -29,7 +29,8 @@ export const createTestDatabase = async (dialect: DialectName): Promise<TestData
       drop: async () => rmSync(dataDir, { recursive: true, force: true }),
     };
   }
-  const name = `gh_test_${randomBytes(6).toString('hex')}`;
+  // Named after the run (global-setup.ts drops a database only when its run is gone).
+  const name = `gh_test_${inject('runPid')}_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();
   await admin.query(`create database "${name}"`);

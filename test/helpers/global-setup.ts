@@ -40,10 +40,17 @@ export default async function setup({ provide }: { provide: (k: string, v: unkno
   try {
     await client.connect();
     available = true;
-    const stale = await client.query<{ datname: string }>(
-      "select datname from pg_database where datname like 'gh_test_%' and (select count(*) from pg_stat_activity a where a.datname = pg_database.datname) = 0",
+    // Databases are named after the run that made them (gh_test_<pid>_*, databases.ts): only
+    // those of runs that are gone are dropped, so concurrent runs never drop each other's. The
+    // older unnamed form (gh_test_<hex>) is dropped when nobody is connected to it.
+    const stale = await client.query<{ datname: string; connections: string }>(
+      "select datname, (select count(*) from pg_stat_activity a where a.datname = pg_database.datname) as connections from pg_database where datname like 'gh_test_%'",
     );
-    for (const r of stale.rows) await client.query(`drop database if exists "${r.datname}"`);
+    for (const r of stale.rows) {
+      const owner = /^gh_test_(\d+)_[0-9a-f]+$/.exec(r.datname);
+      const gone = owner ? !alive(Number(owner[1])) : Number(r.connections) === 0;
+      if (gone) await client.query(`drop database if exists "${r.datname}" with (force)`);
+    }
   } catch (e) {
     if (!PG_SKIPPED)
       throw new Error(
@@ -54,6 +61,7 @@ export default async function setup({ provide }: { provide: (k: string, v: unkno
     await client.end().catch(() => {});
   }
   provide('pgAvailable', available);
+  provide('runPid', process.pid);
   const dir = runTmpDir();
   const previous = process.env.TMPDIR;
   process.env.TMPDIR = dir;
@@ -67,5 +75,7 @@ export default async function setup({ provide }: { provide: (k: string, v: unkno
 declare module 'vitest' {
   export interface ProvidedContext {
     pgAvailable: boolean;
+    /** The process of this test run, which names its PostgreSQL databases. */
+    runPid: number;
   }
 }
