@@ -63,7 +63,8 @@ describe.each(dialects())('event payloads on %s', (dialect) => {
 
   it('of devices, webhooks and bootstrap match the registry, field for field', async () => {
     const devauth = '/api/management/v2/devauth';
-    // Devices: pending, accepted (by a user), preauthorized, decommissioned, refused.
+    // Devices: pending, accepted (by a user), token revoked, rejected, auth set deleted,
+    // preauthorized, decommissioned, refused.
     const keys = makeDeviceKeys();
     expect((await f.t.app.inject(authRequest(keys, { mac: 'ev:01' }))).statusCode).toBe(401);
     const [device] = (await call('GET', `${devauth}/devices`)).json() as {
@@ -74,7 +75,19 @@ describe.each(dialects())('event payloads on %s', (dialect) => {
     await call('PUT', `${devauth}/devices/${device.id}/auth/${device.auth_sets[0]?.id}/status`, {
       status: 'accepted',
     });
-    expect((await f.t.app.inject(authRequest(keys, { mac: 'ev:01' }))).statusCode).toBe(200);
+    const issued = await f.t.app.inject(authRequest(keys, { mac: 'ev:01' }));
+    expect(issued.statusCode).toBe(200);
+    const { jti } = JSON.parse(Buffer.from(issued.body.split('.')[1] ?? '', 'base64url').toString()) as {
+      jti: string;
+    };
+    await call('DELETE', `${devauth}/tokens/${jti}`);
+    expect((await f.t.app.inject(authRequest(makeDeviceKeys(), { mac: 'ev:04' }))).statusCode).toBe(401);
+    const other = ((await call('GET', `${devauth}/devices`)).json() as (typeof device)[]).find(
+      (d) => d?.id !== device.id && d?.auth_sets.length,
+    );
+    const otherAuthSet = `${devauth}/devices/${other?.id}/auth/${other?.auth_sets[0]?.id}`;
+    await call('PUT', `${otherAuthSet}/status`, { status: 'rejected' });
+    await call('DELETE', otherAuthSet);
     await call('POST', `${devauth}/devices`, {
       identity_data: { mac: 'ev:02' },
       pubkey: makeDeviceKeys().publicPem,
@@ -111,6 +124,14 @@ describe.each(dialects())('event payloads on %s', (dialect) => {
       channels: [channel],
     });
     await f.setState(tenant, config, 1);
+    for (const [path, body] of [
+      [`/clients/configs/${config}`, { name: 'renamed', content: '{}' }],
+      [`/clients/configs/${config}/hold`, { held: true }],
+      [`/clients/configs/${config}/hold`, { held: false }],
+      ['/settings', { hold_new_configs: true }],
+      ['/settings', { hold_new_configs: false }],
+    ] as const)
+      expect((await f.mgmt(tenant, 'PUT', path, body)).statusCode, path).toBeLessThan(300);
     expect((await f.fetchPlain(externalId, 'key')).statusCode).toBe(200);
     expect((await f.fetchPlain(externalId, 'wrong')).statusCode).toBeGreaterThanOrEqual(400);
     await f.t.gh.bootstrap.flushEvents();
@@ -123,6 +144,9 @@ describe.each(dialects())('event payloads on %s', (dialect) => {
       'device.preauthorized',
       'device.decommissioned',
       'device.auth_refused',
+      'device.token_revoked',
+      'device.rejected',
+      'device.authset_deleted',
       'webhook.created',
       'webhook.updated',
       'webhook.secret_rotated',
@@ -138,6 +162,9 @@ describe.each(dialects())('event payloads on %s', (dialect) => {
       'bootstrap.fetched',
       'bootstrap.failed',
       'bootstrap.config_removed',
+      'bootstrap.config_updated',
+      'bootstrap.hold_changed',
+      'bootstrap.settings_changed',
     ]);
   });
 
