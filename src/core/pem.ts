@@ -17,3 +17,19 @@ const CERTIFICATE_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICA
 export function* pemCertificateDers(text: string): Generator<Buffer> {
   for (const m of text.matchAll(CERTIFICATE_BLOCK)) yield Buffer.from(pemBase64(m[0]), 'base64');
 }
+
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+/**
+ * A reader of one object given as PEM or as bare base64 (EST bodies, pasted CRLs): the body of
+ * the first block whose label matches `label` (a regular expression source), else the whole
+ * text; white space dropped. Undefined unless what is left is non-empty base64.
+ */
+export const pemOrBase64Reader = (label: string): ((text: string) => string | undefined) => {
+  const block = new RegExp(`-----BEGIN ${label}-----([\\s\\S]*?)-----END ${label}-----`);
+  return (text) => {
+    const m = block.exec(text);
+    const b64 = (m ? (m[1] ?? '') : text).replace(/\s+/g, '');
+    return BASE64.test(b64) ? b64 : undefined;
+  };
+};

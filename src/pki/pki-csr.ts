@@ -1,3 +1,4 @@
+import { pemOrBase64Reader } from '../core/pem.js';
 import { pkiErrors } from './pki-errors.js';
 import { x509 } from './pki-x509.js';
 
@@ -11,8 +12,7 @@ export interface CheckedCsr {
   keyKind: 'rsa' | 'ec' | 'ed25519';
 }
 
-const PEM_CSR =
-  /-----BEGIN (?:NEW )?CERTIFICATE REQUEST-----([\s\S]*?)-----END (?:NEW )?CERTIFICATE REQUEST-----/;
+const csrBase64 = pemOrBase64Reader('(?:NEW )?CERTIFICATE REQUEST');
 
 /**
  * The DER of a PKCS#10 request as EST clients send it: base64 (RFC 7030 §4.2.1; RFC 8951 says to
@@ -24,9 +24,8 @@ export const csrDerFromBody = (body: Buffer | string): Buffer => {
   if (bytes.length > MAX_CSR_BYTES * 2) throw pkiErrors.badCsr('request larger than 32 KiB');
   if (bytes[0] === 0x30) return bytes; // DER SEQUENCE: not base64 text
   const text = bytes.toString('latin1');
-  const pem = PEM_CSR.exec(text);
-  const b64 = (pem ? (pem[1] ?? '') : text).replace(/\s+/g, '');
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) throw pkiErrors.badCsr('body is not base64');
+  const b64 = csrBase64(text);
+  if (b64 === undefined) throw pkiErrors.badCsr('body is not base64');
   return Buffer.from(b64, 'base64');
 };
 

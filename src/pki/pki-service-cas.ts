@@ -1,6 +1,7 @@
 import { randomBytes, type X509Certificate } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { isUuid, newId } from '../core/ids.js';
+import { pemOrBase64Reader } from '../core/pem.js';
 import { recordEvent } from '../events/index.js';
 import { type Db, isForeignKeyViolation, isUniqueViolation } from '../store/store.js';
 import { pkiErrors } from './pki-errors.js';
@@ -232,11 +233,10 @@ export const createPkiCasService = (deps: { db: Db; clock: Clock }): PkiCasServi
 };
 
 /** A CRL given as PEM (`X509 CRL`) or base64 DER. */
+const crlBase64 = pemOrBase64Reader('X509 CRL');
 const parseCrl = (text: string): x509.X509Crl => {
-  const m = /-----BEGIN X509 CRL-----([\s\S]*?)-----END X509 CRL-----/.exec(text);
-  const b64 = (m ? (m[1] ?? '') : text).replace(/\s+/g, '');
-  if (b64 === '' || b64.length > 4 * 1024 * 1024 || !/^[A-Za-z0-9+/]+={0,2}$/.test(b64))
-    throw pkiErrors.badCrl('expected PEM or base64 DER');
+  const b64 = crlBase64(text);
+  if (b64 === undefined || b64.length > 4 * 1024 * 1024) throw pkiErrors.badCrl('expected PEM or base64 DER');
   try {
     return new x509.X509Crl(Buffer.from(b64, 'base64'));
   } catch (e) {
