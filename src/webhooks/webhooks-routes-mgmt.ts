@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { offsetOf, pageFollows, parsePage, sendPage } from '../core/pagination.js';
-import { EmptyBody, errorResponses, PagingQuery } from '../http/schemas-common.js';
+import { errorResponses } from '../http/schemas-common.js';
 import { type App, userOf } from '../http/types.js';
 import {
   DeliveriesQuery,
@@ -17,134 +17,71 @@ import {
   webhookToWire,
 } from './webhooks-schemas.js';
 import type { WebhookSubscriptionsService } from './webhooks-service-subscriptions.js';
+import { targetRoutes } from './webhooks-target-routes.js';
 
 export const WEBHOOKS_BASE = '/api/management/v1/webhooks';
 const tags = ['Webhooks'];
 
 /** Event subscriptions: management of outbound webhooks and their delivery log (docs/webhooks.md). */
 export const webhooksMgmtRoutes = (service: WebhookSubscriptionsService) => async (app: App) => {
-  app.post(
-    WEBHOOKS_BASE,
-    {
-      schema: {
-        tags,
+  targetRoutes(app, {
+    base: WEBHOOKS_BASE,
+    tags,
+    words: {
+      create: {
         summary: 'Subscribe a URL to events',
         description:
           'Answers the webhook with its signing secret, which is shown only here (and when rotated).',
-        body: WebhookCreateBody,
-        response: { 201: WebhookWithSecret, ...errorResponses(400, 401, 403, 409, 415) },
       },
-    },
-    async (req, reply) => {
-      const { subscription, secret } = await service.create(userOf(req).tenantId, {
-        url: req.body.url,
-        eventTypes: req.body.event_types,
-        description: req.body.description,
-        enabled: req.body.enabled,
-      });
-      return reply
-        .code(201)
-        .header('Location', `${WEBHOOKS_BASE}/${subscription.id}`)
-        .send({ ...webhookToWire(subscription), secret });
-    },
-  );
-
-  app.get(
-    WEBHOOKS_BASE,
-    {
-      schema: {
-        tags,
-        summary: 'List webhooks (oldest first)',
-        querystring: Type.Object(PagingQuery),
-        response: { 200: Type.Array(WebhookWire), ...errorResponses(400, 401) },
-      },
-    },
-    async (req, reply) => {
-      const page = parsePage(req.query);
-      const { subscriptions, total } = await service.list(userOf(req).tenantId, {
-        offset: offsetOf(page),
-        limit: page.perPage,
-      });
-      return sendPage(
-        reply,
-        req.url,
-        page,
-        subscriptions.map(webhookToWire),
-        total,
-        pageFollows(page, total),
-      );
-    },
-  );
-
-  app.get(
-    `${WEBHOOKS_BASE}/:id`,
-    {
-      schema: {
-        tags,
-        summary: 'Read a webhook (never its secret)',
-        params: IdParams,
-        response: { 200: WebhookWire, ...errorResponses(401, 404) },
-      },
-    },
-    async (req) => webhookToWire(await service.get(userOf(req).tenantId, req.params.id)),
-  );
-
-  app.patch(
-    `${WEBHOOKS_BASE}/:id`,
-    {
-      schema: {
-        tags,
+      list: { summary: 'List webhooks (oldest first)' },
+      get: { summary: 'Read a webhook (never its secret)' },
+      update: {
         summary: 'Change a webhook (url, event types, description, enabled)',
         description:
           'Pending deliveries go to the new URL. While disabled, a webhook is sent nothing and gets no deliveries for the events of that time; queued deliveries wait.',
-        params: IdParams,
-        body: WebhookPatchBody,
-        response: { 200: WebhookWire, ...errorResponses(400, 401, 403, 404, 415) },
       },
-    },
-    async (req) =>
-      webhookToWire(
-        await service.update(userOf(req).tenantId, req.params.id, {
-          url: req.body.url,
-          eventTypes: req.body.event_types,
-          description: req.body.description,
-          enabled: req.body.enabled,
-        }),
-      ),
-  );
-
-  app.delete(
-    `${WEBHOOKS_BASE}/:id`,
-    {
-      schema: {
-        tags,
-        summary: 'Delete a webhook and its delivery log',
-        params: IdParams,
-        response: { 204: EmptyBody, ...errorResponses(401, 403, 404) },
-      },
-    },
-    async (req, reply) => {
-      await service.remove(userOf(req).tenantId, req.params.id);
-      return reply.code(204).send();
-    },
-  );
-
-  app.post(
-    `${WEBHOOKS_BASE}/:id/secret`,
-    {
-      schema: {
-        tags,
+      remove: { summary: 'Delete a webhook and its delivery log' },
+      rotateSecret: {
         summary: 'Replace the signing secret',
         description: 'The new secret signs every request from now on (retries included); shown only here.',
-        params: IdParams,
-        response: { 200: WebhookWithSecret, ...errorResponses(401, 403, 404) },
       },
     },
-    async (req) => {
-      const { subscription, secret } = await service.rotateSecret(userOf(req).tenantId, req.params.id);
-      return { ...webhookToWire(subscription), secret };
+    removeErrors: [401, 403, 404],
+    createBody: WebhookCreateBody,
+    patchBody: WebhookPatchBody,
+    wire: WebhookWire,
+    withSecret: WebhookWithSecret,
+    toWire: webhookToWire,
+    toInput: (b) => ({
+      url: b.url,
+      eventTypes: b.event_types,
+      description: b.description,
+      enabled: b.enabled,
+    }),
+    toPatch: (b) => ({
+      url: b.url,
+      eventTypes: b.event_types,
+      description: b.description,
+      enabled: b.enabled,
+    }),
+    service: {
+      create: async (tenantId, input) => {
+        const { subscription, secret } = await service.create(tenantId, input);
+        return { target: subscription, secret };
+      },
+      list: async (tenantId, q) => {
+        const { subscriptions, total } = await service.list(tenantId, q);
+        return { targets: subscriptions, total };
+      },
+      get: service.get,
+      update: service.update,
+      remove: service.remove,
+      rotateSecret: async (tenantId, id) => {
+        const { subscription, secret } = await service.rotateSecret(tenantId, id);
+        return { target: subscription, secret };
+      },
     },
-  );
+  });
 
   app.post(
     `${WEBHOOKS_BASE}/:id/ping`,
