@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Value } from 'typebox/value';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_TYPES, type EventType } from '../../src/events/event-types.js';
 import { signManifest } from '../../src/factory/index.js';
 import { DEFAULT_TENANT_ID } from '../../src/tenants/index.js';
 import { devicePublicKey, factoryKeyPair } from '../factory/manifests.js';
+import { makeSingleFileArtifact, multipartUpload } from '../helpers/artifacts.js';
 import { dialects } from '../helpers/databases.js';
 import { authRequest, makeDeviceKeys } from '../helpers/device-client.js';
 import { adminToken, bearer } from '../helpers/gatehouse.js';
@@ -252,6 +253,47 @@ describe.each(dialects())('event payloads on %s', (dialect) => {
       'device.preauthorized',
       'import.finished',
       'factory.disabled',
+    ]);
+  });
+
+  it.skipIf(!existsSync('/usr/bin/mender-artifact'))('of artifacts and deployments match too', async () => {
+    const D = '/api/management/v1/deployments';
+    const keys = makeDeviceKeys();
+    await call('POST', '/api/management/v2/devauth/devices', {
+      identity_data: { mac: 'ev:ota' },
+      pubkey: keys.publicPem,
+    });
+    expect((await f.t.app.inject(authRequest(keys, { mac: 'ev:ota' }))).statusCode).toBe(200);
+    const devices = (await call('GET', '/api/management/v2/devauth/devices?status=accepted')).json() as {
+      id: string;
+    }[];
+    const name = `evp-release-${dialect}`;
+    const { body, contentType } = await multipartUpload(
+      readFileSync(makeSingleFileArtifact({ name, deviceTypes: ['evp'] })),
+    );
+    const upload = await f.t.app.inject({
+      method: 'POST',
+      url: `${D}/artifacts`,
+      headers: { ...bearer(token), 'content-type': contentType },
+      payload: body,
+    });
+    expect(upload.statusCode, upload.body).toBe(201);
+    const artifactId = String(upload.headers.location).split('/').at(-1);
+    const created = await call('POST', `${D}/deployments`, {
+      name: 'evp',
+      artifact_name: name,
+      devices: devices.map((d) => d.id),
+    });
+    const deploymentId = String(created.headers.location).split('/').at(-1);
+    await call('PUT', `${D}/deployments/${deploymentId}/status`, { status: 'aborted' });
+    await call('DELETE', `${D}/artifacts/${artifactId}`);
+
+    await expectConforming([
+      'artifact.uploaded',
+      'deployment.created',
+      'deployment.aborted',
+      'deployment.finished',
+      'artifact.deleted',
     ]);
   });
 });
