@@ -81,6 +81,13 @@ describe.each(dialects())('event payloads on %s', (dialect) => {
     const { jti } = JSON.parse(Buffer.from(issued.body.split('.')[1] ?? '', 'base64url').toString()) as {
       jti: string;
     };
+    // A device-token bootstrap fetch with no linked config (written behind, flushed below).
+    const fetch = await f.t.app.inject({
+      method: 'GET',
+      url: '/api/devices/v1/bootstrap/config',
+      headers: bearer(issued.body),
+    });
+    expect(fetch.statusCode).toBe(404);
     await call('DELETE', `${devauth}/tokens/${jti}`);
     expect((await f.t.app.inject(authRequest(makeDeviceKeys(), { mac: 'ev:04' }))).statusCode).toBe(401);
     const other = ((await call('GET', `${devauth}/devices`)).json() as (typeof device)[]).find(
@@ -111,7 +118,11 @@ describe.each(dialects())('event payloads on %s', (dialect) => {
     const allocation = (
       await call('POST', '/api/management/v1/allocation-webhooks', { url: 'https://alloc.example.com/' })
     ).json() as { id: string };
-    await call('PATCH', `/api/management/v1/allocation-webhooks/${allocation.id}`, { timeout_ms: 2000 });
+    await call('PATCH', `/api/management/v1/allocation-webhooks/${allocation.id}`, { timeout_ms: 500 });
+    // A real call that cannot reach its target: recorded as a denial.
+    await call('POST', `/api/management/v1/allocation-webhooks/${allocation.id}/test`, {
+      registration_id: 'evp',
+    });
     await call('DELETE', `/api/management/v1/allocation-webhooks/${allocation.id}`);
 
     // Bootstrap: channels, configs, state, fetches (write-behind), a refusal, removal.
@@ -155,6 +166,7 @@ describe.each(dialects())('event payloads on %s', (dialect) => {
       'allocation_webhook.created',
       'allocation_webhook.updated',
       'allocation_webhook.deleted',
+      'allocation.denied',
       'bootstrap.channel_created',
       'bootstrap.channel_updated',
       'bootstrap.channel_removed',
