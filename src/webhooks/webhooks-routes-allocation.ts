@@ -11,7 +11,7 @@ import {
   IdParams,
 } from './webhooks-schemas.js';
 import type { AllocationWebhooksService } from './webhooks-service-allocation.js';
-import { targetRoutes } from './webhooks-target-routes.js';
+import { targetRoutes, targetRoutesService } from './webhooks-target-routes.js';
 
 export const ALLOCATION_BASE = '/api/management/v1/allocation-webhooks';
 const tags = ['Webhooks (allocation)'];
@@ -40,23 +40,7 @@ export const allocationWebhooksRoutes = (service: AllocationWebhooksService) => 
     toWire: allocationToWire,
     toInput: (b) => ({ url: b.url, description: b.description, timeoutMs: b.timeout_ms }),
     toPatch: (b) => ({ url: b.url, description: b.description, timeoutMs: b.timeout_ms }),
-    service: {
-      create: async (tenantId, input) => {
-        const { hook, secret } = await service.create(tenantId, input);
-        return { target: hook, secret };
-      },
-      list: async (tenantId, q) => {
-        const { hooks, total } = await service.list(tenantId, q);
-        return { targets: hooks, total };
-      },
-      get: service.get,
-      update: service.update,
-      remove: service.remove,
-      rotateSecret: async (tenantId, id) => {
-        const { hook, secret } = await service.rotateSecret(tenantId, id);
-        return { target: hook, secret };
-      },
-    },
+    service: targetRoutesService('hook', service),
   });
 
   app.post(

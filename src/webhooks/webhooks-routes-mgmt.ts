@@ -17,7 +17,7 @@ import {
   webhookToWire,
 } from './webhooks-schemas.js';
 import type { WebhookSubscriptionsService } from './webhooks-service-subscriptions.js';
-import { targetRoutes } from './webhooks-target-routes.js';
+import { targetRoutes, targetRoutesService } from './webhooks-target-routes.js';
 
 export const WEBHOOKS_BASE = '/api/management/v1/webhooks';
 const tags = ['Webhooks'];
@@ -64,23 +64,7 @@ export const webhooksMgmtRoutes = (service: WebhookSubscriptionsService) => asyn
       description: b.description,
       enabled: b.enabled,
     }),
-    service: {
-      create: async (tenantId, input) => {
-        const { subscription, secret } = await service.create(tenantId, input);
-        return { target: subscription, secret };
-      },
-      list: async (tenantId, q) => {
-        const { subscriptions, total } = await service.list(tenantId, q);
-        return { targets: subscriptions, total };
-      },
-      get: service.get,
-      update: service.update,
-      remove: service.remove,
-      rotateSecret: async (tenantId, id) => {
-        const { subscription, secret } = await service.rotateSecret(tenantId, id);
-        return { target: subscription, secret };
-      },
-    },
+    service: targetRoutesService('subscription', service),
   });
 
   app.post(

@@ -12,7 +12,7 @@ interface Words {
   description?: string;
 }
 
-/** What the shared routes need of a kind's service (its own names adapted by the kind). */
+/** What the shared routes need of a kind's service (its own names adapted by targetRoutesService). */
 export interface TargetRoutesService<T extends TargetBase, Input> {
   create(tenantId: string, input: Input): Promise<{ target: T; secret: string }>;
   list(tenantId: string, q: { offset: number; limit: number }): Promise<{ targets: T[]; total: number }>;
@@ -21,6 +21,42 @@ export interface TargetRoutesService<T extends TargetBase, Input> {
   remove(tenantId: string, id: string): Promise<void>;
   rotateSecret(tenantId: string, id: string): Promise<{ target: T; secret: string }>;
 }
+
+type Answer<K extends string, T> = Record<K, T> & { secret: string };
+
+/**
+ * The shared routes' view of a kind's service, whose answers name the target `key` (`hook`,
+ * `subscription`) and its list `key` + `s`.
+ */
+export const targetRoutesService = <K extends string, T extends TargetBase, Input>(
+  key: K,
+  s: {
+    create(tenantId: string, input: Input): Promise<Answer<K, T>>;
+    list(
+      tenantId: string,
+      q: { offset: number; limit: number },
+    ): Promise<Record<`${K}s`, T[]> & { total: number }>;
+    get(tenantId: string, id: string): Promise<T>;
+    update(tenantId: string, id: string, patch: Partial<Input>): Promise<T>;
+    remove(tenantId: string, id: string): Promise<void>;
+    rotateSecret(tenantId: string, id: string): Promise<Answer<K, T>>;
+  },
+): TargetRoutesService<T, Input> => {
+  const listKey = `${key}s` as `${K}s`;
+  const withTarget = (a: Answer<K, T>) => ({ target: a[key], secret: a.secret });
+  return {
+    create: async (tenantId, input) => withTarget(await s.create(tenantId, input)),
+    list: async (tenantId, q) => {
+      const r = await s.list(tenantId, q);
+      const lists: Record<`${K}s`, T[]> = r;
+      return { targets: lists[listKey], total: r.total };
+    },
+    get: s.get,
+    update: s.update,
+    remove: s.remove,
+    rotateSecret: async (tenantId, id) => withTarget(await s.rotateSecret(tenantId, id)),
+  };
+};
 
 export interface TargetRoutesSpec<
   T extends TargetBase,
