@@ -266,7 +266,7 @@ export const createDevauthAdminService = (deps: {
     bulk: (tenantId, input, by) => bulk(tenantId, input, by),
 
     async maxDevices(tenantId) {
-      return (await readMaxDevices(db, tenantId, false)) ?? -1;
+      return (await readMaxDevices(db, tenantId, 'none')) ?? -1;
     },
 
     async revokeToken(tenantId, tokenId, by) {

@@ -140,8 +140,23 @@ export const deleteAuthSet = async (
   });
 };
 
+/**
+ * The tenant's device limit, checked under the tenant row's lock (tenants-repo readMaxDevices).
+ * On PostgreSQL an unlimited tenant's accepts share the lock and run side by side (a factory
+ * batch coming online); a limited tenant's take it in turn, since each counts before it accepts.
+ * The plain read first picks the lock, so a limited tenant's accepts never hold the shared lock
+ * and then ask for the exclusive one (two of them doing that would deadlock). A limit set between
+ * the plain read and the shared lock is seen by the shared read; that rare case then takes the
+ * exclusive lock too (a deadlock there is retried like any other).
+ */
 const enforceDeviceLimit = async (store: Store, tx: Executor, tenantId: string): Promise<void> => {
-  const limit = await readMaxDevices(tx, tenantId, store.dialect === 'postgres');
+  let limit: number | undefined;
+  if (store.dialect !== 'postgres') limit = await readMaxDevices(tx, tenantId, 'none');
+  else {
+    limit = await readMaxDevices(tx, tenantId, 'none');
+    if (limit !== undefined && limit < 0) limit = await readMaxDevices(tx, tenantId, 'share');
+    if (limit !== undefined && limit >= 0) limit = await readMaxDevices(tx, tenantId, 'update');
+  }
   if (limit === undefined) throw commonErrors.notFound('tenant not found');
   if (limit < 0) return;
   const accepted = await countDevices(tx, tenantId, 'accepted');

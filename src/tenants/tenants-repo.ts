@@ -63,20 +63,25 @@ export const updateTenant = async (
 };
 
 /**
- * max_devices of a tenant, for devauth's limit check. With `lockForUpdate` (PostgreSQL) the
- * tenant row stays locked until the transaction ends, so concurrent accepts in one tenant
- * serialise and cannot both take the last free slot. The lock is FOR NO KEY UPDATE, not FOR
- * UPDATE: it must not wait for the KEY SHARE locks that inserting a device (its foreign key to
- * the tenant) takes, or an accept waiting here and a device insert waiting on the accepting
- * transaction's new auth set (a unique index) deadlock.
+ * max_devices of a tenant, for devauth's limit check, with a row lock on PostgreSQL that stays
+ * until the transaction ends:
+ * - `update` (FOR NO KEY UPDATE): concurrent accepts in a limited tenant take turns, so two
+ *   cannot both take the last free slot. Not FOR UPDATE: it must not wait for the KEY SHARE
+ *   locks that inserting a device (its foreign key to the tenant) takes, or an accept waiting
+ *   here and a device insert waiting on the accepting transaction's new auth set (a unique
+ *   index) deadlock.
+ * - `share` (FOR SHARE): accepts in an unlimited tenant do not wait for each other, while a
+ *   change of the limit (an UPDATE of the row) waits for them, and the accepts after it see it.
+ * - `none`: a plain read (SQLite: its one writer serialises every write transaction anyway).
  */
 export const readMaxDevices = async (
   db: Executor,
   tenantId: string,
-  lockForUpdate: boolean,
+  lock: 'none' | 'share' | 'update',
 ): Promise<number | undefined> => {
   let q = db.selectFrom('tenants').select('max_devices').where('id', '=', tenantId);
-  if (lockForUpdate) q = q.forNoKeyUpdate();
+  if (lock === 'update') q = q.forNoKeyUpdate();
+  else if (lock === 'share') q = q.forShare();
   const r = await q.executeTakeFirst();
   return r ? num(r.max_devices) : undefined;
 };
