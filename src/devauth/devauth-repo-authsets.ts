@@ -1,19 +1,8 @@
+import type { TableRow } from '../store/schema.js';
 import { type Executor, num } from '../store/store.js';
 import type { AuthSet, AuthSetStatus } from './devauth-types.js';
 
-type AuthSetRow = {
-  id: string;
-  tenant_id: string;
-  device_id: string;
-  pubkey: string;
-  pubkey_sha256: string;
-  key_type: string;
-  status: string;
-  created_at: number | string;
-  updated_at: number | string;
-};
-
-const toAuthSet = (r: AuthSetRow): AuthSet => ({
+const toAuthSet = (r: TableRow<'auth_sets'>): AuthSet => ({
   id: r.id,
   tenantId: r.tenant_id,
   deviceId: r.device_id,

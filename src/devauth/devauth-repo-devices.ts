@@ -1,23 +1,10 @@
 import { onRow } from '../store/row-check.js';
+import type { TableRow } from '../store/schema.js';
 import { type Executor, num, numOrNull, type Store } from '../store/store.js';
 import type { Device, DeviceStatus } from './devauth-types.js';
 import type { Identity } from './identity.js';
 
-type DeviceRow = {
-  id: string;
-  tenant_id: string;
-  id_data: string;
-  id_data_sha256: string;
-  status: string;
-  created_at: number | string;
-  updated_at: number | string;
-  check_in_at: number | string | null;
-  import_id?: string | null;
-  import_line?: number | string | null;
-  factory_id?: string | null;
-};
-
-export const toDevice = (r: DeviceRow): Device => ({
+export const toDevice = (r: TableRow<'devices'>): Device => ({
   id: r.id,
   tenantId: r.tenant_id,
   identity: JSON.parse(r.id_data) as Identity,

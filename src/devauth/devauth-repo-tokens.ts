@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { createBatchedLookup } from '../store/batched-lookup.js';
 import { prepareQuery } from '../store/prepared.js';
+import type { TableRow } from '../store/schema.js';
 import { type Executor, num, type Store } from '../store/store.js';
 
 export interface DeviceTokenRow {
@@ -13,13 +14,7 @@ export interface DeviceTokenRow {
 
 const TOKEN_COLUMNS = ['id', 'tenant_id', 'device_id', 'auth_set_id', 'expires_at'] as const;
 
-interface TokenRowRead {
-  id: string;
-  tenant_id: string;
-  device_id: string;
-  auth_set_id: string;
-  expires_at: number | string;
-}
+type TokenRowRead = TableRow<'device_tokens', (typeof TOKEN_COLUMNS)[number]>;
 
 const IDS_SENTINEL = '\u0000token-ids\u0000';
 

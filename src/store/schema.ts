@@ -1,3 +1,5 @@
+import type { Selectable } from 'kysely';
+
 /**
  * Row types as Kysely sees them. Integers that PostgreSQL returns as `int8` strings are typed
  * `number | string` here; repositories convert them (see `num()` in store.ts). Flags are integer
@@ -539,3 +541,12 @@ export interface Database {
   enrollment_individuals: EnrollmentIndividualsTable;
   enrollment_registrations: EnrollmentRegistrationsTable;
 }
+
+/**
+ * A row of table `T` as a query reads it, narrowed to the columns `C` it selects (all by
+ * default). Its `Int8` columns stay `number | string`: repositories map them with `num()`.
+ */
+export type TableRow<
+  T extends keyof Database,
+  C extends keyof Selectable<Database[T]> = keyof Selectable<Database[T]>,
+> = Pick<Selectable<Database[T]>, C>;
