@@ -1,26 +1,9 @@
 import { sha256Hex } from '../core/hash.js';
+import type { TableRow } from '../store/schema.js';
 import { type Executor, num } from '../store/store.js';
 import type { Artifact } from './deployments-types.js';
 
-type Row = {
-  id: string;
-  tenant_id: string;
-  name: string;
-  description: string;
-  device_types: string;
-  info: string;
-  signed: number;
-  updates: string;
-  provides: string;
-  depends: string;
-  clears_provides: string;
-  size: number | string;
-  blob_key: string;
-  created_at: number | string;
-  modified_at: number | string;
-};
-
-export const toArtifact = (r: Row): Artifact => ({
+export const toArtifact = (r: TableRow<'artifacts'>): Artifact => ({
   id: r.id,
   tenantId: r.tenant_id,
   name: r.name,

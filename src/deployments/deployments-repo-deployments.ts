@@ -1,3 +1,4 @@
+import type { TableRow } from '../store/schema.js';
 import { type Executor, num, numOrNull, type Store } from '../store/store.js';
 import { findDeviceDeployment } from './deployments-repo-devices.js';
 import type {
@@ -7,22 +8,7 @@ import type {
   DeviceDeploymentStatus,
 } from './deployments-types.js';
 
-type Row = {
-  id: string;
-  tenant_id: string;
-  name: string;
-  artifact_name: string;
-  status: string;
-  force_installation: number;
-  max_devices: number | string;
-  groups: string;
-  constructor_sha256: string;
-  created_at: number | string;
-  finished_at: number | string | null;
-  total_size: number | string;
-};
-
-export const toDeployment = (r: Row): Deployment => ({
+export const toDeployment = (r: TableRow<'deployments'>): Deployment => ({
   id: r.id,
   tenantId: r.tenant_id,
   name: r.name,

@@ -1,22 +1,8 @@
 import { sql } from 'kysely';
 import { prepareQuery } from '../store/prepared.js';
+import type { TableRow } from '../store/schema.js';
 import { type Executor, num, numOrNull, type Store } from '../store/store.js';
 import type { DeviceDeployment, DeviceDeploymentStatus } from './deployments-types.js';
-
-type Row = {
-  deployment_id: string;
-  device_id: string;
-  tenant_id: string;
-  status: string;
-  substate: string | null;
-  is_active: number;
-  artifact_id: string | null;
-  provides: string | null;
-  created_at: number | string;
-  started_at: number | string | null;
-  finished_at: number | string | null;
-  log_available: number;
-};
 
 const COLUMNS = [
   'deployment_id',
@@ -33,7 +19,9 @@ const COLUMNS = [
   'log_available',
 ] as const;
 
-export const toDeviceDeployment = (r: Row): DeviceDeployment => ({
+export const toDeviceDeployment = (
+  r: TableRow<'device_deployments', (typeof COLUMNS)[number]>,
+): DeviceDeployment => ({
   deploymentId: r.deployment_id,
   deviceId: r.device_id,
   tenantId: r.tenant_id,
