@@ -1,19 +1,9 @@
+import type { TableRow } from '../store/schema.js';
 import { type Executor, num } from '../store/store.js';
 import type { Factory } from './factory-types.js';
 import type { FactoryKeyType } from './manifest-signature.js';
 
-type Row = {
-  id: string;
-  tenant_id: string;
-  name: string;
-  public_key: string;
-  fingerprint: string;
-  key_type: string;
-  disabled_at: number | string | null;
-  created_at: number | string;
-};
-
-const toFactory = (r: Row): Factory => ({
+const toFactory = (r: TableRow<'factories'>): Factory => ({
   id: r.id,
   tenantId: r.tenant_id,
   name: r.name,

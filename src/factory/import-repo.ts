@@ -1,3 +1,4 @@
+import type { TableRow } from '../store/schema.js';
 import { type Executor, num, numOrNull } from '../store/store.js';
 import type {
   DeviceImport,
@@ -8,32 +9,7 @@ import type {
 } from './factory-types.js';
 import type { ManifestFormat } from './manifest-read.js';
 
-type Row = {
-  id: string;
-  tenant_id: string;
-  status: string;
-  format: string;
-  manifest_sha256: string;
-  manifest_bytes: number | string;
-  lines_total: number | string;
-  factory_id: string | null;
-  blob_key: string | null;
-  done_line: number | string;
-  rows_done: number | string;
-  created: number | string;
-  unchanged: number | string;
-  conflicts: number | string;
-  invalid: number | string;
-  error: string | null;
-  lease_owner: string | null;
-  lease_until: number | string | null;
-  created_by: string | null;
-  created_at: number | string;
-  updated_at: number | string;
-  finished_at: number | string | null;
-};
-
-const toImport = (r: Row): DeviceImport => ({
+const toImport = (r: TableRow<'device_imports'>): DeviceImport => ({
   id: r.id,
   tenantId: r.tenant_id,
   status: r.status as ImportStatus,

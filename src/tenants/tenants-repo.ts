@@ -1,3 +1,4 @@
+import type { TableRow } from '../store/schema.js';
 import { type Executor, num } from '../store/store.js';
 
 export interface Tenant {
@@ -9,15 +10,7 @@ export interface Tenant {
   createdAt: number;
 }
 
-type Row = {
-  id: string;
-  name: string;
-  max_devices: number | string;
-  tenant_token_id: string;
-  created_at: number | string;
-};
-
-const toTenant = (r: Row): Tenant => ({
+const toTenant = (r: TableRow<'tenants'>): Tenant => ({
   id: r.id,
   name: r.name,
   maxDevices: num(r.max_devices),

@@ -1,17 +1,10 @@
+import type { TableRow } from '../store/schema.js';
 import { type Executor, num, numOrNull } from '../store/store.js';
 import type { Role, User, UserToken, UserTokenKind } from './users-types.js';
 
-type UserRow = {
-  id: string;
-  tenant_id: string;
-  email: string;
-  role: string;
-  created_at: number | string;
-  updated_at: number | string;
-  login_at: number | string | null;
-};
+const userColumns = ['id', 'tenant_id', 'email', 'role', 'created_at', 'updated_at', 'login_at'] as const;
 
-const toUser = (r: UserRow): User => ({
+const toUser = (r: TableRow<'users', (typeof userColumns)[number]>): User => ({
   id: r.id,
   tenantId: r.tenant_id,
   email: r.email,
@@ -20,8 +13,6 @@ const toUser = (r: UserRow): User => ({
   updatedAt: num(r.updated_at),
   loginAt: numOrNull(r.login_at),
 });
-
-const userColumns = ['id', 'tenant_id', 'email', 'role', 'created_at', 'updated_at', 'login_at'] as const;
 
 export const insertUser = async (db: Executor, u: User, passwordHash: string): Promise<void> => {
   await db
@@ -101,18 +92,7 @@ export const updateUserRow = async (
     .execute();
 };
 
-type TokenRow = {
-  id: string;
-  tenant_id: string;
-  user_id: string;
-  kind: string;
-  name: string | null;
-  expires_at: number | string | null;
-  created_at: number | string;
-  last_used_at: number | string | null;
-};
-
-const toToken = (r: TokenRow): UserToken => ({
+const toToken = (r: TableRow<'user_tokens'>): UserToken => ({
   id: r.id,
   tenantId: r.tenant_id,
   userId: r.user_id,
