@@ -1,9 +1,11 @@
 import { prepareQuery } from '../store/prepared.js';
+import type { TableRow } from '../store/schema.js';
 import type { Executor, Store } from '../store/store.js';
 import { devicePathReader } from './bootstrap-repo-configs.js';
 import type { ConfigChannel } from './bootstrap-types.js';
 
-type JoinedRow = { config_id: string; id: string; name: string; metadata: string; active: number };
+type JoinedRow = TableRow<'bootstrap_connections', 'config_id' | 'active'> &
+  TableRow<'bootstrap_channels', 'id' | 'name' | 'metadata'>;
 
 const toConfigChannel = (r: JoinedRow): ConfigChannel => ({
   id: r.id,

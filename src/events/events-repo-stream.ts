@@ -1,3 +1,4 @@
+import type { TableRow } from '../store/schema.js';
 import { type Executor, num } from '../store/store.js';
 import type { EventType } from './event-types.js';
 import type { DomainEvent } from './events-repo.js';
@@ -6,16 +7,9 @@ import { typesCondition } from './events-repo-audit.js';
 // Reads of the live event stream (events-stream-hub.ts): ids first (an index-only range on
 // events_tenant_idx), then the rows the process has not delivered yet.
 
-type Row = {
-  id: string;
-  tenant_id: string;
-  type: string;
-  device_id: string | null;
-  payload: string;
-  created_at: number | string;
-};
+const COLUMNS = ['id', 'tenant_id', 'type', 'device_id', 'payload', 'created_at'] as const;
 
-const toEvent = (r: Row): DomainEvent => ({
+const toEvent = (r: TableRow<'events', (typeof COLUMNS)[number]>): DomainEvent => ({
   id: r.id,
   tenantId: r.tenant_id,
   type: r.type as EventType,
@@ -23,8 +17,6 @@ const toEvent = (r: Row): DomainEvent => ({
   payload: JSON.parse(r.payload) as Record<string, unknown>,
   createdAt: num(r.created_at),
 });
-
-const COLUMNS = ['id', 'tenant_id', 'type', 'device_id', 'payload', 'created_at'] as const;
 
 /** Ids of the tenants' events from `fromId` on, in id order, at most `limit`. */
 export const eventIdsFrom = async (

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { SearchMatch } from '../core/search-policy.js';
 import { countIdIntersection, inIdSet } from '../store/id-sets.js';
 import { onRow } from '../store/row-check.js';
+import type { TableRow } from '../store/schema.js';
 import type { Dialect, Executor } from '../store/store.js';
 import { num, numOrNull } from '../store/store.js';
 import type { AttrRef, Condition, SortKey } from './inventory-filters.js';
@@ -48,12 +49,7 @@ export interface StoredAttribute {
   description: string | null;
 }
 
-type RawDeviceRow = {
-  id: string;
-  created_at: number | string;
-  updated_at: number | string;
-  check_in_at: number | string | null;
-};
+type RawDeviceRow = TableRow<'devices', 'id' | 'created_at' | 'updated_at' | 'check_in_at'>;
 
 const whereOf = (dialect: Dialect, q: DeviceQuery) => {
   const along = q.readOrder === 'index';

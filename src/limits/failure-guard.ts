@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { CompiledQuery } from 'kysely';
 import { prepareQuery } from '../store/prepared.js';
+import type { TableRow } from '../store/schema.js';
 import { type Executor, num, numOrNull, type Store } from '../store/store.js';
 import {
   afterFailure,
@@ -55,14 +56,7 @@ export interface FailureGuard {
   purge(nowMs: number): Promise<void>;
 }
 
-type Row = {
-  key: string;
-  failures: number | string;
-  locks: number | string;
-  locked_until: number | string | null;
-  last_failure_at: number | string;
-};
-const toState = (r: Row): FailureState => ({
+const toState = (r: TableRow<'failure_counters'>): FailureState => ({
   failures: Number(r.failures),
   locks: Number(r.locks),
   lockedUntil: numOrNull(r.locked_until),
@@ -106,7 +100,7 @@ export const createFailureGuard = (deps: {
 
     async check(keys, nowMs) {
       if (!active('pair') && !active('source')) return { retryAfter: null, known: false };
-      const rows = (await read(keys.pair, keys.source)) as Row[];
+      const rows = await read(keys.pair, keys.source);
       const gating = rows.filter((r) => (r.key === keys.pair ? active('pair') : active('source')));
       return {
         retryAfter: retryAfterSeconds(gating.map(toState), nowMs),
@@ -137,7 +131,7 @@ export const createFailureGuard = (deps: {
       }
       let q = tx.selectFrom('failure_counters').selectAll().where('key', 'in', ordered).orderBy('key');
       if (store.dialect === 'postgres') q = q.forUpdate();
-      const rows = (await q.execute()) as Row[];
+      const rows = await q.execute();
       const before = new Map(rows.map((r) => [r.key, toState(r)]));
       // A row just created above holds no failure yet: treat it as absent.
       for (const [k, s] of before)
