@@ -1,5 +1,6 @@
 import { type JWK, type JWTPayload, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { Clock } from '../core/clock.js';
+import { createExpiringLru, LRUCache, NO_OPTIONS } from '../core/lru.js';
 import type { SigningKey } from './signing-keys.js';
 
 /**
@@ -22,6 +23,7 @@ export interface TokenKitOptions {
   keys: SigningKey[];
   issuer: string;
   clock: Clock;
+  /** Verified signatures remembered (least recently used forgotten first); 0: none. */
   cacheSize?: number;
   /** Fetches the current key list when a token names a kid this process has not seen. */
   reloadKeys?: () => Promise<SigningKey[]>;
@@ -30,18 +32,22 @@ export interface TokenKitOptions {
 export const MAX_TOKEN_LENGTH = 4096;
 const GLOBAL_RELOAD_INTERVAL_MS = 1_000;
 const KID_RELOAD_INTERVAL_MS = 10_000;
+/** Unknown kids whose reload time is remembered; a flood of forged kids forgets the oldest. */
+const KIDS_TRIED_KEPT = 10_000;
 
 export const createTokenKit = (opts: TokenKitOptions): TokenKit => {
   let keys = opts.keys;
   if (keys.length === 0) throw new Error('no signing key');
   let byKid = new Map(keys.map((k) => [k.kid, k]));
   const cacheSize = opts.cacheSize ?? 100_000;
-  const cache = new Map<string, { claims: JWTPayload; expMs: number }>();
+  // Each entry lives until its token expires (on the injected clock), or until it is the least
+  // recently used one when the cache is full.
+  const cache = cacheSize > 0 ? createExpiringLru<string, JWTPayload>(cacheSize, opts.clock) : undefined;
 
   // A kid this process has not seen may be a key another process just created: reload the key
   // list, at most once a second overall and once per 10 s per kid, so forged kids can neither
   // flood the database nor starve a genuine new kid of its reload.
-  const lastTryByKid = new Map<string, number>();
+  const lastTryByKid = new LRUCache<string, number>({ max: KIDS_TRIED_KEPT });
   let lastReloadMs = 0;
   const keyFor = async (kid: string | undefined): Promise<SigningKey | undefined> => {
     if (!kid || kid.length > 128) return undefined;
@@ -50,7 +56,6 @@ export const createTokenKit = (opts: TokenKitOptions): TokenKit => {
     const now = opts.clock.nowMs();
     if (now - lastReloadMs < GLOBAL_RELOAD_INTERVAL_MS) return undefined;
     if (now - (lastTryByKid.get(kid) ?? 0) < KID_RELOAD_INTERVAL_MS) return undefined;
-    if (lastTryByKid.size > 10_000) lastTryByKid.clear();
     lastTryByKid.set(kid, now);
     lastReloadMs = now;
     try {
@@ -78,13 +83,9 @@ export const createTokenKit = (opts: TokenKitOptions): TokenKit => {
 
     async verify(token) {
       if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) return null;
+      const hit = cache?.get(token, NO_OPTIONS);
+      if (hit) return hit;
       const now = opts.clock.nowMs();
-      const hit = cache.get(token);
-      if (hit) {
-        if (hit.expMs > now) return hit.claims;
-        cache.delete(token);
-        return null;
-      }
       // A key reload that fails (the database does not answer) is not a bad token: it propagates.
       let reloadFailure: { error: unknown } | undefined;
       try {
@@ -104,13 +105,11 @@ export const createTokenKit = (opts: TokenKitOptions): TokenKit => {
           { algorithms: ['EdDSA'], issuer: opts.issuer, currentDate: new Date(now) },
         );
         if (typeof payload.sub !== 'string' || typeof payload.jti !== 'string') return null;
-        const expMs = payload.exp === undefined ? Number.POSITIVE_INFINITY : payload.exp * 1000;
-        if (cacheSize === 0) return payload;
-        if (cache.size >= cacheSize) {
-          const oldest = cache.keys().next().value;
-          if (oldest !== undefined) cache.delete(oldest);
-        }
-        cache.set(token, { claims: payload, expMs });
+        // Stale from the token's expiry on, as jose refuses it (lru-cache's entries go stale once
+        // their age exceeds `ttl`). A token without `exp` stays until it is the least recently used.
+        const ttl = payload.exp === undefined ? 0 : Math.floor(payload.exp * 1000 - now) - 1;
+        if (payload.exp === undefined) cache?.set(token, payload, NO_OPTIONS);
+        else if (ttl > 0) cache?.set(token, payload, { ttl, start: now });
         return payload;
       } catch {
         if (reloadFailure) throw reloadFailure.error;
