@@ -6,7 +6,7 @@ import {
   type DevicePublicKey,
   decodeSignatureHeader,
   PublicKeyError,
-  parseDevicePublicKeyCached,
+  parseDevicePublicKey,
   verifyDeviceSignatureAsync,
 } from './pubkey.js';
 
@@ -38,6 +38,8 @@ export const parseAuthRequest = (
   body: Buffer,
   signatureHeader: string | undefined,
   bearer: string | undefined,
+  /** The service's cached parser (createDevicePublicKeyParser). */
+  parseKey: (pem: string) => DevicePublicKey = parseDevicePublicKey,
 ): ParsedAuthRequest => {
   // The body is parsed here, not by a content-type parser (the signature covers its bytes), so
   // the limits every JSON body has apply here too, before JSON.parse.
@@ -77,7 +79,7 @@ export const parseAuthRequest = (
   }
   let pubkey: DevicePublicKey;
   try {
-    pubkey = parseDevicePublicKeyCached(pubkeyPem);
+    pubkey = parseKey(pubkeyPem);
   } catch (e) {
     if (e instanceof PublicKeyError) throw devauthErrors.badAuthRequest(`invalid auth request: ${e.message}`);
     throw e;
@@ -101,8 +103,9 @@ export const verifyAuthRequest = async (
   body: Buffer,
   signatureHeader: string | undefined,
   bearer: string | undefined,
+  parseKey: (pem: string) => DevicePublicKey = parseDevicePublicKey,
 ): Promise<VerifiedAuthRequest> => {
-  const { signature, ...req } = parseAuthRequest(body, signatureHeader, bearer);
+  const { signature, ...req } = parseAuthRequest(body, signatureHeader, bearer, parseKey);
   if (!(await verifyDeviceSignatureAsync(req.pubkey, body, signature))) throw devauthErrors.badSignature();
   if (req.tenantToken.length > MAX_TENANT_TOKEN_LENGTH)
     throw devauthErrors.unauthorized('tenant token too long');

@@ -1,9 +1,7 @@
 import type { Clock } from '../core/clock.js';
+import { LRUCache, NO_OPTIONS } from '../core/lru.js';
 import type { Store } from '../store/store.js';
 import { type KnownAuthSet, prepareKnownAuthSetLookup } from './devauth-repo-known.js';
-
-/** Young tokens remembered per process (one entry per auth set; the oldest goes first). */
-const RECENT_TOKENS_KEPT = 100_000;
 
 export interface IssuedToken {
   jti: string;
@@ -34,9 +32,12 @@ export const createKnownAuthSets = (deps: {
   store: Store;
   clock: Clock;
   deviceTokenTtlSeconds: number;
+  /** Young tokens remembered (one per auth set; the least recently used goes first). */
+  maxTokens: number;
 }): KnownAuthSets => {
   const lookup = prepareKnownAuthSetLookup(deps.store);
-  const recent = new Map<string, IssuedToken>();
+  // No TTL: an entry past half its token's lifetime is dropped by the next find() that meets it.
+  const recent = new LRUCache<string, IssuedToken>({ max: deps.maxTokens });
   const keyOf = (tenantId: string, identitySha256: string, pubkeySha256: string) =>
     `${tenantId}\n${identitySha256}\n${pubkeySha256}`;
   const halfLifeMs = (deps.deviceTokenTtlSeconds * 1000) / 2;
@@ -44,14 +45,14 @@ export const createKnownAuthSets = (deps: {
   return {
     async find(tenantId, identitySha256, pubkeySha256) {
       const key = keyOf(tenantId, identitySha256, pubkeySha256);
-      const hit = recent.get(key);
+      const hit = recent.get(key, NO_OPTIONS);
       const nowMs = deps.clock.nowMs();
       const young = hit && hit.expiresAt - nowMs > halfLifeMs ? hit : undefined;
       const known = await lookup(tenantId, identitySha256, pubkeySha256, young?.jti, nowMs);
       const reusable =
         known?.status === 'accepted' && young && known.liveToken && young.authSetId === known.authSetId;
       // Not reusable any more (revoked, old, another auth set): forget it, unless replaced meanwhile.
-      if (hit && !reusable && recent.get(key) === hit) recent.delete(key);
+      if (hit && !reusable && recent.peek(key, NO_OPTIONS) === hit) recent.delete(key);
       if (!known) return undefined;
       return {
         deviceId: known.deviceId,
@@ -62,12 +63,7 @@ export const createKnownAuthSets = (deps: {
     },
     remember(tenantId, identitySha256, pubkeySha256, issued) {
       const key = keyOf(tenantId, identitySha256, pubkeySha256);
-      recent.delete(key);
-      if (recent.size >= RECENT_TOKENS_KEPT) {
-        const oldest = recent.keys().next().value;
-        if (oldest !== undefined) recent.delete(oldest);
-      }
-      recent.set(key, issued);
+      recent.set(key, issued, NO_OPTIONS);
     },
   };
 };

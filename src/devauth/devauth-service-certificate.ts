@@ -22,7 +22,7 @@ import { acceptWithLimit, supersedePendingHolder } from './devauth-transitions.j
 import type { AuthSet, CertificateAdmission, DevauthContext, PresentedCertificate } from './devauth-types.js';
 import { MAX_AUTH_SETS_PER_DEVICE } from './devauth-types.js';
 import { canonicalIdentity, IdentityError } from './identity.js';
-import { parseDevicePublicKeyCached } from './pubkey.js';
+import type { DevicePublicKey } from './pubkey.js';
 
 const KEY_HELD = "the certificate's key belongs to another device";
 
@@ -38,6 +38,7 @@ export const createCertificateAuth = (deps: {
   clock: Clock;
   admission: CertificateAdmission | undefined;
   knownAuthSets: KnownAuthSets;
+  parseKey: (pem: string) => DevicePublicKey;
   tokenForKnown: (
     tenantId: string,
     found: FoundAuthSet,
@@ -60,7 +61,7 @@ export const createCertificateAuth = (deps: {
     const enrollment = await deps.admission.resolve(tenantId, presented);
     // The key that signed the request must be the certificate's: whoever holds the certificate
     // alone (it is public) must not get a device in with a key of their own.
-    const certKey = parseDevicePublicKeyCached(presented.leaf.publicKeyPem);
+    const certKey = deps.parseKey(presented.leaf.publicKeyPem);
     if (certKey.sha256 !== req.pubkey.sha256)
       return enrollment.refuse('the auth request is not signed with the client certificate key');
     let identity: ReturnType<typeof canonicalIdentity>;

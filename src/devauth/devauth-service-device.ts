@@ -1,3 +1,4 @@
+import { CACHE_BOUNDS } from '../config/cache-bounds.js';
 import type { Clock } from '../core/clock.js';
 import { isAppError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
@@ -38,6 +39,7 @@ import {
   noDeviceHooks,
   type PresentedCertificate,
 } from './devauth-types.js';
+import { createDevicePublicKeyParser } from './pubkey.js';
 
 /** A key collision is recorded at most once per key and window per process (devices retry every minute or so). */
 const COLLISION_EVENT_WINDOW_MS = 10 * 60_000;
@@ -93,7 +95,9 @@ export const createDeviceAuthService = (deps: {
     store,
     clock,
     deviceTokenTtlSeconds: deps.deviceTokenTtlSeconds,
+    maxTokens: CACHE_BOUNDS.youngDeviceTokens,
   });
+  const parseKey = createDevicePublicKeyParser(CACHE_BOUNDS.devicePublicKeys);
   const firstCollision = createOncePerWindow(COLLISION_EVENT_WINDOW_MS, MAX_REMEMBERED_COLLISIONS);
 
   const issue = async (tenantId: string, deviceId: string, authSetId: string) => {
@@ -241,6 +245,7 @@ export const createDeviceAuthService = (deps: {
     clock,
     admission: deps.certificates,
     knownAuthSets,
+    parseKey,
     tokenForKnown,
     issue,
   });
@@ -248,7 +253,7 @@ export const createDeviceAuthService = (deps: {
   return {
     async authenticate(input) {
       // Every check on the request, the signature included, happens before anything is stored.
-      const req = await verifyAuthRequest(input.body, input.signature, input.bearer);
+      const req = await verifyAuthRequest(input.body, input.signature, input.bearer, parseKey);
       // A device without a tenant token may be placed by its certificate's CA (ADR 11).
       const hintless = req.tenantToken === '' && input.clientCertificate !== undefined;
       const certificate = hintless ? await input.clientCertificate?.(undefined) : undefined;

@@ -1,5 +1,6 @@
 import { createPublicKey, type KeyObject, verify } from 'node:crypto';
 import { sha256Hex } from '../core/hash.js';
+import { LRUCache, NO_OPTIONS } from '../core/lru.js';
 import { canonicalSpkiJwk, derTlv, pemBase64, spkiPem } from './pubkey-spki.js';
 
 /**
@@ -71,24 +72,21 @@ const decode = (make: () => KeyObject): KeyObject => {
   }
 };
 
-const parsedCache = new Map<string, DevicePublicKey>();
-const PARSED_CACHE_SIZE = 10_000;
-
 /**
  * parseDevicePublicKey with a bounded cache keyed by the PEM text: a device re-authenticating
  * sends the same PEM, and parsing it costs several times the signature check itself.
- * Errors are not cached.
+ * Errors are not cached. One per service instance; public keys only, nothing secret.
  */
-export const parseDevicePublicKeyCached = (pem: string): DevicePublicKey => {
-  const hit = parsedCache.get(pem);
-  if (hit) return hit;
-  const parsed = parseDevicePublicKey(pem);
-  if (parsedCache.size >= PARSED_CACHE_SIZE) {
-    const oldest = parsedCache.keys().next().value;
-    if (oldest !== undefined) parsedCache.delete(oldest);
-  }
-  parsedCache.set(pem, parsed);
-  return parsed;
+export const createDevicePublicKeyParser = (maxKeys: number): ((pem: string) => DevicePublicKey) => {
+  const parsed = new LRUCache<string, DevicePublicKey>({ max: maxKeys });
+  return (pem) => {
+    let key = parsed.get(pem, NO_OPTIONS);
+    if (!key) {
+      key = parseDevicePublicKey(pem);
+      parsed.set(pem, key, NO_OPTIONS);
+    }
+    return key;
+  };
 };
 
 const keyTypeOf = (key: KeyObject): DeviceKeyType => {

@@ -1,0 +1,23 @@
+/**
+ * Entries each in-process cache holds at most (least recently used forgotten first). Every cache
+ * is created per app instance (src/wiring.ts or the domain's builder), so two instances in one
+ * process share nothing. The signature cache's bound is a setting (`tokenCacheSize`); these are
+ * sized for one process's fleet and are not operator knobs: a miss only costs a parse or a check
+ * again, never a wrong answer. lru-cache allocates its index arrays for `max` entries up front,
+ * so a bound here is memory reserved per instance (about 40 bytes an entry).
+ */
+export const CACHE_BOUNDS = {
+  /** Parsed device public keys, by PEM text (devauth). */
+  devicePublicKeys: 10_000,
+  /** Young device tokens handed out, one per auth set (devauth, ADR 4). */
+  youngDeviceTokens: 100_000,
+  /** Client-certificate chains parsed from a trusted proxy's header, by header value. */
+  proxyCertificateHeaders: 5_000,
+  /** Parsed certificate facts, by fingerprint (pki). */
+  certificateFacts: 20_000,
+  /** Signature checks of (certificate, issuer) pairs (pki). */
+  issuedPairs: 20_000,
+  /** Parsed CA certificates, by fingerprint, and CRLs, by CA and thisUpdate (pki). */
+  caCertificates: 1_000,
+  crls: 1_000,
+} as const;
