@@ -13,11 +13,19 @@ describe('createOncePerWindow', () => {
     ]);
   });
 
-  it('stays bounded: when full it forgets, so a key may be reported once more, never lost', () => {
+  it('stays bounded: when full it forgets the least recently seen key, which may be reported once more', () => {
     const first = createOncePerWindow(60_000, 3);
     for (const k of ['a', 'b', 'c']) expect(first(k, 0)).toBe(true);
+    expect(first('a', 1)).toBe(false);
     expect(first('d', 1)).toBe(true);
-    expect(first('a', 2)).toBe(true);
+    expect(first('b', 2)).toBe(true);
     expect(first('a', 3)).toBe(false);
+    expect(first('d', 3)).toBe(false);
+  });
+
+  it('two windows share nothing', () => {
+    const one = createOncePerWindow(1000, 10);
+    const other = createOncePerWindow(1000, 10);
+    expect([one('a', 0), other('a', 0)]).toEqual([true, true]);
   });
 });

@@ -1,16 +1,17 @@
+import { LRUCache, NO_OPTIONS } from './lru.js';
+
 /**
  * "Record this at most once per window": for events a client can trigger at will (a refused
  * enrollment, a key collision), so a flood of refused requests writes one row per window and key,
- * not one per request. Per process; memory bounded by `maxKeys` (forgets everything when full,
- * which at worst records one event more per key).
+ * not one per request. One per service instance; memory bounded by `maxKeys` (the least recently
+ * seen key is forgotten when full, which at worst records one event more for it).
  */
 export const createOncePerWindow = (windowMs: number, maxKeys: number) => {
-  const last = new Map<string, number>();
+  const last = new LRUCache<string, number>({ max: maxKeys });
   return (key: string, nowMs: number): boolean => {
-    const at = last.get(key);
+    const at = last.get(key, NO_OPTIONS);
     if (at !== undefined && nowMs - at < windowMs) return false;
-    if (last.size >= maxKeys) last.clear();
-    last.set(key, nowMs);
+    last.set(key, nowMs, NO_OPTIONS);
     return true;
   };
 };
