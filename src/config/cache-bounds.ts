@@ -3,8 +3,7 @@
  * is created per app instance (src/wiring.ts or the domain's builder), so two instances in one
  * process share nothing. The signature cache's bound is a setting (`tokenCacheSize`); these are
  * sized for one process's fleet and are not operator knobs: a miss only costs a parse or a check
- * again, never a wrong answer. lru-cache allocates its index arrays for `max` entries up front,
- * so a bound here is memory reserved per instance (about 40 bytes an entry).
+ * again, never a wrong answer. Memory grows with use up to the bound (core/lru.ts).
  */
 export const CACHE_BOUNDS = {
   /** Parsed device public keys, by PEM text (devauth). */

@@ -1,4 +1,4 @@
-import { LRUCache, NO_OPTIONS } from './lru.js';
+import { createLru, NO_OPTIONS } from './lru.js';
 
 /**
  * "Record this at most once per window": for events a client can trigger at will (a refused
@@ -7,7 +7,7 @@ import { LRUCache, NO_OPTIONS } from './lru.js';
  * seen key is forgotten when full, which at worst records one event more for it).
  */
 export const createOncePerWindow = (windowMs: number, maxKeys: number) => {
-  const last = new LRUCache<string, number>({ max: maxKeys });
+  const last = createLru<string, number>(maxKeys);
   return (key: string, nowMs: number): boolean => {
     const at = last.get(key, NO_OPTIONS);
     if (at !== undefined && nowMs - at < windowMs) return false;

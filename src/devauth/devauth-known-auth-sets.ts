@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.js';
-import { LRUCache, NO_OPTIONS } from '../core/lru.js';
+import { createLru, NO_OPTIONS } from '../core/lru.js';
 import type { Store } from '../store/store.js';
 import { type KnownAuthSet, prepareKnownAuthSetLookup } from './devauth-repo-known.js';
 
@@ -37,7 +37,7 @@ export const createKnownAuthSets = (deps: {
 }): KnownAuthSets => {
   const lookup = prepareKnownAuthSetLookup(deps.store);
   // No TTL: an entry past half its token's lifetime is dropped by the next find() that meets it.
-  const recent = new LRUCache<string, IssuedToken>({ max: deps.maxTokens });
+  const recent = createLru<string, IssuedToken>(deps.maxTokens);
   const keyOf = (tenantId: string, identitySha256: string, pubkeySha256: string) =>
     `${tenantId}\n${identitySha256}\n${pubkeySha256}`;
   const halfLifeMs = (deps.deviceTokenTtlSeconds * 1000) / 2;

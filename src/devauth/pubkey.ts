@@ -1,6 +1,6 @@
 import { createPublicKey, type KeyObject, verify } from 'node:crypto';
 import { sha256Hex } from '../core/hash.js';
-import { LRUCache, NO_OPTIONS } from '../core/lru.js';
+import { createLru, NO_OPTIONS } from '../core/lru.js';
 import { canonicalSpkiJwk, derTlv, pemBase64, spkiPem } from './pubkey-spki.js';
 
 /**
@@ -78,7 +78,7 @@ const decode = (make: () => KeyObject): KeyObject => {
  * Errors are not cached. One per service instance; public keys only, nothing secret.
  */
 export const createDevicePublicKeyParser = (maxKeys: number): ((pem: string) => DevicePublicKey) => {
-  const parsed = new LRUCache<string, DevicePublicKey>({ max: maxKeys });
+  const parsed = createLru<string, DevicePublicKey>(maxKeys);
   return (pem) => {
     let key = parsed.get(pem, NO_OPTIONS);
     if (!key) {

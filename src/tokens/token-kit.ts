@@ -1,6 +1,6 @@
 import { type JWK, type JWTPayload, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { Clock } from '../core/clock.js';
-import { createExpiringLru, LRUCache, NO_OPTIONS } from '../core/lru.js';
+import { createExpiringLru, createLru, NO_OPTIONS } from '../core/lru.js';
 import type { SigningKey } from './signing-keys.js';
 
 /**
@@ -47,7 +47,7 @@ export const createTokenKit = (opts: TokenKitOptions): TokenKit => {
   // A kid this process has not seen may be a key another process just created: reload the key
   // list, at most once a second overall and once per 10 s per kid, so forged kids can neither
   // flood the database nor starve a genuine new kid of its reload.
-  const lastTryByKid = new LRUCache<string, number>({ max: KIDS_TRIED_KEPT });
+  const lastTryByKid = createLru<string, number>(KIDS_TRIED_KEPT);
   let lastReloadMs = 0;
   const keyFor = async (kid: string | undefined): Promise<SigningKey | undefined> => {
     if (!kid || kid.length > 128) return undefined;
