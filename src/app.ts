@@ -113,7 +113,7 @@ export const buildApp = async (gh: Gatehouse, opts: AppOptions = {}): Promise<Ap
   app.decorateRequest('user', null);
   // req.clientCert: a client certificate from our TLS listener or a trusted proxy (ADR 9).
   installClientCertAuth(app, {
-    db: gh.store.db,
+    verifyClientCertificate: gh.pki.verifyClientCertificate,
     clock: gh.clock,
     trustedProxies,
     clientCertHeader: gh.config.clientCertHeader,

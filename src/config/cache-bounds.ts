@@ -8,6 +8,8 @@
 export const CACHE_BOUNDS = {
   /** Parsed device public keys, by PEM text (devauth). */
   devicePublicKeys: 10_000,
+  /** When each device's check-in was last recorded (devauth; keep above one process's fleet). */
+  checkIns: 1_000_000,
   /** Young device tokens handed out, one per auth set (devauth, ADR 4). */
   youngDeviceTokens: 100_000,
   /** Client-certificate chains parsed from a trusted proxy's header, by header value. */

@@ -1,4 +1,6 @@
 import { sql } from 'kysely';
+import { CACHE_BOUNDS } from '../config/cache-bounds.js';
+import { createLru, NO_OPTIONS } from '../core/lru.js';
 import type { Db } from '../store/store.js';
 
 /**
@@ -23,7 +25,8 @@ export const createCheckInRecorder = (deps: {
   onError: (e: unknown) => void;
 }): CheckInRecorder => {
   const minGapMs = deps.minGapMs ?? 60_000;
-  const lastRecorded = new Map<string, number>();
+  // A device forgotten here (the least recently seen, when full) is only recorded once more.
+  const lastRecorded = createLru<string, number>(CACHE_BOUNDS.checkIns);
   let pending = new Map<string, number>();
   let flushing: Promise<void> = Promise.resolve();
 
@@ -52,9 +55,8 @@ export const createCheckInRecorder = (deps: {
 
   return {
     record(deviceId, nowMs) {
-      if (nowMs - (lastRecorded.get(deviceId) ?? Number.NEGATIVE_INFINITY) < minGapMs) return;
-      if (lastRecorded.size >= 1_000_000) lastRecorded.clear();
-      lastRecorded.set(deviceId, nowMs);
+      if (nowMs - (lastRecorded.get(deviceId, NO_OPTIONS) ?? Number.NEGATIVE_INFINITY) < minGapMs) return;
+      lastRecorded.set(deviceId, nowMs, NO_OPTIONS);
       pending.set(deviceId, nowMs);
     },
     flush,

@@ -2,10 +2,11 @@ import { X509Certificate } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { FastifyRequest } from 'fastify';
+import { CACHE_BOUNDS } from '../config/cache-bounds.js';
 import type { Clock } from '../core/clock.js';
+import { createLru, NO_OPTIONS } from '../core/lru.js';
 import { pemCertificateDers } from '../core/pem.js';
-import { type ClientCertVerification, verifyClientCertificate } from '../pki/index.js';
-import type { Executor } from '../store/store.js';
+import type { ClientCertVerification, VerifyClientCertificateInput } from '../pki/index.js';
 import type { TrustedProxies } from './trusted-proxies.js';
 import type { App } from './types.js';
 
@@ -41,19 +42,21 @@ export const parseClientCertHeader = (value: string): X509Certificate[] => {
   return out;
 };
 
-// Devices behind a proxy send the same header value on every request: parse it once (bounded;
-// Node's header size limit, 16 KiB by default, bounds each key).
-const headerChains = new Map<string, X509Certificate[]>();
-const MAX_REMEMBERED_HEADERS = 5000;
-
-const headerChain = (value: string): X509Certificate[] => {
-  let chain = headerChains.get(value);
-  if (!chain) {
-    chain = parseClientCertHeader(value);
-    if (headerChains.size >= MAX_REMEMBERED_HEADERS) headerChains.clear();
-    headerChains.set(value, chain);
-  }
-  return chain;
+/**
+ * Devices behind a proxy send the same header value on every request: parse it once per app
+ * (bounded; Node's header size limit, 16 KiB by default, bounds each key). Certificates are
+ * public; a header that does not parse throws and is not remembered.
+ */
+const createHeaderChainParser = (maxHeaders: number) => {
+  const chains = createLru<string, X509Certificate[]>(maxHeaders);
+  return (value: string): X509Certificate[] => {
+    let chain = chains.get(value, NO_OPTIONS);
+    if (!chain) {
+      chain = parseClientCertHeader(value);
+      chains.set(value, chain, NO_OPTIONS);
+    }
+    return chain;
+  };
 };
 
 // The peer chain of a TLS connection does not change: parse it once per socket.
@@ -90,9 +93,16 @@ const tlsChain = (socket: Socket): X509Certificate[] | null => {
  */
 export const installClientCertAuth = (
   app: App,
-  deps: { db: Executor; clock: Clock; trustedProxies: TrustedProxies; clientCertHeader: string | undefined },
+  deps: {
+    /** The PKI domain's verifier (its caches are the app instance's). */
+    verifyClientCertificate: (input: VerifyClientCertificateInput) => Promise<ClientCertVerification>;
+    clock: Clock;
+    trustedProxies: TrustedProxies;
+    clientCertHeader: string | undefined;
+  },
 ): void => {
   const header = deps.clientCertHeader?.toLowerCase();
+  const headerChain = createHeaderChainParser(CACHE_BOUNDS.proxyCertificateHeaders);
   const verified = new WeakMap<FastifyRequest, Promise<ClientCertVerification>>();
   app.decorateRequest('clientCertChain', null);
   app.decorateRequest('clientCertSource', null);
@@ -100,7 +110,7 @@ export const installClientCertAuth = (
     const chain = this.clientCertChain;
     if (!chain) return null;
     const verify = (hint?: string) =>
-      verifyClientCertificate(deps.db, { chain, tenantHint: hint, nowMs: deps.clock.nowMs() });
+      deps.verifyClientCertificate({ chain, tenantHint: hint, nowMs: deps.clock.nowMs() });
     let all = verified.get(this);
     if (!all) {
       all = verify();

@@ -5,6 +5,8 @@ import { createPkiBuiltinService, type PkiBuiltinService } from './pki-service-b
 import { createPkiCasService, type PkiCasService } from './pki-service-cas.js';
 import { createPkiCredentialsService, type PkiCredentialsService } from './pki-service-credentials.js';
 import { createPkiEstService, type PkiEstService } from './pki-service-est.js';
+import type { ClientCertVerification } from './pki-types.js';
+import { createPkiCaches, type VerifyClientCertificateInput, verifyClientCertificate } from './pki-verify.js';
 
 export { checkCsr } from './pki-csr.js';
 export { pkiBuiltinRoutes } from './pki-routes-builtin.js';
@@ -16,7 +18,7 @@ export type { PkiCasService } from './pki-service-cas.js';
 export type { PkiCredentialsService } from './pki-service-credentials.js';
 export type { PkiEstService } from './pki-service-est.js';
 export type { ClientCertVerification } from './pki-types.js';
-export { verifyClientCertificate } from './pki-verify.js';
+export { type VerifyClientCertificateInput, verifyClientCertificate } from './pki-verify.js';
 export { x509 } from './pki-x509.js';
 
 export interface Pki {
@@ -24,6 +26,8 @@ export interface Pki {
   builtin: PkiBuiltinService;
   credentials: PkiCredentialsService;
   est: PkiEstService;
+  /** verifyClientCertificate against this instance's database, with this instance's caches. */
+  verifyClientCertificate(input: VerifyClientCertificateInput): Promise<ClientCertVerification>;
 }
 
 /** Builds the PKI domain's services (wired in src/wiring.ts). */
@@ -37,10 +41,12 @@ export const createPki = (deps: {
   const { db, clock } = deps;
   const builtin = createPkiBuiltinService({ db, clock, box: deps.box, crlBaseUrl: deps.crlBaseUrl });
   const credentials = createPkiCredentialsService({ db, clock });
+  const caches = createPkiCaches();
   return {
     cas: createPkiCasService({ db, clock }),
     builtin,
     credentials,
     est: createPkiEstService({ builtin, credentials }),
+    verifyClientCertificate: (input) => verifyClientCertificate(db, input, caches),
   };
 };

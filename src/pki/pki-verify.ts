@@ -1,4 +1,6 @@
 import { X509Certificate } from 'node:crypto';
+import { CACHE_BOUNDS } from '../config/cache-bounds.js';
+import { createLru, type LRUCache, NO_OPTIONS } from '../core/lru.js';
 import type { Executor } from '../store/store.js';
 import { findCasBySubjectHash } from './pki-repo-cas.js';
 import { certificateRevocation } from './pki-repo-certs.js';
@@ -21,6 +23,26 @@ export interface VerifyClientCertificateInput {
   nowMs: number;
 }
 
+/**
+ * Parsed certificates and CRLs and signature checks, keyed by what changes when they change: one
+ * set per app instance (createPki), bounded, the least recently used forgotten first. Only facts
+ * of public certificates and signature results; whether a chain is accepted (validity, CA state,
+ * revocation) is decided on every call.
+ */
+export interface PkiCaches {
+  facts: LRUCache<string, CertFacts>;
+  caCerts: LRUCache<string, X509Certificate>;
+  issuedPairs: LRUCache<string, boolean>;
+  crls: LRUCache<string, Set<string>>;
+}
+
+export const createPkiCaches = (): PkiCaches => ({
+  facts: createLru(CACHE_BOUNDS.certificateFacts),
+  caCerts: createLru(CACHE_BOUNDS.caCertificates),
+  issuedPairs: createLru(CACHE_BOUNDS.issuedPairs),
+  crls: createLru(CACHE_BOUNDS.crls),
+});
+
 /** Longest chain followed: leaf + intermediates up to a registered CA. */
 export const MAX_CHAIN_DEPTH = 6;
 
@@ -38,11 +60,13 @@ export const MAX_CHAIN_DEPTH = 6;
 export const verifyClientCertificate = async (
   db: Executor,
   input: VerifyClientCertificateInput,
+  /** The app instance's caches; without them nothing is remembered. */
+  caches?: PkiCaches,
 ): Promise<ClientCertVerification> => {
   const { chain, nowMs } = input;
   const leaf = chain[0];
   if (!leaf) return fail('no_certificate');
-  const lf = factsOf(leaf);
+  const lf = factsOf(leaf, caches);
   if (!lf) return fail('malformed_certificate');
   if (lf.isCa) return fail('leaf_is_ca');
   const leafProblem =
@@ -61,22 +85,24 @@ export const verifyClientCertificate = async (
   let best: ChainFailure = 'unknown_issuer';
   for (let depth = 0; depth < MAX_CHAIN_DEPTH; depth++) {
     const registered = (await findCasBySubjectHash(db, nameHash(current.issuer), input.tenantHint)).filter(
-      (ca) => issued(caCertificate(ca), current),
+      (ca) => issued(caCertificate(ca, caches), current, caches),
     );
     const usable = registered.filter((ca) => usability(ca, nowMs) === undefined);
     if (usable.length > 0) {
       if (new Set(usable.map((ca) => ca.tenantId)).size > 1) return fail('ambiguous_tenant');
-      return finish(db, usable[0] as Ca, path);
+      return finish(db, usable[0] as Ca, path, caches);
     }
     const why = registered.map((ca) => usability(ca, nowMs)).find((r) => r !== undefined);
     if (why) best = why;
 
     // Climb: an intermediate presented with the leaf, or a registered (unusable) CA's own certificate.
     const next =
-      chain.slice(1).find((c) => !path.includes(c) && issued(c, current)) ??
-      registered.map(caCertificate).find((c) => !path.some((p) => p.fingerprint256 === c.fingerprint256));
+      chain.slice(1).find((c) => !path.includes(c) && issued(c, current, caches)) ??
+      registered
+        .map((ca) => caCertificate(ca, caches))
+        .find((c) => !path.some((p) => p.fingerprint256 === c.fingerprint256));
     if (!next) return fail(best);
-    const nf = factsOf(next);
+    const nf = factsOf(next, caches);
     if (!nf) return fail('malformed_certificate');
     const problem =
       (nf.isCa ? undefined : 'intermediate_not_ca') ??
@@ -94,9 +120,9 @@ export const verifyClientCertificate = async (
 };
 
 /** A certificate Node parsed but the X.509 library cannot read refuses the chain, not the request. */
-const factsOf = (cert: X509Certificate): CertFacts | undefined => {
+const factsOf = (cert: X509Certificate, caches: PkiCaches | undefined): CertFacts | undefined => {
   try {
-    return certFacts(cert);
+    return certFacts(cert, caches?.facts);
   } catch {
     return undefined;
   }
@@ -118,25 +144,25 @@ const usability = (ca: Ca, nowMs: number): ChainFailure | undefined =>
         : undefined;
 
 /** Did `issuer` sign `cert`? Names, key identifiers and key usage (OpenSSL's check), then the signature. */
-const issued = (issuer: X509Certificate, cert: X509Certificate): boolean =>
-  // A signature never changes: checked once per (certificate, issuer) pair per process, so a
+const issued = (issuer: X509Certificate, cert: X509Certificate, caches: PkiCaches | undefined): boolean =>
+  // A signature never changes: checked once per (certificate, issuer) pair per app instance, so a
   // device re-authenticating with its certificate pays no chain crypto (validity, CA state and
   // revocation are still checked on every call).
-  remember(
-    issuedPairs,
-    `${cert.fingerprint256}|${issuer.fingerprint256}`,
-    () => {
-      try {
-        return cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
-      } catch {
-        return false;
-      }
-    },
-    20_000,
-  );
+  remember(caches?.issuedPairs, `${cert.fingerprint256}|${issuer.fingerprint256}`, () => {
+    try {
+      return cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
+    } catch {
+      return false;
+    }
+  });
 
-const finish = async (db: Executor, anchor: Ca, path: X509Certificate[]): Promise<ClientCertVerification> => {
-  const anchorFacts = certFacts(caCertificate(anchor));
+const finish = async (
+  db: Executor,
+  anchor: Ca,
+  path: X509Certificate[],
+  caches: PkiCaches | undefined,
+): Promise<ClientCertVerification> => {
+  const anchorFacts = certFacts(caCertificate(anchor, caches), caches?.facts);
   const intermediates = path.length - 1;
   if (anchorFacts.pathLength !== undefined && anchorFacts.pathLength < intermediates)
     return fail('path_length_exceeded', anchor.subject);
@@ -147,10 +173,10 @@ const finish = async (db: Executor, anchor: Ca, path: X509Certificate[]): Promis
     const rec = await certificateRevocation(db, anchor.id, serial);
     if (!rec) return fail('unknown_certificate', serial);
     if (rec.revokedAt !== null) return fail('revoked', serial);
-  } else if (anchor.crl && crlSerials(anchor).has(serial)) {
+  } else if (anchor.crl && crlSerials(anchor, caches).has(serial)) {
     return fail('revoked', serial);
   }
-  const lf = certFacts(path[0] as X509Certificate);
+  const lf = certFacts(path[0] as X509Certificate, caches?.facts);
   return {
     ok: true,
     tenantId: anchor.tenantId,
@@ -168,25 +194,20 @@ const finish = async (db: Executor, anchor: Ca, path: X509Certificate[]): Promis
   };
 };
 
-// Parsed CA certificates and CRLs, keyed by what changes when they change (bounded, per process).
-const caCerts = new Map<string, X509Certificate>();
-const issuedPairs = new Map<string, boolean>();
-const crls = new Map<string, Set<string>>();
-const remember = <V>(m: Map<string, V>, key: string, make: () => V, max = 1000): V => {
-  let v = m.get(key);
+const remember = <V extends {}>(cache: LRUCache<string, V> | undefined, key: string, make: () => V): V => {
+  let v = cache?.get(key, NO_OPTIONS);
   if (v === undefined) {
-    if (m.size >= max) m.clear();
     v = make();
-    m.set(key, v);
+    cache?.set(key, v, NO_OPTIONS);
   }
   return v;
 };
 
-export const caCertificate = (ca: Ca): X509Certificate =>
-  remember(caCerts, ca.fingerprint, () => new X509Certificate(ca.certPem));
+export const caCertificate = (ca: Ca, caches?: PkiCaches): X509Certificate =>
+  remember(caches?.caCerts, ca.fingerprint, () => new X509Certificate(ca.certPem));
 
-const crlSerials = (ca: Ca): Set<string> =>
-  remember(crls, `${ca.id}:${ca.crl?.thisUpdate}`, () => {
+const crlSerials = (ca: Ca, caches: PkiCaches | undefined): Set<string> =>
+  remember(caches?.crls, `${ca.id}:${ca.crl?.thisUpdate}`, () => {
     const crl = new x509.X509Crl(ca.crl?.der ?? Buffer.alloc(0));
     return new Set(crl.entries.map((e) => normalizeSerial(e.serialNumber)));
   });

@@ -3,6 +3,7 @@
 import 'reflect-metadata';
 import { createHash, webcrypto, X509Certificate } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
+import { type LRUCache, NO_OPTIONS } from '../core/lru.js';
 import { pemCertificateDers } from '../core/pem.js';
 import { pkiErrors } from './pki-errors.js';
 
@@ -87,18 +88,20 @@ export interface CertFacts {
   pem: string;
 }
 
+// Facts hang off the certificate object (garbage collected with it, nothing shared by value).
 const facts = new WeakMap<X509Certificate, CertFacts>();
-// The same certificate arrives as a new object on every request (proxy header, new connection):
-// its facts are also kept by fingerprint, bounded, since a full X.509 parse costs about 1 ms.
-const factsByFingerprint = new Map<string, CertFacts>();
-const MAX_REMEMBERED_FACTS = 20_000;
 
-/** What Gatehouse checks of a certificate, parsed once per certificate (object or fingerprint). */
-export const certFacts = (cert: X509Certificate): CertFacts => {
+/**
+ * What Gatehouse checks of a certificate, parsed once per certificate object and, given
+ * `byFingerprint` (the app instance's cache, pki-verify.ts), once per fingerprint: the same
+ * certificate arrives as a new object on every request (proxy header, new connection) and a full
+ * X.509 parse costs about 1 ms. Parse errors throw and are not cached.
+ */
+export const certFacts = (cert: X509Certificate, byFingerprint?: LRUCache<string, CertFacts>): CertFacts => {
   const known = facts.get(cert);
   if (known) return known;
   const fingerprint = fingerprintOf(cert.raw);
-  const seen = factsByFingerprint.get(fingerprint);
+  const seen = byFingerprint?.get(fingerprint, NO_OPTIONS);
   if (seen) {
     facts.set(cert, seen);
     return seen;
@@ -126,7 +129,6 @@ export const certFacts = (cert: X509Certificate): CertFacts => {
     pem: cert.toString(),
   };
   facts.set(cert, f);
-  if (factsByFingerprint.size >= MAX_REMEMBERED_FACTS) factsByFingerprint.clear();
-  factsByFingerprint.set(fingerprint, f);
+  byFingerprint?.set(fingerprint, f, NO_OPTIONS);
   return f;
 };
