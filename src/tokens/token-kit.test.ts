@@ -6,7 +6,12 @@ import { createTokenKit } from './token-kit.js';
 
 const manualClock = (startMs: number) => {
   let now = startMs;
-  return { nowMs: () => now, advance: (ms: number) => void (now += ms) };
+  return {
+    nowMs: () => now,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
 };
 
 const signingKey = (): SigningKey => {
