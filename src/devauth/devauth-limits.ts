@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Logger } from '../core/logger.js';
+import { createLru } from '../core/lru.js';
 import { recordEvent } from '../events/index.js';
 import { createTokenBuckets, sourceKey } from '../limits/index.js';
 import type { Executor, Store } from '../store/store.js';
@@ -17,6 +18,8 @@ export interface NewDeviceLimitSettings {
 
 /** The cap event is written at most this often per tenant (across processes). */
 export const PENDING_CAP_EVENT_INTERVAL_MS = 3_600_000;
+/** Tenants whose last cap event time is remembered (one forgotten only costs a read of its events). */
+const LAST_NOTICES_KEPT = 10_000;
 /** What a device refused at the cap is told; the Mender client retries on its own schedule anyway. */
 const PENDING_CAP_RETRY_AFTER_SECONDS = 60;
 /** The class half of the PostgreSQL advisory lock that serialises the cap check per tenant. */
@@ -42,7 +45,7 @@ export const createNewDeviceLimits = (deps: {
   const byAddress = createTokenBuckets({ perMinute: settings.perAddressPerMinute });
   const byTenant = createTokenBuckets({ perMinute: settings.perTenantPerMinute });
   /** Per tenant: when this process last saw the cap event written (by itself or another process). */
-  const lastNotice = new Map<string, number>();
+  const lastNotice = createLru<string, number>(LAST_NOTICES_KEPT);
 
   const lockTenant = async (tx: Executor, tenantId: string) => {
     if (store.dialect !== 'postgres') return;
@@ -91,7 +94,6 @@ export const createNewDeviceLimits = (deps: {
       return;
     }
     lastNotice.set(tenantId, nowMs);
-    if (lastNotice.size > 10_000) lastNotice.delete(lastNotice.keys().next().value as string);
     await recordEvent(tx, {
       tenantId,
       type: 'device.pending_cap_reached',

@@ -1,3 +1,5 @@
+import { createLru, NO_OPTIONS } from '../core/lru.js';
+
 /**
  * In-memory token buckets, one per key (a source address, a tenant): each holds `perMinute`
  * tokens and refills at `perMinute` per minute, so a key may spend a minute's budget at once and
@@ -16,24 +18,17 @@ export const createTokenBuckets = (opts: { perMinute: number; maxKeys?: number }
   const capacity = opts.perMinute;
   const maxKeys = opts.maxKeys ?? 100_000;
   const msPerToken = 60_000 / Math.max(1, capacity);
-  const buckets = new Map<string, { tokens: number; atMs: number }>();
+  const buckets = createLru<string, { tokens: number; atMs: number }>(maxKeys);
   return {
     take(key, nowMs) {
       if (capacity <= 0) return null;
-      const b = buckets.get(key);
-      let tokens = capacity;
-      if (b) {
-        buckets.delete(key);
-        tokens = Math.min(capacity, b.tokens + Math.max(0, nowMs - b.atMs) / msPerToken);
-      } else if (buckets.size >= maxKeys) {
-        const oldest = buckets.keys().next().value;
-        if (oldest !== undefined) buckets.delete(oldest);
-      }
+      const b = buckets.get(key, NO_OPTIONS);
+      const tokens = b ? Math.min(capacity, b.tokens + Math.max(0, nowMs - b.atMs) / msPerToken) : capacity;
       if (tokens >= 1) {
-        buckets.set(key, { tokens: tokens - 1, atMs: nowMs });
+        buckets.set(key, { tokens: tokens - 1, atMs: nowMs }, NO_OPTIONS);
         return null;
       }
-      buckets.set(key, { tokens, atMs: nowMs });
+      buckets.set(key, { tokens, atMs: nowMs }, NO_OPTIONS);
       return Math.max(1, Math.ceil(((1 - tokens) * msPerToken) / 1000));
     },
     get size() {
