@@ -10,6 +10,7 @@ import {
   SqliteIntrospector,
   SqliteQueryCompiler,
 } from 'kysely';
+import { createLru, NO_OPTIONS } from '../core/lru.js';
 
 /**
  * Kysely dialect for better-sqlite3 with two differences from Kysely's own:
@@ -86,23 +87,17 @@ class ImmediateSqliteDriver implements Driver {
 }
 
 class SqliteConnection implements DatabaseConnection {
-  readonly #statements = new Map<string, BetterSqlite3.Statement>();
+  // Prepared statements by SQL text, the least recently used finalised by GC when evicted.
+  readonly #statements = createLru<string, BetterSqlite3.Statement>(STATEMENT_CACHE_SIZE);
 
   constructor(private readonly db: BetterSqlite3.Database) {}
 
   #prepare(sql: string): BetterSqlite3.Statement {
-    let stmt = this.#statements.get(sql);
-    if (stmt) {
-      // Refresh LRU position.
-      this.#statements.delete(sql);
-    } else {
+    let stmt = this.#statements.get(sql, NO_OPTIONS);
+    if (!stmt) {
       stmt = this.db.prepare(sql);
-      if (this.#statements.size >= STATEMENT_CACHE_SIZE) {
-        const oldest = this.#statements.keys().next().value;
-        if (oldest !== undefined) this.#statements.delete(oldest);
-      }
+      this.#statements.set(sql, stmt, NO_OPTIONS);
     }
-    this.#statements.set(sql, stmt);
     return stmt;
   }
 
