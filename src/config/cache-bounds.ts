@@ -21,4 +21,6 @@ export const CACHE_BOUNDS = {
   /** Parsed CA certificates, by fingerprint, and CRLs, by CA and thisUpdate (pki). */
   caCertificates: 1_000,
   crls: 1_000,
+  /** Built-in CAs' private keys, imported non-extractable, by CA id (pki; signing costs an unseal otherwise). */
+  builtinCaKeys: 1_000,
 } as const;

@@ -1,6 +1,8 @@
 import { X509Certificate } from 'node:crypto';
+import { CACHE_BOUNDS } from '../config/cache-bounds.js';
 import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
+import { createLru, NO_OPTIONS } from '../core/lru.js';
 import type { SecretBox } from '../core/secret-box.js';
 import { recordEvent } from '../events/index.js';
 import { type Db, type Executor, isUniqueViolation } from '../store/store.js';
@@ -77,7 +79,8 @@ export const createPkiBuiltinService = (deps: {
 }): PkiBuiltinService => {
   const { db, clock, box } = deps;
   const keyAad = (tenantId: string, caId: string) => `pki-ca-key:${tenantId}:${caId}`;
-  const keys = new Map<string, CaKey>();
+  // Imported non-extractable (WebCrypto), so no key bytes stay in the clear; bounded per instance.
+  const keys = createLru<string, CaKey>(CACHE_BOUNDS.builtinCaKeys);
 
   const find = (tenantId: string) => findBuiltinCa(db, tenantId);
   const get = async (tenantId: string): Promise<Ca> => {
@@ -86,12 +89,12 @@ export const createPkiBuiltinService = (deps: {
     return ca;
   };
   const caKey = async (ca: Ca, caCert: x509.X509Certificate): Promise<CaKey> => {
-    const known = keys.get(ca.id);
+    const known = keys.get(ca.id, NO_OPTIONS);
     if (known) return known;
     const sealed = await findCaPrivateKey(db, ca.tenantId, ca.id);
     if (!sealed) throw new Error(`built-in CA ${ca.id} has no private key`);
     const key = await importCaKey(keyTypeOf(caCert), box.open(sealed, keyAad(ca.tenantId, ca.id)));
-    keys.set(ca.id, key);
+    keys.set(ca.id, key, NO_OPTIONS);
     return key;
   };
 
