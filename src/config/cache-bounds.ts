@@ -10,6 +10,14 @@ export const CACHE_BOUNDS = {
   devicePublicKeys: 10_000,
   /** When each device's check-in was last recorded (devauth; keep above one process's fleet). */
   checkIns: 1_000_000,
+  /**
+   * Keys of events recorded at most once per window (core/once-per-window.ts): refused tenant
+   * tokens (also their per-source and per-tenant rate buckets), key collisions, refused
+   * certificate enrollments. One forgotten is at worst recorded once more.
+   */
+  refusedAuthKeys: 10_000,
+  keyCollisionKeys: 10_000,
+  enrollmentRefusalKeys: 10_000,
   /** Young device tokens handed out, one per auth set (devauth, ADR 4). */
   youngDeviceTokens: 100_000,
   /** Client-certificate chains parsed from a trusted proxy's header, by header value. */

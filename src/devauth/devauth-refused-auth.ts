@@ -1,3 +1,4 @@
+import { CACHE_BOUNDS } from '../config/cache-bounds.js';
 import type { Clock } from '../core/clock.js';
 import { sha256Hex } from '../core/hash.js';
 import { createOncePerWindow } from '../core/once-per-window.js';
@@ -12,7 +13,6 @@ export const AUTH_REFUSED_WINDOW_MS = 10 * 60_000;
 /** Events per source address, and per audit log, per minute and process (floods of random tokens). */
 export const AUTH_REFUSED_PER_SOURCE_PER_MINUTE = 1;
 export const AUTH_REFUSED_PER_TENANT_PER_MINUTE = 10;
-const MAX_REMEMBERED = 10_000;
 /** Hex digits of the token's SHA-256 in the event: enough to tell tokens apart, not to rebuild one. */
 export const TOKEN_HASH_PREFIX_LENGTH = 12;
 
@@ -29,14 +29,14 @@ export const createRefusedAuthRecorder = (deps: {
   clock: Clock;
   tenants: Pick<TenantsService, 'refusedTenantToken'>;
 }) => {
-  const firstTime = createOncePerWindow(AUTH_REFUSED_WINDOW_MS, MAX_REMEMBERED);
+  const firstTime = createOncePerWindow(AUTH_REFUSED_WINDOW_MS, CACHE_BOUNDS.refusedAuthKeys);
   const perSource = createTokenBuckets({
     perMinute: AUTH_REFUSED_PER_SOURCE_PER_MINUTE,
-    maxKeys: MAX_REMEMBERED,
+    maxKeys: CACHE_BOUNDS.refusedAuthKeys,
   });
   const perTenant = createTokenBuckets({
     perMinute: AUTH_REFUSED_PER_TENANT_PER_MINUTE,
-    maxKeys: MAX_REMEMBERED,
+    maxKeys: CACHE_BOUNDS.refusedAuthKeys,
   });
 
   return async (

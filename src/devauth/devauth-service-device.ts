@@ -43,7 +43,6 @@ import { createDevicePublicKeyParser } from './pubkey.js';
 
 /** A key collision is recorded at most once per key and window per process (devices retry every minute or so). */
 const COLLISION_EVENT_WINDOW_MS = 10 * 60_000;
-const MAX_REMEMBERED_COLLISIONS = 10_000;
 
 export interface DeviceAuthService {
   /** Handles POST auth_requests: returns the device token, or throws (401 for every not-admitted case). */
@@ -98,7 +97,7 @@ export const createDeviceAuthService = (deps: {
     maxTokens: CACHE_BOUNDS.youngDeviceTokens,
   });
   const parseKey = createDevicePublicKeyParser(CACHE_BOUNDS.devicePublicKeys);
-  const firstCollision = createOncePerWindow(COLLISION_EVENT_WINDOW_MS, MAX_REMEMBERED_COLLISIONS);
+  const firstCollision = createOncePerWindow(COLLISION_EVENT_WINDOW_MS, CACHE_BOUNDS.keyCollisionKeys);
 
   const issue = async (tenantId: string, deviceId: string, authSetId: string) => {
     const jti = newId();

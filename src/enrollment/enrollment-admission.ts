@@ -1,3 +1,4 @@
+import { CACHE_BOUNDS } from '../config/cache-bounds.js';
 import type { Clock } from '../core/clock.js';
 import { createOncePerWindow } from '../core/once-per-window.js';
 import type { CertificateAdmission, CertificateAllocation, CertificateEnrollment } from '../devauth/index.js';
@@ -46,7 +47,6 @@ export interface AdmissionEffects {
 
 /** Refusals of one registration are recorded at most once per this window (devices retry). */
 const REFUSAL_EVENT_WINDOW_MS = 10 * 60_000;
-const MAX_REMEMBERED_REFUSALS = 10_000;
 
 /**
  * Certificate-based admission (ADR 11): the enrollment group of the CA the certificate chains to
@@ -61,7 +61,7 @@ export const createCertificateAdmission = (deps: {
 }): CertificateAdmission => {
   const { clock, effects } = deps;
   const db = deps.store.db;
-  const firstRefusal = createOncePerWindow(REFUSAL_EVENT_WINDOW_MS, MAX_REMEMBERED_REFUSALS);
+  const firstRefusal = createOncePerWindow(REFUSAL_EVENT_WINDOW_MS, CACHE_BOUNDS.enrollmentRefusalKeys);
 
   const recordRefusal = async (key: string, write: () => Promise<void>) => {
     if (firstRefusal(key, clock.nowMs())) await write();
