@@ -1,6 +1,7 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
+  createDevicePublicKeyParser,
   decodeSignatureHeader,
   keyTypeLabel,
   parseDevicePublicKey,
@@ -95,5 +96,22 @@ describe('device public keys', () => {
 
   it('names an RSA key whose PEM cannot be read just "rsa"', () => {
     expect(keyTypeLabel('rsa', '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n')).toBe('rsa');
+  });
+});
+
+describe('createDevicePublicKeyParser', () => {
+  it('parses a PEM once per parser, keeps the least recently used within its bound, caches no error', () => {
+    const pems = [0, 1, 2].map(() => spki(generateKeyPairSync('ed25519').publicKey));
+    const [a, b, c] = pems as [string, string, string];
+    const parse = createDevicePublicKeyParser(2);
+    const first = parse(a);
+    expect(parse(a)).toBe(first);
+    parse(b);
+    parse(a);
+    parse(c);
+    expect(parse(a)).toBe(first);
+    expect(createDevicePublicKeyParser(2)(a)).not.toBe(first);
+    expect(() => parse('-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n')).toThrow();
+    expect(() => parse('-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n')).toThrow();
   });
 });
