@@ -1,8 +1,9 @@
-import type { Static, TSchema } from 'typebox';
+import type { Static } from 'typebox';
 import { Type } from 'typebox';
 import { offsetOf, pageFollows, parsePage, sendPage } from '../core/pagination.js';
-import { EmptyBody, errorResponses } from '../http/schemas-common.js';
+import { errorResponses } from '../http/schemas-common.js';
 import { type App, userOf } from '../http/types.js';
+import { enrollmentResourceRoutes } from './enrollment-routes-crud.js';
 import {
   DeviceParams,
   GroupCreateBody,
@@ -10,7 +11,6 @@ import {
   GroupPatchBody,
   GroupWire,
   groupToWire,
-  IdParams,
   IndividualCreateBody,
   IndividualListQuery,
   IndividualPatchBody,
@@ -68,8 +68,6 @@ const individualInput = (b: IndividualBody): IndividualPatch => ({
   ...(b.tags === undefined ? {} : { tags: b.tags }),
 });
 
-const one = (wire: TSchema, codes: number[]) => ({ 200: wire, ...errorResponses(...codes) }) as const;
-
 /** Enrollment groups, individual enrollments and registration records (docs/enrollment.md). */
 export const enrollmentRoutes =
   (s: {
@@ -78,177 +76,59 @@ export const enrollmentRoutes =
     registrations: EnrollmentRegistrationsService;
   }) =>
   async (app: App) => {
-    app.post(
-      GROUPS,
-      {
-        schema: {
-          tags,
-          summary: 'Create an enrollment group (one per CA)',
-          body: GroupCreateBody,
-          response: { 201: GroupWire, ...errorResponses(400, 401, 403, 409, 415) },
-        },
+    enrollmentResourceRoutes(app, tags, {
+      path: GROUPS,
+      summaries: {
+        create: 'Create an enrollment group (one per CA)',
+        list: 'List enrollment groups (oldest first)',
+        read: 'Read an enrollment group',
+        change: 'Change an enrollment group (null clears inventory_group, bootstrap, allocation_webhook_id)',
+        remove: 'Delete an enrollment group (and its individual enrollments)',
       },
-      async (req, reply) => {
-        const g = await s.groups.create(userOf(req).tenantId, {
-          ...groupInput(req.body),
-          name: req.body.name,
-          caId: req.body.ca_id,
+      schemas: { create: GroupCreateBody, patch: GroupPatchBody, list: GroupListQuery, wire: GroupWire },
+      toWire: groupToWire,
+      create: (tenantId, b) => s.groups.create(tenantId, { ...groupInput(b), name: b.name, caId: b.ca_id }),
+      list: async (tenantId, page, q) => {
+        const { groups, total } = await s.groups.list(tenantId, {
+          ...page,
+          ...(q.ca_id === undefined ? {} : { caId: q.ca_id }),
         });
-        return reply.code(201).header('Location', `${GROUPS}/${g.id}`).send(groupToWire(g));
+        return { items: groups, total };
       },
-    );
-    app.get(
-      GROUPS,
-      {
-        schema: {
-          tags,
-          summary: 'List enrollment groups (oldest first)',
-          querystring: GroupListQuery,
-          response: { 200: Type.Array(GroupWire), ...errorResponses(400, 401) },
-        },
+      get: s.groups.get,
+      update: (tenantId, id, b) => s.groups.update(tenantId, id, groupInput(b)),
+      remove: s.groups.remove,
+    });
+    enrollmentResourceRoutes(app, tags, {
+      path: INDIVIDUALS,
+      summaries: {
+        create: 'Create an individual enrollment (pin or disable one registration id)',
+        list: 'List individual enrollments (oldest first)',
+        read: 'Read an individual enrollment',
+        change:
+          'Change an individual enrollment (null clears group_id, certificate_fingerprint, inventory_group, tags)',
+        remove: 'Delete an individual enrollment',
       },
-      async (req, reply) => {
-        const page = parsePage(req.query);
-        const { groups, total } = await s.groups.list(userOf(req).tenantId, {
-          offset: offsetOf(page),
-          limit: page.perPage,
-          ...(req.query.ca_id === undefined ? {} : { caId: req.query.ca_id }),
+      schemas: {
+        create: IndividualCreateBody,
+        patch: IndividualPatchBody,
+        list: IndividualListQuery,
+        wire: IndividualWire,
+      },
+      toWire: individualToWire,
+      create: (tenantId, b) =>
+        s.individuals.create(tenantId, { ...individualInput(b), registrationId: b.registration_id }),
+      list: async (tenantId, page, q) => {
+        const { individuals, total } = await s.individuals.list(tenantId, {
+          ...page,
+          ...(q.group_id === undefined ? {} : { groupId: q.group_id }),
         });
-        return sendPage(reply, req.url, page, groups.map(groupToWire), total, pageFollows(page, total));
+        return { items: individuals, total };
       },
-    );
-    app.get(
-      `${GROUPS}/:id`,
-      {
-        schema: {
-          tags,
-          summary: 'Read an enrollment group',
-          params: IdParams,
-          response: one(GroupWire, [401, 404]),
-        },
-      },
-      async (req) => groupToWire(await s.groups.get(userOf(req).tenantId, req.params.id)),
-    );
-    app.patch(
-      `${GROUPS}/:id`,
-      {
-        schema: {
-          tags,
-          summary:
-            'Change an enrollment group (null clears inventory_group, bootstrap, allocation_webhook_id)',
-          params: IdParams,
-          body: GroupPatchBody,
-          response: one(GroupWire, [400, 401, 403, 404, 409, 415]),
-        },
-      },
-      async (req) =>
-        groupToWire(await s.groups.update(userOf(req).tenantId, req.params.id, groupInput(req.body))),
-    );
-    app.delete(
-      `${GROUPS}/:id`,
-      {
-        schema: {
-          tags,
-          summary: 'Delete an enrollment group (and its individual enrollments)',
-          params: IdParams,
-          response: { 204: EmptyBody, ...errorResponses(401, 403, 404) },
-        },
-      },
-      async (req, reply) => {
-        await s.groups.remove(userOf(req).tenantId, req.params.id);
-        return reply.code(204).send();
-      },
-    );
-
-    app.post(
-      INDIVIDUALS,
-      {
-        schema: {
-          tags,
-          summary: 'Create an individual enrollment (pin or disable one registration id)',
-          body: IndividualCreateBody,
-          response: { 201: IndividualWire, ...errorResponses(400, 401, 403, 409, 415) },
-        },
-      },
-      async (req, reply) => {
-        const e = await s.individuals.create(userOf(req).tenantId, {
-          ...individualInput(req.body),
-          registrationId: req.body.registration_id,
-        });
-        return reply.code(201).header('Location', `${INDIVIDUALS}/${e.id}`).send(individualToWire(e));
-      },
-    );
-    app.get(
-      INDIVIDUALS,
-      {
-        schema: {
-          tags,
-          summary: 'List individual enrollments (oldest first)',
-          querystring: IndividualListQuery,
-          response: { 200: Type.Array(IndividualWire), ...errorResponses(400, 401) },
-        },
-      },
-      async (req, reply) => {
-        const page = parsePage(req.query);
-        const { individuals, total } = await s.individuals.list(userOf(req).tenantId, {
-          offset: offsetOf(page),
-          limit: page.perPage,
-          ...(req.query.group_id === undefined ? {} : { groupId: req.query.group_id }),
-        });
-        return sendPage(
-          reply,
-          req.url,
-          page,
-          individuals.map(individualToWire),
-          total,
-          pageFollows(page, total),
-        );
-      },
-    );
-    app.get(
-      `${INDIVIDUALS}/:id`,
-      {
-        schema: {
-          tags,
-          summary: 'Read an individual enrollment',
-          params: IdParams,
-          response: one(IndividualWire, [401, 404]),
-        },
-      },
-      async (req) => individualToWire(await s.individuals.get(userOf(req).tenantId, req.params.id)),
-    );
-    app.patch(
-      `${INDIVIDUALS}/:id`,
-      {
-        schema: {
-          tags,
-          summary:
-            'Change an individual enrollment (null clears group_id, certificate_fingerprint, inventory_group, tags)',
-          params: IdParams,
-          body: IndividualPatchBody,
-          response: one(IndividualWire, [400, 401, 403, 404, 409, 415]),
-        },
-      },
-      async (req) =>
-        individualToWire(
-          await s.individuals.update(userOf(req).tenantId, req.params.id, individualInput(req.body)),
-        ),
-    );
-    app.delete(
-      `${INDIVIDUALS}/:id`,
-      {
-        schema: {
-          tags,
-          summary: 'Delete an individual enrollment',
-          params: IdParams,
-          response: { 204: EmptyBody, ...errorResponses(401, 403, 404) },
-        },
-      },
-      async (req, reply) => {
-        await s.individuals.remove(userOf(req).tenantId, req.params.id);
-        return reply.code(204).send();
-      },
-    );
+      get: s.individuals.get,
+      update: (tenantId, id, b) => s.individuals.update(tenantId, id, individualInput(b)),
+      remove: s.individuals.remove,
+    });
 
     app.get(
       REGISTRATIONS,
@@ -284,7 +164,7 @@ export const enrollmentRoutes =
           tags,
           summary: "A device's registration record",
           params: DeviceParams,
-          response: one(RegistrationWire, [401, 404]),
+          response: { 200: RegistrationWire, ...errorResponses(401, 404) },
         },
       },
       async (req) =>
