@@ -98,7 +98,8 @@ export const prepareDeviceLookups = (store: Store) => {
         .selectAll()
         .where('external_id', '=', externalId)
         .orderBy('id')
-        .limit(10),
+        // A literal LIMIT: with a bound one SQLite takes a slower sorting path (about 3× the read).
+        .limit(sql.lit(10)),
     1,
   );
   const byTenantExternalId = prepareQuery(
