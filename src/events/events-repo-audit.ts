@@ -1,8 +1,7 @@
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { type Executor, num } from '../store/store.js';
-import type { EventType } from './event-types.js';
-import type { DomainEvent } from './events-repo.js';
+import { type DomainEvent, EVENT_COLUMNS, eventFromRow } from './events-repo.js';
 
 export interface AuditQuery {
   /** Exact types, or `<prefix>.*` for every type of a domain. */
@@ -41,23 +40,11 @@ export const queryEvents = async (
   const types = q.types;
   if (types !== undefined && types.length > 0) base = base.where(typesCondition(types));
   const [rows, count] = await Promise.all([
-    base
-      .select(['id', 'tenant_id', 'type', 'device_id', 'payload', 'created_at'])
-      .orderBy('id', 'desc')
-      .offset(q.offset)
-      .limit(q.limit)
-      .execute(),
+    base.select(EVENT_COLUMNS).orderBy('id', 'desc').offset(q.offset).limit(q.limit).execute(),
     base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow(),
   ]);
   return {
-    events: rows.map((r) => ({
-      id: r.id,
-      tenantId: r.tenant_id,
-      type: r.type as EventType,
-      deviceId: r.device_id,
-      payload: JSON.parse(r.payload) as Record<string, unknown>,
-      createdAt: num(r.created_at),
-    })),
+    events: rows.map(eventFromRow),
     total: num(count.n),
   };
 };

@@ -1,22 +1,9 @@
-import type { TableRow } from '../store/schema.js';
-import { type Executor, num } from '../store/store.js';
-import type { EventType } from './event-types.js';
-import type { DomainEvent } from './events-repo.js';
+import type { Executor } from '../store/store.js';
+import { type DomainEvent, EVENT_COLUMNS, eventFromRow } from './events-repo.js';
 import { typesCondition } from './events-repo-audit.js';
 
 // Reads of the live event stream (events-stream-hub.ts): ids first (an index-only range on
 // events_tenant_idx), then the rows the process has not delivered yet.
-
-const COLUMNS = ['id', 'tenant_id', 'type', 'device_id', 'payload', 'created_at'] as const;
-
-const toEvent = (r: TableRow<'events', (typeof COLUMNS)[number]>): DomainEvent => ({
-  id: r.id,
-  tenantId: r.tenant_id,
-  type: r.type as EventType,
-  deviceId: r.device_id,
-  payload: JSON.parse(r.payload) as Record<string, unknown>,
-  createdAt: num(r.created_at),
-});
 
 /** Ids of the tenants' events from `fromId` on, in id order, at most `limit`. */
 export const eventIdsFrom = async (
@@ -43,10 +30,10 @@ export const eventsByIds = async (db: Executor, ids: readonly string[]): Promise
   for (let i = 0; i < ids.length; i += 500) {
     const rows = await db
       .selectFrom('events')
-      .select(COLUMNS)
+      .select(EVENT_COLUMNS)
       .where('id', 'in', ids.slice(i, i + 500))
       .execute();
-    out.push(...rows.map(toEvent));
+    out.push(...rows.map(eventFromRow));
   }
   return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 };
@@ -59,7 +46,11 @@ export const eventsAfter = async (
   types: readonly string[] | undefined,
   limit: number,
 ): Promise<DomainEvent[]> => {
-  let q = db.selectFrom('events').select(COLUMNS).where('tenant_id', '=', tenantId).where('id', '>', afterId);
+  let q = db
+    .selectFrom('events')
+    .select(EVENT_COLUMNS)
+    .where('tenant_id', '=', tenantId)
+    .where('id', '>', afterId);
   if (types && types.length > 0) q = q.where(typesCondition(types));
-  return (await q.orderBy('id').limit(limit).execute()).map(toEvent);
+  return (await q.orderBy('id').limit(limit).execute()).map(eventFromRow);
 };

@@ -1,4 +1,5 @@
 import { newOrderedId, orderedIdFloor } from '../core/ids.js';
+import type { TableRow } from '../store/schema.js';
 import { type Executor, num } from '../store/store.js';
 import type { EventPayloads, EventType } from './event-types.js';
 
@@ -16,6 +17,18 @@ export interface DomainEvent {
   payload: Record<string, unknown>;
   createdAt: number;
 }
+
+/** The columns every read of events selects, and the one mapper of their row. */
+export const EVENT_COLUMNS = ['id', 'tenant_id', 'type', 'device_id', 'payload', 'created_at'] as const;
+
+export const eventFromRow = (r: TableRow<'events', (typeof EVENT_COLUMNS)[number]>): DomainEvent => ({
+  id: r.id,
+  tenantId: r.tenant_id,
+  type: r.type as EventType,
+  deviceId: r.device_id,
+  payload: JSON.parse(r.payload) as Record<string, unknown>,
+  createdAt: num(r.created_at),
+});
 
 /** An event to record: its payload is the one event-types.ts declares for its type. */
 export interface EventRecord<T extends EventType = EventType> {
@@ -74,17 +87,9 @@ export const listEvents = async (
   tenantId: string,
   opts: { deviceId?: string; limit: number },
 ): Promise<DomainEvent[]> => {
-  let q = db.selectFrom('events').selectAll().where('tenant_id', '=', tenantId);
+  let q = db.selectFrom('events').select(EVENT_COLUMNS).where('tenant_id', '=', tenantId);
   if (opts.deviceId) q = q.where('device_id', '=', opts.deviceId);
-  const rows = await q.orderBy('id').limit(opts.limit).execute();
-  return rows.map((r) => ({
-    id: r.id,
-    tenantId: r.tenant_id,
-    type: r.type as EventType,
-    deviceId: r.device_id,
-    payload: JSON.parse(r.payload) as Record<string, unknown>,
-    createdAt: num(r.created_at),
-  }));
+  return (await q.orderBy('id').limit(opts.limit).execute()).map(eventFromRow);
 };
 
 /**
