@@ -7,7 +7,7 @@ import { parseAllocationAnswer } from './allocation-answer.js';
 import { allocationSecretAad } from './webhooks-envelope.js';
 import type { HttpSender, OutboundResult } from './webhooks-http.js';
 import type { TargetRecord } from './webhooks-target-repo.js';
-import { sendSignedEnvelope } from './webhooks-target-send.js';
+import { openTargetSecret, sendSignedEnvelope } from './webhooks-target-send.js';
 import type { Allocate, AllocationContext, AllocationResult, AllocationWebhook } from './webhooks-types.js';
 
 export const MAX_ANSWER_BYTES = 64 * 1024;
@@ -53,21 +53,16 @@ export const createAllocate = (deps: {
     let call: { statusCode: number | null; durationMs: number } | undefined;
 
     const found = await deps.find(db, tenantId, webhookId);
-    let secret: string | undefined;
-    try {
-      secret = found && box.open(found.secretSealed, allocationSecretAad(found.target.id)).toString('utf8');
-    } catch {
-      secret = undefined;
-    }
-    if (!found) {
+    const opened = found && openTargetSecret(box, found.secretSealed, allocationSecretAad(found.target.id));
+    if (!found || !opened) {
       result = deny('allocation webhook not found');
-    } else if (secret === undefined) {
+    } else if (!opened.ok) {
       result = deny('allocation webhook secret cannot be opened (master key changed?)');
     } else {
       const hook = found.target;
       const res = await sendSignedEnvelope(deps.send, {
         url: hook.url,
-        secret,
+        secret: opened.secret,
         envelope: {
           id: requestId,
           type: ALLOCATION_REQUEST_TYPE,

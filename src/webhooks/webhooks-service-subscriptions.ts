@@ -10,7 +10,7 @@ import type { HttpSender } from './webhooks-http.js';
 import { listDeliveries, requeueFailed } from './webhooks-repo-log.js';
 import { subscriptionsRepo } from './webhooks-repo-subscriptions.js';
 import { redactUrl } from './webhooks-target.js';
-import { isDelivered, sendSignedEnvelope } from './webhooks-target-send.js';
+import { isDelivered, openTargetSecret, sendSignedEnvelope } from './webhooks-target-send.js';
 import { createTargetSteps } from './webhooks-target-service.js';
 import type { Delivery, DeliveryStatus, PingResult, Subscription } from './webhooks-types.js';
 
@@ -122,7 +122,9 @@ export const createWebhookSubscriptionsService = (deps: {
 
     async ping(tenantId, id) {
       const { target: s, secretSealed } = await mustFind(db, tenantId, id);
-      const secret = box.open(secretSealed, subscriptionSecretAad(s.id)).toString('utf8');
+      const opened = openTargetSecret(box, secretSealed, subscriptionSecretAad(s.id));
+      if (!opened.ok) throw opened.error;
+      const { secret } = opened;
       const nowMs = clock.nowMs();
       const pingId = newOrderedId(nowMs);
       const res = await sendSignedEnvelope(deps.send, {

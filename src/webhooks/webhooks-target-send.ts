@@ -1,6 +1,24 @@
+import type { SecretBox } from '../core/secret-box.js';
 import { envelopeJson } from './webhooks-envelope.js';
 import type { HttpSender, OutboundResult } from './webhooks-http.js';
 import { signedHeaders } from './webhooks-signing.js';
+
+/**
+ * The secret a target signs with, opened from its sealed column (`aad` binds it to its row), or
+ * the reason it does not open: sealed under another master key, which is not the receiver's
+ * fault and not transient.
+ */
+export const openTargetSecret = (
+  box: Pick<SecretBox, 'open'>,
+  sealed: string,
+  aad: string,
+): { ok: true; secret: string } | { ok: false; error: unknown } => {
+  try {
+    return { ok: true, secret: box.open(sealed, aad).toString('utf8') };
+  } catch (error) {
+    return { ok: false, error };
+  }
+};
 
 /**
  * One signed POST of an envelope to a webhook target, as every kind sends it (event deliveries,

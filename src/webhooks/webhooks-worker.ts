@@ -16,7 +16,7 @@ import {
 import { fanOutBatch } from './webhooks-repo-fanout.js';
 import { pruneDeliveries } from './webhooks-repo-log.js';
 import { type RetryPolicy, retryDelayMs, shouldGiveUp } from './webhooks-retry.js';
-import { isDelivered, sendSignedEnvelope } from './webhooks-target-send.js';
+import { isDelivered, openTargetSecret, sendSignedEnvelope } from './webhooks-target-send.js';
 
 export interface WebhookWorkerSettings {
   pollIntervalMs: number;
@@ -96,20 +96,15 @@ export const createWebhookWorker = (deps: {
   let abort = new AbortController();
 
   const openSecret = (d: ClaimedDelivery): string | undefined => {
-    try {
-      return deps.box.open(d.secretSealed, subscriptionSecretAad(d.subscriptionId)).toString('utf8');
-    } catch (e) {
-      // Not the receiver's fault and not transient: the operator has to know (wrong master key).
-      onError(
-        new Error(
-          `secret of webhook subscription ${d.subscriptionId} cannot be opened (master key changed?)`,
-          {
-            cause: e,
-          },
-        ),
-      );
-      return undefined;
-    }
+    const opened = openTargetSecret(deps.box, d.secretSealed, subscriptionSecretAad(d.subscriptionId));
+    if (opened.ok) return opened.secret;
+    // Not the receiver's fault and not transient: the operator has to know (wrong master key).
+    onError(
+      new Error(`secret of webhook subscription ${d.subscriptionId} cannot be opened (master key changed?)`, {
+        cause: opened.error,
+      }),
+    );
+    return undefined;
   };
 
   const attempt = async (d: ClaimedDelivery, leaseUntil: number): Promise<void> => {
