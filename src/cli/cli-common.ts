@@ -1,6 +1,6 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { type ConfigFlags, loadConfig } from '../config/config.js';
-import { type SettingKey, settings } from '../config/config-schema.js';
+import { type Scope, type SettingKey, scopes, settings } from '../config/config-schema.js';
 import { DEFAULT_TENANT_ID } from '../tenants/index.js';
 import { type Gatehouse, openGatehouse } from '../wiring.js';
 
@@ -17,13 +17,24 @@ export class CliExit extends Error {
   }
 }
 
-/** Adds one flag per setting (from the settings table) to a command. */
-export const addConfigFlags = (cmd: Command): Command => {
+/**
+ * Adds the flags of the settings of the given scopes (src/config/config-schema.ts) to a command:
+ * a command takes the flags of the settings it reads, and commander refuses the others. Every
+ * setting's environment variable still applies.
+ */
+export const addConfigFlags = (cmd: Command, taken: readonly Scope[]): Command => {
   for (const s of Object.values(settings)) {
-    cmd.option(`${s.flag} <value>`, `${s.doc} [env ${s.env}; default ${s.defaultText}]`);
+    if (taken.includes(s.scope))
+      cmd.option(`${s.flag} <value>`, `${s.doc} [env ${s.env}; default ${s.defaultText}]`);
   }
   return cmd;
 };
+
+/** The scopes of a command that opens Gatehouse (`withGatehouse`, `withTenant`). */
+export const OPENS: readonly Scope[] = ['data', 'open'];
+
+/** `serve` reads every setting. */
+export const EVERY_SCOPE = Object.keys(scopes) as Scope[];
 
 const flagKey = (flag: string) =>
   flag.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { type ImportReport, type ImportRowResult, parseImportFile } from '../bootstrap/index.js';
-import { addConfigFlags, CliExit, output, tenantOption, withTenant } from './cli-common.js';
+import { addConfigFlags, CliExit, OPENS, output, tenantOption, withTenant } from './cli-common.js';
 
 /** Exit code when some rows were conflicting or invalid (the others were applied). */
 export const IMPORT_ROWS_REFUSED_EXIT = 2;
@@ -55,6 +55,7 @@ export const registerImport = (bs: Command): void => {
       .requiredOption('--file <file>', 'the file')
       .option('--update', 'change existing configs that differ from their row (never their secrets)')
       .option('--json', 'JSON output'),
+    OPENS,
   ).action(async (opts) => {
     // The whole file is read and parsed first: a malformed file changes nothing.
     const rows = parseImportFile(opts.file, readFileSync(opts.file, 'utf8'));

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { type BootstrapConfig, fetchBootstrap, type TemplateMode } from '../bootstrap/index.js';
-import { addConfigFlags, output, tenantOption, withGatehouse, withTenant } from './cli-common.js';
+import { addConfigFlags, OPENS, output, tenantOption, withGatehouse, withTenant } from './cli-common.js';
 import { registerImport } from './cmd-bootstrap-import.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -57,6 +57,7 @@ export const registerBootstrap = (program: Command): void => {
       .option('--held', 'create it held: the device routes refuse it until `bootstrap release`')
       .option('--no-held', "create it delivering, whatever the tenant's hold_new_configs")
       .option('--json', 'JSON output'),
+    OPENS,
   ).action(async (opts) => {
     await withGatehouse(opts, async (gh) => {
       const c = await gh.bootstrap.configs.create(opts.tenant, {
@@ -94,6 +95,7 @@ export const registerBootstrap = (program: Command): void => {
       .option('--offset <n>', 'skip this many', '0')
       .option('--limit <n>', 'at most this many (≤ 100)', '100')
       .option('--json', 'JSON output'),
+    OPENS,
   ).action(async (opts) => {
     await withGatehouse(opts, async (gh) => {
       const { configs, total } = await gh.bootstrap.configs.list(opts.tenant, {
@@ -125,6 +127,7 @@ export const registerBootstrap = (program: Command): void => {
         .option(...bootstrapTenant)
         .requiredOption('--id <client_id>', 'config id (= client id)')
         .option('--json', 'JSON output'),
+      OPENS,
     ).action(async (opts) => {
       await withGatehouse(opts, async (gh) => {
         await gh.bootstrap.configs.setState(opts.tenant, opts.id, state);
@@ -152,6 +155,7 @@ export const registerBootstrap = (program: Command): void => {
         .option(...bootstrapTenant)
         .requiredOption('--id <client_id>', 'config id (= client id)')
         .option('--json', 'JSON output'),
+      OPENS,
     ).action(async (opts) => {
       await withGatehouse(opts, async (gh) => {
         const c = await gh.bootstrap.configs.setHeld(opts.tenant, opts.id, held);
@@ -170,6 +174,7 @@ export const registerBootstrap = (program: Command): void => {
         'new configs start held (on) or deliver at once (off, the default)',
       )
       .option('--json', 'JSON output'),
+    OPENS,
   ).action(async (opts) => {
     await withTenant(opts, async (gh) => {
       const value = opts.holdNewConfigs as string | undefined;
@@ -196,6 +201,7 @@ export const registerBootstrap = (program: Command): void => {
       .option(...bootstrapTenant)
       .requiredOption('--id <client_id>', 'config id (= client id)')
       .option('--json', 'JSON output'),
+    OPENS,
   ).action(async (opts) => {
     await withGatehouse(opts, async (gh) => {
       await gh.bootstrap.configs.remove(opts.tenant, opts.id);
@@ -211,6 +217,7 @@ export const registerBootstrap = (program: Command): void => {
       .option(...bootstrapTenant)
       .requiredOption('--name <name>', 'channel name (unique in the tenant)')
       .option('--json', 'JSON output'),
+    OPENS,
   ).action(async (opts) => {
     await withGatehouse(opts, async (gh) => {
       const c = await gh.bootstrap.channels.create(opts.tenant, { name: opts.name });
@@ -223,6 +230,7 @@ export const registerBootstrap = (program: Command): void => {
       .description('list channels')
       .option(...bootstrapTenant)
       .option('--json', 'JSON output'),
+    OPENS,
   ).action(async (opts) => {
     await withGatehouse(opts, async (gh) => {
       const { channels: list } = await gh.bootstrap.channels.list(opts.tenant, { offset: 0, limit: 100 });

@@ -13,7 +13,7 @@ import {
   reportLine,
 } from '../factory/index.js';
 import type { Gatehouse } from '../wiring.js';
-import { addConfigFlags, CliExit, output, tenantOption, withTenant } from './cli-common.js';
+import { addConfigFlags, CliExit, OPENS, output, tenantOption, withTenant } from './cli-common.js';
 import { createProgress } from './progress.js';
 
 /** Exit code when some rows were conflicts or invalid (the others were imported). */
@@ -118,6 +118,7 @@ export const registerDevicesImport = (devices: Command): void => {
       .option('--report <file>', 'write every problem row (conflict, invalid) to this CSV file')
       .option('--rows', 'print every row’s result as a JSON line on stdout as it is decided')
       .option('--json', 'JSON summary output'),
+    [...OPENS, 'import'],
   ).action(async (file: string, opts: ImportOpts) => {
     const format = opts.format ?? formatOfFileName(file);
     if (!format)

@@ -7,7 +7,7 @@ import {
   deviceToWire,
   encodeCursor,
 } from '../devauth/index.js';
-import { addConfigFlags, output, tenantOption, withTenant } from './cli-common.js';
+import { addConfigFlags, OPENS, output, tenantOption, withTenant } from './cli-common.js';
 import { registerDevicesImport } from './cmd-devices-import.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -69,6 +69,7 @@ export const registerDevices = (program: Command): void => {
       )
       .option('--per-page <n>', 'devices per page (at most 500)', positive('--per-page', 500), 100)
       .option('--json', 'JSON output'),
+    OPENS,
   ).action(async (opts) => {
     await withTenant(opts, async (gh) => {
       const byCursor = opts.after !== undefined;
@@ -104,6 +105,7 @@ export const registerDevices = (program: Command): void => {
       .argument('<id>', 'device id')
       .option(...tenantOption())
       .option('--json', 'JSON output'),
+    OPENS,
   ).action(async (id: string, opts) => {
     await withTenant(opts, async (gh) => {
       const d = deviceToWire(await gh.devauthAdmin.getDevice(opts.tenant, id));

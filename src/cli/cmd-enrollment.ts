@@ -10,7 +10,7 @@ import {
   type Registration,
   registrationToWire,
 } from '../enrollment/index.js';
-import { addConfigFlags, output, pagingOptions, tenantOption, withTenant } from './cli-common.js';
+import { addConfigFlags, OPENS, output, pagingOptions, tenantOption, withTenant } from './cli-common.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 /** `--tag k=v` (repeatable) → { k: v }; the value may contain "=". */
@@ -89,6 +89,7 @@ const registerGroups = (enrollment: Command) => {
       .option('--allocation-webhook <id>', 'allocation webhook id')
       .option('--disabled', 'create the group disabled')
       .option('--json', 'JSON output'),
+    OPENS,
   ).action(async (opts) => {
     const bootstrap = bootstrapOf(opts);
     await withTenant(opts, async (gh) => {
@@ -117,6 +118,7 @@ const registerGroups = (enrollment: Command) => {
         .option(...tenantOption())
         .option('--ca <id>', 'only the group of this CA'),
     ),
+    OPENS,
   ).action(async (opts) => {
     await withTenant(opts, async (gh) => {
       const { groups: list, total } = await gh.enrollment.groups.list(opts.tenant, {
@@ -143,6 +145,7 @@ const registerGroups = (enrollment: Command) => {
         .option(...tenantOption())
         .requiredOption('--id <id>', 'enrollment group id')
         .option('--json', 'JSON output'),
+      OPENS,
     ).action(async (opts) => {
       await withTenant(opts, async (gh) => {
         const g = await gh.enrollment.groups.update(opts.tenant, opts.id, { enabled });
@@ -158,6 +161,7 @@ const registerGroups = (enrollment: Command) => {
       .option(...tenantOption())
       .requiredOption('--id <id>', 'enrollment group id')
       .option('--json', 'JSON output'),
+    OPENS,
   ).action(async (opts) => {
     await withTenant(opts, async (gh) => {
       await gh.enrollment.groups.remove(opts.tenant, opts.id);
@@ -183,6 +187,7 @@ const registerIndividuals = (enrollment: Command) => {
       .option('--inventory-group <group>', 'inventory group (overrides the group)')
       .option('--tag <name=value>', 'inventory tag (repeatable; overrides the group tags)', tag)
       .option('--json', 'JSON output'),
+    OPENS,
   ).action(async (opts) => {
     await withTenant(opts, async (gh) => {
       const e = await gh.enrollment.individuals.create(opts.tenant, {
@@ -205,6 +210,7 @@ const registerIndividuals = (enrollment: Command) => {
         .option(...tenantOption())
         .option('--group <id>', 'only those pinned to this enrollment group'),
     ),
+    OPENS,
   ).action(async (opts) => {
     await withTenant(opts, async (gh) => {
       const { individuals: list, total } = await gh.enrollment.individuals.list(opts.tenant, {
@@ -225,6 +231,7 @@ const registerIndividuals = (enrollment: Command) => {
       .option(...tenantOption())
       .requiredOption('--id <id>', 'individual enrollment id')
       .option('--json', 'JSON output'),
+    OPENS,
   ).action(async (opts) => {
     await withTenant(opts, async (gh) => {
       await gh.enrollment.individuals.remove(opts.tenant, opts.id);
@@ -252,6 +259,7 @@ export const registerEnrollment = (program: Command): void => {
         .option(...tenantOption())
         .option('--group <id>', 'only devices admitted through this enrollment group'),
     ),
+    OPENS,
   ).action(async (opts) => {
     await withTenant(opts, async (gh) => {
       const { registrations: list, total } = await gh.enrollment.registrations.list(opts.tenant, {

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
 import { type Factory, parseFactoryPublicKey } from '../factory/index.js';
-import { addConfigFlags, output, tenantOption, withTenant } from './cli-common.js';
+import { addConfigFlags, OPENS, output, tenantOption, withTenant } from './cli-common.js';
 
 const wire = (f: Factory) => ({
   id: f.id,
@@ -64,6 +64,7 @@ export const registerFactories = (program: Command): void => {
       .requiredOption('--name <name>', 'a name for the station or line')
       .requiredOption('--public-key <file>', 'the public key (SPKI PEM)')
       .option('--json', 'JSON output'),
+    OPENS,
   ).action(async (opts) => {
     const pem = readFileSync(opts.publicKey, 'utf8');
     await withTenant(opts, async (gh, tenantId) => {
@@ -78,6 +79,7 @@ export const registerFactories = (program: Command): void => {
       .description('list factory keys')
       .option(...tenantOption())
       .option('--json', 'JSON output'),
+    OPENS,
   ).action(async (opts) => {
     await withTenant(opts, async (gh, tenantId) => {
       const list = await gh.factory.factories.list(tenantId);
@@ -92,6 +94,7 @@ export const registerFactories = (program: Command): void => {
       .argument('<id>', 'factory id')
       .option(...tenantOption())
       .option('--json', 'JSON output'),
+    OPENS,
   ).action(async (id: string, opts) => {
     await withTenant(opts, async (gh, tenantId) => {
       const f = await gh.factory.factories.disable(tenantId, id);

@@ -7,6 +7,7 @@ import { addConfigFlags, configFlagsOf, output } from './cli-common.js';
 export const registerMigrate = (program: Command): void => {
   addConfigFlags(
     program.command('migrate').description('apply pending database migrations (serve does this too)'),
+    ['data'],
   )
     .option('--json', 'JSON output')
     .action(async (opts) => {

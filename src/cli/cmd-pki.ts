@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { caToWire } from '../pki/index.js';
-import { addConfigFlags, output, pagingOptions, tenantOption, withTenant } from './cli-common.js';
+import { addConfigFlags, OPENS, output, pagingOptions, tenantOption, withTenant } from './cli-common.js';
 
 type CaJson = ReturnType<typeof caToWire>;
 
@@ -35,6 +35,7 @@ export const registerPki = (program: Command): void => {
       .requiredOption('--cert-file <file>', 'the CA certificate (PEM)')
       .option('--name <name>', 'a name for the CA')
       .option('--json', 'JSON output'),
+    OPENS,
   ).action(async (opts) => {
     const certificate = readFileSync(opts.certFile, 'utf8');
     await withTenant(opts, async (gh) => {
@@ -51,6 +52,7 @@ export const registerPki = (program: Command): void => {
       .requiredOption('--id <id>', 'CA id')
       .requiredOption('--cert-file <file>', 'the verification certificate (PEM)')
       .option('--json', 'JSON output'),
+    OPENS,
   ).action(async (opts) => {
     const certificate = readFileSync(opts.certFile, 'utf8');
     await withTenant(opts, async (gh) => {
@@ -66,6 +68,7 @@ export const registerPki = (program: Command): void => {
         .description('list the CAs of a tenant (oldest first)')
         .option(...tenantOption()),
     ),
+    OPENS,
   ).action(async (opts) => {
     await withTenant(opts, async (gh) => {
       const list = await gh.pki.cas.list(opts.tenant, { offset: opts.offset, limit: opts.limit });
@@ -84,6 +87,7 @@ export const registerPki = (program: Command): void => {
         .option(...tenantOption())
         .requiredOption('--id <id>', 'CA id')
         .option('--json', 'JSON output'),
+      OPENS,
     ).action(async (opts) => {
       await withTenant(opts, async (gh) => {
         const ca = await gh.pki.cas.update(opts.tenant, opts.id, { enabled });

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { addConfigFlags, output, withGatehouse } from './cli-common.js';
+import { addConfigFlags, OPENS, output, withGatehouse } from './cli-common.js';
 
 const parseLimit = (v: string): number => {
   if (!/^-?\d+$/.test(v)) throw new Error(`--max-devices must be an integer, got "${v}"`);
@@ -18,6 +18,7 @@ export const registerTenants = (program: Command): void => {
       .requiredOption('--name <name>', 'tenant name')
       .option('--max-devices <n>', 'accepted-device limit (-1 = unlimited)', '-1')
       .option('--json', 'JSON output'),
+    [...OPENS, 'tokens'],
   ).action(async (opts) => {
     await withGatehouse(opts, async (gh) => {
       const { tenant, tenantToken } = await gh.tenants.create({
@@ -30,18 +31,19 @@ export const registerTenants = (program: Command): void => {
     });
   });
 
-  addConfigFlags(tenants.command('list').description('list tenants').option('--json', 'JSON output')).action(
-    async (opts) => {
-      await withGatehouse(opts, async (gh) => {
-        const list = await gh.tenants.list();
-        output(
-          opts,
-          list.map((t) => ({ id: t.id, name: t.name, max_devices: t.maxDevices })),
-          (d) => d.map((t) => `${t.id}  ${t.name}  max_devices=${t.max_devices}`).join('\n'),
-        );
-      });
-    },
-  );
+  addConfigFlags(
+    tenants.command('list').description('list tenants').option('--json', 'JSON output'),
+    OPENS,
+  ).action(async (opts) => {
+    await withGatehouse(opts, async (gh) => {
+      const list = await gh.tenants.list();
+      output(
+        opts,
+        list.map((t) => ({ id: t.id, name: t.name, max_devices: t.maxDevices })),
+        (d) => d.map((t) => `${t.id}  ${t.name}  max_devices=${t.max_devices}`).join('\n'),
+      );
+    });
+  });
 
   addConfigFlags(
     tenants
@@ -50,6 +52,7 @@ export const registerTenants = (program: Command): void => {
       .requiredOption('--tenant <id>', 'tenant id')
       .option('--rotate', 'issue a new token and invalidate the old one')
       .option('--json', 'JSON output'),
+    [...OPENS, 'tokens'],
   ).action(async (opts) => {
     await withGatehouse(opts, async (gh) => {
       const token = opts.rotate
@@ -66,6 +69,7 @@ export const registerTenants = (program: Command): void => {
       .requiredOption('--tenant <id>', 'tenant id')
       .requiredOption('--max-devices <n>', '-1 = unlimited')
       .option('--json', 'JSON output'),
+    OPENS,
   ).action(async (opts) => {
     await withGatehouse(opts, async (gh) => {
       const n = parseLimit(opts.maxDevices);

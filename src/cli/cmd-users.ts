@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { DEFAULT_TENANT_ID } from '../tenants/index.js';
-import { addConfigFlags, output, withGatehouse } from './cli-common.js';
+import { addConfigFlags, OPENS, output, withGatehouse } from './cli-common.js';
 
 export const registerUsers = (program: Command): void => {
   const users = program.command('users').description('management users');
@@ -14,6 +14,7 @@ export const registerUsers = (program: Command): void => {
       .option('--role <role>', 'admin or readonly', 'admin')
       .option('--tenant <id>', 'tenant id (default: the default tenant)', DEFAULT_TENANT_ID)
       .option('--json', 'JSON output'),
+    OPENS,
   ).action(async (opts) => {
     await withGatehouse(opts, async (gh) => {
       await gh.tenants.get(opts.tenant);
@@ -37,6 +38,7 @@ export const registerUsers = (program: Command): void => {
       .description('list the users of a tenant')
       .option('--tenant <id>', 'tenant id', DEFAULT_TENANT_ID)
       .option('--json', 'JSON output'),
+    OPENS,
   ).action(async (opts) => {
     await withGatehouse(opts, async (gh) => {
       const list = await gh.users.list(opts.tenant);

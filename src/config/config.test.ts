@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.js';
+import { scopes, settings } from './config-schema.js';
 
 describe('config', () => {
   it('defaults to SQLite under ./data on 0.0.0.0:8080', () => {
@@ -38,5 +39,28 @@ describe('config', () => {
   ])('rejects %j with a message naming the setting', (flags, message) => {
     expect(() => loadConfig(flags, {})).toThrow(ConfigError);
     expect(() => loadConfig(flags, {})).toThrow(message);
+  });
+
+  it('has one Config field per setting of the table, and only the facts that are not settings besides', () => {
+    const keys = Object.keys(settings);
+    expect(Object.keys(loadConfig({}, {})).sort()).toEqual([...keys, 'publicUrlConfigured'].sort());
+  });
+
+  it('names each entry by its key, with its own variable and flag, in a scope', () => {
+    for (const [key, s] of Object.entries(settings)) {
+      expect(s.key).toBe(key);
+      expect(s.env).toBe(`GATEHOUSE_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`);
+      expect(s.flag).toBe(`--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+      expect(Object.keys(scopes)).toContain(s.scope);
+    }
+  });
+
+  it('parses the documented default of every setting that has no resolve step', () => {
+    for (const s of Object.values(settings)) {
+      if ('resolve' in s) continue;
+      expect(() => s.parse(s.defaultText), s.key).not.toThrow();
+    }
+    // The basis of the computed defaults has plain defaults itself.
+    expect('resolve' in settings.dataDir || 'resolve' in settings.listen).toBe(false);
   });
 });
