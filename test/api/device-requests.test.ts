@@ -7,6 +7,7 @@ import { parseDevicePublicKey } from '../../src/devauth/pubkey.js';
 import { DEFAULT_TENANT_ID } from '../../src/tenants/index.js';
 import { dialects } from '../helpers/databases.js';
 import { authRequest, authRequestBody, makeDeviceKeys, signBody } from '../helpers/device-client.js';
+import { gatedReads } from '../helpers/gated-reads.js';
 import { bearer, startTestGatehouse, type TestServer } from '../helpers/gatehouse.js';
 import { jwtPayload } from '../helpers/rows.js';
 
@@ -145,27 +146,16 @@ describe.each(dialects())('device requests on %s', (dialect) => {
   it('never answers a token lookup from a read sent before it was asked for (ADR 4, batched lookups)', async () => {
     const d = await admit('batched-revocation');
     const jti = jwtPayload(d.token).jti as string;
-    const store = t.gh.store;
-    // Reads are held after they ran (their result is already fixed) while `holding` is set: the
-    // first lookup's read is still on its way back when the token is revoked.
-    const held: (() => void)[] = [];
-    let holding = true;
-    const gated = {
-      ...store,
-      readRows: async (text: string, parameters: readonly unknown[]) => {
-        const rows = await store.readRows(text, parameters);
-        if (holding) await new Promise<void>((release) => held.push(release));
-        return rows;
-      },
-    };
-    const lookup = prepareLiveTokenLookup(gated);
+    // The first lookup's read is still on its way back when the token is revoked.
+    const gate = gatedReads(t.gh.store);
+    const lookup = prepareLiveTokenLookup(gate.store);
     const before = lookup(jti, Date.now());
-    for (let i = 0; i < 1000 && held.length === 0; i++) await new Promise((r) => setImmediate(r));
-    expect(held).toHaveLength(1);
+    await gate.untilHeld();
+    expect(gate.held).toHaveLength(1);
     await t.gh.devauthAdmin.revokeToken(DEFAULT_TENANT_ID, jti);
-    holding = false;
+    gate.stopHolding();
     const after = lookup(jti, Date.now());
-    for (const release of held) release();
+    gate.release();
     expect(await after).toBeUndefined();
     expect((await before)?.id).toBe(jti);
   });
@@ -210,27 +200,17 @@ describe.each(dialects())('device requests on %s', (dialect) => {
     const identitySha256 = canonicalIdentity({ mac: 'batched-auth-revocation' }).sha256;
     const pubkeySha256 = parseDevicePublicKey(d.keys.publicPem).sha256;
     const jti = jwtPayload(d.token).jti as string;
-    const store = t.gh.store;
-    const held: (() => void)[] = [];
-    let holding = true;
-    const gated = {
-      ...store,
-      readRows: async (text: string, parameters: readonly unknown[]) => {
-        const rows = await store.readRows(text, parameters);
-        if (holding) await new Promise<void>((release) => held.push(release));
-        return rows;
-      },
-    };
-    const lookup = prepareKnownAuthSetLookup(gated as typeof store);
+    const gate = gatedReads(t.gh.store);
+    const lookup = prepareKnownAuthSetLookup(gate.store);
     const ask = () => lookup(DEFAULT_TENANT_ID, identitySha256, pubkeySha256, jti, Date.now());
     const before = ask();
-    for (let i = 0; i < 1000 && held.length === 0; i++) await new Promise((r) => setImmediate(r));
-    expect(held).toHaveLength(1);
+    await gate.untilHeld();
+    expect(gate.held).toHaveLength(1);
     await t.gh.devauthAdmin.revokeToken(DEFAULT_TENANT_ID, jti);
     await t.gh.devauthAdmin.setAuthSetStatus(DEFAULT_TENANT_ID, d.deviceId, d.authSetId, 'rejected');
-    holding = false;
+    gate.stopHolding();
     const after = ask();
-    for (const release of held) release();
+    gate.release();
     expect(await after).toMatchObject({ authSetId: d.authSetId, status: 'rejected', liveToken: false });
     expect(await before).toMatchObject({ authSetId: d.authSetId, status: 'accepted', liveToken: true });
   });
