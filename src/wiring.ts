@@ -209,13 +209,13 @@ export const openGatehouse = async (
       },
       allocate: webhooks.allocation.allocate,
       effects: {
-        applyInventory: (tx, args) => applyEnrollmentInventory(store, tx, args),
+        applyInventory: applyEnrollmentInventory,
         provisionBootstrap: (tx, args) => bootstrap.enrollment.provision(tx, args),
       },
     });
     const hooks = combineDeviceHooks(
-      createInventoryDeviceHooks(store),
-      createDeploymentsDeviceHooks(store),
+      createInventoryDeviceHooks(),
+      createDeploymentsDeviceHooks(),
       enrollment.deviceHooks,
     );
     const devauthAdmin = createDevauthAdminService({
@@ -223,7 +223,7 @@ export const openGatehouse = async (
       clock,
       hooks,
       inventory: createInventoryDeviceSql(store.dialect),
-      labels: createInventoryLabels(store),
+      labels: createInventoryLabels(),
       // A bulk request answers only when done: it must finish well before the connection's idle
       // timeout closes it (nothing is sent meanwhile).
       bulkTimeBudgetMs:
@@ -276,7 +276,6 @@ export const openGatehouse = async (
         hooks,
         certificates: enrollment.admission,
         limits: createNewDeviceLimits({
-          store,
           logger,
           settings: {
             perAddressPerMinute: config.authUnknownPerAddressPerMinute,
@@ -304,7 +303,7 @@ export const openGatehouse = async (
         clock,
         acceptedDeviceIds: (tenantId, group) =>
           listAcceptedDeviceIds(db, store.dialect, tenantId, group === undefined ? {} : { group }),
-        lockTenantDevices: (tx, tenantId, ids) => lockTenantDeviceIds(store, tx, tenantId, ids),
+        lockTenantDevices: lockTenantDeviceIds,
       }),
       deviceDeployments: createDeviceDeploymentsService({ store, clock, links }),
       checkIns,

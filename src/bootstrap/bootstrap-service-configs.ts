@@ -139,7 +139,7 @@ export const createBootstrapConfigsService = (deps: {
   ): Promise<T> => {
     if (!isUuid(id)) throw bootstrapErrors.configNotFound();
     return db.transaction().execute(async (tx) => {
-      await lockKey(store, tx, `bootstrap-config:${id}`);
+      await lockKey(tx, `bootstrap-config:${id}`);
       return fn(tx, await mustFind(tx, tenantId, id));
     });
   };

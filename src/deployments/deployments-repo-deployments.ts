@@ -1,5 +1,6 @@
+import { rowLock } from '../store/dialect.js';
 import type { TableRow } from '../store/schema.js';
-import { type Executor, num, numOrNull, type Store } from '../store/store.js';
+import { type Executor, num, numOrNull } from '../store/store.js';
 import { findDeviceDeployment } from './deployments-repo-devices.js';
 import type {
   Deployment,
@@ -68,14 +69,17 @@ export const findDeployment = async (
 
 /** Locks the deployment row until the transaction ends (PostgreSQL; SQLite serialises writers). */
 export const lockDeployment = async (
-  store: Store,
   tx: Executor,
   tenantId: string,
   id: string,
 ): Promise<Deployment | undefined> => {
-  let q = tx.selectFrom('deployments').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id);
-  if (store.dialect === 'postgres') q = q.forUpdate();
-  const r = await q.executeTakeFirst();
+  const r = await tx
+    .selectFrom('deployments')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .$call(rowLock(tx, 'update'))
+    .executeTakeFirst();
   return r ? toDeployment(r) : undefined;
 };
 
@@ -84,12 +88,11 @@ export const lockDeployment = async (
  * status change starts.
  */
 export const lockDeviceDeployment = async (
-  store: Store,
   tx: Executor,
   p: { tenantId: string; deploymentId: string; deviceId: string },
 ): Promise<{ deployment: Deployment; row: DeviceDeployment } | undefined> => {
-  const deployment = await lockDeployment(store, tx, p.tenantId, p.deploymentId);
-  const row = deployment && (await findDeviceDeployment(tx, store, p));
+  const deployment = await lockDeployment(tx, p.tenantId, p.deploymentId);
+  const row = deployment && (await findDeviceDeployment(tx, p));
   return deployment && row ? { deployment, row } : undefined;
 };
 

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { rowLock } from '../store/dialect.js';
 import { prepareQuery } from '../store/prepared.js';
 import type { TableRow } from '../store/schema.js';
 import { type Executor, num, numOrNull, type Store } from '../store/store.js';
@@ -96,7 +97,6 @@ export const prepareNextDeviceDeployment = (store: Store) => {
 
 export const findDeviceDeployment = async (
   db: Executor,
-  store: Store,
   p: { tenantId: string; deploymentId: string; deviceId: string; lock?: boolean },
 ): Promise<DeviceDeployment | undefined> => {
   let q = db
@@ -105,7 +105,7 @@ export const findDeviceDeployment = async (
     .where('tenant_id', '=', p.tenantId)
     .where('deployment_id', '=', p.deploymentId)
     .where('device_id', '=', p.deviceId);
-  if (p.lock && store.dialect === 'postgres') q = q.forUpdate();
+  if (p.lock) q = q.$call(rowLock(db, 'update'));
   const r = await q.executeTakeFirst();
   return r ? toDeviceDeployment(r) : undefined;
 };

@@ -169,7 +169,7 @@ export const createArtifactsService = (deps: {
         // artifact check included: a deployment of this artifact is either seen here (409) or
         // created after the delete, when it finds no artifact (deployments-service-mgmt.ts).
         // The release goes with its last artifact (its tags and notes).
-        await lockKey(store, tx, `release:${tenantId}`);
+        await lockKey(tx, `release:${tenantId}`);
         if (await hasUnfinishedDeploymentOf(tx, tenantId, artifact.name))
           throw deploymentsErrors.artifactInUse();
         // A concurrent delete removed it first (and recorded its event).

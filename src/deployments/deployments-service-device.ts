@@ -89,7 +89,7 @@ export const createDeviceDeploymentsService = (deps: {
       if (!candidate) return null;
       const outcome = await db.transaction().execute(async (tx) => {
         const nowMs = clock.nowMs();
-        const found = await lockDeviceDeployment(store, tx, {
+        const found = await lockDeviceDeployment(tx, {
           tenantId: device.tenantId,
           deploymentId: candidate.deploymentId,
           deviceId: device.deviceId,
@@ -151,7 +151,7 @@ export const createDeviceDeploymentsService = (deps: {
       const to = status as DeviceDeploymentStatus;
       if (!isUuid(deploymentId)) throw deploymentsErrors.deviceDeploymentNotFound();
       await db.transaction().execute(async (tx) => {
-        const found = await lockDeviceDeployment(store, tx, {
+        const found = await lockDeviceDeployment(tx, {
           tenantId: device.tenantId,
           deploymentId,
           deviceId: device.deviceId,
@@ -188,7 +188,7 @@ export const createDeviceDeploymentsService = (deps: {
       }
       if (!isUuid(deploymentId)) throw deploymentsErrors.deviceDeploymentNotFound();
       await db.transaction().execute(async (tx) => {
-        const row = await findDeviceDeployment(tx, store, {
+        const row = await findDeviceDeployment(tx, {
           tenantId: device.tenantId,
           deploymentId,
           deviceId: device.deviceId,

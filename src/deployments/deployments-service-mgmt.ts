@@ -187,7 +187,7 @@ export const createDeploymentsService = (deps: {
         // The artifact is checked under the lock an artifact's or release's delete takes first,
         // so that neither can remove it between this check and the commit unseen: the delete
         // either sees this deployment (409) or ran before and the check fails here.
-        await lockKey(store, tx, `release:${tenantId}`);
+        await lockKey(tx, `release:${tenantId}`);
         if ((await artifactsNamed(tx, tenantId, input.artifactName)).length === 0) {
           throw deploymentsErrors.noArtifactForDeployment();
         }
@@ -268,7 +268,7 @@ export const createDeploymentsService = (deps: {
       if (!isUuid(id)) throw deploymentsErrors.deploymentNotFound();
       await db.transaction().execute(async (tx) => {
         const nowMs = clock.nowMs();
-        const d = await lockDeployment(store, tx, tenantId, id);
+        const d = await lockDeployment(tx, tenantId, id);
         if (!d) throw deploymentsErrors.deploymentNotFound();
         if (d.status === 'finished') throw deploymentsErrors.alreadyFinished();
         const aborted = await finishActiveDevices(tx, id, 'aborted', nowMs);

@@ -146,7 +146,7 @@ export const createReleasesService = (deps: {
   /** Changes what a release carries, serialised with others on the same release (and tenant's tags). */
   const onRelease = async (tenantId: string, name: string, fn: (tx: typeof db) => Promise<void>) =>
     db.transaction().execute(async (tx) => {
-      await lockKey(store, tx, `release:${tenantId}`);
+      await lockKey(tx, `release:${tenantId}`);
       if (!(await releaseExists(tx, tenantId, name))) throw releasesErrors.notFound();
       await fn(tx);
     });
@@ -207,7 +207,7 @@ export const createReleasesService = (deps: {
         // artifact's delete, a new deployment's artifact check): a deployment created meanwhile
         // is either seen here (409) or waits and then finds no artifact. Artifacts in name and
         // id order.
-        await lockKey(store, tx, `release:${tenantId}`);
+        await lockKey(tx, `release:${tenantId}`);
         const active = await unfinishedDeploymentsOf(tx, tenantId, wanted);
         if (active.length > 0) throw releasesErrors.usedByDeployments(active);
         const nowMs = clock.nowMs();

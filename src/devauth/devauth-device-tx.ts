@@ -17,7 +17,7 @@ export const createDeviceTransactions =
     if (!isUuid(deviceId)) return Promise.reject(devauthErrors.deviceNotFound());
     return retryOnConflict(() =>
       store.db.transaction().execute(async (tx) => {
-        const device = await lockDevice(store, tx, tenantId, deviceId);
+        const device = await lockDevice(tx, tenantId, deviceId);
         if (!device) throw devauthErrors.deviceNotFound();
         return fn(tx, device);
       }),

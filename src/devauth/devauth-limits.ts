@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
-import { sql } from 'kysely';
 import type { Logger } from '../core/logger.js';
 import { createLru } from '../core/lru.js';
 import { recordEvent } from '../events/index.js';
 import { createTokenBuckets, sourceKey } from '../limits/index.js';
-import type { Executor, Store } from '../store/store.js';
+import type { Executor } from '../store/store.js';
 import { devauthErrors } from './devauth-errors.js';
+import { countPendingAuthSets, lastPendingCapEventAt, lockPendingCap } from './devauth-repo-limits.js';
 
 export interface NewDeviceLimitSettings {
   /** Auth requests that would add a pending auth set, per source address and minute; 0: off. */
@@ -22,8 +21,6 @@ export const PENDING_CAP_EVENT_INTERVAL_MS = 3_600_000;
 const LAST_NOTICES_KEPT = 10_000;
 /** What a device refused at the cap is told; the Mender client retries on its own schedule anyway. */
 const PENDING_CAP_RETRY_AFTER_SECONDS = 60;
-/** The class half of the PostgreSQL advisory lock that serialises the cap check per tenant. */
-const PENDING_CAP_LOCK_CLASS = 0x47480001;
 
 /**
  * Limits on auth requests from unknown identities or keys (docs/limits.md): the only device
@@ -37,60 +34,22 @@ const PENDING_CAP_LOCK_CLASS = 0x47480001;
  *   lock), so concurrent requests in any number of processes cannot overshoot it.
  */
 export const createNewDeviceLimits = (deps: {
-  store: Store;
   settings: NewDeviceLimitSettings;
   logger?: Pick<Logger, 'warn'>;
 }) => {
-  const { store, settings } = deps;
+  const { settings } = deps;
   const byAddress = createTokenBuckets({ perMinute: settings.perAddressPerMinute });
   const byTenant = createTokenBuckets({ perMinute: settings.perTenantPerMinute });
   /** Per tenant: when this process last saw the cap event written (by itself or another process). */
   const lastNotice = createLru<string, number>(LAST_NOTICES_KEPT);
 
-  const lockTenant = async (tx: Executor, tenantId: string) => {
-    if (store.dialect !== 'postgres') return;
-    const objectId = createHash('sha256').update(tenantId).digest().readInt32BE(0);
-    await sql`select pg_advisory_xact_lock(${PENDING_CAP_LOCK_CLASS}::int4, ${objectId}::int4)`.execute(tx);
-  };
-
-  const countPending = async (tx: Executor, tenantId: string, limit: number): Promise<number> => {
-    // Counting stops at the cap: the answer costs at most `limit` index entries.
-    const row = await tx
-      .selectFrom((eb) =>
-        eb
-          .selectFrom('auth_sets')
-          .select('id')
-          .where('tenant_id', '=', tenantId)
-          .where('status', '=', 'pending')
-          .limit(limit)
-          .as('p'),
-      )
-      .select((eb) => eb.fn.countAll().as('n'))
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
-  };
-
   /** Writes the cap event unless one was written within the interval (checked under the tenant lock). */
   const notice = async (tx: Executor, tenantId: string, pending: number, nowMs: number) => {
     const last = lastNotice.get(tenantId);
     if (last !== undefined && nowMs - last < PENDING_CAP_EVENT_INTERVAL_MS && nowMs >= last) return;
-    // Event ids are time-ordered (UUIDv7, never earlier than created_at): the tenant's events of
-    // the interval lie in one range of the (tenant_id, id) index.
-    const sinceMs = nowMs - PENDING_CAP_EVENT_INTERVAL_MS;
-    const t = Math.max(0, sinceMs).toString(16).padStart(12, '0');
-    const since = `${t.slice(0, 8)}-${t.slice(8, 12)}`;
-    const recent = await tx
-      .selectFrom('events')
-      .select('created_at')
-      .where('tenant_id', '=', tenantId)
-      .where('id', '>=', since)
-      .where('type', '=', 'device.pending_cap_reached')
-      .where('created_at', '>', sinceMs)
-      .orderBy('id', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    if (recent) {
-      lastNotice.set(tenantId, Number(recent.created_at));
+    const recentAt = await lastPendingCapEventAt(tx, tenantId, nowMs - PENDING_CAP_EVENT_INTERVAL_MS);
+    if (recentAt !== undefined) {
+      lastNotice.set(tenantId, recentAt);
       return;
     }
     lastNotice.set(tenantId, nowMs);
@@ -123,8 +82,8 @@ export const createNewDeviceLimits = (deps: {
     async hasRoom(tx: Executor, tenantId: string, nowMs: number): Promise<boolean> {
       const cap = settings.maxPendingAuthSets;
       if (cap <= 0) return true;
-      await lockTenant(tx, tenantId);
-      const pending = await countPending(tx, tenantId, cap);
+      await lockPendingCap(tx, tenantId);
+      const pending = await countPendingAuthSets(tx, tenantId, cap);
       if (pending < cap) return true;
       await notice(tx, tenantId, pending, nowMs);
       return false;

@@ -1,6 +1,7 @@
+import { rowLock } from '../store/dialect.js';
 import { onRow } from '../store/row-check.js';
 import type { TableRow } from '../store/schema.js';
-import { type Executor, num, numOrNull, type Store } from '../store/store.js';
+import { type Executor, num, numOrNull } from '../store/store.js';
 import type { Device, DeviceStatus } from './devauth-types.js';
 import type { Identity } from './identity.js';
 
@@ -76,15 +77,14 @@ export const insertDeviceIfAbsent = async (db: Executor, d: Device): Promise<boo
  * through their foreign key), which would otherwise deadlock with a decommission waiting for
  * the report's inventory lock.
  */
-export const lockDevice = async (
-  store: Store,
-  tx: Executor,
-  tenantId: string,
-  id: string,
-): Promise<Device | undefined> => {
-  let q = tx.selectFrom('devices').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id);
-  if (store.dialect === 'postgres') q = q.forNoKeyUpdate();
-  const r = await q.executeTakeFirst();
+export const lockDevice = async (tx: Executor, tenantId: string, id: string): Promise<Device | undefined> => {
+  const r = await tx
+    .selectFrom('devices')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .$call(rowLock(tx, 'no key update'))
+    .executeTakeFirst();
   return r ? toDevice(r) : undefined;
 };
 
@@ -99,7 +99,6 @@ export const lockDevice = async (
  * listed devices wait for the caller's (short) transaction. SQLite transactions are serialised.
  */
 export const lockTenantDeviceIds = async (
-  store: Store,
   tx: Executor,
   tenantId: string,
   ids: readonly string[],
@@ -108,13 +107,14 @@ export const lockTenantDeviceIds = async (
   const unique = [...new Set(ids)].sort();
   // Sorted, fixed-size chunks: concurrent callers take their locks in the same order.
   for (let i = 0; i < unique.length; i += 500) {
-    let q = tx
+    const rows = await tx
       .selectFrom('devices')
       .select('id')
       .where('id', 'in', unique.slice(i, i + 500))
-      .where(onRow('tenant_id'), '=', tenantId);
-    if (store.dialect === 'postgres') q = q.forShare();
-    for (const r of await q.execute()) found.add(r.id);
+      .where(onRow('tenant_id'), '=', tenantId)
+      .$call(rowLock(tx, 'share'))
+      .execute();
+    for (const r of rows) found.add(r.id);
   }
   return found;
 };

@@ -102,7 +102,7 @@ export const createCertificateAuth = (deps: {
           return 'key-held';
         await insertDeviceIfAbsent(tx, newDevice(deviceId, tenantId, identity, nowMs));
         // A concurrent request may have created the identity under another id: the device retries.
-        const device = await lockDevice(store, tx, tenantId, deviceId);
+        const device = await lockDevice(tx, tenantId, deviceId);
         if (!device || device.identitySha256 !== identity.sha256)
           throw devauthErrors.unauthorized('concurrent enrollment of this identity');
         let authSet: AuthSet | undefined = await findAuthSetByDeviceKey(tx, device.id, req.pubkey.sha256);

@@ -39,6 +39,7 @@ import {
   noDeviceHooks,
   type PresentedCertificate,
 } from './devauth-types.js';
+import { createIdDataParser } from './identity.js';
 import { createDevicePublicKeyParser } from './pubkey.js';
 
 /** A key collision is recorded at most once per key and window per process (devices retry every minute or so). */
@@ -96,7 +97,10 @@ export const createDeviceAuthService = (deps: {
     deviceTokenTtlSeconds: deps.deviceTokenTtlSeconds,
     maxTokens: CACHE_BOUNDS.youngDeviceTokens,
   });
-  const parseKey = createDevicePublicKeyParser(CACHE_BOUNDS.devicePublicKeys);
+  const parsers = {
+    idData: createIdDataParser(CACHE_BOUNDS.deviceIdentities),
+    publicKey: createDevicePublicKeyParser(CACHE_BOUNDS.devicePublicKeys),
+  };
   const firstCollision = createOncePerWindow(COLLISION_EVENT_WINDOW_MS, CACHE_BOUNDS.keyCollisionKeys);
 
   const issue = async (tenantId: string, deviceId: string, authSetId: string) => {
@@ -132,7 +136,7 @@ export const createDeviceAuthService = (deps: {
       if (holder) return { holder };
       await insertDeviceIfAbsent(tx, newDevice(newId(), tenantId, req.identity, nowMs));
       const found = await findDeviceByIdentity(tx, tenantId, req.identity.sha256);
-      const device = found && (await lockDevice(store, tx, tenantId, found.id));
+      const device = found && (await lockDevice(tx, tenantId, found.id));
       if (!device) return 'recorded';
       if (await findAuthSetByDeviceKey(tx, device.id, req.pubkey.sha256)) return 'recorded';
       if ((await countAuthSets(tx, device.id)) >= MAX_AUTH_SETS_PER_DEVICE) return 'recorded';
@@ -209,7 +213,7 @@ export const createDeviceAuthService = (deps: {
     const admit = () =>
       db.transaction().execute(async (tx) => {
         const nowMs = clock.nowMs();
-        const device = await lockDevice(store, tx, tenantId, found.deviceId);
+        const device = await lockDevice(tx, tenantId, found.deviceId);
         const authSet = device && (await findAuthSetByDeviceKey(tx, device.id, pubkeySha256));
         if (!device || !authSet) throw devauthErrors.unauthorized('auth set vanished');
         if (authSet.status === 'preauthorized') {
@@ -244,7 +248,7 @@ export const createDeviceAuthService = (deps: {
     clock,
     admission: deps.certificates,
     knownAuthSets,
-    parseKey,
+    parseKey: parsers.publicKey,
     tokenForKnown,
     issue,
   });
@@ -252,7 +256,7 @@ export const createDeviceAuthService = (deps: {
   return {
     async authenticate(input) {
       // Every check on the request, the signature included, happens before anything is stored.
-      const req = await verifyAuthRequest(input.body, input.signature, input.bearer, parseKey);
+      const req = await verifyAuthRequest(input.body, input.signature, input.bearer, parsers);
       // A device without a tenant token may be placed by its certificate's CA (ADR 11).
       const hintless = req.tenantToken === '' && input.clientCertificate !== undefined;
       const certificate = hintless ? await input.clientCertificate?.(undefined) : undefined;

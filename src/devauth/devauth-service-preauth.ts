@@ -99,7 +99,7 @@ export const createPreauthorize = (deps: { ctx: DevauthContext; clock: Clock }) 
           if (!now || holders.some((id) => id !== now.id)) throw devauthErrors.keyInUse(holders[0] as string);
         }
         const target = known ?? (await createDevice(tx, tenantId, identity, input.force === true, nowMs));
-        const device = await lockDevice(store, tx, tenantId, target.id);
+        const device = await lockDevice(tx, tenantId, target.id);
         if (!device) throw devauthErrors.concurrentChange();
         const current = await findAuthSetByDeviceKey(tx, device.id, key.sha256);
         let authSetId: string;

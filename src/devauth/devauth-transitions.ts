@@ -1,6 +1,7 @@
 import { commonErrors, isAppError } from '../core/errors.js';
 import { recordEvent } from '../events/index.js';
-import type { Executor, Store } from '../store/store.js';
+import { needsLocks } from '../store/dialect.js';
+import type { Executor } from '../store/store.js';
 import { readMaxDevices } from '../tenants/index.js';
 import { devauthErrors } from './devauth-errors.js';
 import {
@@ -62,7 +63,7 @@ export const acceptAuthSet = async (
   },
 ): Promise<DeviceStatus> => {
   const { device, authSet, nowMs } = args;
-  if (device.status !== 'accepted') await enforceDeviceLimit(ctx.store, tx, device.tenantId);
+  if (device.status !== 'accepted') await enforceDeviceLimit(tx, device.tenantId);
   // The others first: auth_sets_accepted_uq (migration 0009) holds after every statement.
   const rejected = await rejectOtherAccepted(tx, device.id, authSet.id, nowMs);
   await setAuthSetStatus(tx, authSet.id, 'accepted', nowMs);
@@ -149,9 +150,9 @@ export const deleteAuthSet = async (
  * the plain read and the shared lock is seen by the shared read; that rare case then takes the
  * exclusive lock too (a deadlock there is retried like any other).
  */
-const enforceDeviceLimit = async (store: Store, tx: Executor, tenantId: string): Promise<void> => {
+const enforceDeviceLimit = async (tx: Executor, tenantId: string): Promise<void> => {
   let limit: number | undefined;
-  if (store.dialect !== 'postgres') limit = await readMaxDevices(tx, tenantId, 'none');
+  if (!needsLocks(tx)) limit = await readMaxDevices(tx, tenantId, 'none');
   else {
     limit = await readMaxDevices(tx, tenantId, 'none');
     if (limit !== undefined && limit < 0) limit = await readMaxDevices(tx, tenantId, 'share');
@@ -200,7 +201,7 @@ export const supersedePendingHolder = async (
   args: { tenantId: string; byDeviceId: string; nowMs: number },
 ): Promise<boolean> => {
   if (holder.status !== 'pending') return false;
-  const device = await lockDevice(ctx.store, tx, args.tenantId, holder.deviceId);
+  const device = await lockDevice(tx, args.tenantId, holder.deviceId);
   if (!device) return true;
   await deleteTokensOfAuthSets(tx, [holder.authSetId]);
   await deleteAuthSetRow(tx, holder.authSetId);

@@ -127,7 +127,7 @@ export const createEnrollmentGroupsService = (deps: {
     try {
       await inTransaction(async (tx) => {
         // Serialises the count cap (MAX_GROUPS_PER_TENANT) with the tenant's other group writes.
-        await lockKey(deps.store, tx, `enrollment-groups:${tenantId}`);
+        await lockKey(tx, `enrollment-groups:${tenantId}`);
         const clash = await groupClash(tx, g);
         if (clash === 'name') throw enrollmentErrors.conflict('an enrollment group with this name exists');
         if (clash === 'ca') throw enrollmentErrors.conflict('this CA already has an enrollment group');

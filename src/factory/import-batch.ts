@@ -53,7 +53,7 @@ export const realBatchSink = (deps: {
       store.db.transaction().execute(async (tx) => {
         // The import's finish (an ordinary commit) flushes these; a batch lost before it is
         // lost with its checkpoint and imported again by whoever resumes the import.
-        await deferCommitFlush(store, tx);
+        await deferCommitFlush(tx);
         const nowMs = clock.nowMs();
         const known = await readKnownState(
           tx,

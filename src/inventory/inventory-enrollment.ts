@@ -1,4 +1,4 @@
-import type { Executor, Store } from '../store/store.js';
+import type { Executor } from '../store/store.js';
 import { lockDeviceInventory, upsertAttributes } from './inventory-repo.js';
 import { setDevicesGroup } from './inventory-repo-mgmt.js';
 
@@ -7,7 +7,6 @@ import { setDevicesGroup } from './inventory-repo-mgmt.js';
  * group and tags. Runs inside devauth's admission transaction.
  */
 export const applyEnrollmentInventory = async (
-  store: Store,
   tx: Executor,
   args: {
     tenantId: string;
@@ -18,7 +17,7 @@ export const applyEnrollmentInventory = async (
   },
 ): Promise<void> => {
   const { tenantId, deviceId, nowMs } = args;
-  await lockDeviceInventory(store, tx, deviceId);
+  await lockDeviceInventory(tx, deviceId);
   if (args.group !== null) await setDevicesGroup(tx, tenantId, [deviceId], args.group, nowMs);
   const tags = Object.entries(args.tags).map(([name, value]) => ({ name, value, description: null }));
   await upsertAttributes(tx, tenantId, deviceId, 'tags', tags, nowMs);

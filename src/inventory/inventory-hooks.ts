@@ -1,4 +1,4 @@
-import type { Executor, Store } from '../store/store.js';
+import type { Executor } from '../store/store.js';
 import {
   type AttributeValue,
   deleteDeviceInventory,
@@ -39,9 +39,9 @@ export const identityAttributes = (device: DeviceFacts) => {
  * attributes, plus `status` (the device's auth status). An identity attribute literally named
  * `status` is dropped, as Mender does, because `identity/status` is the auth status.
  */
-export const createInventoryDeviceHooks = (store: Store) => ({
+export const createInventoryDeviceHooks = () => ({
   async deviceChanged(tx: Executor, device: DeviceFacts, nowMs: number): Promise<void> {
-    await lockDeviceInventory(store, tx, device.id);
+    await lockDeviceInventory(tx, device.id);
     await replaceScope(tx, device.tenantId, device.id, 'identity', identityAttributes(device), nowMs);
   },
   async deviceRemoved(tx: Executor, device: DeviceFacts): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Executor, Store } from '../store/store.js';
+import type { Executor } from '../store/store.js';
 import { applyEnrollmentInventory } from './inventory-enrollment.js';
 import { inventoryErrors, MAX_TAGS } from './inventory-errors.js';
 import { checkGroupName } from './inventory-filters.js';
@@ -9,7 +9,7 @@ import { scopeAttributes } from './inventory-repo-mgmt.js';
  * static group and tags, merged into the device's tags. `apply` runs in devauth's accept
  * transaction, so a device is accepted with its labels or not at all.
  */
-export const createInventoryLabels = (store: Store) => ({
+export const createInventoryLabels = () => ({
   /** 400 for a group name or a tag count no device can take. */
   check(group: string | null, tags: Record<string, string>): void {
     if (group !== null) checkGroupName(group);
@@ -26,7 +26,7 @@ export const createInventoryLabels = (store: Store) => ({
       nowMs: number;
     },
   ): Promise<void> {
-    await applyEnrollmentInventory(store, tx, args);
+    await applyEnrollmentInventory(tx, args);
     if (Object.keys(args.tags).length === 0) return;
     // The merge may take a device that has tags already over the limit.
     if ((await scopeAttributes(tx, args.tenantId, args.deviceId, 'tags')).length > MAX_TAGS)

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { createBatchedLookup } from '../store/batched-lookup.js';
+import { lockKey } from '../store/conflicts.js';
 import { prepareQuery } from '../store/prepared.js';
 import { onRow } from '../store/row-check.js';
 import { type Executor, num, type Store } from '../store/store.js';
@@ -34,10 +35,8 @@ const toRows = (tenantId: string, deviceId: string, scope: Scope, attrs: NewAttr
  * one device would otherwise deadlock or collide on PostgreSQL (READ COMMITTED); SQLite write
  * transactions are serialised already (BEGIN IMMEDIATE).
  */
-export const lockDeviceInventory = async (store: Store, tx: Executor, deviceId: string): Promise<void> => {
-  if (store.dialect !== 'postgres') return;
-  await sql`select pg_advisory_xact_lock(hashtextextended(${`inventory:${deviceId}`}, 0))`.execute(tx);
-};
+export const lockDeviceInventory = (tx: Executor, deviceId: string): Promise<void> =>
+  lockKey(tx, `inventory:${deviceId}`);
 
 /**
  * Replaces a scope: removes the attributes not listed, upserts the listed ones. Written as

@@ -139,7 +139,7 @@ export const createInventoryAdminService = (deps: { store: Store; clock: Clock; 
         // device and then write its identity scope.
         const [found] = await shareLockDevices(tx, dialect, tenantId, [deviceId]);
         if (found === undefined) throw inventoryErrors.deviceNotFound();
-        await lockDeviceInventory(store, tx, deviceId);
+        await lockDeviceInventory(tx, deviceId);
         return fn(tx);
       });
     } catch (e) {

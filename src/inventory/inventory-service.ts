@@ -105,7 +105,7 @@ export const createInventoryService = (deps: { store: Store; clock: Clock }): In
       if (digest !== null && (await readDigest(deviceId, 'inventory')) === digest) return;
       try {
         await deps.store.db.transaction().execute(async (tx) => {
-          await lockDeviceInventory(deps.store, tx, deviceId);
+          await lockDeviceInventory(tx, deviceId);
           if (mode === 'replace') await replaceScope(tx, tenantId, deviceId, 'inventory', attrs, nowMs);
           else await upsertAttributes(tx, tenantId, deviceId, 'inventory', attrs, nowMs);
           await writeDigest(tx, deviceId, 'inventory', digest, nowMs);

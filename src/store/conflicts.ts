@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
-import { type Executor, isForeignKeyViolation, isUniqueViolation, type Store } from './store.js';
+import { needsLocks } from './dialect.js';
+import { type Executor, isForeignKeyViolation, isUniqueViolation } from './store.js';
 
 /**
  * Concurrency outcomes the database reports, and how use cases live with them
@@ -50,9 +51,15 @@ export const isConcurrencyConflict = (e: unknown): boolean =>
  * for invariants no index can hold, such as "at most N rows per tenant": the count and the
  * insert then run one transaction at a time. SQLite write transactions are serialised already.
  */
-export const lockKey = async (store: Pick<Store, 'dialect'>, tx: Executor, key: string): Promise<void> => {
-  if (store.dialect !== 'postgres') return;
+export const lockKey = async (tx: Executor, key: string): Promise<void> => {
+  if (!needsLocks(tx)) return;
   await sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(tx);
+};
+
+/** lockKey with a key of two 32-bit integers (a lock class and an object in it). */
+export const lockKeyPair = async (tx: Executor, classId: number, objectId: number): Promise<void> => {
+  if (!needsLocks(tx)) return;
+  await sql`select pg_advisory_xact_lock(${classId}::int4, ${objectId}::int4)`.execute(tx);
 };
 
 /**
@@ -62,7 +69,7 @@ export const lockKey = async (store: Pick<Store, 'dialect'>, tx: Executor, key: 
  * last such commits, always whole (the checkpoint with its rows), never part of one; the next
  * ordinary commit flushes them all. SQLite (WAL, synchronous=NORMAL) commits this way already.
  */
-export const deferCommitFlush = async (store: Pick<Store, 'dialect'>, tx: Executor): Promise<void> => {
-  if (store.dialect !== 'postgres') return;
+export const deferCommitFlush = async (tx: Executor): Promise<void> => {
+  if (!needsLocks(tx)) return;
   await sql`set local synchronous_commit = off`.execute(tx);
 };

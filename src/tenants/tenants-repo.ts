@@ -1,3 +1,4 @@
+import { rowLock } from '../store/dialect.js';
 import type { TableRow } from '../store/schema.js';
 import { type Executor, num } from '../store/store.js';
 
@@ -73,8 +74,8 @@ export const readMaxDevices = async (
   lock: 'none' | 'share' | 'update',
 ): Promise<number | undefined> => {
   let q = db.selectFrom('tenants').select('max_devices').where('id', '=', tenantId);
-  if (lock === 'update') q = q.forNoKeyUpdate();
-  else if (lock === 'share') q = q.forShare();
+  if (lock === 'update') q = q.$call(rowLock(db, 'no key update'));
+  else if (lock === 'share') q = q.$call(rowLock(db, 'share'));
   const r = await q.executeTakeFirst();
   return r ? num(r.max_devices) : undefined;
 };

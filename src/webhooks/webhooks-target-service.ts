@@ -67,7 +67,7 @@ export const createTargetSteps = <T extends TargetBase, OwnPatch>(
       const secretSealed = box.seal(secret, kind.secretAad(target.id));
       await db.transaction().execute(async (tx) => {
         // Count and insert one at a time per tenant, or concurrent creates could pass the cap.
-        await lockKey(deps.store, tx, `${kind.lockPrefix}:${target.tenantId}`);
+        await lockKey(tx, `${kind.lockPrefix}:${target.tenantId}`);
         if ((await repo.count(tx, target.tenantId)) >= MAX_SUBSCRIPTIONS_PER_TENANT)
           throw webhooksErrors.tooMany(MAX_SUBSCRIPTIONS_PER_TENANT);
         await repo.insert(tx, { target, secretSealed });
