@@ -6,66 +6,46 @@
  */
 import { parseArgs } from 'node:util';
 import { measureSignatureBaseline } from './lib/baselines.js';
-import { createBenchDatabase, type DialectName, dropLiveDatabases } from './lib/databases.js';
-import { makeSignedAuthRequest, seedDevice, startBenchServer } from './lib/gatehouse.js';
+import { focusOptions, focusSettings, forEachStore } from './lib/focus.js';
+import { makeSignedAuthRequest, seedDevice } from './lib/gatehouse.js';
 import { measureHttp } from './lib/http-case.js';
-import { startLoadGenerator } from './lib/load-generator.js';
 import { AUTH_PATH } from './lib/wire.js';
 
 const { values: a } = parseArgs({
-  options: {
-    dialects: { type: 'string', default: 'sqlite,postgres' },
-    kinds: { type: 'string', default: 'ed25519,ec,rsa3072' },
-    duration: { type: 'string', default: '2' },
-    rounds: { type: 'string', default: '1' },
-    connections: { type: 'string', default: '16' },
-  },
+  options: { ...focusOptions, kinds: { type: 'string', default: 'ed25519,ec,rsa3072' } },
 });
-const timing = { durationSeconds: Number(a.duration), warmupSeconds: 0.5 };
+const { dialects, timing, rounds, connections } = focusSettings(a);
 const kinds = a.kinds.split(',') as Parameters<typeof makeSignedAuthRequest>[0][];
 const requests = kinds.map((kind, i) => makeSignedAuthRequest(kind, i + 1));
 const raw = Object.fromEntries(
   requests.map((r) => [r.kind, measureSignatureBaseline(r, 600).rawVerify.opsPerSecond]),
 );
-const load = await startLoadGenerator();
-try {
-  for (const dialect of a.dialects.split(',') as DialectName[]) {
-    const db = await createBenchDatabase(dialect);
-    const server = await startBenchServer(db);
-    try {
-      for (const req of requests) await seedDevice(server.gh, req);
-      for (let round = 0; round < Number(a.rounds); round++) {
-        for (const req of requests) {
-          const r = await measureHttp(
-            load,
-            `${dialect} ${req.kind}`,
-            {
-              connections: Number(a.connections),
-              url: `${server.url}${AUTH_PATH}`,
-              method: 'POST',
-              headers: {
-                'content-type': 'application/json',
-                authorization: 'Bearer ',
-                'x-men-signature': req.signature,
-              },
-              body: req.authBody.toString('utf8'),
-            },
-            timing,
-          );
-          const ratio = r.rps / (raw[req.kind] ?? 1);
-          console.log(
-            `${dialect} ${req.kind}: ${Math.round(r.rps)}/s ÷ raw ${Math.round(raw[req.kind] ?? 0)}/s = ${ratio.toFixed(2)}` +
-              ` p99 ${r.latencyMs.p99.toFixed(2)} ms srv ${(r.serverCpu * 100).toFixed(0)}% gen ${(r.generatorCpu * 100).toFixed(0)}%` +
-              `${r.problem ? ` PROBLEM ${r.problem}` : ''}`,
-          );
-        }
-      }
-    } finally {
-      await server.close();
-      await db.drop();
+await forEachStore(dialects, async ({ dialect, server, load }) => {
+  for (const req of requests) await seedDevice(server.gh, req);
+  for (let round = 0; round < rounds; round++) {
+    for (const req of requests) {
+      const r = await measureHttp(
+        load,
+        `${dialect} ${req.kind}`,
+        {
+          connections,
+          url: `${server.url}${AUTH_PATH}`,
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: 'Bearer ',
+            'x-men-signature': req.signature,
+          },
+          body: req.authBody.toString('utf8'),
+        },
+        timing,
+      );
+      const ratio = r.rps / (raw[req.kind] ?? 1);
+      console.log(
+        `${dialect} ${req.kind}: ${Math.round(r.rps)}/s ÷ raw ${Math.round(raw[req.kind] ?? 0)}/s = ${ratio.toFixed(2)}` +
+          ` p99 ${r.latencyMs.p99.toFixed(2)} ms srv ${(r.serverCpu * 100).toFixed(0)}% gen ${(r.generatorCpu * 100).toFixed(0)}%` +
+          `${r.problem ? ` PROBLEM ${r.problem}` : ''}`,
+      );
     }
   }
-} finally {
-  await load.close();
-  await dropLiveDatabases();
-}
+});

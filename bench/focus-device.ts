@@ -7,95 +7,74 @@
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { DEFAULT_TENANT_ID } from '../src/tenants/index.js';
-import { createBenchDatabase, type DialectName, dropLiveDatabases } from './lib/databases.js';
-import { seedFleet, startBenchServer } from './lib/gatehouse.js';
+import { focusOptions, focusSettings, forEachStore } from './lib/focus.js';
+import { seedFleet } from './lib/gatehouse.js';
 import { measureHttp } from './lib/http-case.js';
-import { startLoadGenerator } from './lib/load-generator.js';
 import { INVENTORY_PATH, NEXT_BODY, NEXT_PATH, POLL_INVENTORY_BODY } from './lib/wire.js';
 
 const { values: a } = parseArgs({
-  options: {
-    dialects: { type: 'string', default: 'sqlite,postgres' },
-    devices: { type: 'string', default: '1000' },
-    duration: { type: 'string', default: '2' },
-    rounds: { type: 'string', default: '1' },
-    connections: { type: 'string', default: '16' },
-  },
+  options: { ...focusOptions, devices: { type: 'string', default: '1000' } },
 });
-const timing = { durationSeconds: Number(a.duration), warmupSeconds: 0.5 };
-const load = await startLoadGenerator();
+const { dialects, timing, rounds, connections } = focusSettings(a);
 const fmt = (r: Awaited<ReturnType<typeof measureHttp>>) =>
   `${Math.round(r.rps)}/s p50 ${r.latencyMs.p50.toFixed(2)} ms p99 ${r.latencyMs.p99.toFixed(2)} ms srv ${(r.serverCpu * 100).toFixed(0)}% gen ${(r.generatorCpu * 100).toFixed(0)}%${r.problem ? ` PROBLEM ${r.problem}` : ''}`;
-try {
-  for (const dialect of a.dialects.split(',') as DialectName[]) {
-    const db = await createBenchDatabase(dialect);
-    const server = await startBenchServer(db);
-    try {
-      const fleet = await seedFleet(server.gh, Number(a.devices), 1);
-      const attributes = JSON.parse(POLL_INVENTORY_BODY) as unknown;
-      for (const d of fleet) {
-        const p = await server.gh.deviceAuth.checkToken(d.token);
-        if (!p) throw new Error('seeded token refused');
-        await server.gh.inventory.reportAttributes(DEFAULT_TENANT_ID, p.deviceId, attributes, 'replace');
-      }
-      // Count the prepared reads (Store.readRows) per request: the polling path's round trips.
-      const store = server.gh.store;
-      const readRows = store.readRows.bind(store);
-      let reads = 0;
-      store.readRows = (text, parameters) => {
-        reads += 1;
-        return readRows(text, parameters);
-      };
-      const variants = fleet.map((d) => ({ headers: { authorization: `Bearer ${d.token}` } }));
-      const connections = Number(a.connections);
-      for (let round = 0; round < Number(a.rounds); round++) {
-        let mark = reads;
-        const rotated = await measureHttp(
-          load,
-          'rotated',
-          {
-            connections,
-            url: `${server.url}${INVENTORY_PATH}`,
-            method: 'PUT',
-            headers: { 'content-type': 'application/json' },
-            body: POLL_INVENTORY_BODY,
-            variants,
-          },
-          timing,
-        );
-        const rotatedReads = reads - mark;
-        mark = reads;
-        const polling = await measureHttp(
-          load,
-          'polling',
-          {
-            connections,
-            url: `${server.url}${NEXT_PATH}`,
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            templates: [
-              { method: 'POST', path: NEXT_PATH, body: NEXT_BODY },
-              { method: 'PUT', path: INVENTORY_PATH, body: POLL_INVENTORY_BODY },
-            ],
-            variants,
-          },
-          timing,
-        );
-        const pollingReads = reads - mark;
-        // Warm-up requests are counted too: reads per request over warm-up + measured run.
-        const per = (n: number, r: typeof rotated) =>
-          (n / (r.requests * (1 + timing.warmupSeconds / timing.durationSeconds))).toFixed(2);
-        const cpuUs = (r: typeof rotated) => ((r.serverCpu / r.rps) * 1e6).toFixed(0);
-        console.log(
-          `${dialect} round ${round} load ${loadavg()[0]?.toFixed(2)}: rotated ${fmt(rotated)} ${cpuUs(rotated)} µs cpu/req ~${per(rotatedReads, rotated)} reads/req | polling ${fmt(polling)} ${cpuUs(polling)} µs cpu/req ~${per(pollingReads, polling)} reads/req`,
-        );
-      }
-    } finally {
-      await server.close();
-      await db.drop();
-    }
+await forEachStore(dialects, async ({ dialect, server, load }) => {
+  const fleet = await seedFleet(server.gh, Number(a.devices), 1);
+  const attributes = JSON.parse(POLL_INVENTORY_BODY) as unknown;
+  for (const d of fleet) {
+    const p = await server.gh.deviceAuth.checkToken(d.token);
+    if (!p) throw new Error('seeded token refused');
+    await server.gh.inventory.reportAttributes(DEFAULT_TENANT_ID, p.deviceId, attributes, 'replace');
   }
-} finally {
-  await load.close();
-  await dropLiveDatabases();
-}
+  // Count the prepared reads (Store.readRows) per request: the polling path's round trips.
+  const store = server.gh.store;
+  const readRows = store.readRows.bind(store);
+  let reads = 0;
+  store.readRows = (text, parameters) => {
+    reads += 1;
+    return readRows(text, parameters);
+  };
+  const variants = fleet.map((d) => ({ headers: { authorization: `Bearer ${d.token}` } }));
+  for (let round = 0; round < rounds; round++) {
+    let mark = reads;
+    const rotated = await measureHttp(
+      load,
+      'rotated',
+      {
+        connections,
+        url: `${server.url}${INVENTORY_PATH}`,
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: POLL_INVENTORY_BODY,
+        variants,
+      },
+      timing,
+    );
+    const rotatedReads = reads - mark;
+    mark = reads;
+    const polling = await measureHttp(
+      load,
+      'polling',
+      {
+        connections,
+        url: `${server.url}${NEXT_PATH}`,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        templates: [
+          { method: 'POST', path: NEXT_PATH, body: NEXT_BODY },
+          { method: 'PUT', path: INVENTORY_PATH, body: POLL_INVENTORY_BODY },
+        ],
+        variants,
+      },
+      timing,
+    );
+    const pollingReads = reads - mark;
+    // Warm-up requests are counted too: reads per request over warm-up + measured run.
+    const per = (n: number, r: typeof rotated) =>
+      (n / (r.requests * (1 + timing.warmupSeconds / timing.durationSeconds))).toFixed(2);
+    const cpuUs = (r: typeof rotated) => ((r.serverCpu / r.rps) * 1e6).toFixed(0);
+    console.log(
+      `${dialect} round ${round} load ${loadavg()[0]?.toFixed(2)}: rotated ${fmt(rotated)} ${cpuUs(rotated)} µs cpu/req ~${per(rotatedReads, rotated)} reads/req | polling ${fmt(polling)} ${cpuUs(polling)} µs cpu/req ~${per(pollingReads, polling)} reads/req`,
+    );
+  }
+});
