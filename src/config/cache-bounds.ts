@@ -8,6 +8,8 @@
 export const CACHE_BOUNDS = {
   /** Parsed device public keys, by PEM text (devauth). */
   devicePublicKeys: 10_000,
+  /** Canonical device identities, by `id_data` text of at most 1,024 characters (devauth). */
+  deviceIdentities: 10_000,
   /** When each device's check-in was last recorded (devauth; keep above one process's fleet). */
   checkIns: 1_000_000,
   /**

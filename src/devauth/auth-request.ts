@@ -28,18 +28,29 @@ export interface ParsedAuthRequest extends VerifiedAuthRequest {
 }
 
 export const MAX_AUTH_REQUEST_BYTES = 64 * 1024;
+
+/**
+ * How the identity and the key of a request are parsed: by default afresh each time; the device
+ * auth service passes its cached parsers (createIdDataParser, createDevicePublicKeyParser).
+ */
+export interface AuthRequestParsers {
+  idData: (idData: string) => CanonicalIdentity;
+  publicKey: (pem: string) => DevicePublicKey;
+}
+
+const UNCACHED: AuthRequestParsers = { idData: parseIdData, publicKey: parseDevicePublicKey };
 const MAX_TENANT_TOKEN_LENGTH = 4096;
 
 /**
  * The checks of an auth request before its signature, in the order the errors are reported:
- * body, fields, identity, key, signature header. Synchronous and cheap (the key parse is cached).
+ * body, fields, identity, key, signature header. Synchronous and cheap (the service caches the
+ * identity and key parses).
  */
 export const parseAuthRequest = (
   body: Buffer,
   signatureHeader: string | undefined,
   bearer: string | undefined,
-  /** The service's cached parser (createDevicePublicKeyParser). */
-  parseKey: (pem: string) => DevicePublicKey = parseDevicePublicKey,
+  parsers: AuthRequestParsers = UNCACHED,
 ): ParsedAuthRequest => {
   // The body is parsed here, not by a content-type parser (the signature covers its bytes), so
   // the limits every JSON body has apply here too, before JSON.parse.
@@ -72,14 +83,14 @@ export const parseAuthRequest = (
   }
   let identity: CanonicalIdentity;
   try {
-    identity = parseIdData(idData);
+    identity = parsers.idData(idData);
   } catch (e) {
     if (e instanceof IdentityError) throw devauthErrors.badAuthRequest(`invalid auth request: ${e.message}`);
     throw e;
   }
   let pubkey: DevicePublicKey;
   try {
-    pubkey = parseKey(pubkeyPem);
+    pubkey = parsers.publicKey(pubkeyPem);
   } catch (e) {
     if (e instanceof PublicKeyError) throw devauthErrors.badAuthRequest(`invalid auth request: ${e.message}`);
     throw e;
@@ -103,9 +114,9 @@ export const verifyAuthRequest = async (
   body: Buffer,
   signatureHeader: string | undefined,
   bearer: string | undefined,
-  parseKey: (pem: string) => DevicePublicKey = parseDevicePublicKey,
+  parsers: AuthRequestParsers = UNCACHED,
 ): Promise<VerifiedAuthRequest> => {
-  const { signature, ...req } = parseAuthRequest(body, signatureHeader, bearer, parseKey);
+  const { signature, ...req } = parseAuthRequest(body, signatureHeader, bearer, parsers);
   if (!(await verifyDeviceSignatureAsync(req.pubkey, body, signature))) throw devauthErrors.badSignature();
   if (req.tenantToken.length > MAX_TENANT_TOKEN_LENGTH)
     throw devauthErrors.unauthorized('tenant token too long');

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalIdentity, IdentityError, parseIdData } from './identity.js';
+import {
+  canonicalIdentity,
+  createIdDataParser,
+  IdentityError,
+  MAX_CACHED_ID_DATA_CHARS,
+  parseIdData,
+} from './identity.js';
 
 // Expected strings are what Go's encoding/json produces for the same map[string]interface{}
 // (deviceauth utils.JsonSort), see docs/compat/mender-device-auth.md#identity.
@@ -70,5 +76,46 @@ describe('identity canonicalisation (Go encoding/json compatible)', () => {
     expect(() => canonicalIdentity({ a: deep })).toThrow('nested too deeply');
     const many = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, 'v']));
     expect(() => canonicalIdentity(many)).toThrow('more than 64');
+  });
+});
+
+describe('the cached id_data parser', () => {
+  it('answers as parseIdData does, the same frozen answer for the same text', () => {
+    const parse = createIdDataParser(2);
+    const text = '{"serial":"b","mac":"a","nested":{"z":[1,{"y":true}]}}';
+    const first = parse(text);
+    expect(first).toEqual(parseIdData(text));
+    expect(parse(text)).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(Object.isFrozen(first.attributes.nested)).toBe(true);
+    expect(() => {
+      (first.attributes as Record<string, unknown>).mac = 'changed';
+    }).toThrow(TypeError);
+    expect(parse(text).attributes.mac).toBe('a');
+  });
+
+  it('throws for a bad text every time (errors are not remembered)', () => {
+    const parse = createIdDataParser(2);
+    for (let i = 0; i < 2; i++) expect(() => parse('{"a":')).toThrow(IdentityError);
+    expect(() => parse('[]')).toThrow(IdentityError);
+  });
+
+  it('keeps at most its bound, the least recently used forgotten first', () => {
+    const parse = createIdDataParser(2);
+    const a = parse('{"a":1}');
+    const b = parse('{"b":1}');
+    expect(parse('{"a":1}')).toBe(a);
+    parse('{"c":1}');
+    expect(parse('{"a":1}')).toBe(a);
+    expect(parse('{"b":1}')).not.toBe(b);
+    expect(parse('{"b":1}')).toEqual(b);
+  });
+
+  it('parses a text longer than its limit every time, with the same answer', () => {
+    const parse = createIdDataParser(2);
+    const text = JSON.stringify({ serial: 'x'.repeat(MAX_CACHED_ID_DATA_CHARS) });
+    const first = parse(text);
+    expect(parse(text)).not.toBe(first);
+    expect(parse(text)).toEqual(parseIdData(text));
   });
 });

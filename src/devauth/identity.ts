@@ -1,5 +1,6 @@
 import { sha256Hex } from '../core/hash.js';
 import { containsNul, NUL_MESSAGE } from '../core/json-limits.js';
+import { createLru, NO_OPTIONS } from '../core/lru.js';
 
 /**
  * Device identity canonicalisation, byte-compatible with Mender's deviceauth (Go
@@ -109,4 +110,34 @@ export const parseIdData = (idData: string): CanonicalIdentity => {
   }
   if (!isPlainObject(parsed)) throw new IdentityError('id_data must be a JSON object');
   return canonicalIdentity(parsed);
+};
+
+/** Longest `id_data` the cached parser remembers (a device's usual identity is far shorter). */
+export const MAX_CACHED_ID_DATA_CHARS = 1024;
+
+const deepFreeze = <T>(v: T): T => {
+  if (typeof v === 'object' && v !== null) {
+    for (const x of Object.values(v)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
+};
+
+/**
+ * parseIdData with a bounded cache keyed by the `id_data` text: a device re-authenticating sends
+ * the same text, and canonicalising and hashing it is most of an auth request's parse. Answers
+ * are frozen (shared between requests); errors are not cached; texts longer than
+ * MAX_CACHED_ID_DATA_CHARS are parsed every time. Identity attributes only, nothing secret.
+ */
+export const createIdDataParser = (maxEntries: number): ((idData: string) => CanonicalIdentity) => {
+  const parsed = createLru<string, CanonicalIdentity>(maxEntries);
+  return (idData) => {
+    if (idData.length > MAX_CACHED_ID_DATA_CHARS) return parseIdData(idData);
+    let identity = parsed.get(idData, NO_OPTIONS);
+    if (!identity) {
+      identity = deepFreeze(parseIdData(idData));
+      parsed.set(idData, identity, NO_OPTIONS);
+    }
+    return identity;
+  };
 };
