@@ -50,8 +50,9 @@ export const loadConfig = (
     }
   }
   const given = parsed as Parsed;
-  checkTlsAndProxies(given);
+  // What spans settings: checked on the values as given, before defaults and paths are resolved.
   const encryptKey = bootstrapEncryptKey(given.bootstrapEncryptKey, given.bootstrapEncryptKeyFile);
+  checkTlsAndProxies(given);
 
   const plain = <K extends keyof Basis>(key: K) =>
     (given[key] ?? settings[key].parse(settings[key].defaultText)) as Basis[K];
@@ -67,6 +68,7 @@ export const loadConfig = (
   }
   return Object.freeze({
     ...(values as SettingValues),
+    // The secure-mode key as given, or read from its file.
     bootstrapEncryptKey: encryptKey,
     publicUrlConfigured: given.publicUrl !== undefined,
   });
