@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
+import { keyPem } from '../core/pem.js';
 import { type Factory, parseFactoryPublicKey } from '../factory/index.js';
 import { addConfigFlags, OPENS, output, tenantOption, withTenant } from './cli-common.js';
 
@@ -47,8 +48,8 @@ export const registerFactories = (program: Command): void => {
           : opts.type === 'ec'
             ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
             : generateKeyPairSync('ed25519');
-      const pub = pair.publicKey.export({ type: 'spki', format: 'pem' }).toString();
-      writeFileSync(opts.out, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), {
+      const pub = keyPem(pair.publicKey);
+      writeFileSync(opts.out, keyPem(pair.privateKey), {
         mode: 0o600,
         flag: 'wx',
       });

@@ -89,7 +89,3 @@ export const canonicalSpkiJwk = (der: Buffer): JsonWebKey | undefined => {
 };
 
 export { pemBase64 } from '../core/pem.js';
-
-/** The PEM OpenSSL writes for an SPKI whose DER has this (strict, unwrapped) base64. */
-export const spkiPem = (b64: string): string =>
-  `-----BEGIN PUBLIC KEY-----\n${b64.replace(/.{1,64}/g, '$&\n')}-----END PUBLIC KEY-----\n`;

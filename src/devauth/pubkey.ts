@@ -1,7 +1,8 @@
 import { createPublicKey, type KeyObject, verify } from 'node:crypto';
 import { sha256Hex } from '../core/hash.js';
 import { createLru, NO_OPTIONS } from '../core/lru.js';
-import { canonicalSpkiJwk, derTlv, pemBase64, spkiPem } from './pubkey-spki.js';
+import { keyPem, pemBlock } from '../core/pem.js';
+import { canonicalSpkiJwk, derTlv, pemBase64 } from './pubkey-spki.js';
 
 /**
  * Device public keys: SubjectPublicKeyInfo PEM only (`-----BEGIN PUBLIC KEY-----`), like
@@ -53,13 +54,13 @@ export const parseDevicePublicKey = (pem: string): DevicePublicKey => {
   const jwk = der.toString('base64') === b64 ? canonicalSpkiJwk(der) : undefined;
   if (jwk) {
     const key = decode(() => createPublicKey({ key: jwk, format: 'jwk' }));
-    return { pem: spkiPem(b64), sha256: sha256Hex(der), type: keyTypeOf(key), key };
+    return { pem: pemBlock('PUBLIC KEY', b64), sha256: sha256Hex(der), type: keyTypeOf(key), key };
   }
   const key = decode(() => createPublicKey({ key: pem, format: 'pem' }));
   const type = keyTypeOf(key);
   // OpenSSL's PEM export is its DER export in base64: decoding it is much cheaper than a second
   // export.
-  const normalised = key.export({ type: 'spki', format: 'pem' }).toString();
+  const normalised = keyPem(key);
   const canonical = Buffer.from(pemBase64(normalised), 'base64');
   return { pem: normalised, sha256: sha256Hex(canonical), type, key };
 };

@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { generateDeviceKey, pemBlock } from './keygen-keys.js';
+import { pemBlock } from '../core/pem.js';
+import { generateDeviceKey } from './keygen-keys.js';
 
 describe('device keys', () => {
   it('RSA: PKCS#1 PEM ("RSA PRIVATE KEY", as the Mender client writes its own), the requested size', () => {

@@ -21,14 +21,6 @@ export interface DeviceKey {
   spkiDer: Buffer;
 }
 
-/** PEM with 64-character lines and a final newline, as OpenSSL writes it. */
-export const pemBlock = (label: string, der: Uint8Array): string => {
-  const b64 = Buffer.from(der).toString('base64');
-  let body = '';
-  for (let i = 0; i < b64.length; i += 64) body += `${b64.slice(i, i + 64)}\n`;
-  return `-----BEGIN ${label}-----\n${body}-----END ${label}-----\n`;
-};
-
 const spkiDer = { type: 'spki', format: 'der' } as const;
 
 export const generateDeviceKey = (type: KeyType, rsaBits: number): DeviceKey => {

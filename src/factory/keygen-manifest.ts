@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { pemBlock } from './keygen-keys.js';
+import { pemBlock } from '../core/pem.js';
 import type { DeviceIdentity, KeygenPlan } from './keygen-plan.js';
 
 /**

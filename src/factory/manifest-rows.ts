@@ -1,4 +1,5 @@
 import { containsNul } from '../core/json-limits.js';
+import { pemBlock } from '../core/pem.js';
 import {
   canonicalIdentity,
   IdentityError,
@@ -34,7 +35,7 @@ const parseKey = (text: string) => {
     const b64 = text.trim();
     if (b64.length === 0 || b64.length > MAX_B64_KEY || !/^[A-Za-z0-9+/]+={0,2}$/.test(b64))
       throw new RowError('pubkey: expected a PEM "PUBLIC KEY" block or the base64 of its DER');
-    pem = `-----BEGIN PUBLIC KEY-----\n${b64.replace(/.{1,64}/g, '$&\n')}-----END PUBLIC KEY-----\n`;
+    pem = pemBlock('PUBLIC KEY', b64);
   }
   try {
     return parseDevicePublicKey(pem);

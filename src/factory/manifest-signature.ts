@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
 import { sha256Hex } from '../core/hash.js';
+import { keyPem } from '../core/pem.js';
 
 /**
  * Detached manifest signatures (docs/factory-manifests.md). What is signed is a one-line statement
@@ -67,7 +68,7 @@ export const parseFactoryPublicKey = (pem: string): FactoryPublicKey => {
   return {
     key,
     type,
-    pem: key.export({ type: 'spki', format: 'pem' }).toString(),
+    pem: keyPem(key),
     fingerprint: sha256Hex(key.export({ type: 'spki', format: 'der' })),
   };
 };

@@ -4,7 +4,7 @@ import 'reflect-metadata';
 import { createHash, webcrypto, X509Certificate } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { type LRUCache, NO_OPTIONS } from '../core/lru.js';
-import { pemCertificateDers } from '../core/pem.js';
+import { keyPem, pemCertificateDers } from '../core/pem.js';
 import { pkiErrors } from './pki-errors.js';
 
 // Node 20's WebCrypto (globalThis.crypto is the same object) signs and verifies for the library.
@@ -125,7 +125,7 @@ export const certFacts = (cert: X509Certificate, byFingerprint?: LRUCache<string
     unknownCritical: p.extensions
       .filter((e) => e.critical && !UNDERSTOOD_CRITICAL.has(e.type))
       .map((e) => e.type),
-    publicKeyPem: cert.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    publicKeyPem: keyPem(cert.publicKey),
     pem: cert.toString(),
   };
   facts.set(cert, f);
