@@ -1,6 +1,5 @@
 import { createFailureGuard, type FailureGuard, type FailurePolicy } from '../limits/index.js';
 import type { Store } from '../store/store.js';
-import { devicePathReader } from './bootstrap-repo-configs.js';
 
 export const DAY_MS = 86_400_000;
 
@@ -33,7 +32,6 @@ export const createBootstrapGuard = (store: Store, limits: BootstrapLimits): Fai
   });
   return createFailureGuard({
     store,
-    reader: devicePathReader(store),
     scope: 'bootstrap',
     policies: {
       pair: policy(limits.maxFailures),

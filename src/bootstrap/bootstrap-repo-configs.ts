@@ -1,4 +1,4 @@
-import { CompiledQuery, type Selectable, sql } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import { prepareQuery } from '../store/prepared.js';
 import type { BootstrapConfigsTable } from '../store/schema.js';
 import { type Executor, num, type Store } from '../store/store.js';
@@ -73,25 +73,13 @@ export const findConfig = async (
 };
 
 /**
- * Where the device path's compiled reads run. PostgreSQL: named prepared statements
- * (Store.readRows). SQLite: the main connection, not Store.readRows' read-only one: every
- * bootstrap request writes (its event), and a write by one connection empties the page cache of
- * the other, so reads on the second connection would start cold every time.
+ * Lookups on the device path, compiled once (see store/prepared.ts). On SQLite's main connection
+ * (`writer`): every bootstrap request writes (its event).
  */
-export const devicePathReader = (store: Store): Pick<Store, 'readRows'> =>
-  store.dialect === 'postgres'
-    ? store
-    : {
-        readRows: async (text, parameters) =>
-          (await store.db.executeQuery(CompiledQuery.raw(text, [...parameters]))).rows,
-      };
-
-/** Lookups on the device path, compiled once (see store/prepared.ts). */
 export const prepareDeviceLookups = (store: Store) => {
   const db = store.db;
-  const reader = devicePathReader(store);
   const byExternalId = prepareQuery(
-    reader,
+    store,
     (externalId: string) =>
       db
         .selectFrom('bootstrap_configs')
@@ -101,9 +89,10 @@ export const prepareDeviceLookups = (store: Store) => {
         // A literal LIMIT: with a bound one SQLite takes a slower sorting path (about 3× the read).
         .limit(sql.lit(10)),
     1,
+    'writer',
   );
   const byTenantExternalId = prepareQuery(
-    reader,
+    store,
     (tenantId: string, externalId: string) =>
       db
         .selectFrom('bootstrap_configs')
@@ -111,15 +100,17 @@ export const prepareDeviceLookups = (store: Store) => {
         .where('tenant_id', '=', tenantId)
         .where('external_id', '=', externalId),
     2,
+    'writer',
   );
   const byId = prepareQuery(
-    reader,
+    store,
     (tenantId: string, id: string) =>
       db.selectFrom('bootstrap_configs').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id),
     2,
+    'writer',
   );
   const byDevice = prepareQuery(
-    reader,
+    store,
     (tenantId: string, deviceId: string) =>
       db
         .selectFrom('bootstrap_configs')
@@ -127,6 +118,7 @@ export const prepareDeviceLookups = (store: Store) => {
         .where('tenant_id', '=', tenantId)
         .where('device_id', '=', deviceId),
     2,
+    'writer',
   );
   return {
     /** Every tenant's config with this external id (Magistrala's device route names no tenant). */

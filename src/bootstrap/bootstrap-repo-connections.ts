@@ -1,7 +1,6 @@
 import { prepareQuery } from '../store/prepared.js';
 import type { TableRow } from '../store/schema.js';
 import type { Executor, Store } from '../store/store.js';
-import { devicePathReader } from './bootstrap-repo-configs.js';
 import type { ConfigChannel } from './bootstrap-types.js';
 
 type JoinedRow = TableRow<'bootstrap_connections', 'config_id' | 'active'> &
@@ -39,10 +38,11 @@ export const channelsOfConfigs = async (
 /** The channels of one config, compiled once: it runs on every successful device fetch. */
 export const prepareConfigChannels = (store: Store) => {
   const query = prepareQuery(
-    devicePathReader(store),
+    store,
     (configId: string) =>
       joined(store.db).where('c.config_id', '=', configId).orderBy('ch.name').orderBy('ch.id'),
     1,
+    'writer',
   );
   return async (configId: string): Promise<ConfigChannel[]> => (await query(configId)).map(toConfigChannel);
 };

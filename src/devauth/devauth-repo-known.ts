@@ -1,6 +1,8 @@
+import { sql } from 'kysely';
 import { createBatchedLookup } from '../store/batched-lookup.js';
+import { dialectOf } from '../store/dialect.js';
 import { prepareQuery } from '../store/prepared.js';
-import { num, type Store } from '../store/store.js';
+import { type Db, num, type Store } from '../store/store.js';
 import type { AuthSetStatus } from './devauth-types.js';
 
 /**
@@ -50,7 +52,7 @@ export type KnownAuthSetLookup = (
 ) => Promise<KnownAuthSet | undefined>;
 
 export const prepareKnownAuthSetLookup = (store: Store): KnownAuthSetLookup =>
-  store.dialect === 'postgres' ? batchedLookup(store) : sqliteLookup(store);
+  dialectOf(store.db) === 'postgres' ? batchedLookup(store) : sqliteLookup(store);
 
 const sqliteLookup = (store: Store): KnownAuthSetLookup => {
   const db = store.db;
@@ -86,26 +88,41 @@ const SEP = '\n';
  * One row per asked key: the keys are unnested in the order sent, so every answer row names the
  * key it answers. Unique indexes serve both joins (devices_identity_uq, auth_sets_device_key_uq).
  */
-const BATCH_SQL = `select k.tenant_id, k.identity_sha256, k.pubkey_sha256, k.token_id,
+const batchSql = (
+  db: Db,
+  tenantIds: readonly string[],
+  identityShas: readonly string[],
+  pubkeyShas: readonly string[],
+  tokenIds: readonly string[],
+) => ({
+  compile: () =>
+    sql<BatchRow>`select k.tenant_id, k.identity_sha256, k.pubkey_sha256, k.token_id,
     d.id as device_id, a.id as auth_set_id, a.status,
     t.auth_set_id as token_auth_set_id, t.expires_at as token_expires_at
-  from unnest($1::text[], $2::text[], $3::text[], $4::text[])
+  from unnest(${sql.val(tenantIds)}::text[], ${sql.val(identityShas)}::text[], ${sql.val(pubkeyShas)}::text[], ${sql.val(tokenIds)}::text[])
     as k(tenant_id, identity_sha256, pubkey_sha256, token_id)
   join devices d on d.tenant_id = k.tenant_id and d.id_data_sha256 = k.identity_sha256
   join auth_sets a on a.device_id = d.id and a.pubkey_sha256 = k.pubkey_sha256
-  left join device_tokens t on t.id = k.token_id`;
+  left join device_tokens t on t.id = k.token_id`.compile(db),
+});
 
 type BatchRow = Row & { tenant_id: string; identity_sha256: string; pubkey_sha256: string; token_id: string };
 
 const batchedLookup = (store: Store): KnownAuthSetLookup => {
+  type Column = readonly string[];
+  const query = prepareQuery(
+    store,
+    (t: Column, i: Column, p: Column, k: Column) => batchSql(store.db, t, i, p, k),
+    4,
+  );
   const lookup = createBatchedLookup<BatchRow>({
-    fetch: async (keys) => {
-      const columns: string[][] = [[], [], [], []];
+    fetch: (keys) => {
+      const columns: [string[], string[], string[], string[]] = [[], [], [], []];
       for (const key of keys) {
         const parts = key.split(SEP);
         for (let i = 0; i < 4; i++) columns[i]?.push(parts[i] ?? '');
       }
-      return (await store.readRows(BATCH_SQL, columns)) as BatchRow[];
+      return query(...columns);
     },
     keyOf: (r) => [r.tenant_id, r.identity_sha256, r.pubkey_sha256, r.token_id].join(SEP),
   });

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { createBatchedLookup } from '../store/batched-lookup.js';
+import { dialectOf } from '../store/dialect.js';
 import { prepareQuery } from '../store/prepared.js';
 import type { TableRow } from '../store/schema.js';
 import { type Executor, num, type Store } from '../store/store.js';
@@ -15,8 +16,6 @@ export interface DeviceTokenRow {
 const TOKEN_COLUMNS = ['id', 'tenant_id', 'device_id', 'auth_set_id', 'expires_at'] as const;
 
 type TokenRowRead = TableRow<'device_tokens', (typeof TOKEN_COLUMNS)[number]>;
-
-const IDS_SENTINEL = '\u0000token-ids\u0000';
 
 const toTokenRow = (r: TokenRowRead): DeviceTokenRow => ({
   id: r.id,
@@ -70,19 +69,17 @@ export const insertDeviceToken = async (db: Executor, t: DeviceTokenRow, nowMs: 
 export const prepareLiveTokenLookup = (store: Store) => {
   const db = store.db;
   let lookup: (id: string) => Promise<TokenRowRead | undefined>;
-  if (store.dialect === 'postgres') {
-    const compiled = db
-      .selectFrom('device_tokens')
-      .select(TOKEN_COLUMNS)
-      .where(sql<boolean>`id = any(${sql.val(IDS_SENTINEL)})`)
-      .compile();
-    const slot = compiled.parameters.indexOf(IDS_SENTINEL);
-    if (slot < 0 || compiled.parameters.length !== 1)
-      throw new Error(`unexpected token batch query: ${compiled.sql}`);
-    lookup = createBatchedLookup<TokenRowRead>({
-      fetch: async (ids) => (await store.readRows(compiled.sql, [ids])) as TokenRowRead[],
-      keyOf: (r) => r.id,
-    });
+  if (dialectOf(db) === 'postgres') {
+    const query = prepareQuery(
+      store,
+      (ids: readonly string[]) =>
+        db
+          .selectFrom('device_tokens')
+          .select(TOKEN_COLUMNS)
+          .where(sql<boolean>`id = any(${sql.val(ids)})`),
+      1,
+    );
+    lookup = createBatchedLookup<TokenRowRead>({ fetch: (ids) => query(ids), keyOf: (r) => r.id });
   } else {
     const query = prepareQuery(
       store,

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { createBatchedLookup } from '../store/batched-lookup.js';
 import { lockKey } from '../store/conflicts.js';
+import { dialectOf } from '../store/dialect.js';
 import { prepareQuery } from '../store/prepared.js';
 import { onRow } from '../store/row-check.js';
 import { type Executor, num, type Store } from '../store/store.js';
@@ -100,19 +101,17 @@ export const deleteDeviceInventory = async (tx: Executor, deviceId: string): Pro
  */
 export const prepareDigestRead = (store: Store) => {
   const db = store.db;
-  if (store.dialect === 'postgres') {
-    const SCOPE = '\u0000digest-scope\u0000';
-    const IDS = '\u0000digest-device-ids\u0000';
-    const compiled = db
-      .selectFrom('inventory_digests')
-      .select(['device_id', 'digest'])
-      .where('scope', '=', SCOPE as Scope)
-      .where(sql<boolean>`device_id = any(${sql.val(IDS)})`)
-      .compile();
-    const scopeSlot = compiled.parameters.indexOf(SCOPE);
-    const idsSlot = compiled.parameters.indexOf(IDS);
-    if (scopeSlot < 0 || idsSlot < 0 || compiled.parameters.length !== 2)
-      throw new Error(`unexpected digest batch query: ${compiled.sql}`);
+  if (dialectOf(db) === 'postgres') {
+    const batch = prepareQuery(
+      store,
+      (scope: string, ids: readonly string[]) =>
+        db
+          .selectFrom('inventory_digests')
+          .select(['device_id', 'digest'])
+          .where('scope', '=', scope as Scope)
+          .where(sql<boolean>`device_id = any(${sql.val(ids)})`),
+      2,
+    );
     const byScope = new Map<
       Scope,
       (deviceId: string) => Promise<{ device_id: string; digest: string } | undefined>
@@ -121,15 +120,7 @@ export const prepareDigestRead = (store: Store) => {
       let lookup = byScope.get(scope);
       if (!lookup) {
         lookup = createBatchedLookup<{ device_id: string; digest: string }>({
-          fetch: async (ids) => {
-            const parameters: unknown[] = [];
-            parameters[scopeSlot] = scope;
-            parameters[idsSlot] = ids;
-            return (await store.readRows(compiled.sql, parameters)) as {
-              device_id: string;
-              digest: string;
-            }[];
-          },
+          fetch: (ids) => batch(scope, ids),
           keyOf: (r) => r.device_id,
         });
         byScope.set(scope, lookup);

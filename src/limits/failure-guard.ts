@@ -1,8 +1,5 @@
 import { createHash } from 'node:crypto';
-import { CompiledQuery } from 'kysely';
-import { prepareQuery } from '../store/prepared.js';
-import type { TableRow } from '../store/schema.js';
-import { type Executor, num, numOrNull, type Store } from '../store/store.js';
+import type { Executor, Store } from '../store/store.js';
 import {
   afterFailure,
   type FailurePolicy,
@@ -10,6 +7,13 @@ import {
   isLocked,
   retryAfterSeconds,
 } from './failure-policy.js';
+import {
+  deleteCounter,
+  lockCounters,
+  prepareCountersRead,
+  purgeCounters,
+  writeCounters,
+} from './limits-repo-failures.js';
 import { sourceKey } from './source-address.js';
 
 /**
@@ -56,34 +60,17 @@ export interface FailureGuard {
   purge(nowMs: number): Promise<void>;
 }
 
-const toState = (r: TableRow<'failure_counters'>): FailureState => ({
-  failures: Number(r.failures),
-  locks: Number(r.locks),
-  lockedUntil: numOrNull(r.locked_until),
-  lastFailureAt: num(r.last_failure_at),
-});
-
 const PURGE_INTERVAL_MS = 60_000;
 const digest = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 32);
 
 export const createFailureGuard = (deps: {
   store: Store;
-  /** Where `check` runs (a hot path's compiled reader); the store's own connection by default. */
-  reader?: Pick<Store, 'readRows'>;
   /** Key prefix of this use (`login`, `bootstrap`); subjects are hashed, addresses are kept. */
   scope: string;
   policies: FailurePolicies;
 }): FailureGuard => {
   const { store, scope, policies } = deps;
-  const reader = deps.reader ?? {
-    readRows: async (text: string, parameters: readonly unknown[]) =>
-      (await store.db.executeQuery(CompiledQuery.raw(text, [...parameters]))).rows,
-  };
-  const read = prepareQuery(
-    reader,
-    (a: string, b: string) => store.db.selectFrom('failure_counters').selectAll().where('key', 'in', [a, b]),
-    2,
-  );
+  const read = prepareCountersRead(store);
   const active = (kind: keyof FailurePolicies) => policies[kind].maxFailures > 0;
   const forgetMs = Math.max(...Object.values(policies).map((p) => p.forgetAfterMs));
   let lastPurgeMs = Number.NEGATIVE_INFINITY;
@@ -100,11 +87,14 @@ export const createFailureGuard = (deps: {
 
     async check(keys, nowMs) {
       if (!active('pair') && !active('source')) return { retryAfter: null, known: false };
-      const rows = await read(keys.pair, keys.source);
-      const gating = rows.filter((r) => (r.key === keys.pair ? active('pair') : active('source')));
+      const states = await read(keys.pair, keys.source);
+      const gating = [...states].filter(([key]) => (key === keys.pair ? active('pair') : active('source')));
       return {
-        retryAfter: retryAfterSeconds(gating.map(toState), nowMs),
-        known: rows.some((r) => r.key === keys.pair),
+        retryAfter: retryAfterSeconds(
+          gating.map(([, state]) => state),
+          nowMs,
+        ),
+        known: states.has(keys.pair),
       };
     },
 
@@ -112,30 +102,7 @@ export const createFailureGuard = (deps: {
       const kinds = (['subject', 'pair', 'source'] as const).filter(active);
       if (kinds.length === 0) return null;
       const ordered = [...new Set(kinds.map((k) => keys[k]))].sort();
-      // SQLite transactions already hold the write lock (BEGIN IMMEDIATE); PostgreSQL locks the
-      // rows, created first if absent, always in key order so that concurrent failures cannot deadlock.
-      if (store.dialect === 'postgres') {
-        await tx
-          .insertInto('failure_counters')
-          .values(
-            ordered.map((key) => ({
-              key,
-              failures: 0,
-              locks: 0,
-              locked_until: null,
-              last_failure_at: nowMs,
-            })),
-          )
-          .onConflict((oc) => oc.column('key').doNothing())
-          .execute();
-      }
-      let q = tx.selectFrom('failure_counters').selectAll().where('key', 'in', ordered).orderBy('key');
-      if (store.dialect === 'postgres') q = q.forUpdate();
-      const rows = await q.execute();
-      const before = new Map(rows.map((r) => [r.key, toState(r)]));
-      // A row just created above holds no failure yet: treat it as absent.
-      for (const [k, s] of before)
-        if (s.failures === 0 && s.locks === 0 && s.lockedUntil === null) before.delete(k);
+      const before = await lockCounters(tx, ordered, nowMs);
 
       const after = new Map<string, FailureState>();
       let lockedForMs = 0;
@@ -148,42 +115,18 @@ export const createFailureGuard = (deps: {
         if (kind === 'subject') underAttack = isLocked(next.state, nowMs);
         else if (next.lockedForMs !== null) lockedForMs = Math.max(lockedForMs, next.lockedForMs);
       }
-      await tx
-        .insertInto('failure_counters')
-        .values(
-          [...after].map(([key, s]) => ({
-            key,
-            failures: s.failures,
-            locks: s.locks,
-            locked_until: s.lockedUntil,
-            last_failure_at: s.lastFailureAt,
-          })),
-        )
-        .onConflict((oc) =>
-          oc.column('key').doUpdateSet((eb) => ({
-            failures: eb.ref('excluded.failures'),
-            locks: eb.ref('excluded.locks'),
-            locked_until: eb.ref('excluded.locked_until'),
-            last_failure_at: eb.ref('excluded.last_failure_at'),
-          })),
-        )
-        .execute();
+      await writeCounters(tx, after);
       return lockedForMs > 0 ? Math.ceil(lockedForMs / 1000) : null;
     },
 
     async recordSuccess(tx, keys) {
-      await tx.deleteFrom('failure_counters').where('key', '=', keys.pair).execute();
+      await deleteCounter(tx, keys.pair);
     },
 
     async purge(nowMs) {
       if (nowMs - lastPurgeMs < PURGE_INTERVAL_MS && nowMs >= lastPurgeMs) return;
       lastPurgeMs = nowMs;
-      await store.db
-        .deleteFrom('failure_counters')
-        .where('last_failure_at', '<', nowMs - forgetMs)
-        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', nowMs)]))
-        .where('key', 'like', `${scope}:%`)
-        .execute();
+      await purgeCounters(store.db, scope, nowMs - forgetMs, nowMs);
     },
   };
 };

@@ -2,12 +2,21 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, type Transaction } from 'kysely';
 import { createPostgresPool } from './pg-pool.js';
 import type { Database } from './schema.js';
 import { createSqliteDialect } from './sqlite-dialect.js';
 
 export type Dialect = 'sqlite' | 'postgres';
+/**
+ * Where Store.readRows runs a statement on SQLite (PostgreSQL: a named prepared statement on the
+ * pool either way). `reader`: a second, read-only connection, for paths that only read (device
+ * polling); it never waits behind a write. `writer`: the main connection, queued behind open
+ * transactions like every Kysely query, for paths that write on most requests (bootstrap: each
+ * fetch records an event): a write by one connection empties the page cache of the other, so
+ * reads on the second connection would start cold every time.
+ */
+export type ReadConnection = 'reader' | 'writer';
 export type Db = Kysely<Database>;
 /** What repositories take first: the database or an open transaction. */
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -18,12 +27,12 @@ export interface Store {
   /** Where the data is, for log lines (no credentials). */
   readonly description: string;
   /**
-   * Runs one compiled read-only statement outside Kysely's executor, on the hot path of device
-   * polling (see prepared.ts): SQLite reads go to a second, read-only connection (they see
-   * committed data only, never another request's open transaction); PostgreSQL reads use named
-   * prepared statements.
+   * Runs one compiled read-only statement outside Kysely's query builder, on the hot paths of
+   * devices (see prepared.ts, the one way to use it): SQLite statements are prepared once per
+   * connection (ReadConnection; both see committed data only, never another request's open
+   * transaction); PostgreSQL reads use named prepared statements.
    */
-  readRows(sql: string, parameters: readonly unknown[]): Promise<unknown[]>;
+  readRows(sql: string, parameters: readonly unknown[], connection?: ReadConnection): Promise<unknown[]>;
   /** One trivial round trip (readiness): resolves when the database answers, else throws. */
   ping(): Promise<void>;
   destroy(): Promise<void>;
@@ -65,7 +74,10 @@ const openSqlite = (file: string, busyTimeoutMs: number): Store => {
     db,
     dialect: 'sqlite',
     description: `sqlite:${path}`,
-    async readRows(sql, parameters) {
+    async readRows(sql, parameters, connection = 'reader') {
+      // The main connection's driver caches its prepared statements itself (sqlite-dialect.ts).
+      if (connection === 'writer')
+        return (await db.executeQuery(CompiledQuery.raw(sql, [...parameters]))).rows;
       let stmt = statements.get(sql);
       if (!stmt) {
         stmt = reader.prepare(sql);
