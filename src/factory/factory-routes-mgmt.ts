@@ -75,7 +75,7 @@ export const factoryMgmtRoutes =
         const f = await factories.register(
           userOf(req).tenantId,
           { name: req.body.name, publicKeyPem: req.body.public_key },
-          actorOf(req) as unknown as Record<string, unknown>,
+          actorOf(req),
         );
         return reply.code(201).header('Location', `${FACTORIES_BASE}/${f.id}`).send(factoryToWire(f));
       },
@@ -119,13 +119,7 @@ export const factoryMgmtRoutes =
         },
       },
       async (req) =>
-        factoryToWire(
-          await factories.disable(
-            userOf(req).tenantId,
-            req.params.id,
-            actorOf(req) as unknown as Record<string, unknown>,
-          ),
-        ),
+        factoryToWire(await factories.disable(userOf(req).tenantId, req.params.id, actorOf(req))),
     );
 
     app.post(
@@ -153,7 +147,7 @@ export const factoryMgmtRoutes =
           format,
           signature,
           allowUnsigned: req.query.allow_unsigned === 'true',
-          actor: actorOf(req) as unknown as Record<string, unknown>,
+          actor: actorOf(req),
         };
         if (req.query.dry_run === 'true') {
           const problems: RowResult[] = [];

@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
-import { type EventActor, recordEvent } from '../events/index.js';
+import type { Actor } from '../devauth/index.js';
+import { recordEvent } from '../events/index.js';
 import { type Executor, isUniqueViolation, type Store } from '../store/store.js';
 import { factoryErrors } from './factory-errors.js';
 import {
@@ -36,7 +37,7 @@ export const createFactoriesService = (deps: { store: Store; clock: Clock }) => 
     async register(
       tenantId: string,
       input: { name: string; publicKeyPem: string },
-      actor?: Record<string, unknown>,
+      actor?: Actor,
     ): Promise<Factory> {
       if (!NAME_RE.test(input.name)) throw factoryErrors.badName();
       let key: ReturnType<typeof parseFactoryPublicKey>;
@@ -74,7 +75,7 @@ export const createFactoriesService = (deps: { store: Store; clock: Clock }) => 
               factory_id: factory.id,
               name: factory.name,
               fingerprint: factory.fingerprint,
-              ...(actor ? { actor: actor as EventActor } : {}),
+              ...(actor ? { actor } : {}),
             },
             nowMs,
           });
@@ -87,7 +88,7 @@ export const createFactoriesService = (deps: { store: Store; clock: Clock }) => 
       return factory;
     },
 
-    async disable(tenantId: string, id: string, actor?: Record<string, unknown>): Promise<Factory> {
+    async disable(tenantId: string, id: string, actor?: Actor): Promise<Factory> {
       await db.transaction().execute(async (tx) => {
         const f = await findFactory(tx, tenantId, id);
         if (!f) throw factoryErrors.factoryNotFound();
@@ -96,7 +97,7 @@ export const createFactoriesService = (deps: { store: Store; clock: Clock }) => 
           await recordEvent(tx, {
             tenantId,
             type: 'factory.disabled',
-            payload: { factory_id: id, name: f.name, ...(actor ? { actor: actor as EventActor } : {}) },
+            payload: { factory_id: id, name: f.name, ...(actor ? { actor } : {}) },
             nowMs,
           });
       });

@@ -1,3 +1,4 @@
+import type { Actor } from '../devauth/index.js';
 import type { ManifestFormat } from './manifest-read.js';
 import type { FactoryKeyType } from './manifest-signature.js';
 
@@ -38,7 +39,8 @@ export interface DeviceImport extends ImportCounts {
   error: string | null;
   leaseOwner: string | null;
   leaseUntil: number | null;
-  createdBy: Record<string, unknown> | null;
+  /** The user who staged the import through the management API; null from the CLI. */
+  createdBy: Actor | null;
   createdAt: number;
   updatedAt: number;
   finishedAt: number | null;

@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import { newId, newOrderedId } from '../core/ids.js';
 import {
+  type Actor,
   applyImportPlan,
   type ImportOrigin,
   type ImportRow,
@@ -43,7 +44,7 @@ export const realBatchSink = (deps: {
   leaseMs: number;
   tenantId: string;
   origin: ImportOrigin;
-  actor?: Record<string, unknown>;
+  actor?: Actor;
 }): BatchSink => {
   const { store, clock, tenantId } = deps;
   return async (checks, lastLine) => {
@@ -70,7 +71,7 @@ export const realBatchSink = (deps: {
           tenantId,
           creates: plan.creates,
           origin: deps.origin,
-          ...(deps.actor ? { trail: { actor: deps.actor as never } } : {}),
+          ...(deps.actor ? { trail: { actor: deps.actor } } : {}),
           nowMs,
         });
         await insertImportedInventory(

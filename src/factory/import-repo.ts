@@ -1,3 +1,4 @@
+import type { Actor } from '../devauth/index.js';
 import type { TableRow } from '../store/schema.js';
 import { type Executor, num, numOrNull } from '../store/store.js';
 import type {
@@ -28,7 +29,7 @@ const toImport = (r: TableRow<'device_imports'>): DeviceImport => ({
   error: r.error,
   leaseOwner: r.lease_owner,
   leaseUntil: numOrNull(r.lease_until),
-  createdBy: r.created_by === null ? null : (JSON.parse(r.created_by) as Record<string, unknown>),
+  createdBy: r.created_by === null ? null : (JSON.parse(r.created_by) as Actor),
   createdAt: num(r.created_at),
   updatedAt: num(r.updated_at),
   finishedAt: numOrNull(r.finished_at),

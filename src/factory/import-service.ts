@@ -3,7 +3,8 @@ import type { BlobStore } from '../blobs/index.js';
 import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
-import { type EventActor, recordEvent } from '../events/index.js';
+import type { Actor } from '../devauth/index.js';
+import { recordEvent } from '../events/index.js';
 import { isUniqueViolation, type Store } from '../store/store.js';
 import { factoryErrors } from './factory-errors.js';
 import type { FactoriesService } from './factory-service-factories.js';
@@ -40,7 +41,7 @@ export interface StageInput {
   /** The detached signature (the .sig file's text), if the manifest is signed. */
   signature?: string | undefined;
   allowUnsigned: boolean;
-  actor?: Record<string, unknown> | undefined;
+  actor?: Actor | undefined;
 }
 
 export interface DryRunSummary {
@@ -194,7 +195,7 @@ export const createImportsService = (deps: {
               manifest_sha256: facts.sha256,
               lines: facts.lines,
               ...(factory ? { factory_id: factory.id, factory_name: factory.name } : { unsigned: true }),
-              ...(opts.actor ? { actor: opts.actor as EventActor } : {}),
+              ...(opts.actor ? { actor: opts.actor } : {}),
             },
             nowMs,
           });
