@@ -1,4 +1,4 @@
-import { type Static, type TProperties, Type } from 'typebox';
+import { type TProperties, Type } from 'typebox';
 
 /**
  * Building blocks of the event registry (event-types.ts). Payloads are TypeBox schemas so that
@@ -26,7 +26,6 @@ export const Actor = Type.Object(
   },
   { title: 'Actor', description: 'the user who made the change' },
 );
-export type EventActor = Static<typeof Actor>;
 
 /** What a change made through the management API adds (devauth `trailPayload`). */
 export const trail = {

@@ -5,7 +5,6 @@ export {
   eventTypes,
   type PayloadWithout,
 } from './event-types.js';
-export type { EventActor } from './event-types-common.js';
 export {
   type AnyEventRecord,
   devicesWithEventSince,
