@@ -222,7 +222,7 @@ export const openGatehouse = async (
       store,
       clock,
       hooks,
-      inventory: createInventoryDeviceSql(store.dialect),
+      inventory: createInventoryDeviceSql(db),
       labels: createInventoryLabels(),
       // A bulk request answers only when done: it must finish well before the connection's idle
       // timeout closes it (nothing is sent meanwhile).
@@ -302,7 +302,7 @@ export const openGatehouse = async (
         store,
         clock,
         acceptedDeviceIds: (tenantId, group) =>
-          listAcceptedDeviceIds(db, store.dialect, tenantId, group === undefined ? {} : { group }),
+          listAcceptedDeviceIds(db, tenantId, group === undefined ? {} : { group }),
         lockTenantDevices: lockTenantDeviceIds,
       }),
       deviceDeployments: createDeviceDeploymentsService({ store, clock, links }),

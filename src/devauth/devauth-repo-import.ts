@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { dialectOf } from '../store/dialect.js';
 import type { Dialect, Executor } from '../store/store.js';
 import type { KnownState, PlannedCreate } from './devauth-import-plan.js';
 import type { AuthSetStatus, DeviceStatus } from './devauth-types.js';
@@ -46,11 +47,11 @@ const byUniqueKeys = async <R>(
 /** The devices and auth sets a batch's identities and keys already have (index lookups by key). */
 export const readKnownState = async (
   db: Executor,
-  dialect: Dialect,
   tenantId: string,
   identityShas: readonly string[],
   keyShas: readonly string[],
 ): Promise<KnownState> => {
+  const dialect = dialectOf(db);
   const known: KnownState = { devices: new Map(), keys: new Map() };
   for (const part of chunks([...new Set(identityShas)])) {
     const rows = await byUniqueKeys<{ id: string; id_data_sha256: string; status: string }>(

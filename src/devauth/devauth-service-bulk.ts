@@ -4,6 +4,7 @@ import { commonErrors, isAppError } from '../core/errors.js';
 import { isUuid } from '../core/ids.js';
 import { isConcurrencyConflict } from '../store/conflicts.js';
 import { isDatabaseUnavailable } from '../store/db-errors.js';
+import { writersSerialised } from '../store/dialect.js';
 import type { Executor } from '../store/store.js';
 import type { OnDevice } from './devauth-device-tx.js';
 import { countAuthSets, listAuthSets } from './devauth-repo-authsets.js';
@@ -123,7 +124,7 @@ export const createBulkActions = (deps: {
 }) => {
   const { ctx, clock, onDevice } = deps;
   /** PostgreSQL takes a few devices at a time; SQLite writes are serialised anyway. */
-  const parallel = ctx.store.dialect === 'postgres' ? 4 : 1;
+  const parallel = writersSerialised(ctx.store.db) ? 1 : 4;
 
   type Outcome = { status?: DeviceStatus; removed?: boolean };
   type Step = (tx: Executor, device: Device, sets: AuthSet[], nowMs: number) => Promise<Outcome>;

@@ -58,7 +58,6 @@ export const realBatchSink = (deps: {
         const nowMs = clock.nowMs();
         const known = await readKnownState(
           tx,
-          store.dialect,
           tenantId,
           rows.map((r) => r.identity.sha256),
           rows.map((r) => r.key.sha256),
@@ -125,7 +124,6 @@ export const dryRunBatchSink = (deps: {
     const rows: ImportRow[] = checks.flatMap((c) => (c.ok ? [c.row] : []));
     const known = await readKnownState(
       store.db,
-      store.dialect,
       tenantId,
       rows.map((r) => r.identity.sha256),
       rows.map((r) => r.key.sha256),

@@ -1,11 +1,11 @@
-export { createInventoryDeviceSql } from './inventory-device-sql.js';
 export { applyEnrollmentInventory } from './inventory-enrollment.js';
 export { MAX_TAGS } from './inventory-errors.js';
 export { GROUP_NAME_RE } from './inventory-filters.js';
 export { createInventoryDeviceHooks } from './inventory-hooks.js';
-export { insertImportedInventory } from './inventory-import.js';
 export { createInventoryLabels } from './inventory-labels.js';
 export { createRegexMatcher } from './inventory-regex.js';
+export { createInventoryDeviceSql } from './inventory-repo-device-sql.js';
+export { insertImportedInventory } from './inventory-repo-import.js';
 export { deviceGroup, listAcceptedDeviceIds } from './inventory-repo-mgmt.js';
 export { inventoryDeviceRoutes } from './inventory-routes-device.js';
 export { inventoryGroupRoutes } from './inventory-routes-groups.js';

@@ -1,9 +1,10 @@
 import { type SqlBool, sql } from 'kysely';
+import { dialectOf, rowLock } from '../store/dialect.js';
 import { onRow } from '../store/row-check.js';
 import type { Dialect, Executor } from '../store/store.js';
 import { num } from '../store/store.js';
 import { type AttributeValue, type Scope, writeDigest } from './inventory-repo.js';
-import { VALUE_KEY_CHARS, valueEquals, valueKey } from './inventory-value-key.js';
+import { VALUE_KEY_CHARS, valueEquals, valueKey } from './inventory-repo-value-key.js';
 
 // Static groups: a device's group is its `system/group` attribute (a JSON string, like every
 // attribute value), so the primary key (device_id, scope, name) makes "at most one group per
@@ -56,20 +57,20 @@ export const deviceExists = async (db: Executor, tenantId: string, deviceId: str
  */
 export const shareLockDevices = async (
   tx: Executor,
-  dialect: Dialect,
   tenantId: string,
   deviceIds: string[],
 ): Promise<string[]> => {
   const out: string[] = [];
   for (const part of chunks([...new Set(deviceIds)].sort())) {
-    let q = tx
+    const rows = await tx
       .selectFrom('devices')
       .select('id')
       .where('id', 'in', part)
       .where(onRow('tenant_id'), '=', tenantId)
-      .orderBy('id');
-    if (dialect === 'postgres') q = q.forShare();
-    out.push(...(await q.execute()).map((r) => r.id));
+      .orderBy('id')
+      .$call(rowLock(tx, 'share'))
+      .execute();
+    out.push(...rows.map((r) => r.id));
   }
   return out;
 };
@@ -137,17 +138,16 @@ export const setDevicesGroup = async (
 /** Takes the listed devices (or, without ids, every device) out of `group`; returns how many. */
 export const unsetDevicesGroup = async (
   tx: Executor,
-  dialect: Dialect,
   tenantId: string,
   group: string,
   deviceIds?: string[],
 ): Promise<number> => {
+  const dialect = dialectOf(tx);
   const value = JSON.stringify(group);
   if (deviceIds === undefined) {
     const members = await memberRows(tx, dialect, tenantId, group).select('device_id').execute();
     await shareLockDevices(
       tx,
-      dialect,
       tenantId,
       members.map((m) => m.device_id),
     );
@@ -161,7 +161,7 @@ export const unsetDevicesGroup = async (
     return Number(res.numDeletedRows);
   }
   let n = 0;
-  for (const part of chunks(await shareLockDevices(tx, dialect, tenantId, deviceIds))) {
+  for (const part of chunks(await shareLockDevices(tx, tenantId, deviceIds))) {
     const res = await tx
       .deleteFrom('inventory_attributes')
       .where('device_id', 'in', part)
@@ -181,12 +181,8 @@ export const unsetDevicesGroup = async (
  * instead of reading every member: a group name is the key whenever its JSON text is shorter than
  * the key; longer ones (rare) are read in full.
  */
-export const listGroups = async (
-  db: Executor,
-  dialect: Dialect,
-  tenantId: string,
-  status?: string,
-): Promise<string[]> => {
+export const listGroups = async (db: Executor, tenantId: string, status?: string): Promise<string[]> => {
+  const dialect = dialectOf(db);
   if (status !== undefined) {
     const rows = await groupRows(db, tenantId)
       .select('value')
@@ -229,12 +225,12 @@ export const listGroups = async (
 /** One page of the ids of a group's devices (ordered by id) and the group's size. */
 export const groupDeviceIds = async (
   db: Executor,
-  dialect: Dialect,
   tenantId: string,
   group: string,
   offset: number,
   limit: number,
 ): Promise<{ ids: string[]; total: number }> => {
+  const dialect = dialectOf(db);
   const total = await memberRows(db, dialect, tenantId, group)
     .select((eb) => eb.fn.countAll<number | string>().as('n'))
     .executeTakeFirstOrThrow();
@@ -254,10 +250,10 @@ export const groupDeviceIds = async (
  */
 export const listAcceptedDeviceIds = async (
   db: Executor,
-  dialect: Dialect,
   tenantId: string,
   opts: { group?: string } = {},
 ): Promise<string[]> => {
+  const dialect = dialectOf(db);
   let q = db
     .selectFrom('inventory_attributes')
     .select('device_id')

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { SearchMatch } from '../core/search-policy.js';
+import { dialectOf } from '../store/dialect.js';
 import { countIdIntersection, inIdSet } from '../store/id-sets.js';
 import { onRow } from '../store/row-check.js';
 import type { TableRow } from '../store/schema.js';
@@ -15,7 +16,7 @@ import {
   selectsIdSet,
   textIds,
   whereSql,
-} from './inventory-sql.js';
+} from './inventory-repo-conditions.js';
 
 /** Which devices of a tenant a search selects; regex filters are already resolved to id sets. */
 export interface DeviceQuery {
@@ -101,7 +102,8 @@ export const countAllDevices = async (db: Executor, tenantId: string): Promise<n
   return num(r?.n ?? 0);
 };
 
-export const countDevices = async (db: Executor, dialect: Dialect, q: DeviceQuery): Promise<number> => {
+export const countDevices = async (db: Executor, q: DeviceQuery): Promise<number> => {
+  const dialect = dialectOf(db);
   if (isUnfiltered(q)) return countAllDevices(db, q.tenantId);
   const [first, ...rest] = attributeIdSets(dialect, q) ?? [];
   if (first) {
@@ -116,12 +118,12 @@ export const countDevices = async (db: Executor, dialect: Dialect, q: DeviceQuer
 /** One page of devices in sort order: one statement, whatever the number of filters and keys. */
 export const pageDevices = async (
   db: Executor,
-  dialect: Dialect,
   q: DeviceQuery,
   sort: SortKey[],
   offset: number,
   limit: number,
 ): Promise<DeviceRow[]> => {
+  const dialect = dialectOf(db);
   const order = orderSql(dialect, sort);
   const where = whereOf(dialect, q);
   // In creation order, the page's ids come first and its rows after: a deep offset then walks
@@ -176,12 +178,12 @@ export const attributesOfDevices = async (
  */
 export const regexCandidates = async (
   db: Executor,
-  dialect: Dialect,
   q: DeviceQuery,
   attr: AttrRef,
   isId: boolean,
   max: number,
 ): Promise<{ deviceIds: string[]; values: string[] } | undefined> => {
+  const dialect = dialectOf(db);
   const where = whereOf(dialect, q);
   const r = isId
     ? await sql<{

@@ -81,7 +81,6 @@ const byScopeAndName = (a: ViewAttribute, b: ViewAttribute) =>
 export const createInventoryAdminService = (deps: { store: Store; clock: Clock; regex: RegexMatcher }) => {
   const { store, clock } = deps;
   const db = store.db;
-  const dialect = store.dialect;
 
   const views = async (
     tenantId: string,
@@ -113,14 +112,7 @@ export const createInventoryAdminService = (deps: { store: Store; clock: Clock; 
 
   /** Regex filters become id sets: candidates from SQL (narrowed by the other filters), matched in the worker. */
   const resolveRegex = async (q: DeviceQuery, c: Condition & { kind: 'regex' }): Promise<string[]> => {
-    const cands = await regexCandidates(
-      db,
-      dialect,
-      q,
-      c.attr,
-      virtualOf(c.attr) === 'id',
-      MAX_REGEX_CANDIDATES,
-    );
+    const cands = await regexCandidates(db, q, c.attr, virtualOf(c.attr) === 'id', MAX_REGEX_CANDIDATES);
     if (!cands) throw inventoryErrors.tooManyCandidates();
     const hits = await deps.regex.matchIndexes(c.pattern, cands.values);
     return [...new Set(hits.map((i) => cands.deviceIds[i] as string))];
@@ -137,7 +129,7 @@ export const createInventoryAdminService = (deps: { store: Store; clock: Clock; 
       return await db.transaction().execute(async (tx) => {
         // The device first, then its inventory: the order of devauth's transitions, which lock a
         // device and then write its identity scope.
-        const [found] = await shareLockDevices(tx, dialect, tenantId, [deviceId]);
+        const [found] = await shareLockDevices(tx, tenantId, [deviceId]);
         if (found === undefined) throw inventoryErrors.deviceNotFound();
         await lockDeviceInventory(tx, deviceId);
         return fn(tx);
@@ -167,20 +159,20 @@ export const createInventoryAdminService = (deps: { store: Store; clock: Clock; 
         if (ids.length === 0) return { devices: [], total: 0 };
         q.idSets.push(ids);
       }
-      const total = await countDevices(db, dialect, q);
+      const total = await countDevices(db, q);
       if (total <= offsetOf(req.page)) return { devices: [], total };
       const position = offsetOf(req.page) + req.page.perPage;
       // Only the creation order has an index to walk; other sorts read every match.
       if (drivenByIdSets(q) && req.sort.length === 0)
         q.readOrder = pageReadOrder(total, await countAllDevices(db, tenantId), position);
-      const rows = await pageDevices(db, dialect, q, req.sort, offsetOf(req.page), req.page.perPage);
+      const rows = await pageDevices(db, q, req.sort, offsetOf(req.page), req.page.perPage);
       return { devices: await views(tenantId, rows, req.projection), total };
     },
 
     async getDevice(tenantId: string, deviceId: string): Promise<{ device: DeviceView; etag?: string }> {
       if (!isUuid(deviceId)) throw inventoryErrors.deviceNotFound();
       const q: DeviceQuery = { tenantId, conditions: [], idSets: [[deviceId]], keywords: [] };
-      const [row] = await pageDevices(db, dialect, q, [], 0, 1);
+      const [row] = await pageDevices(db, q, [], 0, 1);
       if (!row) throw inventoryErrors.deviceNotFound();
       const [device] = (await views(tenantId, [row])) as [DeviceView];
       return { device, etag: tagsEtag(device.attributes.filter((a) => a.scope === 'tags')) };
@@ -230,16 +222,15 @@ export const createInventoryAdminService = (deps: { store: Store; clock: Clock; 
       if (!isUuid(deviceId)) throw inventoryErrors.deviceNotFound();
       const n = await db
         .transaction()
-        .execute(async (tx) => unsetDevicesGroup(tx, dialect, tenantId, group, [deviceId]));
+        .execute(async (tx) => unsetDevicesGroup(tx, tenantId, group, [deviceId]));
       if (n === 0) throw inventoryErrors.deviceNotFound();
     },
 
-    listGroups: (tenantId: string, status?: string): Promise<string[]> =>
-      listGroups(db, dialect, tenantId, status),
+    listGroups: (tenantId: string, status?: string): Promise<string[]> => listGroups(db, tenantId, status),
 
     async deleteGroup(tenantId: string, group: string): Promise<number> {
       checkGroupName(group);
-      return db.transaction().execute((tx) => unsetDevicesGroup(tx, dialect, tenantId, group));
+      return db.transaction().execute((tx) => unsetDevicesGroup(tx, tenantId, group));
     },
 
     async groupDevices(
@@ -247,7 +238,7 @@ export const createInventoryAdminService = (deps: { store: Store; clock: Clock; 
       group: string,
       page: Page,
     ): Promise<{ ids: string[]; total: number }> {
-      const r = await groupDeviceIds(db, dialect, tenantId, group, offsetOf(page), page.perPage);
+      const r = await groupDeviceIds(db, tenantId, group, offsetOf(page), page.perPage);
       if (r.total === 0) throw inventoryErrors.groupNotFound();
       return r;
     },
@@ -260,7 +251,7 @@ export const createInventoryAdminService = (deps: { store: Store; clock: Clock; 
       checkGroupName(group);
       try {
         return await db.transaction().execute(async (tx) => {
-          const existing = await shareLockDevices(tx, dialect, tenantId, ids.filter(isUuid));
+          const existing = await shareLockDevices(tx, tenantId, ids.filter(isUuid));
           const updated = await setDevicesGroup(tx, tenantId, existing, group, clock.nowMs());
           return { matched: existing.length, updated };
         });
@@ -272,9 +263,7 @@ export const createInventoryAdminService = (deps: { store: Store; clock: Clock; 
 
     async removeFromGroup(tenantId: string, group: string, ids: string[]): Promise<number> {
       checkGroupName(group);
-      return db
-        .transaction()
-        .execute((tx) => unsetDevicesGroup(tx, dialect, tenantId, group, ids.filter(isUuid)));
+      return db.transaction().execute((tx) => unsetDevicesGroup(tx, tenantId, group, ids.filter(isUuid)));
     },
 
     filterAttributes: (tenantId: string) => attributeCatalogue(db, tenantId, MAX_CATALOGUE),

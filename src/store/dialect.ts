@@ -19,6 +19,9 @@ export const dialectOf = (ex: Executor): Dialect =>
  */
 export const needsLocks = (ex: Executor): boolean => dialectOf(ex) === 'postgres';
 
+/** Whether write transactions run one at a time anyway (SQLite), so running several at once gains nothing. */
+export const writersSerialised = (ex: Executor): boolean => !needsLocks(ex);
+
 /** PostgreSQL's row-lock strengths that Gatehouse takes. */
 export type RowLock = 'update' | 'no key update' | 'share';
 

@@ -106,15 +106,15 @@ describe.each(dialects())('inventory static groups on %s', (dialect) => {
 
   it('exposes accepted devices (optionally of a group) to the deployments domain', async () => {
     const db = f.t.gh.store.db;
-    const accepted = await listAcceptedDeviceIds(db, f.t.gh.store.dialect, tenant.id);
+    const accepted = await listAcceptedDeviceIds(db, tenant.id);
     expect(accepted).toEqual([...accepted].sort());
     expect(new Set(accepted)).toEqual(new Set(devs.map((d) => d.id)));
     expect(accepted).not.toContain(pendingId);
-    expect(
-      new Set(await listAcceptedDeviceIds(db, f.t.gh.store.dialect, tenant.id, { group: 'fleet' })),
-    ).toEqual(new Set([id(1), id(2), id(3)]));
-    expect(await listAcceptedDeviceIds(db, f.t.gh.store.dialect, tenant.id, { group: 'nobody' })).toEqual([]);
-    expect(await listAcceptedDeviceIds(db, f.t.gh.store.dialect, other.id)).toEqual([otherDevice.id]);
+    expect(new Set(await listAcceptedDeviceIds(db, tenant.id, { group: 'fleet' }))).toEqual(
+      new Set([id(1), id(2), id(3)]),
+    );
+    expect(await listAcceptedDeviceIds(db, tenant.id, { group: 'nobody' })).toEqual([]);
+    expect(await listAcceptedDeviceIds(db, other.id)).toEqual([otherDevice.id]);
     // Rejecting a device takes it out at once (identity/status is kept in step by device auth).
     const dev = (await f.call(tenant, 'GET', `/api/management/v2/devauth/devices/${id(3)}`)).json() as {
       auth_sets: { id: string }[];
@@ -126,9 +126,7 @@ describe.each(dialects())('inventory static groups on %s', (dialect) => {
       { status: 'rejected' },
     );
     expect(rej.statusCode).toBe(204);
-    expect(
-      await listAcceptedDeviceIds(db, f.t.gh.store.dialect, tenant.id, { group: 'fleet' }),
-    ).not.toContain(id(3));
+    expect(await listAcceptedDeviceIds(db, tenant.id, { group: 'fleet' })).not.toContain(id(3));
     expect((await call('GET', '/groups?status=rejected')).json()).toEqual(['fleet']);
   });
 

@@ -13,8 +13,8 @@ import {
   type SearchInventory,
 } from '../../src/devauth/devauth-repo-search.js';
 import type { DeviceFilter } from '../../src/devauth/devauth-types.js';
-import { createInventoryDeviceSql } from '../../src/inventory/inventory-device-sql.js';
 import type { Condition } from '../../src/inventory/inventory-filters.js';
+import { createInventoryDeviceSql } from '../../src/inventory/inventory-repo-device-sql.js';
 import {
   groupDeviceIds,
   listAcceptedDeviceIds,
@@ -28,7 +28,7 @@ import {
 } from '../../src/inventory/inventory-repo-query.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import type { Database } from '../../src/store/schema.js';
-import { type Executor, openStore, type Store } from '../../src/store/store.js';
+import { type Db, type Executor, openStore, type Store } from '../../src/store/store.js';
 import { DEFAULT_TENANT_ID as T } from '../../src/tenants/index.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../helpers/databases.js';
 import { analyzeFleet, fleetMac, type SeededFleet, seedFleet } from '../helpers/fleet-seed.js';
@@ -100,8 +100,8 @@ const PK = {
 /** Attribute values: 0012's index of value keys, or (PostgreSQL) 0013's of short values. */
 const VALUE = ['inventory_attributes_value_idx', 'inventory_attributes_short_value_idx'];
 
-const cases = (dialect: 'sqlite' | 'postgres', fleet: SeededFleet, deploymentId: string): Case[] => {
-  const inv: SearchInventory = { sql: createInventoryDeviceSql(dialect), match: 'prefix' };
+const cases = (fleet: SeededFleet, deploymentId: string, db: Db): Case[] => {
+  const inv: SearchInventory = { sql: createInventoryDeviceSql(db), match: 'prefix' };
   const page = { offset: 0, limit: 20, order: 'index' as const };
   const middle = fleet.devices[Math.floor(FLEET / 2)] as SeededFleet['devices'][number];
   const after = { createdAt: middle.createdAt, id: middle.id };
@@ -224,25 +224,25 @@ const cases = (dialect: 'sqlite' | 'postgres', fleet: SeededFleet, deploymentId:
     { name: 'auth sets of a page', run: (db) => listAuthSets(db, some), reads: [PK.authSetsByDevice] },
     {
       name: 'inventory list, first page',
-      run: (db) => pageDevices(db, dialect, query([]), [], 0, 20),
+      run: (db) => pageDevices(db, query([]), [], 0, 20),
       reads: [['devices_tenant_created_idx']],
       ordered: true,
     },
     {
       name: 'inventory list, page 500',
-      run: (db) => pageDevices(db, dialect, query([]), [], 10_000, 20),
+      run: (db) => pageDevices(db, query([]), [], 10_000, 20),
       reads: [['devices_tenant_created_idx']],
       ordered: true,
     },
     {
       name: 'inventory count, all',
-      run: (db) => countInventoryDevices(db, dialect, query([])),
+      run: (db) => countInventoryDevices(db, query([])),
       reads: [PK.counts],
     },
     along(
       {
         name: 'inventory list by group, along the index',
-        run: (db) => pageDevices(db, dialect, query([group], 'index'), [], 0, 20),
+        run: (db) => pageDevices(db, query([group], 'index'), [], 0, 20),
         reads: [VALUE],
         ordered: true,
       },
@@ -250,19 +250,19 @@ const cases = (dialect: 'sqlite' | 'postgres', fleet: SeededFleet, deploymentId:
     ),
     {
       name: 'inventory list by group, from the ids',
-      run: (db) => pageDevices(db, dialect, query([group], 'ids'), [], 0, 20),
+      run: (db) => pageDevices(db, query([group], 'ids'), [], 0, 20),
       reads: [VALUE, PK.devices],
       avoids: TENANT_WALKS,
     },
     {
       name: 'inventory count by group',
-      run: (db) => countInventoryDevices(db, dialect, query([group])),
+      run: (db) => countInventoryDevices(db, query([group])),
       reads: [VALUE],
       avoids: TENANT_WALKS,
     },
     {
       name: 'inventory count with a tag',
-      run: (db) => countInventoryDevices(db, dialect, query([hasTag])),
+      run: (db) => countInventoryDevices(db, query([hasTag])),
       reads: [VALUE],
       avoids: TENANT_WALKS,
     },
@@ -272,15 +272,15 @@ const cases = (dialect: 'sqlite' | 'postgres', fleet: SeededFleet, deploymentId:
       reads: [PK.attributes],
       avoids: ['inventory_attributes_value_idx', 'inventory_attributes_search_idx'],
     },
-    { name: 'inventory group names', run: (db) => listGroups(db, dialect, T), reads: [VALUE] },
+    { name: 'inventory group names', run: (db) => listGroups(db, T), reads: [VALUE] },
     {
       name: 'inventory group members',
-      run: (db) => groupDeviceIds(db, dialect, T, 'group-7', 0, 20),
+      run: (db) => groupDeviceIds(db, T, 'group-7', 0, 20),
       reads: [VALUE],
     },
     {
       name: 'accepted devices of a group, for a deployment',
-      run: (db) => listAcceptedDeviceIds(db, dialect, T, { group: 'group-7' }),
+      run: (db) => listAcceptedDeviceIds(db, T, { group: 'group-7' }),
       reads: [VALUE],
     },
     {
@@ -396,7 +396,7 @@ describe.each(dialects())('device query plans on %s', (dialect) => {
         .execute();
     }
     await analyzeFleet(store);
-    all = cases(dialect, fleet, deploymentId);
+    all = cases(fleet, deploymentId, store.db);
   }, 120_000);
 
   afterAll(async () => {

@@ -49,11 +49,11 @@ describe.each(dialects())('import lookups without statistics on %s', (dialect) =
     const ids = [...devices.map((d) => d.id_data_sha256), ...devices.map((_, i) => fresh(i))];
     const keys = [...devices.map((d) => d.pubkey_sha256), ...devices.map((_, i) => fresh(i + 1000))];
 
-    const known = await readKnownState(store.db, dialect, T, ids, keys);
+    const known = await readKnownState(store.db, T, ids, keys);
     expect(known.devices.size).toBe(250);
     expect(known.keys.size).toBe(250);
 
-    const statements = await captureQueries(dialect, (db) => readKnownState(db, dialect, T, ids, keys));
+    const statements = await captureQueries(dialect, (db) => readKnownState(db, T, ids, keys));
     expect(statements).toHaveLength(2);
     const [byIdentity, byKey] = await Promise.all(
       statements.map((q) => explain(store.db, dialect, q, TABLES)),

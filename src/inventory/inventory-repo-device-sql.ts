@@ -1,6 +1,7 @@
 import { type RawBuilder, sql } from 'kysely';
-import type { Dialect } from '../store/store.js';
-import { searchKey, startsWith, valueEquals, valueIn } from './inventory-value-key.js';
+import { dialectOf } from '../store/dialect.js';
+import type { Dialect, Executor } from '../store/store.js';
+import { searchKey, startsWith, valueEquals, valueIn } from './inventory-repo-value-key.js';
 
 /** What the device search `q` looks at: the identity scope (not the status mirror) and inventory. */
 const SEARCHED = sql`(a.scope = 'inventory' or (a.scope = 'identity' and a.name <> 'status'))`;
@@ -9,9 +10,12 @@ const SEARCHED = sql`(a.scope = 'inventory' or (a.scope = 'identity' and a.name 
  * Device ids and conditions on `devices.id` for device searches of other domains (devauth's
  * device list and bulk actions take them through src/wiring.ts): inventory owns what attributes
  * mean. Values are stored as JSON text, so strings are compared in their JSON form, through the
- * indexed value keys (inventory-value-key.ts).
+ * indexed value keys (inventory-repo-value-key.ts).
  */
-export const createInventoryDeviceSql = (dialect: Dialect) => ({
+export const createInventoryDeviceSql = (db: Executor) => inventoryDeviceSql(dialectOf(db));
+
+/** createInventoryDeviceSql for a known dialect (inside inventory's own queries). */
+export const inventoryDeviceSql = (dialect: Dialect) => ({
   /**
    * Ids of the devices one of whose identity or inventory values starts with `text`,
    * case-insensitively: a string value, or a number written so. One range of

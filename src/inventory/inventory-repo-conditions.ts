@@ -2,10 +2,10 @@ import { type RawBuilder, sql } from 'kysely';
 import type { SearchMatch } from '../core/search-policy.js';
 import { inIdSet } from '../store/id-sets.js';
 import type { Dialect } from '../store/store.js';
-import { createInventoryDeviceSql } from './inventory-device-sql.js';
 import type { AttrRef, Condition, Scalar, SortKey, VirtualKind } from './inventory-filters.js';
 import { virtualOf } from './inventory-filters.js';
-import { startsWith, valueIn, valueKey } from './inventory-value-key.js';
+import { inventoryDeviceSql } from './inventory-repo-device-sql.js';
+import { startsWith, valueIn, valueKey } from './inventory-repo-value-key.js';
 
 // The dialect-specific SQL of inventory searches. Attribute values are JSON text (a string, a
 // number, or a homogeneous array of either), so every predicate is written over the elements of
@@ -178,7 +178,7 @@ export const idSetSql = (dialect: Dialect, ids: string[]): Frag => {
  * inventory value starts with it (`prefix`: index ranges; core/search-policy.ts).
  */
 export const textIds = (dialect: Dialect, tenantId: string, keyword: string, match: SearchMatch): Frag => {
-  if (match === 'prefix') return createInventoryDeviceSql(dialect).valuePrefixIds(tenantId, keyword);
+  if (match === 'prefix') return inventoryDeviceSql(dialect).valuePrefixIds(tenantId, keyword);
   // Values are JSON text, so the keyword is matched in its JSON-escaped form.
   const escaped = JSON.stringify(keyword.toLowerCase())
     .slice(1, -1)
