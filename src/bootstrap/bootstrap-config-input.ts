@@ -3,6 +3,7 @@ import { isUuid } from '../core/ids.js';
 import { type Executor, isForeignKeyViolation, isUniqueViolation } from '../store/store.js';
 import { bootstrapErrors } from './bootstrap-errors.js';
 import { existingChannelIds } from './bootstrap-repo-channels.js';
+import { otherConfigHas } from './bootstrap-repo-configs.js';
 import { parseTemplate, TemplateError } from './bootstrap-template.js';
 import type { TemplateMode } from './bootstrap-types.js';
 
@@ -59,9 +60,7 @@ export const explainConflict = async (
     scoped: boolean,
   ) => {
     if (value === undefined || value === null) return false;
-    let q = ex.selectFrom('bootstrap_configs').select('id').where(col, '=', value).where('id', '!=', c.id);
-    if (scoped) q = q.where('tenant_id', '=', c.tenantId);
-    return (await q.executeTakeFirst()) !== undefined;
+    return otherConfigHas(ex, { col, value, exceptId: c.id, tenantId: scoped ? c.tenantId : undefined });
   };
   if (await hit('external_id', c.externalId, true))
     throw bootstrapErrors.conflict('a config with this external_id already exists in this domain');

@@ -5,7 +5,12 @@ import type { Executor } from '../store/store.js';
 import { checkChannels, checkTemplate } from './bootstrap-config-input.js';
 import { bootstrapErrors } from './bootstrap-errors.js';
 import { existingChannelIds } from './bootstrap-repo-channels.js';
-import { insertConfig, readHoldNewConfigs, toConfigRecord } from './bootstrap-repo-configs.js';
+import {
+  findConfigBy,
+  insertConfig,
+  linkConfigDevice,
+  readHoldNewConfigs,
+} from './bootstrap-repo-configs.js';
 import { replaceConnections } from './bootstrap-repo-connections.js';
 import { type BootstrapSecrets, configSecrets } from './bootstrap-secrets.js';
 import {
@@ -73,25 +78,20 @@ export const createEnrollmentConfigs = (deps: { secrets: BootstrapSecrets }): En
     },
 
     async provision(tx, { tenantId, deviceId, externalId, template, nowMs }) {
-      const configs = tx.selectFrom('bootstrap_configs').selectAll().where('tenant_id', '=', tenantId);
-      const linked = await configs.where('device_id', '=', deviceId).executeTakeFirst();
-      if (linked) return { outcome: 'existing', configId: linked.id };
-      const named = await configs.where('external_id', '=', externalId).executeTakeFirst();
+      const linked = await findConfigBy(tx, tenantId, 'device_id', deviceId);
+      if (linked) return { outcome: 'existing', configId: linked.config.id };
+      const named = await findConfigBy(tx, tenantId, 'external_id', externalId);
       if (named) {
-        if (named.device_id !== null) return { outcome: 'conflict', configId: null };
-        await tx
-          .updateTable('bootstrap_configs')
-          .set({ device_id: deviceId, updated_at: nowMs })
-          .where('id', '=', named.id)
-          .execute();
+        if (named.config.deviceId !== null) return { outcome: 'conflict', configId: null };
+        await linkConfigDevice(tx, named.config.id, deviceId, nowMs);
         await recordEvent(tx, {
           tenantId,
           type: 'bootstrap.config_updated',
           deviceId,
-          payload: { client_id: named.id, fields: ['device_id'] },
+          payload: { client_id: named.config.id, fields: ['device_id'] },
           nowMs,
         });
-        return { outcome: 'linked', configId: toConfigRecord(named).config.id };
+        return { outcome: 'linked', configId: named.config.id };
       }
       if (!template) return { outcome: 'none', configId: null };
 

@@ -223,3 +223,52 @@ export const writeHoldNewConfigs = async (
     )
     .execute();
 };
+
+/** Whether a config other than `exceptId` (of `tenantId`, if given) has `value` in `col`: which constraint a write hit. */
+export const otherConfigHas = async (
+  ex: Executor,
+  p: {
+    col: 'id' | 'external_id' | 'name' | 'device_id';
+    value: string;
+    exceptId: string;
+    tenantId: string | undefined;
+  },
+): Promise<boolean> => {
+  let q = ex
+    .selectFrom('bootstrap_configs')
+    .select('id')
+    .where(p.col, '=', p.value)
+    .where('id', '!=', p.exceptId);
+  if (p.tenantId !== undefined) q = q.where('tenant_id', '=', p.tenantId);
+  return (await q.executeTakeFirst()) !== undefined;
+};
+
+/** The tenant's config whose `col` is `value`, if any (both columns are unique per tenant). */
+export const findConfigBy = async (
+  ex: Executor,
+  tenantId: string,
+  col: 'external_id' | 'device_id',
+  value: string,
+): Promise<ConfigRecord | undefined> => {
+  const r = await ex
+    .selectFrom('bootstrap_configs')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where(col, '=', value)
+    .executeTakeFirst();
+  return r ? toConfigRecord(r) : undefined;
+};
+
+/** Links the config to a device (no tenant filter: the caller found the row by its tenant). */
+export const linkConfigDevice = async (
+  tx: Executor,
+  id: string,
+  deviceId: string,
+  nowMs: number,
+): Promise<void> => {
+  await tx
+    .updateTable('bootstrap_configs')
+    .set({ device_id: deviceId, updated_at: nowMs })
+    .where('id', '=', id)
+    .execute();
+};

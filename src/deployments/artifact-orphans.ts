@@ -1,5 +1,6 @@
 import type { BlobStore } from '../blobs/index.js';
 import type { Executor } from '../store/store.js';
+import { artifactBlobKeys } from './deployments-repo-artifacts.js';
 
 /**
  * An artifact's blob is put in place just before its row commits, and removed just after its row
@@ -17,10 +18,7 @@ export const removeOrphanArtifactBlobs = async (
   const cutoff = opts.nowMs - (opts.graceMs ?? ORPHAN_GRACE_MS);
   const stored = (await blobs.list('artifacts')).filter((b) => b.modifiedMs < cutoff);
   if (stored.length === 0) return { blobs: 0, bytes: 0 };
-  // Every key the table names (a small table: one row per artifact, not per device).
-  const named = new Set(
-    (await db.selectFrom('artifacts').select('blob_key').execute()).map((r) => r.blob_key),
-  );
+  const named = await artifactBlobKeys(db);
   const orphans = stored.filter((b) => !named.has(b.key));
   for (const b of orphans) await blobs.remove(b.key);
   return { blobs: orphans.length, bytes: orphans.reduce((n, b) => n + b.size, 0) };

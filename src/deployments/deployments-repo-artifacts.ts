@@ -242,3 +242,7 @@ export const deleteArtifactRow = async (db: Executor, tenantId: string, id: stri
     .executeTakeFirst();
   return Number(res.numDeletedRows) > 0;
 };
+
+/** Every blob key the artifacts table names (a small table: one row per artifact, not per device). */
+export const artifactBlobKeys = async (db: Executor): Promise<Set<string>> =>
+  new Set((await db.selectFrom('artifacts').select('blob_key').execute()).map((r) => r.blob_key));

@@ -1,7 +1,7 @@
-import { sql } from 'kysely';
 import { CACHE_BOUNDS } from '../config/cache-bounds.js';
 import { createLru, NO_OPTIONS } from '../core/lru.js';
 import type { Db } from '../store/store.js';
+import { writeCheckInTimes } from './devauth-repo-devices.js';
 
 /**
  * Device check-in times, written in batches off the request path. A polling device would
@@ -32,13 +32,7 @@ export const createCheckInRecorder = (deps: {
 
   const write = async (batch: [string, number][]) => {
     for (let i = 0; i < batch.length; i += BATCH) {
-      const rows = batch
-        .slice(i, i + BATCH)
-        .map(([id, ts]) => sql`select cast(${id} as text) as id, cast(${ts} as bigint) as ts`);
-      // UPDATE ... FROM works on both PostgreSQL and SQLite (≥ 3.33).
-      await sql`update devices set check_in_at = v.ts from (${sql.join(rows, sql` union all `)}) as v where devices.id = v.id`.execute(
-        deps.db,
-      );
+      await writeCheckInTimes(deps.db, batch.slice(i, i + BATCH));
     }
   };
 

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { rowLock } from '../store/dialect.js';
 import { onRow } from '../store/row-check.js';
 import type { TableRow } from '../store/schema.js';
@@ -160,4 +161,16 @@ export const countDevices = async (
   if (list.length > 0) q = q.where('status', 'in', list);
   const r = await q.executeTakeFirst();
   return num(r?.n ?? 0);
+};
+
+/** Sets the check-in time of each listed device (id, time), in one statement. */
+export const writeCheckInTimes = async (
+  db: Executor,
+  checkIns: readonly [string, number][],
+): Promise<void> => {
+  const rows = checkIns.map(([id, ts]) => sql`select cast(${id} as text) as id, cast(${ts} as bigint) as ts`);
+  // UPDATE ... FROM works on both PostgreSQL and SQLite (≥ 3.33).
+  await sql`update devices set check_in_at = v.ts from (${sql.join(rows, sql` union all `)}) as v where devices.id = v.id`.execute(
+    db,
+  );
 };
