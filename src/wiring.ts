@@ -47,11 +47,12 @@ import {
   listAcceptedDeviceIds,
 } from './inventory/index.js';
 import { createPki, type Pki } from './pki/index.js';
-import { migrateToLatest } from './store/migrate.js';
-import { type OpenStoreOptions, openStore, type Store } from './store/store.js';
+import { migrateStore } from './store/migrate.js';
+import { openStore, type Store } from './store/store.js';
 import { createTenantsService, type TenantsService } from './tenants/index.js';
 import { ensureSigningKeys, loadSigningKeys } from './tokens/signing-keys.js';
 import { createTokenKit, type TokenKit } from './tokens/token-kit.js';
+import { hasSigningKeys } from './tokens/tokens-repo-signing-keys.js';
 import { createLoginLimits, createUsersService, type UsersService } from './users/index.js';
 import { createWebhooks, type HttpSender, type Webhooks } from './webhooks/index.js';
 
@@ -86,23 +87,6 @@ export interface Gatehouse {
 }
 
 /**
- * Migrations may run longer than any request should (an index on a large table): on PostgreSQL
- * they get a connection of their own without the statement timeout.
- */
-const migrate = async (store: Store, connection: OpenStoreOptions): Promise<void> => {
-  if (store.dialect !== 'postgres') {
-    await migrateToLatest(store.db);
-    return;
-  }
-  const unbounded = openStore({ ...connection, poolSize: 1 });
-  try {
-    await migrateToLatest(unbounded.db);
-  } finally {
-    await unbounded.destroy();
-  }
-};
-
-/**
  * Opens the store, applies migrations, loads (or creates) the master key and signing keys, and
  * builds the services. Used by `serve`, by every CLI command and by tests.
  */
@@ -124,10 +108,9 @@ export const openGatehouse = async (
     queryTimeoutMs: config.dbQueryTimeoutMs,
   });
   try {
-    await migrate(store, connection);
+    await migrateStore(store, connection);
     // A database that already has sealed secrets must not get a freshly generated (wrong) key.
-    const hasSecrets =
-      (await store.db.selectFrom('signing_keys').select('kid').limit(1).execute()).length > 0;
+    const hasSecrets = await hasSigningKeys(store.db);
     const masterKey = loadOrCreateMasterKey(config.masterKeyFile, { mayCreate: !hasSecrets });
     const box = createSecretBox(masterKey);
     const keys = await ensureSigningKeys(store.db, box, clock.nowMs());

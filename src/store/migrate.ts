@@ -16,7 +16,7 @@ import * as m0014 from './migrations/0014-group-counts.js';
 import * as m0015 from './migrations/0015-ui-state.js';
 import * as m0016 from './migrations/0016-bootstrap-hold.js';
 import * as m0017 from './migrations/0017-deployment-size.js';
-import type { Db } from './store.js';
+import { type Db, type OpenStoreOptions, openStore, type Store } from './store.js';
 
 // Migrations are listed here explicitly (not read from disk) so they work from the compiled
 // dist/ and from tsx alike; names sort in application order.
@@ -47,6 +47,24 @@ export class MigrationError extends Error {}
 /** Applies every pending migration; safe to run concurrently from several processes. */
 export const migrateToLatest = async (db: Db): Promise<string[]> =>
   applied(await new Migrator({ db, provider }).migrateToLatest());
+
+/**
+ * migrateToLatest for a store the server runs on. Migrations may run longer than any request
+ * should (an index on a large table): on PostgreSQL they get a connection of their own, opened
+ * with `connection` (the store's options without its statement timeout).
+ */
+export const migrateStore = async (store: Store, connection: OpenStoreOptions): Promise<void> => {
+  if (store.dialect !== 'postgres') {
+    await migrateToLatest(store.db);
+    return;
+  }
+  const unbounded = openStore({ ...connection, poolSize: 1 });
+  try {
+    await migrateToLatest(unbounded.db);
+  } finally {
+    await unbounded.destroy();
+  }
+};
 
 /** Applies the migrations up to and including `name` (tests build databases of earlier versions). */
 export const migrateTo = async (db: Db, name: string): Promise<string[]> =>

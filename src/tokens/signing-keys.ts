@@ -2,6 +2,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject 
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { SecretBox } from '../core/secret-box.js';
 import { type Executor, num } from '../store/store.js';
+import { insertSigningKey, readActiveSigningKeys } from './tokens-repo-signing-keys.js';
 
 /**
  * The server's token signing keys live in the database (so every process of a scale-out
@@ -20,13 +21,7 @@ export interface SigningKey {
 const aadFor = (kid: string) => `signing-key:${kid}`;
 
 export const loadSigningKeys = async (db: Executor, box: SecretBox): Promise<SigningKey[]> => {
-  const rows = await db
-    .selectFrom('signing_keys')
-    .selectAll()
-    .where('status', '=', 'active')
-    .orderBy('created_at')
-    .orderBy('kid')
-    .execute();
+  const rows = await readActiveSigningKeys(db);
   return rows.map((r) => {
     const privateKey = createPrivateKey({
       key: box.open(r.private_key_sealed, aadFor(r.kid)),
@@ -60,16 +55,13 @@ export const ensureSigningKeys = async (
   const jwk = publicKey.export({ format: 'jwk' }) as JWK;
   const kid = await calculateJwkThumbprint(jwk);
   const publicJwk: JWK = { ...jwk, kid, alg: 'EdDSA', use: 'sig' };
-  await db
-    .insertInto('signing_keys')
-    .values({
-      kid,
-      alg: 'EdDSA',
-      public_jwk: JSON.stringify(publicJwk),
-      private_key_sealed: box.seal(privateKey.export({ format: 'der', type: 'pkcs8' }), aadFor(kid)),
-      status: 'active',
-      created_at: nowMs,
-    })
-    .execute();
+  await insertSigningKey(db, {
+    kid,
+    alg: 'EdDSA',
+    public_jwk: JSON.stringify(publicJwk),
+    private_key_sealed: box.seal(privateKey.export({ format: 'der', type: 'pkcs8' }), aadFor(kid)),
+    status: 'active',
+    created_at: nowMs,
+  });
   return loadSigningKeys(db, box);
 };
