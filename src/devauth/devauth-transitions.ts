@@ -1,8 +1,7 @@
 import { commonErrors, isAppError } from '../core/errors.js';
 import { recordEvent } from '../events/index.js';
-import { needsLocks } from '../store/dialect.js';
 import type { Executor } from '../store/store.js';
-import { readMaxDevices } from '../tenants/index.js';
+import { readMaxDevicesToAccept } from '../tenants/index.js';
 import { devauthErrors } from './devauth-errors.js';
 import {
   authSetStatuses,
@@ -141,23 +140,9 @@ export const deleteAuthSet = async (
   });
 };
 
-/**
- * The tenant's device limit, checked under the tenant row's lock (tenants-repo readMaxDevices).
- * On PostgreSQL an unlimited tenant's accepts share the lock and run side by side (a factory
- * batch coming online); a limited tenant's take it in turn, since each counts before it accepts.
- * The plain read first picks the lock, so a limited tenant's accepts never hold the shared lock
- * and then ask for the exclusive one (two of them doing that would deadlock). A limit set between
- * the plain read and the shared lock is seen by the shared read; that rare case then takes the
- * exclusive lock too (a deadlock there is retried like any other).
- */
+/** The tenant's device limit, checked under the tenant row's lock (tenants-repo readMaxDevicesToAccept). */
 const enforceDeviceLimit = async (tx: Executor, tenantId: string): Promise<void> => {
-  let limit: number | undefined;
-  if (!needsLocks(tx)) limit = await readMaxDevices(tx, tenantId, 'none');
-  else {
-    limit = await readMaxDevices(tx, tenantId, 'none');
-    if (limit !== undefined && limit < 0) limit = await readMaxDevices(tx, tenantId, 'share');
-    if (limit !== undefined && limit >= 0) limit = await readMaxDevices(tx, tenantId, 'update');
-  }
+  const limit = await readMaxDevicesToAccept(tx, tenantId);
   if (limit === undefined) throw commonErrors.notFound('tenant not found');
   if (limit < 0) return;
   const accepted = await countDevices(tx, tenantId, 'accepted');

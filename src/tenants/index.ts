@@ -1,4 +1,4 @@
-export { readMaxDevices } from './tenants-repo.js';
+export { readMaxDevices, readMaxDevicesToAccept } from './tenants-repo.js';
 export {
   createTenantsService,
   DEFAULT_TENANT_ID,

@@ -1,4 +1,4 @@
-import { rowLock } from '../store/dialect.js';
+import { needsLocks, rowLock } from '../store/dialect.js';
 import type { TableRow } from '../store/schema.js';
 import { type Executor, num } from '../store/store.js';
 
@@ -78,4 +78,21 @@ export const readMaxDevices = async (
   else if (lock === 'share') q = q.$call(rowLock(db, 'share'));
   const r = await q.executeTakeFirst();
   return r ? num(r.max_devices) : undefined;
+};
+
+/**
+ * max_devices of a tenant, read under the tenant row's lock for an accept that may add a device
+ * (readMaxDevices). On PostgreSQL an unlimited tenant's accepts share the lock and run side by
+ * side (a factory batch coming online); a limited tenant's take it in turn, since each counts
+ * before it accepts. The plain read first picks the lock, so a limited tenant's accepts never hold
+ * the shared lock and then ask for the exclusive one (two of them doing that would deadlock). A
+ * limit set between the plain read and the shared lock is seen by the shared read; that rare case
+ * then takes the exclusive lock too (a deadlock there is retried like any other).
+ */
+export const readMaxDevicesToAccept = async (tx: Executor, tenantId: string): Promise<number | undefined> => {
+  let limit = await readMaxDevices(tx, tenantId, 'none');
+  if (!needsLocks(tx)) return limit;
+  if (limit !== undefined && limit < 0) limit = await readMaxDevices(tx, tenantId, 'share');
+  if (limit !== undefined && limit >= 0) limit = await readMaxDevices(tx, tenantId, 'update');
+  return limit;
 };
