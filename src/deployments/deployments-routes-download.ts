@@ -6,7 +6,7 @@ import { errorResponses } from '../http/schemas-common.js';
 import type { App } from '../http/types.js';
 import type { Store } from '../store/store.js';
 import { deploymentsErrors } from './deployments-errors.js';
-import { findArtifactById } from './deployments-repo-artifacts.js';
+import { createArtifactDownloads } from './deployments-service-download.js';
 import { DOWNLOAD_PATH_PREFIX, type DownloadLinks } from './download-links.js';
 
 /** Parses a single `bytes=a-b` / `bytes=a-` / `bytes=-n` range; undefined = serve it all. */
@@ -38,6 +38,7 @@ export const parseRange = (
  */
 export const deploymentsDownloadRoutes =
   (deps: { store: Store; blobs: BlobStore; links: DownloadLinks; clock: Clock }) => async (app: App) => {
+    const downloads = createArtifactDownloads(deps.store.db);
     app.get(
       `${DOWNLOAD_PATH_PREFIX}:id`,
       {
@@ -88,7 +89,7 @@ export const deploymentsDownloadRoutes =
             nowMs: deps.clock.nowMs(),
           });
         if (!valid) throw deploymentsErrors.badLink();
-        const artifact = await findArtifactById(deps.store.db, id);
+        const artifact = await downloads.artifact(id);
         if (!artifact || artifact.tenantId !== q.tenant) throw deploymentsErrors.artifactNotFound();
         const size = await deps.blobs.size(artifact.blobKey);
         if (size === undefined) throw deploymentsErrors.artifactNotFound();

@@ -5,7 +5,7 @@ import { errorResponses } from '../http/schemas-common.js';
 import { type App, userOf } from '../http/types.js';
 import type { Db } from '../store/store.js';
 import type { DomainEvent } from './events-repo.js';
-import { eventsAfter } from './events-repo-stream.js';
+import { createEventReplay } from './events-service-replay.js';
 import { type EventStreamHub, type StreamListener, TOKEN_GONE } from './events-stream-hub.js';
 import { eventToWire, matchesTypes, TypeFilters, typeFiltersOf } from './events-wire.js';
 
@@ -25,6 +25,7 @@ export const eventStreamRoutes =
   (deps: { hub: EventStreamHub; db: Db; heartbeatMs: number }) =>
   async (app: App): Promise<void> => {
     const { hub } = deps;
+    const events = createEventReplay(deps.db);
     app.get(
       EVENT_STREAM_PATH,
       {
@@ -100,7 +101,7 @@ export const eventStreamRoutes =
           // Attached first, so that nothing committed while the replay is read falls between.
           await hub.attach(listener);
           if (lastId !== undefined) {
-            replay = await eventsAfter(deps.db, p.tenantId, lastId.toLowerCase(), types, MAX_REPLAY + 1);
+            replay = await events.after(p.tenantId, lastId.toLowerCase(), types, MAX_REPLAY + 1);
             resync = replay.length > MAX_REPLAY;
             if (resync) replay = [];
           }
