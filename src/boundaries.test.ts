@@ -86,6 +86,96 @@ const checkBoundaries = (files: readonly SourceFile[]): string[] => {
   return problems;
 };
 
+// Storage (ADR 6, "Storage"): SQL is built in src/store/ and in repositories (`*-repo*.ts`) only,
+// the dialect is read there only, and a route (`*-routes*.ts`) calls services, never a repository.
+
+/** Kysely's statement builders; a call of one builds SQL. */
+const SQL_BUILDERS = new Set([
+  'selectFrom',
+  'insertInto',
+  'updateTable',
+  'deleteFrom',
+  'replaceInto',
+  'mergeInto',
+]);
+/** Functions of src/store/dialect.ts that answer with the dialect itself or branch SQL on it. */
+const DIALECT_READERS = new Set(['dialectOf', 'needsLocks']);
+
+const isStorageFile = (path: string): boolean =>
+  path.startsWith('src/store/') || /-repo[-.]/.test(posix.basename(path));
+const isRouteFile = (path: string): boolean => /-routes[-.]/.test(posix.basename(path));
+
+/** What in `source` builds SQL or reads the dialect, by line (comments and strings never count). */
+const storageUses = (path: string, source: string): string[] => {
+  const file = ts.createSourceFile(path, source, ts.ScriptTarget.Latest, true);
+  const found: string[] = [];
+  const at = (node: ts.Node, what: string) =>
+    found.push(`${path}:${file.getLineAndCharacterOfPosition(node.getStart()).line + 1}: ${what}`);
+  const visit = (node: ts.Node): void => {
+    if (ts.isCallExpression(node)) {
+      const callee = node.expression;
+      if (ts.isPropertyAccessExpression(callee) && SQL_BUILDERS.has(callee.name.text))
+        at(node, `builds SQL (${callee.name.text})`);
+      if (ts.isIdentifier(callee) && DIALECT_READERS.has(callee.text))
+        at(node, `reads the dialect (${callee.text})`);
+    } else if (ts.isTaggedTemplateExpression(node) && ts.isIdentifier(node.tag) && node.tag.text === 'sql') {
+      at(node, 'builds SQL (sql`…`)');
+    } else if (ts.isPropertyAccessExpression(node)) {
+      if (ts.isIdentifier(node.expression) && node.expression.text === 'sql')
+        at(node, `builds SQL (sql.${node.name.text})`);
+      if (node.name.text === 'dialect') at(node, 'reads the dialect (.dialect)');
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  return found;
+};
+
+/** Relative specifiers that `source` imports or re-exports for values (type-only ones left out). */
+const valueImportSpecifiers = (source: string): string[] => {
+  const file = ts.createSourceFile('x.ts', source, ts.ScriptTarget.Latest, true);
+  const out: string[] = [];
+  for (const st of file.statements) {
+    if (ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier)) {
+      const clause = st.importClause;
+      const bindings = clause?.namedBindings;
+      const typeOnly =
+        clause !== undefined &&
+        (clause.isTypeOnly ||
+          (clause.name === undefined &&
+            bindings !== undefined &&
+            ts.isNamedImports(bindings) &&
+            bindings.elements.length > 0 &&
+            bindings.elements.every((e) => e.isTypeOnly)));
+      if (!typeOnly) out.push(st.moduleSpecifier.text);
+    } else if (ts.isExportDeclaration(st) && st.moduleSpecifier && ts.isStringLiteral(st.moduleSpecifier)) {
+      if (!st.isTypeOnly) out.push(st.moduleSpecifier.text);
+    }
+  }
+  return out.filter((s) => s.startsWith('.'));
+};
+
+/** Every breach of the storage rule in `files` (tests under src/ may query the database to check it). */
+const checkStorage = (files: readonly SourceFile[]): string[] => {
+  const problems: string[] = [];
+  for (const file of files) {
+    if (file.path.endsWith('.test.ts')) continue;
+    if (!isStorageFile(file.path))
+      for (const use of storageUses(file.path, file.source))
+        problems.push(`${use}: only src/store/ and repositories (*-repo*.ts) do`);
+    if (isRouteFile(file.path)) {
+      for (const specifier of valueImportSpecifiers(file.source)) {
+        const target = posix.normalize(posix.join(posix.dirname(file.path), specifier));
+        if (isStorageFile(target))
+          problems.push(
+            `${file.path}: imports '${specifier}': a route calls services, not repositories or the store`,
+          );
+      }
+    }
+  }
+  return problems;
+};
+
 const root = join(import.meta.dirname, '..');
 
 const sourceFiles = (): SourceFile[] =>
@@ -154,6 +244,63 @@ describe('module boundaries', () => {
       "src/users/index.ts: imports '../wiring.js': only the composition code (src/*.ts, src/cli/) imports it",
       "src/users/index.ts: imports '../cli/cli.js': only the composition code (src/*.ts, src/cli/) imports it",
       "src/store/migrations/0001-x.ts: imports '../store.js': a migration imports no app code (ADR 12)",
+    ]);
+  });
+});
+
+describe('storage boundaries', () => {
+  it('hold for every file under src/', () => {
+    expect(checkStorage(sourceFiles())).toEqual([]);
+  });
+
+  it('flag SQL and dialect reads outside src/store/ and repositories, and routes importing a repository', () => {
+    const files: SourceFile[] = [
+      {
+        path: 'src/users/users-service.ts',
+        source: [
+          '// selectFrom( in a comment, and sql`x` in one, do not count',
+          "const s = 'db.selectFrom(\\'users\\')';",
+          "const a = await db.selectFrom('users').selectAll().execute();",
+          'await tx.insertInto(t).values(v).execute();',
+          'await sql<{ n: number }>`select 1`.execute(db);',
+          "const r = sql.ref('a');",
+          "if (store.dialect === 'postgres') x();",
+          'if (dialectOf(tx) === "sqlite") y();',
+          'if (needsLocks(tx)) z();',
+          "await lockKey(tx, 'k');",
+        ].join('\n'),
+      },
+      { path: 'src/users/users-repo-x.ts', source: "await db.selectFrom('users').execute();\nsql`x`;" },
+      { path: 'src/users/users-settings-repo.ts', source: "await db.deleteFrom('users').execute();" },
+      {
+        path: 'src/store/conflicts.ts',
+        source: "if (dialectOf(tx) === 'postgres') await sql`x`.execute(tx);",
+      },
+      { path: 'src/users/users-x.test.ts', source: "await db.selectFrom('users').execute();" },
+      {
+        path: 'src/users/users-routes-mgmt.ts',
+        source: [
+          "import { findUser } from './users-repo-x.js';",
+          "import type { UserRow } from './users-repo-x.js';",
+          "import { type UserRow2 } from './users-settings-repo.js';",
+          "export { y } from './users-settings-repo.js';",
+          "import { openStore } from '../store/store.js';",
+          "import type { Store } from '../store/store.js';",
+          "import { createUsers } from './users-service.js';",
+        ].join('\n'),
+      },
+    ];
+    expect(checkStorage(files)).toEqual([
+      'src/users/users-service.ts:3: builds SQL (selectFrom): only src/store/ and repositories (*-repo*.ts) do',
+      'src/users/users-service.ts:4: builds SQL (insertInto): only src/store/ and repositories (*-repo*.ts) do',
+      'src/users/users-service.ts:5: builds SQL (sql`…`): only src/store/ and repositories (*-repo*.ts) do',
+      'src/users/users-service.ts:6: builds SQL (sql.ref): only src/store/ and repositories (*-repo*.ts) do',
+      'src/users/users-service.ts:7: reads the dialect (.dialect): only src/store/ and repositories (*-repo*.ts) do',
+      'src/users/users-service.ts:8: reads the dialect (dialectOf): only src/store/ and repositories (*-repo*.ts) do',
+      'src/users/users-service.ts:9: reads the dialect (needsLocks): only src/store/ and repositories (*-repo*.ts) do',
+      "src/users/users-routes-mgmt.ts: imports './users-repo-x.js': a route calls services, not repositories or the store",
+      "src/users/users-routes-mgmt.ts: imports './users-settings-repo.js': a route calls services, not repositories or the store",
+      "src/users/users-routes-mgmt.ts: imports '../store/store.js': a route calls services, not repositories or the store",
     ]);
   });
 });
