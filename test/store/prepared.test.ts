@@ -29,6 +29,16 @@ describe.each(dialects())('prepared queries on %s', (dialect) => {
     expect(await q('00000000-0000-4000-8000-000000000000', 'default')).toHaveLength(1);
   });
 
+  it('answers the same on the writer connection as on the reader', async () => {
+    const db = t.gh.store.db;
+    const { tenant } = await t.gh.tenants.create({ name: 'prepared-writer' });
+    const build = (id: string) => db.selectFrom('tenants').select(['id', 'name']).where('id', '=', id);
+    const onReader = prepareQuery(t.gh.store, build, 1);
+    const onWriter = prepareQuery(t.gh.store, build, 1, 'writer');
+    expect(await onWriter(tenant.id)).toEqual([{ id: tenant.id, name: 'prepared-writer' }]);
+    expect(await onWriter(tenant.id)).toEqual(await onReader(tenant.id));
+  });
+
   it('refuses a builder that ignores an argument', () => {
     const db = t.gh.store.db;
     expect(() => prepareQuery(t.gh.store, (_id: string) => db.selectFrom('tenants').select('id'), 1)).toThrow(
