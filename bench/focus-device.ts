@@ -30,9 +30,9 @@ await forEachStore(dialects, async ({ dialect, server, load }) => {
   const store = server.gh.store;
   const readRows = store.readRows.bind(store);
   let reads = 0;
-  store.readRows = (text, parameters) => {
+  store.readRows = (text, parameters, connection) => {
     reads += 1;
-    return readRows(text, parameters);
+    return readRows(text, parameters, connection);
   };
   const variants = fleet.map((d) => ({ headers: { authorization: `Bearer ${d.token}` } }));
   for (let round = 0; round < rounds; round++) {
