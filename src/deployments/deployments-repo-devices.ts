@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
-import { rowLock } from '../store/dialect.js';
+import { createBatchedLookup } from '../store/batched-lookup.js';
+import { dialectOf, rowLock } from '../store/dialect.js';
 import { prepareQuery } from '../store/prepared.js';
 import type { TableRow } from '../store/schema.js';
 import { type Executor, num, numOrNull, type Store } from '../store/store.js';
@@ -70,9 +71,14 @@ export const insertDeviceDeployments = async (
  * do" poll; compiled once and served by Store.readRows (see src/store/prepared.ts). The tenant is
  * part of the filter, not checked afterwards: a row another tenant wrote for this device id (a
  * database from before deployments resolved device ids in the caller's tenant) must neither be
- * served nor hide the device's own deployments.
+ * served nor hide the device's own deployments. On PostgreSQL the reads of one event-loop turn
+ * go out as one statement (src/store/batched-lookup.ts: only a statement sent after a poll asked
+ * answers it, so a deployment created before the poll is always seen).
  */
-export const prepareNextDeviceDeployment = (store: Store) => {
+export const prepareNextDeviceDeployment = (
+  store: Store,
+): ((tenantId: string, deviceId: string) => Promise<DeviceDeployment | undefined>) => {
+  if (dialectOf(store.db) === 'postgres') return batchedNext(store);
   const db = store.db;
   const query = prepareQuery(
     store,
@@ -89,8 +95,53 @@ export const prepareNextDeviceDeployment = (store: Store) => {
         .limit(sql.lit(1)),
     2,
   );
-  return async (tenantId: string, deviceId: string): Promise<DeviceDeployment | undefined> => {
+  return async (tenantId, deviceId) => {
     const [r] = await query(deviceId, tenantId);
+    return r ? toDeviceDeployment(r) : undefined;
+  };
+};
+
+type NextRow = TableRow<'device_deployments', (typeof COLUMNS)[number]>;
+
+/** Tenant and device ids joined by a separator neither contains. */
+const NEXT_SEP = '\n';
+
+/**
+ * One row per asked (tenant, device) that has an active deployment: for each key, the first
+ * entry of device_deployments_device_idx (device, active, created_at, deployment_id) of that
+ * tenant, as the one-device query reads it.
+ */
+const batchedNext = (store: Store) => {
+  const db = store.db;
+  const query = prepareQuery(
+    store,
+    (tenantIds: readonly string[], deviceIds: readonly string[]) => ({
+      compile: () =>
+        sql<NextRow>`select x.* from unnest(${sql.val(tenantIds)}::text[], ${sql.val(deviceIds)}::text[])
+    as k(tenant_id, device_id)
+  cross join lateral (
+    select ${sql.join(COLUMNS.map((c) => sql.ref(`d.${c}`)))} from device_deployments d
+    where d.device_id = k.device_id and d.is_active = 1 and d.tenant_id = k.tenant_id
+    order by d.created_at, d.deployment_id limit 1
+  ) x`.compile(db),
+    }),
+    2,
+  );
+  const lookup = createBatchedLookup<NextRow>({
+    fetch: (keys) => {
+      const tenantIds: string[] = [];
+      const deviceIds: string[] = [];
+      for (const key of keys) {
+        const at = key.indexOf(NEXT_SEP);
+        tenantIds.push(key.slice(0, at));
+        deviceIds.push(key.slice(at + 1));
+      }
+      return query(tenantIds, deviceIds);
+    },
+    keyOf: (r) => `${r.tenant_id}${NEXT_SEP}${r.device_id}`,
+  });
+  return async (tenantId: string, deviceId: string): Promise<DeviceDeployment | undefined> => {
+    const r = await lookup(`${tenantId}${NEXT_SEP}${deviceId}`);
     return r ? toDeviceDeployment(r) : undefined;
   };
 };

@@ -129,4 +129,68 @@ describe('createBatchedLookup', () => {
       ).toThrow(/maxBatchSize/);
     }
   });
+  it('while a batch is on its way, gathers the next keys and sends them when it comes back', async () => {
+    const answers: ((rows: Row[]) => void)[] = [];
+    const queries: string[][] = [];
+    const scheduled: (() => void)[] = [];
+    const lookup = createBatchedLookup<Row>({
+      fetch: (keys) => {
+        queries.push([...keys]);
+        return new Promise<Row[]>((resolve) => answers.push(resolve));
+      },
+      keyOf: (r) => r.id,
+      schedule: (send) => scheduled.push(send),
+    });
+    const first = lookup('a');
+    scheduled.splice(0).forEach((send) => send());
+    expect(queries).toEqual([['a']]);
+    // Asked while the first is out: the end of their turn sends nothing yet.
+    const later = [lookup('b'), lookup('c')];
+    scheduled.splice(0).forEach((send) => send());
+    const more = lookup('d'); // joins the waiting batch: no new schedule
+    expect(scheduled).toHaveLength(0);
+    expect(queries).toEqual([['a']]);
+    answers[0]?.([{ id: 'a', v: 1 }]);
+    expect(await first).toEqual({ id: 'a', v: 1 });
+    // Sent when the first came back (after every one of them was asked), as one query.
+    expect(queries).toEqual([['a'], ['b', 'c', 'd']]);
+    answers[1]?.([
+      { id: 'd', v: 4 },
+      { id: 'b', v: 2 },
+    ]);
+    expect(await Promise.all([...later, more])).toEqual([{ id: 'b', v: 2 }, undefined, { id: 'd', v: 4 }]);
+  });
+
+  it('sends the waiting keys after a failed batch too, and allows maxInFlight batches at once', async () => {
+    const queries: string[][] = [];
+    const answers: { resolve(rows: Row[]): void; reject(e: Error): void }[] = [];
+    const lookup = createBatchedLookup<Row>({
+      fetch: (keys) => {
+        queries.push([...keys]);
+        return new Promise<Row[]>((resolve, reject) => answers.push({ resolve, reject }));
+      },
+      keyOf: (r) => r.id,
+      schedule: (send) => send(),
+      maxInFlight: 2,
+    });
+    const a = lookup('a');
+    const b = lookup('b');
+    const c = lookup('c'); // a third batch waits for one of the two
+    expect(queries).toEqual([['a'], ['b']]);
+    answers[0]?.reject(new Error('connection lost'));
+    await expect(a).rejects.toThrow('connection lost');
+    expect(queries).toEqual([['a'], ['b'], ['c']]);
+    answers[1]?.resolve([{ id: 'b', v: 1 }]);
+    answers[2]?.resolve([]);
+    expect(await b).toEqual({ id: 'b', v: 1 });
+    expect(await c).toBeUndefined();
+  });
+
+  it('refuses an in-flight bound that is not a positive integer', () => {
+    for (const maxInFlight of [0, -1, 1.5]) {
+      expect(() =>
+        createBatchedLookup<Row>({ fetch: async () => [], keyOf: (r) => r.id, maxInFlight }),
+      ).toThrow(/maxInFlight/);
+    }
+  });
 });

@@ -10,6 +10,10 @@
  * its way joins the next batch, never the one in flight. So whatever committed before a request
  * asked is seen by its answer, exactly as with one query per request.
  *
+ * - At most `maxInFlight` batches on their way at once (default 1): keys asked for meanwhile wait
+ *   in the pending batch, which is sent as soon as one comes back. Under load each statement
+ *   then answers the requests of a whole round trip, not of one turn; when idle, a key is sent at
+ *   the end of its turn as before. Either way the statement is sent after the key was asked for.
  * - At most `maxBatchSize` distinct keys per query; a larger batch is sent as several queries at
  *   once (each its own pooled connection).
  * - A key asked for several times in one batch is queried once; every caller gets the row.
@@ -22,11 +26,14 @@ export interface BatchedLookupOptions<Row> {
   keyOf(row: Row): string;
   /** Distinct keys per query (default 500). */
   maxBatchSize?: number;
+  /** Batches sent and not yet answered, at most (default 1). */
+  maxInFlight?: number;
   /** When a pending batch is sent; default `setImmediate` (the end of the current turn). */
   schedule?: (send: () => void) => void;
 }
 
 export const DEFAULT_MAX_BATCH_SIZE = 500;
+export const DEFAULT_MAX_IN_FLIGHT = 1;
 
 interface Waiter<Row> {
   resolve(row: Row | undefined): void;
@@ -40,9 +47,15 @@ export const createBatchedLookup = <Row>(
   if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) {
     throw new Error(`maxBatchSize must be a positive integer, got ${maxBatchSize}`);
   }
+  const maxInFlight = opts.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+  if (!Number.isInteger(maxInFlight) || maxInFlight < 1) {
+    throw new Error(`maxInFlight must be a positive integer, got ${maxInFlight}`);
+  }
   const schedule = opts.schedule ?? ((send: () => void) => void setImmediate(send));
   /** Keys asked for since the last batch was sent, with their callers. */
   let pending: Map<string, Waiter<Row>[]> | null = null;
+  /** Batches sent and not answered yet. */
+  let inFlight = 0;
 
   const run = (keys: string[], waiters: Map<string, Waiter<Row>[]>) => {
     let rows: Promise<readonly Row[]>;
@@ -51,19 +64,29 @@ export const createBatchedLookup = <Row>(
     } catch (e) {
       rows = Promise.reject(e);
     }
+    inFlight += 1;
+    const settled = () => {
+      inFlight -= 1;
+      // Keys that waited for this answer go now; their statement is sent after they asked.
+      if (pending) send();
+    };
     rows.then(
       (found) => {
+        settled();
         const byKey = new Map<string, Row>();
         for (const row of found) byKey.set(opts.keyOf(row), row);
         for (const key of keys) for (const w of waiters.get(key) ?? []) w.resolve(byKey.get(key));
       },
       (e: unknown) => {
+        settled();
         for (const key of keys) for (const w of waiters.get(key) ?? []) w.reject(e);
       },
     );
   };
 
   const send = () => {
+    // Still waiting for earlier batches: this one goes when one of them comes back.
+    if (inFlight >= maxInFlight) return;
     const batch = pending;
     pending = null;
     if (!batch) return;

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prepareNextDeviceDeployment } from '../../src/deployments/deployments-repo-devices.js';
 import { DEFAULT_TENANT_ID } from '../../src/tenants/index.js';
 import { makeRootfsArtifact, makeSingleFileArtifact, multipartUpload } from '../helpers/artifacts.js';
 import { dialects } from '../helpers/databases.js';
@@ -450,5 +451,40 @@ describe.each(dialects())('artifacts and deployments on %s', (dialect) => {
     const theirs = await t.app.inject({ method: 'GET', url: `${V2}?id=${a.id}`, headers: bearer(other) });
     expect(theirs.json()).toEqual([]);
     expect(theirs.headers['x-total-count']).toBe('0');
+  });
+  it('answers the polls of one event-loop turn each from its own device, in one statement on PostgreSQL', async () => {
+    const r7 = readFileSync(makeSingleFileArtifact({ name: 'release-7', deviceTypes: ['qemux86-64'] }));
+    expect((await upload(r7)).statusCode).toBe(201);
+    const [d1, d2, d3, d4] = await Promise.all([admit(), admit(), admit(), admit()]);
+    if (!d1 || !d2 || !d3 || !d4) throw new Error('devices not admitted');
+    const older = await deploy({ name: 'turn-older', artifact_name: 'release-7', devices: [d1.id, d2.id] });
+    const newer = await deploy({ name: 'turn-newer', artifact_name: 'release-7', devices: [d2.id, d3.id] });
+    const idOf = (r: { statusCode: number; json(): unknown }) =>
+      r.statusCode === 200 ? (r.json() as { id: string }).id : r.statusCode;
+
+    const polls = await Promise.all([d1, d2, d3, d4].map((d) => d.next()));
+    expect(polls.map(idOf)).toEqual([older, older, newer, 204]);
+    // Once the older one is done, the same device's next poll is answered by the newer one.
+    expect((await d2.status(older, 'success')).statusCode).toBe(204);
+    const again = await Promise.all([d2, d1].map((d) => d.next()));
+    expect(again.map(idOf)).toEqual([newer, older]);
+
+    // The repository read itself: three devices asked in one turn, one statement on PostgreSQL.
+    const store = t.gh.store;
+    const readRows = store.readRows.bind(store);
+    let statements = 0;
+    const counting = {
+      ...store,
+      readRows: (...a: Parameters<typeof readRows>) => {
+        statements += 1;
+        return readRows(...a);
+      },
+    };
+    const next = prepareNextDeviceDeployment(counting);
+    const rows = await Promise.all([d3, d4, d1].map((d) => next(DEFAULT_TENANT_ID, d.id)));
+    expect(rows.map((r) => r?.deploymentId ?? null)).toEqual([newer, null, older]);
+    expect(statements).toBe(dialect === 'postgres' ? 1 : 3);
+    // Another tenant's id for the same device finds nothing.
+    expect(await next('no-such-tenant', d1.id)).toBeUndefined();
   });
 });
