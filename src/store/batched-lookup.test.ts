@@ -142,11 +142,11 @@ describe('createBatchedLookup', () => {
       schedule: (send) => scheduled.push(send),
     });
     const first = lookup('a');
-    scheduled.splice(0).forEach((send) => send());
+    for (const send of scheduled.splice(0)) send();
     expect(queries).toEqual([['a']]);
     // Asked while the first is out: the end of their turn sends nothing yet.
     const later = [lookup('b'), lookup('c')];
-    scheduled.splice(0).forEach((send) => send());
+    for (const send of scheduled.splice(0)) send();
     const more = lookup('d'); // joins the waiting batch: no new schedule
     expect(scheduled).toHaveLength(0);
     expect(queries).toEqual([['a']]);
