@@ -10,6 +10,7 @@ import {
   type Registration,
   registrationToWire,
 } from '../enrollment/index.js';
+import type { Gatehouse } from '../wiring.js';
 import { addConfigFlags, OPENS, output, pagingOptions, tenantOption, withTenant } from './cli-common.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -31,6 +32,30 @@ const registrationLine = (r: Registration) =>
 
 const listed = (what: string, lines: string[], total: number) =>
   lines.length === 0 ? `(no ${what})` : [...lines, `${total} in total`].join('\n');
+
+/** `<records> delete --id <id> [--tenant] [--json]`: deletes one record of the tenant. */
+const registerDelete = (
+  parent: Command,
+  spec: {
+    description: string;
+    id: string;
+    remove(gh: Gatehouse, tenantId: string, id: string): Promise<void>;
+  },
+) =>
+  addConfigFlags(
+    parent
+      .command('delete')
+      .description(spec.description)
+      .option(...tenantOption())
+      .requiredOption('--id <id>', spec.id)
+      .option('--json', 'JSON output'),
+    OPENS,
+  ).action(async (opts) => {
+    await withTenant(opts, async (gh) => {
+      await spec.remove(gh, opts.tenant, opts.id);
+      output(opts, { id: opts.id, deleted: true }, () => `${opts.id} deleted`);
+    });
+  });
 
 /** The bootstrap template from the --bootstrap-* flags; none of them: no template. */
 const bootstrapOf = (opts: Record<string, unknown>): Partial<BootstrapTemplate> | undefined => {
@@ -154,19 +179,10 @@ const registerGroups = (enrollment: Command) => {
     });
   }
 
-  addConfigFlags(
-    groups
-      .command('delete')
-      .description('delete an enrollment group (and its individual enrollments)')
-      .option(...tenantOption())
-      .requiredOption('--id <id>', 'enrollment group id')
-      .option('--json', 'JSON output'),
-    OPENS,
-  ).action(async (opts) => {
-    await withTenant(opts, async (gh) => {
-      await gh.enrollment.groups.remove(opts.tenant, opts.id);
-      output(opts, { id: opts.id, deleted: true }, () => `${opts.id} deleted`);
-    });
+  registerDelete(groups, {
+    description: 'delete an enrollment group (and its individual enrollments)',
+    id: 'enrollment group id',
+    remove: (gh, tenant, id) => gh.enrollment.groups.remove(tenant, id),
   });
 };
 
@@ -224,19 +240,10 @@ const registerIndividuals = (enrollment: Command) => {
     });
   });
 
-  addConfigFlags(
-    individuals
-      .command('delete')
-      .description('delete an individual enrollment')
-      .option(...tenantOption())
-      .requiredOption('--id <id>', 'individual enrollment id')
-      .option('--json', 'JSON output'),
-    OPENS,
-  ).action(async (opts) => {
-    await withTenant(opts, async (gh) => {
-      await gh.enrollment.individuals.remove(opts.tenant, opts.id);
-      output(opts, { id: opts.id, deleted: true }, () => `${opts.id} deleted`);
-    });
+  registerDelete(individuals, {
+    description: 'delete an individual enrollment',
+    id: 'individual enrollment id',
+    remove: (gh, tenant, id) => gh.enrollment.individuals.remove(tenant, id),
   });
 };
 
