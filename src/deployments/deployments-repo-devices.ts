@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { createBatchedLookup } from '../store/batched-lookup.js';
+import { compositeKey, createBatchedLookup, keyColumns } from '../store/batched-lookup.js';
 import { dialectOf, rowLock } from '../store/dialect.js';
 import { prepareQuery } from '../store/prepared.js';
 import type { TableRow } from '../store/schema.js';
@@ -103,9 +103,6 @@ export const prepareNextDeviceDeployment = (
 
 type NextRow = TableRow<'device_deployments', (typeof COLUMNS)[number]>;
 
-/** Tenant and device ids joined by a separator neither contains. */
-const NEXT_SEP = '\n';
-
 /**
  * One row per asked (tenant, device) that has an active deployment: for each key, the first
  * entry of device_deployments_device_idx (device, active, created_at, deployment_id) of that
@@ -129,19 +126,13 @@ const batchedNext = (store: Store) => {
   );
   const lookup = createBatchedLookup<NextRow>({
     fetch: (keys) => {
-      const tenantIds: string[] = [];
-      const deviceIds: string[] = [];
-      for (const key of keys) {
-        const at = key.indexOf(NEXT_SEP);
-        tenantIds.push(key.slice(0, at));
-        deviceIds.push(key.slice(at + 1));
-      }
+      const [tenantIds = [], deviceIds = []] = keyColumns(keys, 2);
       return query(tenantIds, deviceIds);
     },
-    keyOf: (r) => `${r.tenant_id}${NEXT_SEP}${r.device_id}`,
+    keyOf: (r) => compositeKey(r.tenant_id, r.device_id),
   });
   return async (tenantId: string, deviceId: string): Promise<DeviceDeployment | undefined> => {
-    const r = await lookup(`${tenantId}${NEXT_SEP}${deviceId}`);
+    const r = await lookup(compositeKey(tenantId, deviceId));
     return r ? toDeviceDeployment(r) : undefined;
   };
 };

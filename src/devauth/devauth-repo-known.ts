@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { createBatchedLookup } from '../store/batched-lookup.js';
+import { compositeKey, createBatchedLookup, keyColumns } from '../store/batched-lookup.js';
 import { dialectOf } from '../store/dialect.js';
 import { prepareQuery } from '../store/prepared.js';
 import { type Db, num, type Store } from '../store/store.js';
@@ -81,9 +81,6 @@ const sqliteLookup = (store: Store): KnownAuthSetLookup => {
   };
 };
 
-/** The four key parts joined by a separator none of them contains (ids, hex digests). */
-const SEP = '\n';
-
 /**
  * One row per asked key: the keys are unnested in the order sent, so every answer row names the
  * key it answers. Unique indexes serve both joins (devices_identity_uq, auth_sets_device_key_uq).
@@ -117,17 +114,13 @@ const batchedLookup = (store: Store): KnownAuthSetLookup => {
   );
   const lookup = createBatchedLookup<BatchRow>({
     fetch: (keys) => {
-      const columns: [string[], string[], string[], string[]] = [[], [], [], []];
-      for (const key of keys) {
-        const parts = key.split(SEP);
-        for (let i = 0; i < 4; i++) columns[i]?.push(parts[i] ?? '');
-      }
-      return query(...columns);
+      const [t = [], i = [], p = [], k = []] = keyColumns(keys, 4);
+      return query(t, i, p, k);
     },
-    keyOf: (r) => [r.tenant_id, r.identity_sha256, r.pubkey_sha256, r.token_id].join(SEP),
+    keyOf: (r) => compositeKey(r.tenant_id, r.identity_sha256, r.pubkey_sha256, r.token_id),
   });
   return async (tenantId, identitySha256, pubkeySha256, tokenId, nowMs) => {
-    const r = await lookup([tenantId, identitySha256, pubkeySha256, tokenId ?? NO_TOKEN].join(SEP));
+    const r = await lookup(compositeKey(tenantId, identitySha256, pubkeySha256, tokenId ?? NO_TOKEN));
     return r && toKnown(r, nowMs);
   };
 };

@@ -106,3 +106,21 @@ export const createBatchedLookup = <Row>(
       }
     });
 };
+
+/**
+ * A lookup keyed by several values (tenant and device ids, hex digests) takes them joined by a
+ * separator none of them contains; `keyColumns` turns the keys of a batch back into one array
+ * per part, ready for `unnest($1::text[], $2::text[], ...)`.
+ */
+const KEY_SEP = '\n';
+
+export const compositeKey = (...parts: readonly string[]): string => parts.join(KEY_SEP);
+
+export const keyColumns = (keys: readonly string[], width: number): string[][] => {
+  const columns = Array.from({ length: width }, (): string[] => []);
+  for (const key of keys) {
+    const parts = key.split(KEY_SEP);
+    for (let i = 0; i < width; i++) columns[i]?.push(parts[i] ?? '');
+  }
+  return columns;
+};
