@@ -11,8 +11,8 @@ export const gatedReads = (store: Store) => {
   return {
     store: {
       ...store,
-      readRows: async (text: string, parameters: readonly unknown[]) => {
-        const rows = await store.readRows(text, parameters);
+      readRows: async (...read: Parameters<Store['readRows']>) => {
+        const rows = await store.readRows(...read);
         if (holding) await new Promise<void>((release) => held.push(release));
         return rows;
       },
