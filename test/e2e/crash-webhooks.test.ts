@@ -64,10 +64,25 @@ describe.each(dialects())('kill -9 with a webhook backlog on %s', (dialect) => {
     hold = await holdDatabase(db);
     store = openStore({ databaseUrl: db.url });
     const arrivals: Arrival[] = [];
+    // While `held` is set, answers wait: no delivery in flight can be recorded, so a lease seen
+    // in the database is still held when the process is killed a moment later.
+    let held: { promise: Promise<void>; open: () => void } | undefined;
+    const holdAnswers = () => {
+      let open = () => {};
+      const promise = new Promise<void>((r) => {
+        open = r;
+      });
+      held = { promise, open };
+    };
+    const releaseAnswers = () => {
+      held?.open();
+      held = undefined;
+    };
     receiver = await startWebhookReceiver({
       respond: async (r) => {
         arrivals.push({ at: Date.now(), eventId: r.json.id, deviceId: r.json.device_id });
         await new Promise((done) => setTimeout(done, ANSWER_MS));
+        await held?.promise;
         return { status: 204 };
       },
     });
@@ -104,21 +119,41 @@ describe.each(dialects())('kill -9 with a webhook backlog on %s', (dialect) => {
     await recordSyntheticEvents(store.db, events);
 
     await eventually(`${killAfter} deliveries`, () => arrivals.length >= killAfter, 60_000);
+    // What the process to kill holds: leased, not yet recorded.
+    const leasedBy = async (pid: number | undefined) =>
+      (
+        await (store as Store).db
+          .selectFrom('webhook_deliveries')
+          .select(['event_id', 'lease_owner'])
+          .where('status', '=', 'pending')
+          .where('lease_owner', 'is not', null)
+          .execute()
+      )
+        .filter((d) => d.lease_owner?.includes(`:${pid}:`))
+        .map((d) => d.event_id);
+    // Kill it while it holds leases: hold every answer, and wait (bounded) until it has leased
+    // something; on PostgreSQL the other process may hold every device's next event for a while,
+    // so answers flow again between tries.
+    let orphans: string[] = [];
+    for (let attempt = 0; attempt < 40 && orphans.length === 0; attempt++) {
+      holdAnswers();
+      const until = Date.now() + 1000;
+      while (Date.now() < until && orphans.length === 0) {
+        orphans = await leasedBy(a.child.pid);
+        if (orphans.length === 0) await new Promise((r) => setTimeout(r, 25));
+      }
+      if (orphans.length === 0) {
+        releaseAnswers();
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    expect(orphans.length, 'the process to kill never held a lease').toBeGreaterThan(0);
     a.child.kill('SIGKILL');
     await new Promise((r) => a.child.once('exit', r));
     const killedAt = Date.now();
-    // What the dead process held: leased, not yet recorded.
-    const orphans = (
-      await store.db
-        .selectFrom('webhook_deliveries')
-        .select(['event_id', 'lease_owner'])
-        .where('status', '=', 'pending')
-        .where('lease_owner', 'is not', null)
-        .execute()
-    )
-      .filter((d) => d.lease_owner?.includes(`:${a.child.pid}:`))
-      .map((d) => d.event_id);
-    expect(orphans.length, 'the process held no lease when killed').toBeGreaterThan(0);
+    releaseAnswers();
+    // Everything the dead process held (it may have leased more between the look and the kill).
+    orphans = await leasedBy(a.child.pid);
 
     // On PostgreSQL the other process takes over; on SQLite the restarted one does.
     const restarted = await spawn();
