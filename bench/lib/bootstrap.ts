@@ -16,6 +16,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deviceV2Exchange } from '../../src/bootstrap/index.js';
 import { DEFAULT_TENANT_ID } from '../../src/tenants/index.js';
+import type { Gatehouse } from '../../src/wiring.js';
 import { BARE_PATH, bareCapacity, startBareFastify } from './baselines.js';
 import { createBenchDatabase, type DialectName, postgresUnavailable } from './databases.js';
 import { startBenchServer } from './gatehouse.js';
@@ -161,6 +162,35 @@ interface DialectOutcome {
 
 const PEM = `-----BEGIN PRIVATE KEY-----\n${'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC'.repeat(6)}\n-----END PRIVATE KEY-----\n`;
 
+/** Seeds `count` enabled configs on two channels, each with content and a client key; returns their credentials. */
+export const seedBootstrapConfigs = async (
+  gh: Gatehouse,
+  tenantId: string,
+  count: number,
+): Promise<Device[]> => {
+  const { configs, channels } = gh.bootstrap;
+  const chs = [
+    (await channels.create(tenantId, { name: 'telemetry' })).id,
+    (await channels.create(tenantId, { name: 'control', metadata: { qos: 1 } })).id,
+  ];
+  const devices: Device[] = [];
+  for (let i = 0; i < count; i++) {
+    const d = {
+      externalId: `02:b5:00:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`,
+      externalKey: `bench-key-${i}-0123456789abcdef`,
+    };
+    const c = await configs.create(tenantId, {
+      ...d,
+      channels: chs,
+      content: JSON.stringify({ broker: 'mqtts://broker.example:8883', device: d.externalId }),
+      clientKey: PEM,
+    });
+    await configs.setState(tenantId, c.id, 1);
+    devices.push(d);
+  }
+  return devices;
+};
+
 /** Runs the bootstrap cases, prints their table, writes bench/results/bootstrap.json; returns the problems. */
 export const runBootstrapBench = async (s: BootstrapBenchSettings): Promise<string[]> => {
   const fleet = s.quick ? 200 : 1000;
@@ -198,26 +228,7 @@ export const runBootstrapBench = async (s: BootstrapBenchSettings): Promise<stri
       const server = await startBenchServer(db, { bootstrapChallengesPerAddressPerMinute: '0' });
       try {
         s.log(`bootstrap ${dialect}: seeding ${fleet} enabled configs`);
-        const { configs, channels } = server.gh.bootstrap;
-        const chs = [
-          (await channels.create(DEFAULT_TENANT_ID, { name: 'telemetry' })).id,
-          (await channels.create(DEFAULT_TENANT_ID, { name: 'control', metadata: { qos: 1 } })).id,
-        ];
-        const devices: Device[] = [];
-        for (let i = 0; i < fleet; i++) {
-          const d = {
-            externalId: `02:b5:00:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`,
-            externalKey: `bench-key-${i}-0123456789abcdef`,
-          };
-          const c = await configs.create(DEFAULT_TENANT_ID, {
-            ...d,
-            channels: chs,
-            content: JSON.stringify({ broker: 'mqtts://broker.example:8883', device: d.externalId }),
-            clientKey: PEM,
-          });
-          await configs.setState(DEFAULT_TENANT_ID, c.id, 1);
-          devices.push(d);
-        }
+        const devices = await seedBootstrapConfigs(server.gh, DEFAULT_TENANT_ID, fleet);
         s.log(`bootstrap ${dialect}: plain fetches`);
         const plain = await measureHttp(
           load,

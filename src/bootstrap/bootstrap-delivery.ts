@@ -1,5 +1,3 @@
-import type { Store } from '../store/store.js';
-import { prepareConfigChannels } from './bootstrap-repo-connections.js';
 import type { BootstrapSecrets } from './bootstrap-secrets.js';
 import {
   needsDeviceAttributes,
@@ -7,7 +5,7 @@ import {
   renderTemplate,
   type TemplateValue,
 } from './bootstrap-template.js';
-import type { ConfigRecord, Delivery } from './bootstrap-types.js';
+import type { ConfigRecord, DeliverableRecord, Delivery } from './bootstrap-types.js';
 
 /** An inventory attribute of the linked device (structurally inventory's Attribute). */
 export interface DeviceAttribute {
@@ -18,14 +16,11 @@ export interface DeviceAttribute {
 
 export type DeviceAttributesReader = (tenantId: string, deviceId: string) => Promise<DeviceAttribute[]>;
 
-/** Builds what a device receives: secrets opened, channels listed, the content template filled. */
+/** Builds what a device receives: secrets opened, the content template filled. */
 export const createDelivery = (deps: {
-  store: Store;
   secrets: BootstrapSecrets;
   deviceAttributes: DeviceAttributesReader;
 }) => {
-  const channelsOf = prepareConfigChannels(deps.store);
-
   const renderContent = async ({ config }: ConfigRecord): Promise<string | null> => {
     if (config.contentTemplate === 'none' || config.content === null) return config.content;
     // Validated when saved; parsing again is cheaper than caching it per config.
@@ -52,14 +47,13 @@ export const createDelivery = (deps: {
     );
   };
 
-  return async (record: ConfigRecord): Promise<Delivery> => {
+  return async (record: DeliverableRecord): Promise<Delivery> => {
     const { config, secrets: sealed } = record;
-    const [channels, content] = await Promise.all([channelsOf(config.id), renderContent(record)]);
     return {
       clientId: config.id,
       clientSecret: deps.secrets.open(config, 'client_secret', sealed.clientSecretSealed),
-      channels: channels.map(({ id, name, metadata }) => ({ id, name, metadata })),
-      content,
+      channels: record.channels,
+      content: await renderContent(record),
       clientCert: config.clientCert,
       clientKey:
         sealed.clientKeySealed === null

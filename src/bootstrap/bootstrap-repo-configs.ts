@@ -2,7 +2,8 @@ import { type Selectable, sql } from 'kysely';
 import { prepareQuery } from '../store/prepared.js';
 import type { BootstrapConfigsTable } from '../store/schema.js';
 import { type Executor, num, type Store } from '../store/store.js';
-import type { ConfigRecord, ConfigState, TemplateMode } from './bootstrap-types.js';
+import { channelsColumn, deliveredChannels } from './bootstrap-repo-connections.js';
+import type { ConfigRecord, ConfigState, DeliverableRecord, TemplateMode } from './bootstrap-types.js';
 
 type Row = Selectable<BootstrapConfigsTable>;
 
@@ -74,16 +75,21 @@ export const findConfig = async (
 
 /**
  * Lookups on the device path, compiled once (see store/prepared.ts). On SQLite's main connection
- * (`writer`): every bootstrap request writes (its event).
+ * (`writer`): every bootstrap request writes (its event). The lookups that lead to a delivery read
+ * the config's channels in the same statement (channelsColumn).
  */
 export const prepareDeviceLookups = (store: Store) => {
   const db = store.db;
+  const configs = () => db.selectFrom('bootstrap_configs').selectAll();
+  const deliverable = () => configs().select(channelsColumn(db).as('channels'));
+  const toDeliverable = (r: Row & { channels: unknown }): DeliverableRecord => ({
+    ...toConfigRecord(r),
+    channels: deliveredChannels(r.channels),
+  });
   const byExternalId = prepareQuery(
     store,
     (externalId: string) =>
-      db
-        .selectFrom('bootstrap_configs')
-        .selectAll()
+      deliverable()
         .where('external_id', '=', externalId)
         .orderBy('id')
         // A literal LIMIT: with a bound one SQLite takes a slower sorting path (about 3× the read).
@@ -94,40 +100,31 @@ export const prepareDeviceLookups = (store: Store) => {
   const byTenantExternalId = prepareQuery(
     store,
     (tenantId: string, externalId: string) =>
-      db
-        .selectFrom('bootstrap_configs')
-        .selectAll()
-        .where('tenant_id', '=', tenantId)
-        .where('external_id', '=', externalId),
+      configs().where('tenant_id', '=', tenantId).where('external_id', '=', externalId),
     2,
     'writer',
   );
   const byId = prepareQuery(
     store,
-    (tenantId: string, id: string) =>
-      db.selectFrom('bootstrap_configs').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id),
+    (tenantId: string, id: string) => deliverable().where('tenant_id', '=', tenantId).where('id', '=', id),
     2,
     'writer',
   );
   const byDevice = prepareQuery(
     store,
     (tenantId: string, deviceId: string) =>
-      db
-        .selectFrom('bootstrap_configs')
-        .selectAll()
-        .where('tenant_id', '=', tenantId)
-        .where('device_id', '=', deviceId),
+      deliverable().where('tenant_id', '=', tenantId).where('device_id', '=', deviceId),
     2,
     'writer',
   );
   return {
     /** Every tenant's config with this external id (Magistrala's device route names no tenant). */
-    byExternalId: async (externalId: string) => (await byExternalId(externalId)).map(toConfigRecord),
+    byExternalId: async (externalId: string) => (await byExternalId(externalId)).map(toDeliverable),
     byTenantExternalId: async (tenantId: string, externalId: string) =>
       (await byTenantExternalId(tenantId, externalId)).map(toConfigRecord)[0],
-    byId: async (tenantId: string, id: string) => (await byId(tenantId, id)).map(toConfigRecord)[0],
+    byId: async (tenantId: string, id: string) => (await byId(tenantId, id)).map(toDeliverable)[0],
     byDevice: async (tenantId: string, deviceId: string) =>
-      (await byDevice(tenantId, deviceId)).map(toConfigRecord)[0],
+      (await byDevice(tenantId, deviceId)).map(toDeliverable)[0],
   };
 };
 

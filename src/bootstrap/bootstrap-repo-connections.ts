@@ -1,7 +1,8 @@
-import { prepareQuery } from '../store/prepared.js';
+import { sql } from 'kysely';
+import { dialectOf } from '../store/dialect.js';
 import type { TableRow } from '../store/schema.js';
-import type { Executor, Store } from '../store/store.js';
-import type { ConfigChannel } from './bootstrap-types.js';
+import type { Executor } from '../store/store.js';
+import type { ConfigChannel, DeliveredChannel } from './bootstrap-types.js';
 
 type JoinedRow = TableRow<'bootstrap_connections', 'config_id' | 'active'> &
   TableRow<'bootstrap_channels', 'id' | 'name' | 'metadata'>;
@@ -35,17 +36,27 @@ export const channelsOfConfigs = async (
   return out;
 };
 
-/** The channels of one config, compiled once: it runs on every successful device fetch. */
-export const prepareConfigChannels = (store: Store) => {
-  const query = prepareQuery(
-    store,
-    (configId: string) =>
-      joined(store.db).where('c.config_id', '=', configId).orderBy('ch.name').orderBy('ch.id'),
-    1,
-    'writer',
-  );
-  return async (configId: string): Promise<ConfigChannel[]> => (await query(configId)).map(toConfigChannel);
+/**
+ * The channels a `bootstrap_configs` row lists, as one JSON array of `[id, name, metadata text]`
+ * ordered by channel name then id: a column of the device paths' config read, so a fetch reads
+ * its config and channels in one statement. Parse it with deliveredChannels.
+ */
+export const channelsColumn = (ex: Executor) => {
+  const from = sql`from bootstrap_connections c join bootstrap_channels ch on ch.id = c.channel_id where c.config_id = bootstrap_configs.id`;
+  return dialectOf(ex) === 'postgres'
+    ? sql<unknown>`(select coalesce(json_agg(json_build_array(ch.id, ch.name, ch.metadata) order by ch.name, ch.id), '[]'::json) ${from})`
+    : sql<unknown>`(select json_group_array(json_array(ch.id, ch.name, ch.metadata) order by ch.name, ch.id) ${from})`;
 };
+
+/** The channelsColumn value of a row (SQLite: JSON text; PostgreSQL: already parsed). */
+export const deliveredChannels = (column: unknown): DeliveredChannel[] =>
+  ((typeof column === 'string' ? JSON.parse(column) : column) as [string, string, string][]).map(
+    ([id, name, metadata]) => ({
+      id,
+      name,
+      metadata: JSON.parse(metadata) as Record<string, unknown>,
+    }),
+  );
 
 /**
  * Makes the config list exactly `channelIds`: removed ones are deleted, new ones get `active`

@@ -61,6 +61,18 @@ export interface ConfigRecord {
   secrets: SealedSecrets;
 }
 
+/** A channel as a device receives it. */
+export interface DeliveredChannel {
+  id: string;
+  name: string;
+  metadata: Record<string, unknown>;
+}
+
+/** A config as the device paths read it: with its channels (by name), read in the same statement. */
+export interface DeliverableRecord extends ConfigRecord {
+  channels: DeliveredChannel[];
+}
+
 /**
  * What a device receives: Magistrala's bootstrap response
  * (docs/compat/magistrala-bootstrap.md#bootstrap-response).
@@ -68,7 +80,7 @@ export interface ConfigRecord {
 export interface Delivery {
   clientId: string;
   clientSecret: string;
-  channels: { id: string; name: string; metadata: Record<string, unknown> }[];
+  channels: DeliveredChannel[];
   content: string | null;
   clientCert: string | null;
   clientKey: string | null;

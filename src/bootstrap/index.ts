@@ -74,7 +74,7 @@ export const createBootstrap = (deps: {
   const { store, clock, settings } = deps;
   const secrets = createBootstrapSecrets({ masterKey: deps.masterKey, box: deps.box });
   const lookups = prepareDeviceLookups(store);
-  const deliver = createDelivery({ store, secrets, deviceAttributes: deps.deviceAttributes });
+  const deliver = createDelivery({ secrets, deviceAttributes: deps.deviceAttributes });
   const guard = createBootstrapGuard(store, settings.limits);
   const eventBuffer = createEventBuffer({
     db: store.db,

@@ -1,10 +1,16 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomFillSync, randomUUID } from 'node:crypto';
 
 /** Random UUIDv4, the id format Mender uses for devices, auth sets, users and tokens. */
 export const newId = (): string => randomUUID();
 
 let lastMs = 0;
 let seq = 0;
+
+// Random bytes drawn 4 KiB at a time (as randomUUID does): a call into the CSPRNG per id cost
+// most of an id. Each id copies its 16 bytes out before the pool is refilled.
+const pool = Buffer.alloc(4096);
+let poolAt = pool.length;
+const idBytes = Buffer.alloc(16);
 
 /**
  * Time-ordered UUIDv7 (RFC 9562). Used where insertion order matters (the event outbox), so
@@ -20,7 +26,13 @@ export const newOrderedId = (nowMs: number = Date.now()): string => {
     lastMs = nowMs;
     seq = 0;
   }
-  const b = randomBytes(16);
+  if (poolAt === pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  const b = idBytes;
+  pool.copy(b, 0, poolAt, poolAt + 16);
+  poolAt += 16;
   b.writeUIntBE(nowMs, 0, 6);
   b[6] = 0x70 | (seq >> 8);
   b[7] = seq & 0xff;

@@ -78,10 +78,15 @@ export const createFailureGuard = (deps: {
   return {
     keys(subject, address) {
       const source = sourceKey(address);
+      let subjectKey: string | undefined;
       return {
         pair: `${scope}:pair:${digest(`${subject}\n${source}`)}`,
         source: `${scope}:source:${source}`,
-        subject: `${scope}:subject:${digest(subject)}`,
+        // Only a failure counts against the subject: its digest is taken then, not on every attempt.
+        get subject() {
+          subjectKey ??= `${scope}:subject:${digest(subject)}`;
+          return subjectKey;
+        },
       };
     },
 

@@ -69,21 +69,28 @@ const openSqlite = (file: string, busyTimeoutMs: number): Store => {
   const db = new Kysely<Database>({ dialect: createSqliteDialect(sqlite) });
   const reader =
     path === ':memory:' ? sqlite : new BetterSqlite3(path, { readonly: true, timeout: busyTimeoutMs });
-  const statements = new Map<string, BetterSqlite3.Statement>();
+  // Prepared statements by SQL text, per connection: readRows runs only prepareQuery's texts, a
+  // fixed set compiled once each.
+  const statements = { reader: new Map<string, BetterSqlite3.Statement>(), writer: new Map() };
+  const prepared = (connection: ReadConnection, sql: string): BetterSqlite3.Statement => {
+    let stmt = statements[connection].get(sql);
+    if (!stmt) {
+      stmt = (connection === 'writer' ? sqlite : reader).prepare(sql);
+      statements[connection].set(sql, stmt);
+    }
+    return stmt;
+  };
   return {
     db,
     dialect: 'sqlite',
     description: `sqlite:${path}`,
     async readRows(sql, parameters, connection = 'reader') {
-      // The main connection's driver caches its prepared statements itself (sqlite-dialect.ts).
-      if (connection === 'writer')
+      // While a transaction is open on the main connection (another request's, between its
+      // statements), a read there would see its uncommitted rows: queue behind it like every
+      // Kysely query. Otherwise read at once, without Kysely's queue (a few µs per statement).
+      if (connection === 'writer' && sqlite.inTransaction)
         return (await db.executeQuery(CompiledQuery.raw(sql, [...parameters]))).rows;
-      let stmt = statements.get(sql);
-      if (!stmt) {
-        stmt = reader.prepare(sql);
-        statements.set(sql, stmt);
-      }
-      return stmt.all(parameters as unknown[]);
+      return prepared(connection, sql).all(parameters as unknown[]);
     },
     async ping() {
       reader.prepare('select 1').get();

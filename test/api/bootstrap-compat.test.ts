@@ -210,6 +210,23 @@ describe.each(dialects())('Magistrala-compatible bootstrap on %s', (dialect) => 
     expect(unknown.json().error).toMatch(/unknown channel ids: nope/);
   });
 
+  it('delivers each channel with its metadata, by name, and an empty list for a config without channels', async () => {
+    const metadata = { qos: 1, topics: ['a/b', 'ü/€'], nested: { retain: false, none: null } };
+    const created = await f.mgmt(tenant, 'POST', '/channels', { name: 'aa-meta', metadata });
+    expect(created.statusCode, created.body).toBe(201);
+    const withMeta = (created.json() as { id: string }).id;
+    const eid = newExternalId();
+    await f.createConfig(tenant, { external_id: eid, external_key: 'k', channels: [telemetry, withMeta] });
+    const delivered = (await f.fetchPlain(eid, 'k')).json() as { channels: unknown[] };
+    expect(delivered.channels).toEqual([
+      { id: withMeta, name: 'aa-meta', metadata },
+      { id: telemetry, name: 'telemetry' },
+    ]);
+    const bare = newExternalId();
+    await f.createConfig(tenant, { external_id: bare, external_key: 'k' });
+    expect((await f.fetchPlain(bare, 'k')).json()).toMatchObject({ channels: [] });
+  });
+
   it('refuses unknown or foreign channels, duplicates, bad ids and bad templates', async () => {
     const otherChannel = await f.createChannel(other, 'theirs');
     const create = (body: Record<string, unknown>, t = tenant) => f.mgmt(t, 'POST', '/clients/configs', body);
