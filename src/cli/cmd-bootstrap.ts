@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { type BootstrapConfig, fetchBootstrap, type TemplateMode } from '../bootstrap/index.js';
+import type { Gatehouse } from '../wiring.js';
 import { addConfigFlags, OPENS, output, tenantOption, withGatehouse, withTenant } from './cli-common.js';
 import { registerImport } from './cmd-bootstrap-import.js';
 
@@ -112,54 +113,47 @@ export const registerBootstrap = (program: Command): void => {
     });
   });
 
-  for (const [name, state] of [
-    ['enable', 1],
-    ['disable', 0],
-  ] as const) {
+  // The four switches of a config: one command each, taking only its id.
+  const switches: {
+    name: string;
+    description: string;
+    run(gh: Gatehouse, tenant: string, id: string): Promise<{ json: unknown; text: string }>;
+  }[] = [
+    ...([1, 0] as const).map((state) => ({
+      name: state === 1 ? 'enable' : 'disable',
+      description:
+        state === 1
+          ? "enable a config: connect its client to its channels (Magistrala's state 1)"
+          : 'disable a config: disconnect its client from its channels (delivery is not affected: see hold)',
+      async run(gh: Gatehouse, tenant: string, id: string) {
+        await gh.bootstrap.configs.setState(tenant, id, state);
+        return { json: { client_id: id, state }, text: `${id} ${state === 1 ? 'enabled' : 'disabled'}` };
+      },
+    })),
+    ...[true, false].map((held) => ({
+      name: held ? 'hold' : 'release',
+      description: held
+        ? 'hold a config: the device routes refuse it like an unknown external id'
+        : 'release a held config: it delivers again',
+      async run(gh: Gatehouse, tenant: string, id: string) {
+        const c = await gh.bootstrap.configs.setHeld(tenant, id, held);
+        return { json: configJson(c), text: `${c.id} ${c.held ? 'held' : 'released'}` };
+      },
+    })),
+  ];
+  for (const sw of switches) {
     addConfigFlags(
       bs
-        .command(name)
-        .description(
-          state === 1
-            ? "enable a config: connect its client to its channels (Magistrala's state 1)"
-            : 'disable a config: disconnect its client from its channels (delivery is not affected: see hold)',
-        )
+        .command(sw.name)
+        .description(sw.description)
         .option(...bootstrapTenant)
         .requiredOption('--id <client_id>', 'config id (= client id)')
         .option('--json', 'JSON output'),
       OPENS,
     ).action(async (opts) => {
       await withGatehouse(opts, async (gh) => {
-        await gh.bootstrap.configs.setState(opts.tenant, opts.id, state);
-        output(
-          opts,
-          { client_id: opts.id, state },
-          () => `${opts.id} ${state === 1 ? 'enabled' : 'disabled'}`,
-        );
-      });
-    });
-  }
-
-  for (const [name, held] of [
-    ['hold', true],
-    ['release', false],
-  ] as const) {
-    addConfigFlags(
-      bs
-        .command(name)
-        .description(
-          held
-            ? 'hold a config: the device routes refuse it like an unknown external id'
-            : 'release a held config: it delivers again',
-        )
-        .option(...bootstrapTenant)
-        .requiredOption('--id <client_id>', 'config id (= client id)')
-        .option('--json', 'JSON output'),
-      OPENS,
-    ).action(async (opts) => {
-      await withGatehouse(opts, async (gh) => {
-        const c = await gh.bootstrap.configs.setHeld(opts.tenant, opts.id, held);
-        output(opts, configJson(c), () => `${c.id} ${c.held ? 'held' : 'released'}`);
+        const { json, text } = await sw.run(gh, opts.tenant, opts.id);
+        output(opts, json, () => text);
       });
     });
   }

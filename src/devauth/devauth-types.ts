@@ -92,19 +92,19 @@ export interface DeviceInventorySql {
  * The inventory labels (static group, tags) a bulk accept gives each device, in the accept's
  * transaction; provided by the inventory domain through src/wiring.ts.
  */
+/** The static group and tags a device gets as it is accepted (inventory applies them). */
+export interface LabelsChange {
+  tenantId: string;
+  deviceId: string;
+  group: string | null;
+  tags: Record<string, string>;
+  nowMs: number;
+}
+
 export interface DeviceLabels {
   /** Throws a 400 AppError for labels no device can take. */
   check(group: string | null, tags: Record<string, string>): void;
-  apply(
-    tx: Executor,
-    args: {
-      tenantId: string;
-      deviceId: string;
-      group: string | null;
-      tags: Record<string, string>;
-      nowMs: number;
-    },
-  ): Promise<void>;
+  apply(tx: Executor, args: LabelsChange): Promise<void>;
 }
 
 /**

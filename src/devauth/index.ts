@@ -24,7 +24,9 @@ export {
   type CertificateEnrollment,
   combineDeviceHooks,
   type DeviceHooks,
+  type DeviceLabels,
   deviceStatuses,
+  type LabelsChange,
   type PresentedCertificate,
 } from './devauth-types.js';
 export { canonicalIdentity, IdentityError, parseIdData } from './identity.js';

@@ -1,7 +1,12 @@
 import { CACHE_BOUNDS } from '../config/cache-bounds.js';
 import type { Clock } from '../core/clock.js';
 import { createOncePerWindow } from '../core/once-per-window.js';
-import type { CertificateAdmission, CertificateAllocation, CertificateEnrollment } from '../devauth/index.js';
+import type {
+  CertificateAdmission,
+  CertificateAllocation,
+  CertificateEnrollment,
+  LabelsChange,
+} from '../devauth/index.js';
 import { recordEvent } from '../events/index.js';
 import type { Executor, Store } from '../store/store.js';
 import type { Allocate } from '../webhooks/index.js';
@@ -23,16 +28,7 @@ type Certificate = Parameters<CertificateAdmission['resolve']>[1];
 
 /** What admission does in other domains, inside devauth's transaction (wired in src/wiring.ts). */
 export interface AdmissionEffects {
-  applyInventory(
-    tx: Executor,
-    args: {
-      tenantId: string;
-      deviceId: string;
-      group: string | null;
-      tags: Record<string, string>;
-      nowMs: number;
-    },
-  ): Promise<void>;
+  applyInventory(tx: Executor, args: LabelsChange): Promise<void>;
   provisionBootstrap(
     tx: Executor,
     args: {

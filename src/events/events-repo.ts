@@ -42,17 +42,20 @@ export interface EventRecord<T extends EventType = EventType> {
 /** An event of any type, its payload matching its type (for lists of mixed types). */
 export type AnyEventRecord = { [K in EventType]: EventRecord<K> }[EventType];
 
+/** An event as its `events` row; `id` is the one taken when it happened, if any. */
+const eventRow = (e: AnyEventRecord & { id?: string }) => ({
+  id: e.id ?? newOrderedId(e.nowMs),
+  tenant_id: e.tenantId,
+  type: e.type,
+  device_id: e.deviceId ?? null,
+  payload: JSON.stringify(e.payload ?? {}),
+  created_at: e.nowMs,
+});
+
 export const recordEvent = async <T extends EventType>(db: Executor, e: EventRecord<T>): Promise<void> => {
   await db
     .insertInto('events')
-    .values({
-      id: newOrderedId(e.nowMs),
-      tenant_id: e.tenantId,
-      type: e.type,
-      device_id: e.deviceId ?? null,
-      payload: JSON.stringify(e.payload ?? {}),
-      created_at: e.nowMs,
-    })
+    .values(eventRow(e as AnyEventRecord))
     .execute();
 };
 
@@ -68,16 +71,7 @@ export const recordEvents = async (
   for (let i = 0; i < events.length; i += 500) {
     await db
       .insertInto('events')
-      .values(
-        events.slice(i, i + 500).map((e) => ({
-          id: e.id ?? newOrderedId(e.nowMs),
-          tenant_id: e.tenantId,
-          type: e.type,
-          device_id: e.deviceId ?? null,
-          payload: JSON.stringify(e.payload ?? {}),
-          created_at: e.nowMs,
-        })),
-      )
+      .values(events.slice(i, i + 500).map(eventRow))
       .execute();
   }
 };
