@@ -113,8 +113,8 @@ export const registerBootstrap = (program: Command): void => {
     });
   });
 
-  // The four switches of a config: one command each, taking only its id.
-  const switches: {
+  // The commands that act on one config and take only its id.
+  const byId: {
     name: string;
     description: string;
     run(gh: Gatehouse, tenant: string, id: string): Promise<{ json: unknown; text: string }>;
@@ -140,8 +140,16 @@ export const registerBootstrap = (program: Command): void => {
         return { json: configJson(c), text: `${c.id} ${c.held ? 'held' : 'released'}` };
       },
     })),
+    {
+      name: 'remove',
+      description: 'remove a config',
+      async run(gh: Gatehouse, tenant: string, id: string) {
+        await gh.bootstrap.configs.remove(tenant, id);
+        return { json: { client_id: id, removed: true }, text: `${id} removed` };
+      },
+    },
   ];
-  for (const sw of switches) {
+  for (const sw of byId) {
     addConfigFlags(
       bs
         .command(sw.name)
@@ -185,21 +193,6 @@ export const registerBootstrap = (program: Command): void => {
         { hold_new_configs: s.holdNewConfigs },
         (d) => `hold_new_configs=${d.hold_new_configs ? 'on' : 'off'}`,
       );
-    });
-  });
-
-  addConfigFlags(
-    bs
-      .command('remove')
-      .description('remove a config')
-      .option(...bootstrapTenant)
-      .requiredOption('--id <client_id>', 'config id (= client id)')
-      .option('--json', 'JSON output'),
-    OPENS,
-  ).action(async (opts) => {
-    await withGatehouse(opts, async (gh) => {
-      await gh.bootstrap.configs.remove(opts.tenant, opts.id);
-      output(opts, { client_id: opts.id, removed: true }, () => `${opts.id} removed`);
     });
   });
 
