@@ -7,7 +7,7 @@
  * (`MENDER_OPENAPI_PATH`, below). Without it, the contract checks are skipped, and fail in CI.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
@@ -79,6 +79,17 @@ export interface MenderDocument {
 
 let cached: MenderDocument | null | undefined;
 
+/** The environment variable naming the document already parsed to JSON (test/helpers/global-setup.ts). */
+export const MENDER_OPENAPI_JSON_ENV = 'GATEHOUSE_TEST_MENDER_OPENAPI_JSON';
+
+/** Parses the document once for a whole test run; returns the JSON file's path, or undefined without the document. */
+export const writeMenderDocumentJson = (dir: string): string | undefined => {
+  if (!existsSync(MENDER_OPENAPI_PATH)) return undefined;
+  const file = join(dir, 'mender-openapi.json');
+  writeFileSync(file, JSON.stringify(parse(readFileSync(MENDER_OPENAPI_PATH, 'utf8'))));
+  return file;
+};
+
 /** The parsed document, or undefined when it is not there. */
 export const loadMenderDocument = (): MenderDocument | undefined => {
   if (cached !== undefined) return cached ?? undefined;
@@ -86,7 +97,14 @@ export const loadMenderDocument = (): MenderDocument | undefined => {
     cached = null;
     return undefined;
   }
-  const raw = parse(readFileSync(MENDER_OPENAPI_PATH, 'utf8')) as Json;
+  // The run's global setup parses the YAML once and leaves it as JSON (parsing the YAML took
+  // most of a second in every test file that checks Mender answers).
+  const json = process.env[MENDER_OPENAPI_JSON_ENV];
+  const raw = (
+    json && existsSync(json)
+      ? JSON.parse(readFileSync(json, 'utf8'))
+      : parse(readFileSync(MENDER_OPENAPI_PATH, 'utf8'))
+  ) as Json;
   cached = { raw, operations: operationsOf(raw) };
   return cached;
 };

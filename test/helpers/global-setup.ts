@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { MENDER_OPENAPI_JSON_ENV, writeMenderDocumentJson } from '../compat/mender-openapi.js';
 import { PG_ADMIN_URL, PG_SKIPPED } from './env.js';
 
 /** Whether a process of this id is running (signal 0 only checks). */
@@ -65,9 +66,12 @@ export default async function setup({ provide }: { provide: (k: string, v: unkno
   const dir = runTmpDir();
   const previous = process.env.TMPDIR;
   process.env.TMPDIR = dir;
+  const menderJson = writeMenderDocumentJson(dir);
+  if (menderJson) process.env[MENDER_OPENAPI_JSON_ENV] = menderJson;
   return () => {
     if (previous === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = previous;
+    delete process.env[MENDER_OPENAPI_JSON_ENV];
     if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
   };
 }
