@@ -11,7 +11,7 @@ import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
 import { DEFAULT_TENANT_ID } from '../src/tenants/index.js';
 import { BARE_PATH, bareCapacity, startBareFastify } from './lib/baselines.js';
-import { seedBootstrapConfigs } from './lib/bootstrap.js';
+import { plainFetchLoad, seedBootstrapConfigs } from './lib/bootstrap.js';
 import { focusOptions, focusSettings, forEachStore } from './lib/focus.js';
 import { measureHttp } from './lib/http-case.js';
 
@@ -51,17 +51,7 @@ try {
       const plain = await measureHttp(
         load,
         'plain',
-        {
-          url: `${server.url}/`,
-          method: 'GET',
-          headers: {},
-          templates: devices.map((d) => ({
-            method: 'GET' as const,
-            path: `/bootstrap/clients/bootstrap/${encodeURIComponent(d.externalId)}`,
-            headers: { authorization: `Client ${d.externalKey}` },
-          })),
-          connections,
-        },
+        plainFetchLoad(server.url, devices, connections),
         timing,
       );
       if (profiler && a.profile) {

@@ -191,6 +191,19 @@ export const seedBootstrapConfigs = async (
   return devices;
 };
 
+/** The load of plain fetches: one GET per fetch, rotating over `devices`. */
+export const plainFetchLoad = (url: string, devices: readonly Device[], connections: number) => ({
+  url: `${url}/`,
+  method: 'GET' as const,
+  headers: {},
+  templates: devices.map((d) => ({
+    method: 'GET' as const,
+    path: `/bootstrap/clients/bootstrap/${encodeURIComponent(d.externalId)}`,
+    headers: { authorization: `Client ${d.externalKey}` },
+  })),
+  connections,
+});
+
 /** Runs the bootstrap cases, prints their table, writes bench/results/bootstrap.json; returns the problems. */
 export const runBootstrapBench = async (s: BootstrapBenchSettings): Promise<string[]> => {
   const fleet = s.quick ? 200 : 1000;
@@ -233,17 +246,7 @@ export const runBootstrapBench = async (s: BootstrapBenchSettings): Promise<stri
         const plain = await measureHttp(
           load,
           `${dialect}: bootstrap plain`,
-          {
-            url: `${server.url}/`,
-            method: 'GET',
-            headers: {},
-            templates: devices.map((d) => ({
-              method: 'GET' as const,
-              path: `/bootstrap/clients/bootstrap/${encodeURIComponent(d.externalId)}`,
-              headers: { authorization: `Client ${d.externalKey}` },
-            })),
-            connections: s.connections,
-          },
+          plainFetchLoad(server.url, devices, s.connections),
           timing,
         );
         s.log(`bootstrap ${dialect}: v2 fetches`);
