@@ -22,9 +22,9 @@ await forEachStore(dialects, async ({ dialect, server, load }) => {
   const fleet = await seedFleet(server.gh, Number(a.devices), 1);
   const attributes = JSON.parse(POLL_INVENTORY_BODY) as unknown;
   for (const d of fleet) {
-    const p = await server.gh.deviceAuth.checkToken(d.token);
+    const p = await server.gh.devauth.device.checkToken(d.token);
     if (!p) throw new Error('seeded token refused');
-    await server.gh.inventory.reportAttributes(DEFAULT_TENANT_ID, p.deviceId, attributes, 'replace');
+    await server.gh.inventory.device.reportAttributes(DEFAULT_TENANT_ID, p.deviceId, attributes, 'replace');
   }
   // Count the prepared reads (Store.readRows) per request: the polling path's round trips.
   const store = server.gh.store;

@@ -6,26 +6,8 @@ import Fastify, {
   type RouteOptions,
 } from 'fastify';
 import { Type } from 'typebox';
-import {
-  bootstrapChannelRoutes,
-  bootstrapDeviceRoutes,
-  bootstrapDeviceTokenRoutes,
-  bootstrapMgmtRoutes,
-  bootstrapV2Routes,
-} from './bootstrap/index.js';
 import type { Logger } from './core/logger.js';
-import {
-  deploymentsArtifactRoutes,
-  deploymentsDeviceRoutes,
-  deploymentsDownloadRoutes,
-  deploymentsMgmtRoutes,
-  deploymentsReleaseRoutes,
-  deploymentsV2Routes,
-} from './deployments/index.js';
-import { devauthDeviceRoutes, devauthMgmtRoutes, devauthStatisticsRoutes } from './devauth/index.js';
-import { enrollmentRoutes } from './enrollment/index.js';
-import { auditRoutes, createEventStreamHub, eventStreamRoutes } from './events/index.js';
-import { factoryMgmtRoutes } from './factory/index.js';
+import { createEventStreamHub, eventStreamRoutes } from './events/index.js';
 import { deviceAuthHook, userAuthHook } from './http/auth-hooks.js';
 import { installClientCertAuth } from './http/client-cert.js';
 import {
@@ -37,25 +19,13 @@ import {
 import { installConsole } from './http/console.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandling } from './http/error-handler.js';
 import { installJsonBodyParser } from './http/json-body.js';
+import type { RoutePlugin } from './http/module.js';
 import { installNulGuard } from './http/nul-guard.js';
 import { openApiRoute, registerOpenApi } from './http/openapi.js';
 import { genReqId } from './http/request-id.js';
 import { ErrorBody, errorResponses } from './http/schemas-common.js';
 import { createTrustedProxies } from './http/trusted-proxies.js';
 import type { App } from './http/types.js';
-import {
-  inventoryDeviceRoutes,
-  inventoryGroupRoutes,
-  inventoryMgmtRoutes,
-  inventoryMgmtV2Routes,
-} from './inventory/index.js';
-import { pkiBuiltinRoutes, pkiCaRoutes, pkiPublicRoutes } from './pki/index.js';
-import { usersLoginRoutes, usersMgmtRoutes, usersSettingsRoutes } from './users/index.js';
-import {
-  allocationWebhooksRoutes,
-  iotManagerIntegrationsRoutes,
-  webhooksMgmtRoutes,
-} from './webhooks/index.js';
 import type { Gatehouse } from './wiring.js';
 
 export const VERSION = '0.1.0';
@@ -181,25 +151,15 @@ export const buildApp = async (gh: Gatehouse, opts: AppOptions = {}): Promise<Ap
     },
   );
 
-  await app.register(devauthDeviceRoutes(gh.deviceAuth));
-  await app.register(
-    deploymentsDownloadRoutes({ store: gh.store, blobs: gh.blobs, links: gh.links, clock: gh.clock }),
-  );
-  await app.register(usersLoginRoutes(gh.users));
-  // Bootstrap device routes authenticate with their own credentials (external key, v2 proof).
-  await app.register(bootstrapDeviceRoutes(gh.bootstrap.device));
-  await app.register(bootstrapV2Routes(gh.bootstrap.v2));
-  // EST and the CRL authenticate on their own (credential, device token, client certificate).
-  await app.register(
-    pkiPublicRoutes({ est: gh.pki.est, builtin: gh.pki.builtin, checkDeviceToken: gh.deviceAuth.checkToken }),
-  );
+  const routesOf = (audience: 'open' | 'device' | 'management'): RoutePlugin[] =>
+    gh.modules.flatMap((m) => m.routes[audience] ?? []);
+  // Routes that authenticate on their own (auth requests, bootstrap fetches, EST, downloads).
+  for (const routes of routesOf('open')) await app.register(routes);
 
   await app.register(async (device: App) => {
     device.addHook('onRoute', documentBearer);
-    device.addHook('onRequest', deviceAuthHook(gh.deviceAuth.checkToken));
-    await device.register(inventoryDeviceRoutes(gh.inventory));
-    await device.register(deploymentsDeviceRoutes(gh.deviceDeployments, gh.config));
-    await device.register(bootstrapDeviceTokenRoutes(gh.bootstrap.device));
+    device.addHook('onRequest', deviceAuthHook(gh.devauth.device.checkToken));
+    for (const routes of routesOf('device')) await device.register(routes);
   });
 
   // Live events: one outbox poller for the process, started by the first open stream. Streams
@@ -211,7 +171,7 @@ export const buildApp = async (gh: Gatehouse, opts: AppOptions = {}): Promise<Ap
     pollMs: gh.config.eventsPollMs,
     maxStreams: gh.config.eventsMaxStreams,
     maxStreamsPerUser: gh.config.eventsMaxStreamsPerUser,
-    liveTokenIds: (ids) => gh.users.liveTokenIds(ids),
+    userTokens: gh.users.liveness,
   });
   app.addHook('preClose', async () => eventStreams.endAll('server shutting down'));
   app.addHook('onClose', async () => eventStreams.stop());
@@ -221,29 +181,9 @@ export const buildApp = async (gh: Gatehouse, opts: AppOptions = {}): Promise<Ap
 
   await app.register(async (mgmt: App) => {
     mgmt.addHook('onRoute', documentBearer);
-    mgmt.addHook('onRequest', userAuthHook(gh.users.checkToken));
-    await mgmt.register(devauthMgmtRoutes(gh.devauthAdmin));
-    await mgmt.register(devauthStatisticsRoutes(gh.devauthAdmin));
-    await mgmt.register(usersMgmtRoutes(gh.users));
-    await mgmt.register(usersSettingsRoutes(gh.users.settings));
-    await mgmt.register(inventoryMgmtRoutes(gh.inventoryAdmin));
-    await mgmt.register(inventoryGroupRoutes(gh.inventoryAdmin));
-    await mgmt.register(inventoryMgmtV2Routes(gh.inventoryAdmin));
-    await mgmt.register(deploymentsArtifactRoutes(gh.artifacts, gh.config));
-    await mgmt.register(deploymentsMgmtRoutes(gh.deployments));
-    await mgmt.register(deploymentsReleaseRoutes(gh.releases));
-    await mgmt.register(deploymentsV2Routes({ deployments: gh.deployments, artifacts: gh.artifacts }));
-    await mgmt.register(bootstrapMgmtRoutes(gh.bootstrap.configs));
-    await mgmt.register(bootstrapChannelRoutes(gh.bootstrap.channels));
-    await mgmt.register(pkiCaRoutes(gh.pki.cas));
-    await mgmt.register(pkiBuiltinRoutes(gh.pki.builtin, gh.pki.credentials));
-    await mgmt.register(webhooksMgmtRoutes(gh.webhooks.subscriptions));
-    await mgmt.register(iotManagerIntegrationsRoutes());
-    await mgmt.register(allocationWebhooksRoutes(gh.webhooks.allocation));
-    await mgmt.register(auditRoutes(gh.audit));
+    mgmt.addHook('onRequest', userAuthHook(gh.users.service.checkToken));
+    for (const routes of routesOf('management')) await mgmt.register(routes);
     await mgmt.register(eventStreamRoutes({ hub: eventStreams, db: gh.store.db, heartbeatMs }));
-    await mgmt.register(enrollmentRoutes(gh.enrollment));
-    await mgmt.register(factoryMgmtRoutes(gh.factory));
   });
 
   consolePage = await installConsole(app, gh.config.consoleDir);

@@ -16,6 +16,8 @@ const SHARED_LAYERS: Record<string, readonly string[] | 'any'> = {
   store: ['core'],
   tokens: ['core', 'store'], // ADR 6: knows no domain
   http: 'any', // the auth plugins know users' and devauth's principals
+  limits: ['core', 'store'], // failure guards and token buckets: know no domain
+  blobs: ['core', 'store'], // the blob store: knows no domain
 };
 /** Composition: the files directly in src/ (entry, app, wiring, server) and the CLI commands. */
 const COMPOSITION = new Set(['', 'cli']);
@@ -82,6 +84,41 @@ const checkBoundaries = (files: readonly SourceFile[]): string[] => {
         report(`other code uses src/${to}/ only through its index.ts`);
       }
     }
+  }
+  return problems;
+};
+
+// Modules (ADR 6, "Modules and ports"): every domain's index.ts offers exactly one
+// `createXModule(deps)`, which src/wiring.ts calls; nothing else assembles a domain.
+
+/** Names of the `create…Module` functions a source exports (declarations, not re-exports). */
+const exportedModuleFactories = (source: string): string[] => {
+  const file = ts.createSourceFile('index.ts', source, ts.ScriptTarget.Latest, true);
+  const exported = (st: ts.Statement) =>
+    ts.canHaveModifiers(st) &&
+    (ts.getModifiers(st) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+  const names: string[] = [];
+  for (const st of file.statements) {
+    if (!exported(st)) continue;
+    if (ts.isFunctionDeclaration(st) && st.name) names.push(st.name.text);
+    if (ts.isVariableStatement(st))
+      for (const d of st.declarationList.declarations) if (ts.isIdentifier(d.name)) names.push(d.name.text);
+  }
+  return names.filter((n) => /^create[A-Z]\w*Module$/.test(n));
+};
+
+/** Every domain whose index.ts does not offer exactly one `createXModule`. */
+const checkModules = (files: readonly SourceFile[]): string[] => {
+  const isDomain = (area: string) => area !== '' && !(area in SHARED_LAYERS) && !COMPOSITION.has(area);
+  const problems: string[] = [];
+  for (const file of files) {
+    const area = areaOf(file.path);
+    if (!isDomain(area) || file.path !== `src/${area}/index.ts`) continue;
+    const factories = exportedModuleFactories(file.source);
+    if (factories.length !== 1)
+      problems.push(
+        `${file.path}: a domain offers exactly one createXModule(deps) (found ${factories.length === 0 ? 'none' : factories.join(', ')})`,
+      );
   }
   return problems;
 };
@@ -244,6 +281,33 @@ describe('module boundaries', () => {
       "src/users/index.ts: imports '../wiring.js': only the composition code (src/*.ts, src/cli/) imports it",
       "src/users/index.ts: imports '../cli/cli.js': only the composition code (src/*.ts, src/cli/) imports it",
       "src/store/migrations/0001-x.ts: imports '../store.js': a migration imports no app code (ADR 12)",
+    ]);
+  });
+});
+
+describe('modules', () => {
+  it('every domain offers exactly one createXModule from its index.ts', () => {
+    const files = sourceFiles();
+    expect(files.filter((f) => /^src\/[\w-]+\/index\.ts$/.test(f.path)).length).toBeGreaterThan(10);
+    expect(checkModules(files)).toEqual([]);
+  });
+
+  it('flag a domain without one, or with two, and count only what index.ts itself declares', () => {
+    const files: SourceFile[] = [
+      { path: 'src/users/index.ts', source: 'export const createUsersModule = () => ({ routes: {} });' },
+      { path: 'src/devauth/index.ts', source: "export { createDevauthModule } from './devauth-module.js';" },
+      {
+        path: 'src/pki/index.ts',
+        source: 'export function createPkiModule() {}\nexport const createCaModule = () => 1;',
+      },
+      { path: 'src/events/index.ts', source: 'const createEventsModule = () => 1;\nexport const x = 1;' },
+      { path: 'src/core/index.ts', source: 'export const x = 1;' },
+      { path: 'src/users/users-x.ts', source: 'export const createOtherModule = 1;' },
+    ];
+    expect(checkModules(files)).toEqual([
+      'src/devauth/index.ts: a domain offers exactly one createXModule(deps) (found none)',
+      'src/pki/index.ts: a domain offers exactly one createXModule(deps) (found createPkiModule, createCaModule)',
+      'src/events/index.ts: a domain offers exactly one createXModule(deps) (found none)',
     ]);
   });
 });

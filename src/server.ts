@@ -29,7 +29,7 @@ export const startServer = async (config: Readonly<Config>): Promise<RunningServ
     blobs: gh.blobs,
     logger,
     removeOrphanBlobs: async () => {
-      const artifacts = await gh.artifacts.removeOrphanBlobs();
+      const artifacts = await gh.deployments.artifacts.removeOrphanBlobs();
       // Manifests staged by a process that died before its import row committed.
       const manifests = await gh.factory.imports.removeOrphanBlobs(ORPHAN_GRACE_MS);
       return { blobs: artifacts.blobs + manifests.blobs, bytes: artifacts.bytes + manifests.bytes };

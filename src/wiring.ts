@@ -1,88 +1,58 @@
 import { join } from 'node:path';
 import { type BlobStore, createFsBlobStore } from './blobs/index.js';
-import { type Bootstrap, createBootstrap, parseEncryptKey } from './bootstrap/index.js';
+import { type BootstrapModule, createBootstrapModule, parseEncryptKey } from './bootstrap/index.js';
 import type { Config } from './config/config.js';
 import { type Clock, systemClock } from './core/clock.js';
-import { existsBy } from './core/errors.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { loadOrCreateMasterKey } from './core/master-key.js';
 import { createSecretBox } from './core/secret-box.js';
+import { createDeploymentsModule, type DeploymentsModule } from './deployments/index.js';
 import {
-  type ArtifactsService,
-  createArtifactsService,
-  createDeploymentsDeviceHooks,
-  createDeploymentsService,
-  createDeviceDeploymentsService,
-  createDownloadLinks,
-  createReleasesService,
-  type DeploymentsService,
-  type DeviceDeploymentsService,
-  type DownloadLinks,
-  type ReleasesService,
-} from './deployments/index.js';
-import {
-  type CheckInRecorder,
-  combineDeviceHooks,
-  createCheckInRecorder,
-  createDevauthAdminService,
-  createDeviceAuthService,
-  createNewDeviceLimits,
-  type DevauthAdminService,
-  type DeviceAuthService,
-  lockTenantDeviceIds,
+  createDevauthModule,
+  createDeviceDirectory,
+  type DevauthModule,
+  deviceLocks,
 } from './devauth/index.js';
-import { createEnrollment, type Enrollment } from './enrollment/index.js';
-import { type AuditLog, createAuditLog } from './events/index.js';
-import { createFactories, type Factories } from './factory/index.js';
-import {
-  applyEnrollmentInventory,
-  createInventoryAdminService,
-  createInventoryDeviceHooks,
-  createInventoryDeviceSql,
-  createInventoryLabels,
-  createInventoryService,
-  createRegexMatcher,
-  type InventoryAdminService,
-  type InventoryService,
-  listAcceptedDeviceIds,
-} from './inventory/index.js';
-import { createPki, type Pki } from './pki/index.js';
+import { createEnrollmentModule, type EnrollmentModule } from './enrollment/index.js';
+import { createEventsModule, type EventsModule } from './events/index.js';
+import { createFactoryModule, type FactoryModule } from './factory/index.js';
+import type { Module } from './http/module.js';
+import { createInventoryModule, type InventoryModule } from './inventory/index.js';
+import { createCaDirectory, createPkiModule, type PkiModule } from './pki/index.js';
 import { migrateStore } from './store/migrate.js';
 import { openStore, type Store } from './store/store.js';
-import { createTenantsService, type TenantsService } from './tenants/index.js';
+import { createTenantsModule, type TenantsModule } from './tenants/index.js';
 import { ensureSigningKeys, loadSigningKeys } from './tokens/signing-keys.js';
 import { createTokenKit, type TokenKit } from './tokens/token-kit.js';
 import { hasSigningKeys } from './tokens/tokens-repo-signing-keys.js';
-import { createLoginLimits, createUsersService, type UsersService } from './users/index.js';
-import { createWebhooks, type HttpSender, type Webhooks } from './webhooks/index.js';
+import { createUsersModule, type UsersModule } from './users/index.js';
+import { createWebhooksModule, type HttpSender, type WebhooksModule } from './webhooks/index.js';
 
-/** Everything a Gatehouse process (server or CLI command) works with. */
+/**
+ * Everything a Gatehouse process (server or CLI command) works with: the shared layers, and one
+ * module per domain, each built by its `createXModule` from the ports other modules offer.
+ */
 export interface Gatehouse {
   config: Readonly<Config>;
   store: Store;
   clock: Clock;
-  tokens: TokenKit;
-  tenants: TenantsService;
-  users: UsersService;
-  deviceAuth: DeviceAuthService;
-  devauthAdmin: DevauthAdminService;
-  inventory: InventoryService;
-  inventoryAdmin: InventoryAdminService;
-  blobs: BlobStore;
-  links: DownloadLinks;
-  artifacts: ArtifactsService;
-  releases: ReleasesService;
-  deployments: DeploymentsService;
-  deviceDeployments: DeviceDeploymentsService;
-  checkIns: CheckInRecorder;
-  bootstrap: Bootstrap;
-  pki: Pki;
-  enrollment: Enrollment;
-  webhooks: Webhooks;
-  factory: Factories;
-  audit: AuditLog;
   /** The process logger; background work reports through it. */
   logger: Logger;
+  tokens: TokenKit;
+  blobs: BlobStore;
+  tenants: TenantsModule;
+  users: UsersModule;
+  inventory: InventoryModule;
+  deployments: DeploymentsModule;
+  webhooks: WebhooksModule;
+  bootstrap: BootstrapModule;
+  enrollment: EnrollmentModule;
+  devauth: DevauthModule;
+  pki: PkiModule;
+  factory: FactoryModule;
+  events: EventsModule;
+  /** Every module, in the order buildApp registers their routes. */
+  modules: readonly Module[];
   close(): Promise<void>;
 }
 
@@ -122,43 +92,47 @@ export const openGatehouse = async (
       reloadKeys: () => loadSigningKeys(store.db, box),
     });
     const db = store.db;
-    const tenants = createTenantsService({ db, clock, tokens });
-    const blobs = createFsBlobStore(join(config.dataDir, 'blobs'));
-    const links = createDownloadLinks(masterKey);
-    const inventoryAdmin = createInventoryAdminService({ store, clock, regex: createRegexMatcher() });
-    const checkIns = createCheckInRecorder({
-      db,
-      // Best effort: a lost batch only makes check_in_time older; say so without failing requests.
-      onError: (err) => logger.warn({ err }, 'device check-in write failed'),
-    });
-    const inventory = createInventoryService({ store, clock });
-    const bootstrap = createBootstrap({
+    const logging = { logger };
+    const tenants = createTenantsModule({ db, clock, tokens });
+    const users = createUsersModule({
       store,
       clock,
-      masterKey,
-      box,
-      logger,
+      ...logging,
+      tokens,
+      tenants: tenants.names,
       settings: {
-        encryptKey:
-          config.bootstrapEncryptKey === undefined ? undefined : parseEncryptKey(config.bootstrapEncryptKey),
-        limits: {
-          maxFailures: config.bootstrapMaxFailures,
-          maxFailuresPerAddress: config.bootstrapMaxFailuresPerAddress,
-          maxFailuresPerExternalId: config.bootstrapMaxFailuresPerExternalId,
-          lockoutSeconds: config.bootstrapLockoutSeconds,
+        userTokenTtlSeconds: config.userTokenTtlSeconds,
+        maxSessionsPerUser: config.maxSessionsPerUser,
+        login: {
+          maxFailures: config.loginMaxFailures,
+          maxFailuresPerAddress: config.loginMaxFailuresPerAddress,
+          maxFailuresPerAccount: config.loginMaxFailuresPerAccount,
+          lockoutSeconds: config.loginLockoutSeconds,
         },
-        challengeTtlSeconds: config.bootstrapChallengeTtlSeconds,
-        challengesPerAddressPerMinute: config.bootstrapChallengesPerAddressPerMinute,
       },
-      deviceExists: (tenantId, deviceId) => existsBy(devauthAdmin.getDevice(tenantId, deviceId)),
-      deviceAttributes: (tenantId, deviceId) => inventory.deviceAttributes(tenantId, deviceId),
+    });
+    const blobs = createFsBlobStore(join(config.dataDir, 'blobs'));
+    const inventory = createInventoryModule({ store, clock });
+    const deployments = createDeploymentsModule({
+      store,
+      clock,
+      blobs,
+      masterKey,
+      ...logging,
+      acceptedDevices: inventory.acceptedDevices,
+      deviceLocks,
+      settings: {
+        publicUrl: config.publicUrl,
+        publicUrlConfigured: config.publicUrlConfigured,
+        maxArtifactBytes: config.maxArtifactBytes,
+      },
     });
     // Built here, started only by `serve` (src/server.ts): CLI commands never deliver webhooks.
-    const webhooks = createWebhooks({
+    const webhooks = createWebhooksModule({
       store,
       clock,
       box,
-      logger,
+      ...logging,
       send: opts.webhookSender,
       settings: {
         allowPrivateTargets: config.webhookAllowPrivateTargets,
@@ -175,134 +149,116 @@ export const openGatehouse = async (
         retentionMs: config.webhookLogRetentionDays * 86_400_000,
       },
     });
+    const bootstrap = createBootstrapModule({
+      store,
+      clock,
+      masterKey,
+      box,
+      ...logging,
+      devices: createDeviceDirectory(db),
+      attributes: inventory.attributes,
+      settings: {
+        encryptKey:
+          config.bootstrapEncryptKey === undefined ? undefined : parseEncryptKey(config.bootstrapEncryptKey),
+        limits: {
+          maxFailures: config.bootstrapMaxFailures,
+          maxFailuresPerAddress: config.bootstrapMaxFailuresPerAddress,
+          maxFailuresPerExternalId: config.bootstrapMaxFailuresPerExternalId,
+          lockoutSeconds: config.bootstrapLockoutSeconds,
+        },
+        challengeTtlSeconds: config.bootstrapChallengeTtlSeconds,
+        challengesPerAddressPerMinute: config.bootstrapChallengesPerAddressPerMinute,
+      },
+    });
+    const enrollment = createEnrollmentModule({
+      store,
+      clock,
+      cas: createCaDirectory(db),
+      allocationWebhooks: webhooks.allocationWebhooks,
+      bootstrap: bootstrap.enrollment,
+      inventory: inventory.enrollment,
+    });
+    const devauth = createDevauthModule({
+      store,
+      clock,
+      ...logging,
+      tokens,
+      tenants: tenants.service,
+      hooks: [inventory.deviceHooks, deployments.deviceHooks, enrollment.deviceHooks],
+      inventory: inventory.deviceSql,
+      labels: inventory.labels,
+      certificates: enrollment.admission,
+      settings: {
+        deviceTokenTtlSeconds: config.deviceTokenTtlSeconds,
+        newDevices: {
+          perAddressPerMinute: config.authUnknownPerAddressPerMinute,
+          perTenantPerMinute: config.authUnknownPerTenantPerMinute,
+          maxPendingAuthSets: config.maxPendingAuthSets,
+        },
+        // A bulk request answers only when done: it must finish well before the connection's idle
+        // timeout closes it (nothing is sent meanwhile).
+        bulkTimeBudgetMs:
+          config.idleTimeoutSeconds > 0 ? Math.min(60_000, (config.idleTimeoutSeconds * 1000) / 2) : 60_000,
+      },
+    });
     // Issued certificates name a CRL URL only when the public URL is known (not derived).
-    const pki = createPki({
+    const pki = createPkiModule({
       db,
       clock,
       box,
       crlBaseUrl: config.publicUrlConfigured ? config.publicUrl : undefined,
-    });
-    const enrollment = createEnrollment({
-      store,
-      clock,
-      refs: {
-        caExists: (tenantId, caId) => existsBy(pki.cas.get(tenantId, caId)),
-        allocationWebhookExists: (tenantId, id) => existsBy(webhooks.allocation.get(tenantId, id)),
-        checkBootstrapTemplate: (tenantId, t) => bootstrap.enrollment.checkTemplate(db, tenantId, t),
-      },
-      allocate: webhooks.allocation.allocate,
-      effects: {
-        applyInventory: applyEnrollmentInventory,
-        provisionBootstrap: (tx, args) => bootstrap.enrollment.provision(tx, args),
-      },
-    });
-    const hooks = combineDeviceHooks(
-      createInventoryDeviceHooks(),
-      createDeploymentsDeviceHooks(),
-      enrollment.deviceHooks,
-    );
-    const devauthAdmin = createDevauthAdminService({
-      store,
-      clock,
-      hooks,
-      inventory: createInventoryDeviceSql(db),
-      labels: createInventoryLabels(),
-      // A bulk request answers only when done: it must finish well before the connection's idle
-      // timeout closes it (nothing is sent meanwhile).
-      bulkTimeBudgetMs:
-        config.idleTimeoutSeconds > 0 ? Math.min(60_000, (config.idleTimeoutSeconds * 1000) / 2) : 60_000,
+      deviceTokens: devauth.device,
     });
     // Built here, its worker started only by `serve`: a CLI import runs in the CLI itself.
-    const factory = createFactories({
+    const factory = createFactoryModule({
       store,
       clock,
       blobs,
-      logger,
+      ...logging,
       settings: {
         leaseMs: config.importLeaseMs,
         maxManifestBytes: config.importMaxManifestBytes,
         pollIntervalMs: config.importPollIntervalMs,
       },
     });
+    const events = createEventsModule({ db });
+    // The order buildApp registers their routes in (and so the order of the API document);
+    // close() runs the other way round.
+    const modules = [
+      devauth,
+      users,
+      inventory,
+      deployments,
+      bootstrap,
+      pki,
+      webhooks,
+      events,
+      enrollment,
+      factory,
+      tenants,
+    ];
     return {
       config,
       store,
       clock,
-      tokens,
-      tenants,
-      users: createUsersService({
-        db,
-        clock,
-        logger,
-        tokens,
-        userTokenTtlSeconds: config.userTokenTtlSeconds,
-        maxSessionsPerUser: config.maxSessionsPerUser,
-        tenantName: async (tenantId) => (await tenants.get(tenantId)).name,
-        limits: createLoginLimits({
-          store,
-          clock,
-          settings: {
-            maxFailures: config.loginMaxFailures,
-            maxFailuresPerAddress: config.loginMaxFailuresPerAddress,
-            maxFailuresPerAccount: config.loginMaxFailuresPerAccount,
-            lockoutSeconds: config.loginLockoutSeconds,
-          },
-        }),
-      }),
-      deviceAuth: createDeviceAuthService({
-        store,
-        clock,
-        tokens,
-        tenants,
-        deviceTokenTtlSeconds: config.deviceTokenTtlSeconds,
-        checkIns,
-        hooks,
-        certificates: enrollment.admission,
-        limits: createNewDeviceLimits({
-          logger,
-          settings: {
-            perAddressPerMinute: config.authUnknownPerAddressPerMinute,
-            perTenantPerMinute: config.authUnknownPerTenantPerMinute,
-            maxPendingAuthSets: config.maxPendingAuthSets,
-          },
-        }),
-      }),
-      devauthAdmin,
-      inventory,
-      inventoryAdmin,
-      blobs,
-      links,
-      artifacts: createArtifactsService({
-        store,
-        clock,
-        blobs,
-        links,
-        maxArtifactBytes: config.maxArtifactBytes,
-        logger,
-      }),
-      releases: createReleasesService({ store, clock, blobs, logger }),
-      deployments: createDeploymentsService({
-        store,
-        clock,
-        acceptedDeviceIds: (tenantId, group) =>
-          listAcceptedDeviceIds(db, tenantId, group === undefined ? {} : { group }),
-        lockTenantDevices: lockTenantDeviceIds,
-      }),
-      deviceDeployments: createDeviceDeploymentsService({ store, clock, links }),
-      checkIns,
-      bootstrap,
-      pki,
-      enrollment,
-      webhooks,
-      factory,
-      audit: createAuditLog({ db }),
       logger,
+      tokens,
+      blobs,
+      tenants,
+      users,
+      inventory,
+      deployments,
+      webhooks,
+      bootstrap,
+      enrollment,
+      devauth,
+      pki,
+      factory,
+      events,
+      modules,
       close: async () => {
-        await factory.worker.stop();
-        await webhooks.worker.stop();
-        await bootstrap.close();
-        await inventoryAdmin.close();
-        await checkIns.close();
+        // Workers stop and buffers flush before the store closes.
+        for (const m of [...modules].reverse()) await m.close?.();
         await blobs.close();
         await store.destroy();
       },

@@ -27,6 +27,8 @@ const OUTSIDE: { what: string; re: RegExp }[] = [
   { what: 'research notes outside the repository', re: /\bspec §/i },
   { what: 'research notes outside the repository', re: /\bspec mender-/i },
   { what: 'research notes outside the repository', re: /\bspec [\w-]+\.md/i },
+  // The design notes the project started from: what the code keeps is in docs/principles.md.
+  { what: 'the design notes outside the repository', re: /\bDESIGN\.md\b/ },
 ];
 // Test files may read Mender's published OpenAPI document there, as test data.
 const OPENAPI_DATA = /\.\.\/shared\/spec\/mender-openapi\//;
@@ -117,16 +119,16 @@ describe('documentation links', () => {
     for (const page of [...pages, 'mender-openapi.md']) expect(listed, page).toContain(page);
   });
 
-  it('source comments that cite docs/compat name existing pages and headings', () => {
+  it('source comments that cite docs/ (compat pages, principles) name existing pages and headings', () => {
     const broken: string[] = [];
     for (const file of ['src', 'test'].flatMap(filesUnder)) {
       if (file === SELF) continue;
       const text = readFileSync(file, 'utf8');
-      for (const m of text.matchAll(/docs\/compat\/([\w-]+\.md)(?:#([\w-]+))?/g)) {
+      for (const m of text.matchAll(/docs\/((?:compat\/)?[\w-]+\.md)(?:#([\w-]+))?/g)) {
         const [ref, page, anchor] = m as unknown as [string, string, string | undefined];
-        const target = join(ROOT, 'docs/compat', page);
+        const target = join(ROOT, 'docs', page);
         if (!existsSync(target)) {
-          if (page !== 'mender-openapi.md') broken.push(`${relative(ROOT, file)}: ${ref}`);
+          if (page !== 'compat/mender-openapi.md') broken.push(`${relative(ROOT, file)}: ${ref}`);
           continue;
         }
         if (anchor && !headingAnchors(readFileSync(target, 'utf8')).has(anchor)) {

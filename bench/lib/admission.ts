@@ -35,7 +35,7 @@ const preauthorizeAll = async (gh: Gatehouse, reqs: SignedAuthRequest[]) => {
   const worker = async () => {
     while (next < reqs.length) {
       const r = reqs[next++] as SignedAuthRequest;
-      await gh.devauthAdmin.preauthorize(DEFAULT_TENANT_ID, {
+      await gh.devauth.admin.preauthorize(DEFAULT_TENANT_ID, {
         identityData: r.identity,
         pubkey: r.keys.publicPem,
       });
@@ -85,7 +85,7 @@ export const measureFirstAdmission = async (
         `${phase}: ${r.requests} of ${expected} answered, status counts ${JSON.stringify(r.statusCodes)}, ${r.errors} errors, ${r.timeouts} timeouts`,
       );
   };
-  const acceptedBefore = await gh.devauthAdmin.countDevices(DEFAULT_TENANT_ID, 'accepted');
+  const acceptedBefore = await gh.devauth.admin.countDevices(DEFAULT_TENANT_ID, 'accepted');
   const warm = reqs.slice(0, s.warmupDevices);
   check('warm-up', await load.run(spec(warm)), warm.length);
   const measured = reqs.slice(s.warmupDevices);
@@ -96,7 +96,7 @@ export const measureFirstAdmission = async (
   const wallUs = Number(process.hrtime.bigint() - wallBefore) / 1000;
   check('measured run', r, measured.length);
   // Every device must now be accepted (a request sent twice would have left another one out).
-  const accepted = (await gh.devauthAdmin.countDevices(DEFAULT_TENANT_ID, 'accepted')) - acceptedBefore;
+  const accepted = (await gh.devauth.admin.countDevices(DEFAULT_TENANT_ID, 'accepted')) - acceptedBefore;
   if (accepted !== total) problems.push(`${accepted} devices accepted after ${total} first requests`);
   return {
     ...r,

@@ -52,11 +52,11 @@ export const measureBreakdown = async (
   );
   const findLiveDeviceToken = prepareLiveTokenLookup(gh.store);
   out.tokenRowRead = await timeAsync((i) => findLiveDeviceToken(jtis[i % jtis.length] as string, now()), ms);
-  out.checkToken = await timeAsync((i) => gh.deviceAuth.checkToken(tokenAt(i)), ms);
+  out.checkToken = await timeAsync((i) => gh.devauth.device.checkToken(tokenAt(i)), ms);
 
   const deviceIds: string[] = [];
   for (const t of tokens.slice(0, 100)) {
-    const p = await gh.deviceAuth.checkToken(t);
+    const p = await gh.devauth.device.checkToken(t);
     if (!p) throw new Error('seeded token refused');
     deviceIds.push(p.deviceId);
   }
@@ -64,13 +64,13 @@ export const measureBreakdown = async (
   out.checkInWrite = await timeAsync((i) => setDeviceCheckIn(gh.store.db, deviceAt(i), now()), ms);
   const attrs = JSON.parse(INVENTORY_BODY) as unknown;
   out.inventoryPut = await timeAsync(
-    (i) => gh.inventory.reportAttributes(DEFAULT_TENANT_ID, deviceAt(i), attrs, 'replace'),
+    (i) => gh.inventory.device.reportAttributes(DEFAULT_TENANT_ID, deviceAt(i), attrs, 'replace'),
     ms,
   );
   const ed = authDevices.find((d) => d.kind === 'ed25519');
   if (ed) {
     out.authenticate = await timeAsync(
-      () => gh.deviceAuth.authenticate({ body: ed.authBody, signature: ed.signature, bearer: undefined }),
+      () => gh.devauth.device.authenticate({ body: ed.authBody, signature: ed.signature, bearer: undefined }),
       ms,
     );
   }

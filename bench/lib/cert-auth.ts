@@ -188,7 +188,7 @@ export const admitCertDevice = async (gh: Gatehouse, url: string, dev: CertDevic
   const { sub } = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as {
     sub: string;
   };
-  const device = await gh.devauthAdmin.getDevice(DEFAULT_TENANT_ID, sub);
+  const device = await gh.devauth.admin.getDevice(DEFAULT_TENANT_ID, sub);
   if (
     JSON.stringify(device.identity) !== JSON.stringify({ DeviceId: dev.cn }) ||
     device.status !== 'accepted'

@@ -307,8 +307,12 @@ export const runDeviceScaleBench = async (s: DeviceScaleSettings): Promise<strin
       s.log(`device scale ${dialect}: loading ${fmtInt(s.devices)} devices`);
       const load = await loadFleet(server.gh.store, s.devices, s.log);
       const email = `scale-${Date.now()}@bench.example`;
-      await server.gh.users.create({ tenantId: DEFAULT_TENANT_ID, email, password: 'bench password 1234' });
-      const get = getter(server.url, await server.gh.users.login(email, 'bench password 1234'));
+      await server.gh.users.service.create({
+        tenantId: DEFAULT_TENANT_ID,
+        email,
+        password: 'bench password 1234',
+      });
+      const get = getter(server.url, await server.gh.users.service.login(email, 'bench password 1234'));
       const out: CaseResult[] = [];
       for (const spec of cases(load.fleet)) {
         s.log(`device scale ${dialect}: ${spec.name}`);

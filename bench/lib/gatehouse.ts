@@ -118,11 +118,11 @@ export const makeSignedAuthRequest = (
  * preauthorized auth set and issues a token), like a device coming online for the first time.
  */
 export const seedDevice = async (gh: Gatehouse, req: SignedAuthRequest): Promise<BenchDevice> => {
-  await gh.devauthAdmin.preauthorize(DEFAULT_TENANT_ID, {
+  await gh.devauth.admin.preauthorize(DEFAULT_TENANT_ID, {
     identityData: req.identity,
     pubkey: req.keys.publicPem,
   });
-  const token = await gh.deviceAuth.authenticate({
+  const token = await gh.devauth.device.authenticate({
     body: req.authBody,
     signature: req.signature,
     bearer: undefined,

@@ -76,7 +76,7 @@ const uploadUpdateArtifact = async (server: BenchServer): Promise<void> => {
       deviceType: POLL_DEVICE_TYPE,
       payloadFile: payload,
     });
-    await server.gh.artifacts.upload(DEFAULT_TENANT_ID, {
+    await server.gh.deployments.artifacts.upload(DEFAULT_TENANT_ID, {
       source: createReadStream(file),
       description: 'bench update',
       declaredSize: statSync(file).size,
@@ -127,10 +127,10 @@ export const runPolling = async (
     const deviceIds: string[] = new Array(fleet.length);
     const attributes = JSON.parse(POLL_INVENTORY_BODY) as unknown;
     await forEachConcurrently(fleet.length, 8, async (i) => {
-      const p = await gh.deviceAuth.checkToken((fleet[i] ?? { token: '' }).token);
+      const p = await gh.devauth.device.checkToken((fleet[i] ?? { token: '' }).token);
       if (!p) throw new Error('seeded token refused');
       deviceIds[i] = p.deviceId;
-      await gh.inventory.reportAttributes(p.tenantId, p.deviceId, attributes, 'replace');
+      await gh.inventory.device.reportAttributes(p.tenantId, p.deviceId, attributes, 'replace');
     });
     const prepareSeconds = secondsSince(prepareStart);
 
@@ -169,7 +169,7 @@ export const runPolling = async (
     s.log(`  ${dialect}: deployment of ${POLL_UPDATE_ARTIFACT} to all ${fleet.length} devices`);
     await uploadUpdateArtifact(srv);
     const createStart = process.hrtime.bigint();
-    const deployment = await gh.deployments.create(DEFAULT_TENANT_ID, {
+    const deployment = await gh.deployments.deployments.create(DEFAULT_TENANT_ID, {
       name: `bench rollout of ${POLL_UPDATE_ARTIFACT}`,
       artifactName: POLL_UPDATE_ARTIFACT,
       allDevices: true,
@@ -181,17 +181,17 @@ export const runPolling = async (
     const finishStart = process.hrtime.bigint();
     await forEachConcurrently(finishing, 4, async (i) => {
       const device = { tenantId: DEFAULT_TENANT_ID, deviceId: deviceIds[i] as string };
-      const update = await gh.deviceDeployments.next(device, provides, url);
+      const update = await gh.deployments.device.next(device, provides, url);
       if (!update) throw new Error('next handed out no update for a device of an active deployment');
-      await gh.deviceDeployments.reportStatus(device, deployment.id, 'success', undefined);
+      await gh.deployments.device.reportStatus(device, deployment.id, 'success', undefined);
     });
     const finishSeconds = secondsSince(finishStart);
     // The rest in one statement: every device status change recounts the deployment's active
     // rows, so finishing 10,000 devices one by one takes minutes (see the README).
     const abortStart = process.hrtime.bigint();
-    if (finishing < fleet.length) await gh.deployments.abort(DEFAULT_TENANT_ID, deployment.id);
+    if (finishing < fleet.length) await gh.deployments.deployments.abort(DEFAULT_TENANT_ID, deployment.id);
     const abortSeconds = secondsSince(abortStart);
-    const view = await gh.deployments.get(DEFAULT_TENANT_ID, deployment.id);
+    const view = await gh.deployments.deployments.get(DEFAULT_TENANT_ID, deployment.id);
     const setup: DeploymentSetup = {
       createSeconds,
       finishedDevices: finishing,

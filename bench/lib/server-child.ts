@@ -97,8 +97,8 @@ const main = async () => {
 
   const email = 'bench@example.com';
   const password = 'bench-password-123';
-  await gh.users.create({ tenantId: DEFAULT_TENANT_ID, email, password });
-  const userToken = await gh.users.login(email, password);
+  await gh.users.service.create({ tenantId: DEFAULT_TENANT_ID, email, password });
+  const userToken = await gh.users.service.login(email, password);
 
   const sampler = setInterval(sample, opts.sampleMs);
   mark();

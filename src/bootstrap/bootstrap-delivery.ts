@@ -14,20 +14,20 @@ export interface DeviceAttribute {
   value: TemplateValue;
 }
 
-export type DeviceAttributesReader = (tenantId: string, deviceId: string) => Promise<DeviceAttribute[]>;
+/** A linked device's inventory attributes, for content templates (the inventory domain offers it). */
+export interface DeviceAttributes {
+  of(tenantId: string, deviceId: string): Promise<DeviceAttribute[]>;
+}
 
 /** Builds what a device receives: secrets opened, the content template filled. */
-export const createDelivery = (deps: {
-  secrets: BootstrapSecrets;
-  deviceAttributes: DeviceAttributesReader;
-}) => {
+export const createDelivery = (deps: { secrets: BootstrapSecrets; attributes: DeviceAttributes }) => {
   const renderContent = async ({ config }: ConfigRecord): Promise<string | null> => {
     if (config.contentTemplate === 'none' || config.content === null) return config.content;
     // Validated when saved; parsing again is cheaper than caching it per config.
     const segments = parseTemplate(config.content);
     const attrs =
       config.deviceId !== null && needsDeviceAttributes(segments)
-        ? await deps.deviceAttributes(config.tenantId, config.deviceId)
+        ? await deps.attributes.of(config.tenantId, config.deviceId)
         : [];
     const fixed: Record<string, string | null> = {
       'device.id': config.deviceId,

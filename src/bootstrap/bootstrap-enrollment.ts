@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { newId } from '../core/ids.js';
 import { recordEvent } from '../events/index.js';
-import type { Executor } from '../store/store.js';
+import type { Db, Executor } from '../store/store.js';
 import { checkChannels, checkTemplate } from './bootstrap-config-input.js';
 import { bootstrapErrors } from './bootstrap-errors.js';
 import { existingChannelIds } from './bootstrap-repo-channels.js';
@@ -43,11 +43,7 @@ export type EnrollmentConfigOutcome =
 
 export interface EnrollmentConfigs {
   /** Checks a template when an enrollment group is saved (syntax, channels); 400 otherwise. */
-  checkTemplate(
-    ex: Executor,
-    tenantId: string,
-    t: EnrollmentConfigTemplate,
-  ): Promise<EnrollmentConfigTemplate>;
+  checkTemplate(tenantId: string, t: EnrollmentConfigTemplate): Promise<EnrollmentConfigTemplate>;
   /**
    * At admission, inside devauth's transaction: links or creates the device's config. The
    * external id is the registration id; the external key is random and sealed (the device
@@ -65,16 +61,16 @@ export interface EnrollmentConfigs {
   ): Promise<EnrollmentConfigOutcome>;
 }
 
-export const createEnrollmentConfigs = (deps: { secrets: BootstrapSecrets }): EnrollmentConfigs => {
-  const { secrets } = deps;
+export const createEnrollmentConfigs = (deps: { db: Db; secrets: BootstrapSecrets }): EnrollmentConfigs => {
+  const { db, secrets } = deps;
   return {
-    async checkTemplate(ex, tenantId, t) {
+    async checkTemplate(tenantId, t) {
       if (t.content.length > MAX_CONTENT_LENGTH)
         throw bootstrapErrors.badRequest(`bootstrap content longer than ${MAX_CONTENT_LENGTH} characters`);
       if (t.channels.length > MAX_CHANNELS_PER_CONFIG)
         throw bootstrapErrors.badRequest(`more than ${MAX_CHANNELS_PER_CONFIG} channels`);
       checkTemplate(t.contentTemplate, t.content === '' ? null : t.content);
-      return { ...t, channels: await checkChannels(ex, tenantId, t.channels) };
+      return { ...t, channels: await checkChannels(db, tenantId, t.channels) };
     },
 
     async provision(tx, { tenantId, deviceId, externalId, template, nowMs }) {

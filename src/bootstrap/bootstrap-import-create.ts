@@ -8,14 +8,14 @@ import { existingChannelIds } from './bootstrap-repo-channels.js';
 import { readHoldNewConfigs } from './bootstrap-repo-configs.js';
 import { holdersOf, insertConfigs, insertConnections } from './bootstrap-repo-import.js';
 import { type BootstrapSecrets, configSecrets } from './bootstrap-secrets.js';
-import type { ConfigRecord } from './bootstrap-types.js';
+import type { ConfigRecord, DeviceDirectory } from './bootstrap-types.js';
 
 /** What the import's steps need. */
 export interface ImportDeps {
   store: Store;
   clock: Clock;
   secrets: BootstrapSecrets;
-  deviceExists: (tenantId: string, deviceId: string) => Promise<boolean>;
+  devices: DeviceDirectory;
 }
 
 /**
@@ -57,7 +57,7 @@ export const createImportCreation = (deps: ImportDeps) => {
     }
     const devices = new Map<string, boolean>();
     for (const id of new Set(defined((d) => d.deviceId)))
-      devices.set(id, await deps.deviceExists(tenantId, id));
+      devices.set(id, await deps.devices.exists(tenantId, id));
     const heldBy = (holder: string | null | undefined) =>
       holder ? ` (external_id ${holder})` : ' (in another tenant)';
     for (const d of fresh) {

@@ -34,7 +34,7 @@ export const createImportUpdate = (deps: ImportDeps) => {
         has('content_template') ? d.contentTemplate : c.contentTemplate,
         has('content') ? d.content : c.content,
       );
-      if (has('device_id') && d.deviceId !== null && !(await deps.deviceExists(tenantId, d.deviceId)))
+      if (has('device_id') && d.deviceId !== null && !(await deps.devices.exists(tenantId, d.deviceId)))
         return { ...base, outcome: 'invalid', reason: 'device not found in this tenant' };
       const patch: ConfigPatch = {
         ...(has('name') ? { name: d.name } : {}),

@@ -25,7 +25,13 @@ import {
 } from './bootstrap-repo-configs.js';
 import { channelsOfConfigs, replaceConnections, setConnectionsActive } from './bootstrap-repo-connections.js';
 import { type BootstrapSecrets, configSecrets } from './bootstrap-secrets.js';
-import type { BootstrapConfig, ConfigRecord, ConfigState, TemplateMode } from './bootstrap-types.js';
+import type {
+  BootstrapConfig,
+  ConfigRecord,
+  ConfigState,
+  DeviceDirectory,
+  TemplateMode,
+} from './bootstrap-types.js';
 
 export interface CreateConfigInput {
   externalId: string;
@@ -87,7 +93,7 @@ export const createBootstrapConfigsService = (deps: {
   clock: Clock;
   secrets: BootstrapSecrets;
   /** Whether a device-auth device of that id exists in the tenant. */
-  deviceExists: (tenantId: string, deviceId: string) => Promise<boolean>;
+  devices: DeviceDirectory;
 }): BootstrapConfigsService => {
   const { store, clock, secrets } = deps;
   const db = store.db;
@@ -107,7 +113,7 @@ export const createBootstrapConfigsService = (deps: {
   };
 
   const checkDevice = async (tenantId: string, deviceId: string | null) => {
-    if (deviceId !== null && !(await deps.deviceExists(tenantId, deviceId)))
+    if (deviceId !== null && !(await deps.devices.exists(tenantId, deviceId)))
       throw bootstrapErrors.deviceNotFound();
   };
 

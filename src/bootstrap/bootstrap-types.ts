@@ -98,3 +98,8 @@ export const MAX_PEM_LENGTH = 64 * 1024;
 export const MAX_SECRET_LENGTH = 256;
 export const MAX_CHANNELS_PER_CONFIG = 100;
 export const MAX_LIST_LIMIT = 100;
+
+/** Whether a device of the tenant exists (the devauth domain offers it): configs link to devices. */
+export interface DeviceDirectory {
+  exists(tenantId: string, deviceId: string): Promise<boolean>;
+}

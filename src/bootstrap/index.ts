@@ -1,14 +1,19 @@
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { SecretBox } from '../core/secret-box.js';
+import type { Module } from '../http/module.js';
 import { createTokenBuckets } from '../limits/index.js';
 import type { Store } from '../store/store.js';
 import { createAttemptOutcomes } from './bootstrap-attempts.js';
-import { createDelivery, type DeviceAttributesReader } from './bootstrap-delivery.js';
+import { createDelivery, type DeviceAttributes } from './bootstrap-delivery.js';
 import { createEnrollmentConfigs, type EnrollmentConfigs } from './bootstrap-enrollment.js';
 import { createEventBuffer } from './bootstrap-event-buffer.js';
 import { type BootstrapLimits, createBootstrapGuard } from './bootstrap-rate-limit.js';
 import { prepareDeviceLookups } from './bootstrap-repo-configs.js';
+import { bootstrapChannelRoutes } from './bootstrap-routes-channels.js';
+import { bootstrapDeviceRoutes, bootstrapDeviceTokenRoutes } from './bootstrap-routes-device.js';
+import { bootstrapMgmtRoutes } from './bootstrap-routes-mgmt.js';
+import { bootstrapV2Routes } from './bootstrap-routes-v2.js';
 import { createBootstrapSecrets } from './bootstrap-secrets.js';
 import {
   type BootstrapChannelsService,
@@ -18,25 +23,22 @@ import { type BootstrapConfigsService, createBootstrapConfigsService } from './b
 import { type BootstrapDeviceService, createBootstrapDeviceService } from './bootstrap-service-device.js';
 import { type BootstrapImportService, createBootstrapImportService } from './bootstrap-service-import.js';
 import { type BootstrapV2Service, createBootstrapV2Service } from './bootstrap-service-v2.js';
+import type { DeviceDirectory } from './bootstrap-types.js';
 
 export { fetchBootstrap } from './bootstrap-client.js';
 export { cfbEncrypt, parseEncryptKey } from './bootstrap-crypto-cfb.js';
 export { deviceV2Exchange } from './bootstrap-crypto-v2.js';
-export type { DeviceAttributesReader } from './bootstrap-delivery.js';
+export type { DeviceAttributes } from './bootstrap-delivery.js';
 export type { EnrollmentConfigs } from './bootstrap-enrollment.js';
 export { parseImportFile } from './bootstrap-import.js';
-export { bootstrapChannelRoutes } from './bootstrap-routes-channels.js';
-export { bootstrapDeviceRoutes, bootstrapDeviceTokenRoutes } from './bootstrap-routes-device.js';
-export { bootstrapMgmtRoutes } from './bootstrap-routes-mgmt.js';
-export { bootstrapV2Routes } from './bootstrap-routes-v2.js';
 export type { BootstrapChannelsService } from './bootstrap-service-channels.js';
 export type { BootstrapConfigsService } from './bootstrap-service-configs.js';
 export type { BootstrapDeviceService } from './bootstrap-service-device.js';
 export type { BootstrapImportService, ImportReport, ImportRowResult } from './bootstrap-service-import.js';
 export type { BootstrapV2Service } from './bootstrap-service-v2.js';
-export type { BootstrapConfig, TemplateMode } from './bootstrap-types.js';
+export type { BootstrapConfig, DeviceDirectory, TemplateMode } from './bootstrap-types.js';
 
-export interface Bootstrap {
+export interface BootstrapModule extends Module {
   configs: BootstrapConfigsService;
   /** `gatehouse bootstrap import`: makes the configs match a file (idempotent, crash-safe). */
   importer: BootstrapImportService;
@@ -47,7 +49,6 @@ export interface Bootstrap {
   enrollment: EnrollmentConfigs;
   /** Writes the buffered `bootstrap.fetched` events now. */
   flushEvents(): Promise<void>;
-  close(): Promise<void>;
 }
 
 export interface BootstrapSettings {
@@ -60,21 +61,21 @@ export interface BootstrapSettings {
   challengesPerAddressPerMinute: number;
 }
 
-/** Builds the bootstrap domain's services (wired in src/wiring.ts). */
-export const createBootstrap = (deps: {
+/** The bootstrap domain: Magistrala-compatible configs and channels, device fetches, bootstrap v2. */
+export const createBootstrapModule = (deps: {
   store: Store;
   clock: Clock;
   masterKey: Uint8Array;
   box: SecretBox;
   logger: Logger;
   settings: BootstrapSettings;
-  deviceExists: (tenantId: string, deviceId: string) => Promise<boolean>;
-  deviceAttributes: DeviceAttributesReader;
-}): Bootstrap => {
+  devices: DeviceDirectory;
+  attributes: DeviceAttributes;
+}): BootstrapModule => {
   const { store, clock, settings } = deps;
   const secrets = createBootstrapSecrets({ masterKey: deps.masterKey, box: deps.box });
   const lookups = prepareDeviceLookups(store);
-  const deliver = createDelivery({ secrets, deviceAttributes: deps.deviceAttributes });
+  const deliver = createDelivery({ secrets, attributes: deps.attributes });
   const guard = createBootstrapGuard(store, settings.limits);
   const eventBuffer = createEventBuffer({
     db: store.db,
@@ -83,18 +84,29 @@ export const createBootstrap = (deps: {
   });
   const outcomes = createAttemptOutcomes({ store, clock, guard, eventBuffer });
   const shared = { store, clock, secrets, lookups, deliver, outcomes };
+  const { devices } = deps;
+  const configs = createBootstrapConfigsService({ store, clock, secrets, devices });
+  const channels = createBootstrapChannelsService({ store, clock });
+  const device = createBootstrapDeviceService({ ...shared, eventBuffer, encryptKey: settings.encryptKey });
+  const v2 = createBootstrapV2Service({
+    ...shared,
+    challengeTtlMs: settings.challengeTtlSeconds * 1000,
+    challengeRate: createTokenBuckets({ perMinute: settings.challengesPerAddressPerMinute }),
+  });
   return {
-    configs: createBootstrapConfigsService({ store, clock, secrets, deviceExists: deps.deviceExists }),
-    importer: createBootstrapImportService({ store, clock, secrets, deviceExists: deps.deviceExists }),
-    channels: createBootstrapChannelsService({ store, clock }),
-    device: createBootstrapDeviceService({ ...shared, eventBuffer, encryptKey: settings.encryptKey }),
-    v2: createBootstrapV2Service({
-      ...shared,
-      challengeTtlMs: settings.challengeTtlSeconds * 1000,
-      challengeRate: createTokenBuckets({ perMinute: settings.challengesPerAddressPerMinute }),
-    }),
-    enrollment: createEnrollmentConfigs({ secrets }),
+    configs,
+    importer: createBootstrapImportService({ store, clock, secrets, devices }),
+    channels,
+    device,
+    v2,
+    enrollment: createEnrollmentConfigs({ db: store.db, secrets }),
     flushEvents: () => eventBuffer.flush(),
     close: () => eventBuffer.close(),
+    routes: {
+      // Device routes that authenticate with their own credentials (external key, v2 proof).
+      open: [bootstrapDeviceRoutes(device), bootstrapV2Routes(v2)],
+      device: [bootstrapDeviceTokenRoutes(device)],
+      management: [bootstrapMgmtRoutes(configs), bootstrapChannelRoutes(channels)],
+    },
   };
 };

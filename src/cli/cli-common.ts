@@ -80,7 +80,7 @@ export const withTenant = async <T>(
   fn: (gh: Gatehouse, tenantId: string) => Promise<T>,
 ): Promise<T> =>
   withGatehouse(opts, async (gh) => {
-    await gh.tenants.get(opts.tenant);
+    await gh.tenants.service.get(opts.tenant);
     return fn(gh, opts.tenant);
   });
 

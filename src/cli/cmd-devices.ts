@@ -78,7 +78,7 @@ export const registerDevices = (program: Command): void => {
         devices: list,
         total,
         next,
-      } = await gh.devauthAdmin.listDevices(opts.tenant, {
+      } = await gh.devauth.admin.listDevices(opts.tenant, {
         ...(opts.status.length > 0 ? { statuses: opts.status } : {}),
         ...(opts.q === undefined ? {} : { q: opts.q }),
         page: { page: opts.page, perPage: opts.perPage },
@@ -108,7 +108,7 @@ export const registerDevices = (program: Command): void => {
     OPENS,
   ).action(async (id: string, opts) => {
     await withTenant(opts, async (gh) => {
-      const d = deviceToWire(await gh.devauthAdmin.getDevice(opts.tenant, id));
+      const d = deviceToWire(await gh.devauth.admin.getDevice(opts.tenant, id));
       output(opts, d, deviceDetails);
     });
   });

@@ -21,7 +21,7 @@ export const registerTenants = (program: Command): void => {
     [...OPENS, 'tokens'],
   ).action(async (opts) => {
     await withGatehouse(opts, async (gh) => {
-      const { tenant, tenantToken } = await gh.tenants.create({
+      const { tenant, tenantToken } = await gh.tenants.service.create({
         name: opts.name,
         maxDevices: parseLimit(opts.maxDevices),
       });
@@ -36,7 +36,7 @@ export const registerTenants = (program: Command): void => {
     OPENS,
   ).action(async (opts) => {
     await withGatehouse(opts, async (gh) => {
-      const list = await gh.tenants.list();
+      const list = await gh.tenants.service.list();
       output(
         opts,
         list.map((t) => ({ id: t.id, name: t.name, max_devices: t.maxDevices })),
@@ -56,8 +56,8 @@ export const registerTenants = (program: Command): void => {
   ).action(async (opts) => {
     await withGatehouse(opts, async (gh) => {
       const token = opts.rotate
-        ? await gh.tenants.rotateTenantToken(opts.tenant)
-        : await gh.tenants.tenantToken(opts.tenant);
+        ? await gh.tenants.service.rotateTenantToken(opts.tenant)
+        : await gh.tenants.service.tenantToken(opts.tenant);
       output(opts, { tenant_id: opts.tenant, tenant_token: token }, (d) => d.tenant_token);
     });
   });
@@ -73,7 +73,7 @@ export const registerTenants = (program: Command): void => {
   ).action(async (opts) => {
     await withGatehouse(opts, async (gh) => {
       const n = parseLimit(opts.maxDevices);
-      await gh.tenants.setMaxDevices(opts.tenant, n);
+      await gh.tenants.service.setMaxDevices(opts.tenant, n);
       output(
         opts,
         { tenant_id: opts.tenant, max_devices: n },

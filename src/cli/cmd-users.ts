@@ -17,8 +17,8 @@ export const registerUsers = (program: Command): void => {
     OPENS,
   ).action(async (opts) => {
     await withGatehouse(opts, async (gh) => {
-      await gh.tenants.get(opts.tenant);
-      const u = await gh.users.create({
+      await gh.tenants.service.get(opts.tenant);
+      const u = await gh.users.service.create({
         tenantId: opts.tenant,
         email: opts.email,
         password: opts.password,
@@ -41,7 +41,7 @@ export const registerUsers = (program: Command): void => {
     OPENS,
   ).action(async (opts) => {
     await withGatehouse(opts, async (gh) => {
-      const list = await gh.users.list(opts.tenant);
+      const list = await gh.users.service.list(opts.tenant);
       output(
         opts,
         list.map((u) => ({ id: u.id, email: u.email, role: u.role })),

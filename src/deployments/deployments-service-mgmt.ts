@@ -23,7 +23,14 @@ import {
   listDeploymentDevices,
   listDeploymentsOfDevice,
 } from './deployments-repo-devices.js';
-import type { Artifact, Deployment, DeviceDeployment, DeviceDeploymentStatus } from './deployments-types.js';
+import type {
+  AcceptedDevices,
+  Artifact,
+  Deployment,
+  DeviceDeployment,
+  DeviceDeploymentStatus,
+  DeviceLocks,
+} from './deployments-types.js';
 
 export const MAX_DEPLOYMENT_DEVICES = 100_000;
 const MAX_NAME_LENGTH = 256;
@@ -90,13 +97,8 @@ export interface DeploymentsService {
 export const createDeploymentsService = (deps: {
   store: Store;
   clock: Clock;
-  /** Accepted devices of a tenant (optionally of one static group), from inventory. */
-  acceptedDeviceIds: (tenantId: string, group?: string) => Promise<string[]>;
-  /**
-   * Which of these ids are devices of the tenant (device auth), held until the transaction
-   * ends so that a concurrent decommission sees the deployment's rows.
-   */
-  lockTenantDevices: (tx: Executor, tenantId: string, ids: readonly string[]) => Promise<Set<string>>;
+  acceptedDevices: AcceptedDevices;
+  deviceLocks: DeviceLocks;
 }): DeploymentsService => {
   const { store, clock } = deps;
   const db = store.db;
@@ -168,7 +170,7 @@ export const createDeploymentsService = (deps: {
       }
       // An explicit list names devices; "all" and a group are expanded to the accepted devices now.
       const listed = input.devices && input.devices.length > 0 ? checkDeviceList(input.devices) : undefined;
-      const candidates = listed ?? (await deps.acceptedDeviceIds(tenantId, input.group));
+      const candidates = listed ?? (await deps.acceptedDevices.list(tenantId, input.group));
       if (candidates.length === 0) throw deploymentsErrors.noDevices();
       const constructorSha256 = createHash('sha256')
         .update(
@@ -194,7 +196,7 @@ export const createDeploymentsService = (deps: {
         // Every id is resolved in the caller's tenant, in the transaction that writes the rows:
         // another tenant's device is refused exactly like an id that names no device, and a
         // refused deployment leaves nothing behind (docs/adr/0007-deployments.md).
-        const known = await deps.lockTenantDevices(tx, tenantId, candidates);
+        const known = await deps.deviceLocks.lockTenantDevices(tx, tenantId, candidates);
         if (listed) {
           const unknown = listed.filter((id) => !known.has(id));
           if (unknown.length > 0) throw deploymentsErrors.unknownDevices(unknown);

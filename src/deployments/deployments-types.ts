@@ -1,3 +1,5 @@
+import type { Executor } from '../store/store.js';
+
 /**
  * Per-device deployment statuses, as on the wire
  * (docs/compat/mender-management.md#device-deployment-statuses).
@@ -96,4 +98,17 @@ export interface DeviceDeployment {
   startedAt: number | null;
   finishedAt: number | null;
   logAvailable: boolean;
+}
+
+/** Accepted devices of a tenant, optionally of one static group (the inventory domain offers it). */
+export interface AcceptedDevices {
+  list(tenantId: string, group?: string): Promise<string[]>;
+}
+
+/**
+ * Which of these ids are devices of the tenant, held until the transaction ends so that a
+ * concurrent decommission sees the deployment's rows (the devauth domain offers it).
+ */
+export interface DeviceLocks {
+  lockTenantDevices(tx: Executor, tenantId: string, ids: readonly string[]): Promise<Set<string>>;
 }

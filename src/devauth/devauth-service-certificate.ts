@@ -31,6 +31,19 @@ import { MAX_AUTH_SETS_PER_DEVICE } from './devauth-types.js';
 import { type CanonicalIdentity, canonicalIdentity, IdentityError } from './identity.js';
 import type { DevicePublicKey } from './pubkey.js';
 
+/** How the device service hands out tokens; certificate admission answers with the same ones. */
+export interface DeviceTokenIssuer {
+  /** A new device token for an accepted auth set, signed and stored. */
+  issue(tenantId: string, deviceId: string, authSetId: string): Promise<IssuedToken>;
+  /** The answer to an auth request of a known auth set: a token when accepted, else a refusal. */
+  forKnown(
+    tenantId: string,
+    found: FoundAuthSet,
+    identitySha256: string,
+    pubkeySha256: string,
+  ): Promise<string>;
+}
+
 const KEY_HELD = "the certificate's key belongs to another device";
 
 /**
@@ -48,13 +61,7 @@ export const createCertificateAuth = (deps: {
   admission: CertificateAdmission | undefined;
   knownAuthSets: KnownAuthSets;
   parseKey: (pem: string) => DevicePublicKey;
-  tokenForKnown: (
-    tenantId: string,
-    found: FoundAuthSet,
-    identitySha256: string,
-    pubkeySha256: string,
-  ) => Promise<string>;
-  issue: (tenantId: string, deviceId: string, authSetId: string) => Promise<IssuedToken>;
+  deviceTokens: DeviceTokenIssuer;
 }) => {
   const { ctx, clock } = deps;
   const { store } = ctx;
@@ -176,7 +183,7 @@ export const createCertificateAuth = (deps: {
     // rejected auth set stays rejected (certificates do not overrule an operator).
     const found = await deps.knownAuthSets.find(tenantId, identity.sha256, req.pubkey.sha256);
     if (found?.status === 'accepted')
-      return deps.tokenForKnown(tenantId, found, identity.sha256, req.pubkey.sha256);
+      return deps.deviceTokens.forKnown(tenantId, found, identity.sha256, req.pubkey.sha256);
     if (found?.status === 'rejected') return enrollment.refuse('auth set is rejected');
 
     const { deviceId, known } = await chooseDevice(tenantId, enrollment, identity, req, found);
@@ -185,9 +192,9 @@ export const createCertificateAuth = (deps: {
       deviceId: known ? deviceId : null,
       requestIdentity: req.identity.attributes,
     });
-    // Step 7: sign before the transaction (DESIGN.md §5.7); the token is valid only once its row commits.
+    // Step 7: sign before the transaction (docs/principles.md#short-transactions); the token is valid only once its row commits.
     const authSetId = found?.authSetId ?? newId();
-    const issued = await deps.issue(tenantId, deviceId, authSetId);
+    const issued = await deps.deviceTokens.issue(tenantId, deviceId, authSetId);
 
     let outcome: 'admitted' | 'key-held';
     try {

@@ -6,7 +6,7 @@ import { createOncePerWindow } from '../core/once-per-window.js';
 import { recordEvent } from '../events/index.js';
 import { isConcurrencyConflict, retryOnConflict } from '../store/conflicts.js';
 import type { Store } from '../store/store.js';
-import { type TenantsService, tenantErrors } from '../tenants/index.js';
+import { tenantErrors } from '../tenants/index.js';
 import type { TokenKit } from '../tokens/token-kit.js';
 import { type VerifiedAuthRequest, verifyAuthRequest } from './auth-request.js';
 import type { CheckInRecorder } from './check-in-recorder.js';
@@ -38,6 +38,7 @@ import {
   MAX_AUTH_SETS_PER_DEVICE,
   noDeviceHooks,
   type PresentedCertificate,
+  type TenantTokens,
 } from './devauth-types.js';
 import { createIdDataParser } from './identity.js';
 import { createDevicePublicKeyParser } from './pubkey.js';
@@ -67,7 +68,7 @@ export const createDeviceAuthService = (deps: {
   store: Store;
   clock: Clock;
   tokens: Pick<TokenKit, 'sign' | 'verify'>;
-  tenants: Pick<TenantsService, 'resolveTenantToken' | 'refusedTenantToken'>;
+  tenants: TenantTokens;
   deviceTokenTtlSeconds: number;
   checkIns: CheckInRecorder;
   hooks?: DeviceHooks;
@@ -208,7 +209,7 @@ export const createDeviceAuthService = (deps: {
       checkIns.record(found.deviceId, clock.nowMs());
       return found.reusableToken;
     }
-    // Sign before the transaction (DESIGN.md §5.7); the token only becomes valid once its row commits.
+    // Sign before the transaction (docs/principles.md#short-transactions); the token only becomes valid once its row commits.
     const issued = await issue(tenantId, found.deviceId, found.authSetId);
     const admit = () =>
       db.transaction().execute(async (tx) => {
@@ -249,8 +250,7 @@ export const createDeviceAuthService = (deps: {
     admission: deps.certificates,
     knownAuthSets,
     parseKey: parsers.publicKey,
-    tokenForKnown,
-    issue,
+    deviceTokens: { issue, forKnown: tokenForKnown },
   });
 
   return {

@@ -1,5 +1,6 @@
 import type { RawBuilder } from 'kysely';
 import type { Executor, Store } from '../store/store.js';
+import type { TenantsService } from '../tenants/index.js';
 import type { Identity } from './identity.js';
 
 /** Auth sets a device may accumulate; beyond this, requests with yet another key are refused unrecorded. */
@@ -158,7 +159,7 @@ export const deriveDeviceStatus = (statuses: readonly AuthSetStatus[]): DeviceSt
 
 /**
  * What other domains learn of device changes, inside devauth's own transaction (so inventory
- * and deployments change in the same transaction as the device; DESIGN.md §1). Wired in
+ * and deployments change in the same transaction as the device; docs/principles.md#one-process-one-transaction). Wired in
  * src/wiring.ts, which keeps devauth free of imports of those domains.
  */
 export interface DeviceHooks {
@@ -237,3 +238,6 @@ export interface CertificateAllocation {
   /** Inside devauth's transaction, right after the auth set was accepted: group, tags, config, event. */
   apply(tx: Executor, args: { device: Device; authSetId: string; nowMs: number }): Promise<void>;
 }
+
+/** The tenant behind a tenant token, for devices that present one (the tenants domain offers it). */
+export type TenantTokens = Pick<TenantsService, 'resolveTenantToken' | 'refusedTenantToken'>;

@@ -1,17 +1,12 @@
 import { CACHE_BOUNDS } from '../config/cache-bounds.js';
 import type { Clock } from '../core/clock.js';
 import { createOncePerWindow } from '../core/once-per-window.js';
-import type {
-  CertificateAdmission,
-  CertificateAllocation,
-  CertificateEnrollment,
-  LabelsChange,
-} from '../devauth/index.js';
+import type { CertificateAdmission, CertificateAllocation, CertificateEnrollment } from '../devauth/index.js';
 import { recordEvent } from '../events/index.js';
-import type { Executor, Store } from '../store/store.js';
-import type { Allocate } from '../webhooks/index.js';
+import type { Store } from '../store/store.js';
 import { enrollmentErrors } from './enrollment-errors.js';
 import { MAX_REGISTRATION_ID_LENGTH } from './enrollment-input.js';
+import type { AllocationWebhooks, EnrollmentBootstrap, EnrollmentInventory } from './enrollment-ports.js';
 import { findGroupByCa } from './enrollment-repo-groups.js';
 import { findIndividualByRegistration } from './enrollment-repo-individuals.js';
 import { findRegistration, upsertRegistration } from './enrollment-repo-registrations.js';
@@ -26,21 +21,6 @@ import {
 
 type Certificate = Parameters<CertificateAdmission['resolve']>[1];
 
-/** What admission does in other domains, inside devauth's transaction (wired in src/wiring.ts). */
-export interface AdmissionEffects {
-  applyInventory(tx: Executor, args: LabelsChange): Promise<void>;
-  provisionBootstrap(
-    tx: Executor,
-    args: {
-      tenantId: string;
-      deviceId: string;
-      externalId: string;
-      template: BootstrapTemplate | null;
-      nowMs: number;
-    },
-  ): Promise<{ outcome: 'existing' | 'linked' | 'created' | 'conflict' | 'none'; configId: string | null }>;
-}
-
 /** Refusals of one registration are recorded at most once per this window (devices retry). */
 const REFUSAL_EVENT_WINDOW_MS = 10 * 60_000;
 
@@ -52,10 +32,11 @@ const REFUSAL_EVENT_WINDOW_MS = 10 * 60_000;
 export const createCertificateAdmission = (deps: {
   store: Store;
   clock: Clock;
-  allocate: Allocate;
-  effects: AdmissionEffects;
+  allocationWebhooks: Pick<AllocationWebhooks, 'allocate'>;
+  inventory: EnrollmentInventory;
+  bootstrap: Pick<EnrollmentBootstrap, 'provision'>;
 }): CertificateAdmission => {
-  const { clock, effects } = deps;
+  const { clock } = deps;
   const db = deps.store.db;
   const firstRefusal = createOncePerWindow(REFUSAL_EVENT_WINDOW_MS, CACHE_BOUNDS.enrollmentRefusalKeys);
 
@@ -149,7 +130,7 @@ export const createCertificateAdmission = (deps: {
     const { tenantId, cert, group, individual } = a;
     let overrides: { group?: string; tags?: Record<string, string>; bootstrap_config?: unknown } = {};
     if (group?.allocationWebhookId) {
-      const result = await deps.allocate(tenantId, group.allocationWebhookId, {
+      const result = await deps.allocationWebhooks.allocate(tenantId, group.allocationWebhookId, {
         registration_id: a.registrationId,
         identity: a.identity,
         ...(a.deviceId === null ? {} : { device_id: a.deviceId }),
@@ -196,8 +177,8 @@ export const createCertificateAdmission = (deps: {
         const applied = reenrolled
           ? { group: overrides.group ?? null, tags: overrides.tags ?? {} }
           : { group: inventoryGroup, tags };
-        await effects.applyInventory(tx, { tenantId, deviceId: device.id, ...applied, nowMs });
-        const config = await effects.provisionBootstrap(tx, {
+        await deps.inventory.apply(tx, { tenantId, deviceId: device.id, ...applied, nowMs });
+        const config = await deps.bootstrap.provision(tx, {
           tenantId,
           deviceId: device.id,
           externalId: a.registrationId,

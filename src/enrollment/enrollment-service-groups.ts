@@ -13,6 +13,7 @@ import {
   hasNul,
   MAX_GROUPS_PER_TENANT,
 } from './enrollment-input.js';
+import type { AllocationWebhooks, CaDirectory, EnrollmentBootstrap } from './enrollment-ports.js';
 import {
   countGroups,
   deleteGroup,
@@ -42,14 +43,6 @@ export interface GroupInput {
 
 export type GroupPatch = Partial<GroupInput>;
 
-/** What the group service asks of other domains (wired in src/wiring.ts). */
-export interface GroupReferences {
-  caExists(tenantId: string, caId: string): Promise<boolean>;
-  allocationWebhookExists(tenantId: string, id: string): Promise<boolean>;
-  /** Checks a bootstrap template (syntax, channels of the tenant); throws a 400 AppError. */
-  checkBootstrapTemplate(tenantId: string, t: BootstrapTemplate): Promise<BootstrapTemplate>;
-}
-
 export interface EnrollmentGroupsService {
   create(tenantId: string, input: GroupInput): Promise<EnrollmentGroup>;
   list(
@@ -64,9 +57,11 @@ export interface EnrollmentGroupsService {
 export const createEnrollmentGroupsService = (deps: {
   store: Store;
   clock: Clock;
-  refs: GroupReferences;
+  cas: CaDirectory;
+  allocationWebhooks: Pick<AllocationWebhooks, 'exists'>;
+  bootstrap: Pick<EnrollmentBootstrap, 'checkTemplate'>;
 }): EnrollmentGroupsService => {
-  const { clock, refs } = deps;
+  const { clock } = deps;
   const db = deps.store.db;
   // Requests racing past a write's checks: the unique index lets one in, the others run again
   // and their checks see it (docs/adr/0013-database-invariants.md).
@@ -91,18 +86,18 @@ export const createEnrollmentGroupsService = (deps: {
       inventoryGroup: checkInventoryGroup(g.inventoryGroup),
       tags: checkTags(g.tags),
     };
-    if (!isUuid(out.caId) || !(await refs.caExists(g.tenantId, out.caId)))
+    if (!isUuid(out.caId) || !(await deps.cas.exists(g.tenantId, out.caId)))
       throw enrollmentErrors.caNotFound();
     if (
       out.allocationWebhookId !== null &&
       (!isUuid(out.allocationWebhookId) ||
-        !(await refs.allocationWebhookExists(g.tenantId, out.allocationWebhookId)))
+        !(await deps.allocationWebhooks.exists(g.tenantId, out.allocationWebhookId)))
     )
       throw enrollmentErrors.webhookNotFound();
     if (out.bootstrap !== null) {
       if (hasNul(out.bootstrap.content) || out.bootstrap.channels.some(hasNul))
         throw enrollmentErrors.badRequest('bootstrap content and channel ids must not contain NUL');
-      out.bootstrap = await refs.checkBootstrapTemplate(g.tenantId, out.bootstrap);
+      out.bootstrap = await deps.bootstrap.checkTemplate(g.tenantId, out.bootstrap);
     }
     return out;
   };

@@ -1,14 +1,17 @@
 import type { Clock } from '../core/clock.js';
-import type { DeviceHooks } from '../devauth/index.js';
+import type { CertificateAdmission, DeviceHooks } from '../devauth/index.js';
+import type { Module } from '../http/module.js';
 import type { Store } from '../store/store.js';
-import type { Allocate } from '../webhooks/index.js';
-import { type AdmissionEffects, createCertificateAdmission } from './enrollment-admission.js';
+import { createCertificateAdmission } from './enrollment-admission.js';
+import type {
+  AllocationWebhooks,
+  CaDirectory,
+  EnrollmentBootstrap,
+  EnrollmentInventory,
+} from './enrollment-ports.js';
 import { deleteRegistration } from './enrollment-repo-registrations.js';
-import {
-  createEnrollmentGroupsService,
-  type EnrollmentGroupsService,
-  type GroupReferences,
-} from './enrollment-service-groups.js';
+import { enrollmentRoutes } from './enrollment-routes.js';
+import { createEnrollmentGroupsService, type EnrollmentGroupsService } from './enrollment-service-groups.js';
 import {
   createEnrollmentIndividualsService,
   type EnrollmentIndividualsService,
@@ -18,11 +21,14 @@ import {
   type EnrollmentRegistrationsService,
 } from './enrollment-service-registrations.js';
 
-export type { AdmissionEffects } from './enrollment-admission.js';
 export { MAX_TAG_NAME_LENGTH, MAX_TAG_VALUE_LENGTH } from './enrollment-input.js';
-export { enrollmentRoutes } from './enrollment-routes.js';
+export type {
+  AllocationWebhooks,
+  CaDirectory,
+  EnrollmentBootstrap,
+  EnrollmentInventory,
+} from './enrollment-ports.js';
 export { groupToWire, individualToWire, registrationToWire } from './enrollment-schemas.js';
-export type { GroupReferences } from './enrollment-service-groups.js';
 export type {
   BootstrapTemplate,
   EnrollmentGroup,
@@ -30,30 +36,37 @@ export type {
   Registration,
 } from './enrollment-types.js';
 
-export interface Enrollment {
+export interface EnrollmentModule extends Module {
   groups: EnrollmentGroupsService;
   individuals: EnrollmentIndividualsService;
   registrations: EnrollmentRegistrationsService;
   /** Devauth's certificate-based admission (src/devauth/devauth-service-certificate.ts). */
-  admission: ReturnType<typeof createCertificateAdmission>;
+  admission: CertificateAdmission;
   /** A decommissioned device loses its registration record. */
   deviceHooks: DeviceHooks;
 }
 
-/** Builds the enrollment domain (wired in src/wiring.ts). */
-export const createEnrollment = (deps: {
+/** The enrollment domain: enrollment groups, individual enrollments, registrations, admission. */
+export const createEnrollmentModule = (deps: {
   store: Store;
   clock: Clock;
-  refs: GroupReferences;
-  allocate: Allocate;
-  effects: AdmissionEffects;
-}): Enrollment => ({
-  groups: createEnrollmentGroupsService(deps),
-  individuals: createEnrollmentIndividualsService(deps),
-  registrations: createEnrollmentRegistrationsService(deps),
-  admission: createCertificateAdmission(deps),
-  deviceHooks: {
-    deviceChanged: async () => {},
-    deviceRemoved: (tx, device) => deleteRegistration(tx, device.id),
-  },
-});
+  cas: CaDirectory;
+  allocationWebhooks: AllocationWebhooks;
+  bootstrap: EnrollmentBootstrap;
+  inventory: EnrollmentInventory;
+}): EnrollmentModule => {
+  const groups = createEnrollmentGroupsService(deps);
+  const individuals = createEnrollmentIndividualsService(deps);
+  const registrations = createEnrollmentRegistrationsService(deps);
+  return {
+    groups,
+    individuals,
+    registrations,
+    admission: createCertificateAdmission(deps),
+    deviceHooks: {
+      deviceChanged: async () => {},
+      deviceRemoved: (tx, device) => deleteRegistration(tx, device.id),
+    },
+    routes: { management: [enrollmentRoutes({ groups, individuals, registrations })] },
+  };
+};

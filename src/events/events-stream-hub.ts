@@ -55,6 +55,11 @@ const MAX_IDS_PER_POLL = 10_000;
 
 const idMs = (id: string): number => Number.parseInt(`${id.slice(0, 8)}${id.slice(9, 13)}`, 16);
 
+/** Which of these user token ids are still valid (the users domain offers it): a stream ends with its token. */
+export interface UserTokenLiveness {
+  liveTokenIds(ids: readonly string[]): Promise<Set<string>>;
+}
+
 export const createEventStreamHub = (deps: {
   db: Db;
   clock: Clock;
@@ -62,8 +67,7 @@ export const createEventStreamHub = (deps: {
   pollMs: number;
   maxStreams: number;
   maxStreamsPerUser: number;
-  /** Which of these user token ids are still valid (users domain). */
-  liveTokenIds: (ids: readonly string[]) => Promise<Set<string>>;
+  userTokens: UserTokenLiveness;
   /** How late an event may commit after its id was taken and still be delivered. */
   windowMs?: number;
   /** How often the tokens of open streams are checked. */
@@ -116,7 +120,7 @@ export const createEventStreamHub = (deps: {
     lastTokenCheck = nowMs;
     const all = listeners();
     if (all.length === 0) return;
-    const live = await deps.liveTokenIds(all.map((l) => l.tokenId));
+    const live = await deps.userTokens.liveTokenIds(all.map((l) => l.tokenId));
     for (const l of all) if (!live.has(l.tokenId)) l.end(TOKEN_GONE);
   };
 

@@ -1,12 +1,13 @@
 import type { BlobStore } from '../blobs/index.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
+import type { Module } from '../http/module.js';
 import type { Store } from '../store/store.js';
+import { factoryMgmtRoutes } from './factory-routes-mgmt.js';
 import { createFactoriesService, type FactoriesService } from './factory-service-factories.js';
 import { createImportsService, type ImportSettings, type ImportsService } from './import-service.js';
 import { createImportWorker, type ImportWorker } from './import-worker.js';
 
-export { factoryMgmtRoutes } from './factory-routes-mgmt.js';
 export type { DeviceImport, Factory } from './factory-types.js';
 export type { RowResult } from './import-engine.js';
 export { newLeaseOwner } from './import-lease.js';
@@ -24,30 +25,33 @@ export {
 } from './manifest-signature.js';
 export type { FactoriesService, ImportsService, ImportWorker };
 
-export interface Factories {
+export interface FactoryModule extends Module {
   factories: FactoriesService;
   imports: ImportsService;
   /** Not started here: `gatehouse serve` starts it (src/server.ts). */
   worker: ImportWorker;
 }
 
-/** Builds the factory domain: factory keys, manifest imports and their worker (src/wiring.ts). */
-export const createFactories = (deps: {
+/** The factory domain: factory keys, manifest imports and their worker. */
+export const createFactoryModule = (deps: {
   store: Store;
   clock: Clock;
   blobs: BlobStore;
   logger: Logger;
   settings: ImportSettings & { pollIntervalMs: number };
-}): Factories => {
+}): FactoryModule => {
   const factories = createFactoriesService({ store: deps.store, clock: deps.clock });
   const imports = createImportsService({ ...deps, factories });
+  const worker = createImportWorker({
+    imports,
+    logger: deps.logger,
+    pollIntervalMs: deps.settings.pollIntervalMs,
+  });
   return {
     factories,
     imports,
-    worker: createImportWorker({
-      imports,
-      logger: deps.logger,
-      pollIntervalMs: deps.settings.pollIntervalMs,
-    }),
+    worker,
+    routes: { management: [factoryMgmtRoutes({ factories, imports })] },
+    close: () => worker.stop(),
   };
 };

@@ -24,7 +24,14 @@ import {
   updateUserRow,
 } from './users-repo.js';
 import { createUserSettings, type UserSettings } from './users-settings.js';
-import { type Role, roles, type User, type UserPrincipal, type UserToken } from './users-types.js';
+import {
+  type Role,
+  roles,
+  type TenantNames,
+  type User,
+  type UserPrincipal,
+  type UserToken,
+} from './users-types.js';
 
 export const MAX_PATS_PER_USER = 10;
 export const MAX_PAT_SECONDS = 31_536_000;
@@ -78,8 +85,8 @@ export const createUsersService = (deps: {
   maxSessionsPerUser: number;
   /** Limits on failed logins (docs/limits.md); none: unlimited. */
   limits?: LoginLimits;
-  /** The name of a tenant (tenants domain, through the wiring). */
-  tenantName?: (tenantId: string) => Promise<string>;
+  /** Tenant names (the tenants domain's port). */
+  tenants?: TenantNames;
 }): UsersService => {
   const { db, clock, tokens } = deps;
 
@@ -186,7 +193,7 @@ export const createUsersService = (deps: {
 
     async me(p) {
       const user = await mustGet(p.tenantId, p.userId);
-      const name = deps.tenantName ? await deps.tenantName(p.tenantId) : '';
+      const name = deps.tenants ? await deps.tenants.nameOf(p.tenantId) : '';
       return { user, tenant: { id: p.tenantId, name } };
     },
 

@@ -33,3 +33,8 @@ export interface UserPrincipal {
   tokenId: string;
   tokenKind: UserTokenKind;
 }
+
+/** Tenant names (the tenants domain offers them): a login answers with its tenant's. */
+export interface TenantNames {
+  nameOf(tenantId: string): Promise<string>;
+}

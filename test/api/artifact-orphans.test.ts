@@ -31,7 +31,7 @@ describe.each(dialects())('blobs no artifact names on %s', (dialect) => {
       payload: body,
     });
     expect(up.statusCode, up.body).toBe(201);
-    const kept = await t.gh.artifacts.get(
+    const kept = await t.gh.deployments.artifacts.get(
       DEFAULT_TENANT_ID,
       String(up.headers.location).split('/').pop() as string,
     );
@@ -46,7 +46,7 @@ describe.each(dialects())('blobs no artifact names on %s', (dialect) => {
     utimesSync(orphan, old, old);
     writeFileSync(young, 'committing right now');
 
-    expect(await t.gh.artifacts.removeOrphanBlobs()).toEqual({ blobs: 1, bytes: 4096 });
+    expect(await t.gh.deployments.artifacts.removeOrphanBlobs()).toEqual({ blobs: 1, bytes: 4096 });
     expect(existsSync(orphan)).toBe(false);
     expect(existsSync(young)).toBe(true);
     expect(await t.gh.blobs.size(kept.blobKey)).toBe(artifact.length);

@@ -49,10 +49,10 @@ export const createFixtures = async (t: TestServer): Promise<Fixtures> => {
   const keys = makeDeviceKeys();
   const identity = { mac: '02:00:00:00:0b:ad' };
   expect((await t.app.inject(authRequest(keys, identity))).statusCode).toBe(401);
-  const [device] = (await t.gh.devauthAdmin.listDevices(tenant, { page: { page: 1, perPage: 1 } })).devices;
+  const [device] = (await t.gh.devauth.admin.listDevices(tenant, { page: { page: 1, perPage: 1 } })).devices;
   const deviceId = device?.id as string;
   const authSetId = device?.authSets[0]?.id as string;
-  await t.gh.devauthAdmin.setAuthSetStatus(tenant, deviceId, authSetId, 'accepted');
+  await t.gh.devauth.admin.setAuthSetStatus(tenant, deviceId, authSetId, 'accepted');
   const deviceToken = (await t.app.inject(authRequest(keys, identity))).body;
   const deviceTokenId = String(jwtPayload(deviceToken).jti);
   await call({

@@ -29,7 +29,7 @@ export const startBootstrap = async (
   const t: TestServer = await startTestGatehouse(dialect, opts);
 
   const newTenant = async (name: string): Promise<BsTenant> => {
-    const { tenant } = await t.gh.tenants.create({ name });
+    const { tenant } = await t.gh.tenants.service.create({ name });
     return { id: tenant.id, admin: (await adminToken(t.gh, { tenantId: tenant.id })).token };
   };
 

@@ -49,9 +49,9 @@ describe.each(dialects())('chunked device requests over a real socket on %s', (d
       });
     expect((await auth()).status).toBe(401);
     const tenantId = '00000000-0000-4000-8000-000000000000';
-    const [dev] = (await server.gh.devauthAdmin.listDevices(tenantId, { page: { page: 1, perPage: 1 } }))
+    const [dev] = (await server.gh.devauth.admin.listDevices(tenantId, { page: { page: 1, perPage: 1 } }))
       .devices;
-    await server.gh.devauthAdmin.setAuthSetStatus(
+    await server.gh.devauth.admin.setAuthSetStatus(
       tenantId,
       dev?.id as string,
       dev?.authSets[0]?.id as string,
@@ -69,7 +69,7 @@ describe.each(dialects())('chunked device requests over a real socket on %s', (d
       ],
     );
     expect(res).toEqual({ status: 200, body: '' });
-    const attrs = (await server.gh.inventory.deviceAttributes(tenantId, dev?.id as string)).filter(
+    const attrs = (await server.gh.inventory.device.deviceAttributes(tenantId, dev?.id as string)).filter(
       (a) => a.scope === 'inventory',
     );
     expect(attrs.map((a) => [a.name, a.value])).toEqual([

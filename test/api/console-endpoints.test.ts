@@ -34,7 +34,7 @@ describe.each(dialects())('console endpoints on %s', (dialect) => {
 
   beforeAll(async () => {
     t = await startTestGatehouse(dialect);
-    const created = await t.gh.tenants.create({ name: 'Console Corp' });
+    const created = await t.gh.tenants.service.create({ name: 'Console Corp' });
     tenantId = created.tenant.id;
     tenantToken = created.tenantToken;
     admin = await adminToken(t.gh, { tenantId });
@@ -97,7 +97,7 @@ describe.each(dialects())('console endpoints on %s', (dialect) => {
     const artifactId = String(up.headers.location).split('/').pop();
 
     const keys = makeDeviceKeys();
-    const pre = await t.gh.devauthAdmin.preauthorize(tenantId, {
+    const pre = await t.gh.devauth.admin.preauthorize(tenantId, {
       identityData: { mac: 'hist' },
       pubkey: keys.publicPem,
     });
@@ -177,7 +177,7 @@ describe.each(dialects())('console endpoints on %s', (dialect) => {
 
   it('GET /bootstrap/{domain}/clients/configs?device_id= finds the config linked to a device', async () => {
     const keys = makeDeviceKeys();
-    const pre = await t.gh.devauthAdmin.preauthorize(tenantId, {
+    const pre = await t.gh.devauth.admin.preauthorize(tenantId, {
       identityData: { mac: 'bs' },
       pubkey: keys.publicPem,
     });

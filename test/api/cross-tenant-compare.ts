@@ -24,7 +24,7 @@ export const unknownLike = (id: string): string => {
 export const snapshot = async (t: TestServer, tenantId: string): Promise<Record<string, string>> => {
   const db = t.gh.store.db;
   // Check-in times and bootstrap fetch events are written behind: settle them first.
-  await t.gh.checkIns.flush();
+  await t.gh.devauth.checkIns.flush();
   await t.gh.bootstrap.flushEvents();
   const tables = (await db.introspection.getTables()).filter((x) => !x.name.startsWith('kysely_'));
   const out: Record<string, string> = {};

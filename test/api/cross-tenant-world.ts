@@ -131,7 +131,7 @@ export const buildWorld = async (dialect: DialectName): Promise<World> => {
   );
 
   const tenantWorld = async (label: 'a' | 'b'): Promise<TenantWorld> => {
-    const { tenant, tenantToken } = await gh.tenants.create({ name: `tenant-${label}` });
+    const { tenant, tenantToken } = await gh.tenants.service.create({ name: `tenant-${label}` });
     const admin = await adminToken(gh, { tenantId: tenant.id });
     const api = (method: Method, url: string, payload?: unknown) => call(admin.token, method, url, payload);
 

@@ -32,7 +32,7 @@ const setUpFleet = async (gh: Gatehouse, app: App) => {
   const admin = await adminToken(gh);
   const keys = makeDeviceKeys();
   const mac = `outage-${randomUUID()}`;
-  await gh.devauthAdmin.preauthorize(DEFAULT_TENANT_ID, {
+  await gh.devauth.admin.preauthorize(DEFAULT_TENANT_ID, {
     identityData: { mac },
     pubkey: keys.publicPem,
   });
@@ -248,8 +248,8 @@ describe.runIf(dialects().includes('postgres'))('PostgreSQL cut away under a run
   it('logs background writes that fail during the outage through the logger', async () => {
     lines.length = 0;
     await proxy.setMode('refuse');
-    gh.checkIns.record(randomUUID(), Date.now());
-    await gh.checkIns.flush();
+    gh.devauth.checkIns.record(randomUUID(), Date.now());
+    await gh.devauth.checkIns.flush();
     gh.webhooks.worker.start();
     await waitFor('a logged webhook worker failure', () =>
       lines.some((l) => l.includes('webhook delivery failed')),
@@ -298,8 +298,8 @@ describe('SQLite locked by another process past the busy timeout', () => {
       await expectHealthy(app, fleet.readProbes);
       await expectUnavailable(app, fleet.writeProbes);
       // The check-in flush is a background write: its failure is logged, not lost silently.
-      gh.checkIns.record(randomUUID(), Date.now());
-      await gh.checkIns.flush();
+      gh.devauth.checkIns.record(randomUUID(), Date.now());
+      await gh.devauth.checkIns.flush();
       const failed = lines.map((l) => JSON.parse(l) as { msg: string; err?: { code?: string } });
       expect(failed.find((l) => l.msg === 'device check-in write failed')?.err?.code).toBe('SQLITE_BUSY');
     } finally {

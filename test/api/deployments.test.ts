@@ -43,7 +43,7 @@ describe.each(dialects())('artifacts and deployments on %s', (dialect) => {
     seq += 1;
     const mac = `dep-${dialect}-${seq}`;
     const keys = makeDeviceKeys();
-    const pre = await t.gh.devauthAdmin.preauthorize(DEFAULT_TENANT_ID, {
+    const pre = await t.gh.devauth.admin.preauthorize(DEFAULT_TENANT_ID, {
       identityData: { mac },
       pubkey: keys.publicPem,
     });
@@ -268,7 +268,7 @@ describe.each(dialects())('artifacts and deployments on %s', (dialect) => {
     const ids = (await mgmt('GET', `${D}/deployments/${depId}/device_list`)).json() as string[];
     expect(ids).toContain(dev.id);
     // Decommission every target: the deployment finishes by itself.
-    for (const id of ids) await t.gh.devauthAdmin.decommission(DEFAULT_TENANT_ID, id).catch(() => {});
+    for (const id of ids) await t.gh.devauth.admin.decommission(DEFAULT_TENANT_ID, id).catch(() => {});
     expect((await mgmt('GET', `${D}/deployments/${depId}`)).json()).toMatchObject({ status: 'finished' });
   });
 
@@ -446,7 +446,7 @@ describe.each(dialects())('artifacts and deployments on %s', (dialect) => {
     expect((await mgmt('GET', `${V2}?per_page=501`)).statusCode).toBe(400);
     expect((await mgmt('GET', `${V2}?status=bogus`)).statusCode).toBe(400);
     expect((await t.app.inject({ method: 'GET', url: V2 })).statusCode).toBe(401);
-    const { tenant } = await t.gh.tenants.create({ name: `v2-deployments-${dialect}` });
+    const { tenant } = await t.gh.tenants.service.create({ name: `v2-deployments-${dialect}` });
     const other = (await adminToken(t.gh, { tenantId: tenant.id })).token;
     const theirs = await t.app.inject({ method: 'GET', url: `${V2}?id=${a.id}`, headers: bearer(other) });
     expect(theirs.json()).toEqual([]);

@@ -211,10 +211,10 @@ describe.each(dialects())('bad device auth requests on %s', (dialect) => {
   });
 
   it('routes a device to its tenant by tenant token, and refuses rotated tokens', async () => {
-    const { tenant, tenantToken } = await t.gh.tenants.create({ name: 'acme' });
+    const { tenant, tenantToken } = await t.gh.tenants.service.create({ name: 'acme' });
     const k = makeDeviceKeys();
     expect((await t.app.inject(authRequest(k, { mac: 'tenant-dev' }, { tenantToken }))).statusCode).toBe(401);
-    const devs = await t.gh.devauthAdmin.listDevices(tenant.id, { page: { page: 1, perPage: 20 } });
+    const devs = await t.gh.devauth.admin.listDevices(tenant.id, { page: { page: 1, perPage: 20 } });
     expect(devs.devices.map((d) => d.identity)).toEqual([{ mac: 'tenant-dev' }]);
     // The token in the Authorization header alone also selects the tenant (the client sends both).
     // Another key: one device per key in a tenant (docs/conflicts.md).
@@ -231,9 +231,9 @@ describe.each(dialects())('bad device auth requests on %s', (dialect) => {
       payload: body,
     });
     expect(viaHeader.statusCode).toBe(401);
-    expect(await t.gh.devauthAdmin.countDevices(tenant.id)).toBe(2);
+    expect(await t.gh.devauth.admin.countDevices(tenant.id)).toBe(2);
 
-    await t.gh.tenants.rotateTenantToken(tenant.id);
+    await t.gh.tenants.service.rotateTenantToken(tenant.id);
     const before = await rowCounts(t.gh);
     expect(
       (await t.app.inject(authRequest(makeDeviceKeys(), { mac: 'late' }, { tenantToken }))).statusCode,

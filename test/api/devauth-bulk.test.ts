@@ -41,7 +41,7 @@ describe.each(dialects())('bulk device actions on %s', (dialect) => {
     t = await startTestGatehouse(dialect, {
       flags: { authUnknownPerAddressPerMinute: '0', authUnknownPerTenantPerMinute: '0' },
     });
-    const created = await t.gh.tenants.create({ name: 'bulk' });
+    const created = await t.gh.tenants.service.create({ name: 'bulk' });
     tenantId = created.tenant.id;
     tenantToken = created.tenantToken;
     admin = await adminToken(t.gh, { tenantId });
@@ -186,9 +186,9 @@ describe.each(dialects())('bulk device actions on %s', (dialect) => {
     await knock(acceptedKeys, { mac: 'mixed-accepted' });
     const accepted = await byMac('mixed-accepted');
     await bulk({ action: 'accept', device_ids: [accepted.id] });
-    const other = await t.gh.tenants.create({ name: 'bulk-other' });
+    const other = await t.gh.tenants.service.create({ name: 'bulk-other' });
     await knock(makeDeviceKeys(), { mac: 'mixed-foreign' }, other.tenantToken);
-    const foreign = (await t.gh.devauthAdmin.listDevices(other.tenant.id, { page: { page: 1, perPage: 5 } }))
+    const foreign = (await t.gh.devauth.admin.listDevices(other.tenant.id, { page: { page: 1, perPage: 5 } }))
       .devices[0]?.id as string;
     const unknown = randomUUID();
     const before = await db()
@@ -362,7 +362,7 @@ describe.each(dialects())('bulk device actions on %s', (dialect) => {
   });
 
   it('reports devices over the accepted-device limit one by one', async () => {
-    const limited = await t.gh.tenants.create({ name: 'bulk-limited', maxDevices: 1 });
+    const limited = await t.gh.tenants.service.create({ name: 'bulk-limited', maxDevices: 1 });
     const limitedAdmin = await adminToken(t.gh, { tenantId: limited.tenant.id });
     await knock(makeDeviceKeys(), { mac: 'lim-1' }, limited.tenantToken);
     await knock(makeDeviceKeys(), { mac: 'lim-2' }, limited.tenantToken);

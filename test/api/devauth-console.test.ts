@@ -46,7 +46,7 @@ describe.each(dialects())('device list for the console on %s', (dialect) => {
     t = await startTestGatehouse(dialect, {
       flags: { authUnknownPerAddressPerMinute: '0', authUnknownPerTenantPerMinute: '0' },
     });
-    const created = await t.gh.tenants.create({ name: 'console' });
+    const created = await t.gh.tenants.service.create({ name: 'console' });
     tenantId = created.tenant.id;
     tenantToken = created.tenantToken;
     admin = (await adminToken(t.gh, { tenantId })).token;
@@ -238,7 +238,7 @@ describe.each(dialects())('device list for the console on %s', (dialect) => {
   });
 
   it('keeps other tenants out of searches', async () => {
-    const other = await t.gh.tenants.create({ name: 'console-other' });
+    const other = await t.gh.tenants.service.create({ name: 'console-other' });
     const keys = makeDeviceKeys();
     await t.app.inject(authRequest(keys, { mac: 'foreign-search' }, { tenantToken: other.tenantToken }));
     expect(await all('&q=foreign-search')).toEqual([]);

@@ -247,8 +247,8 @@ describe.each(dialects())('device authentication on %s', (dialect) => {
   });
 
   it('enforces max_devices: 422 on manual accept, 401 on preauthorized auto-accept', async () => {
-    const { tenant } = await t.gh.tenants.create({ name: 'limited', maxDevices: 1 });
-    const tenantToken = await t.gh.tenants.tenantToken(tenant.id);
+    const { tenant } = await t.gh.tenants.service.create({ name: 'limited', maxDevices: 1 });
+    const tenantToken = await t.gh.tenants.service.tenantToken(tenant.id);
     const tAdmin = (await adminToken(t.gh, { tenantId: tenant.id })).token;
     const call = (method: 'GET' | 'PUT' | 'POST', url: string, payload?: object) =>
       t.app.inject({ method, url: `/api/management/v2/devauth${url}`, headers: bearer(tAdmin), payload });

@@ -37,7 +37,7 @@ describe.each(dialects())('one device per public key on %s', (dialect) => {
     const keys = makeDeviceKeys('ed25519');
     expect((await t.app.inject(authRequest(keys, { mac: 'holder' }))).statusCode).toBe(401);
     const holder = (
-      await t.gh.devauthAdmin.listDevices(DEFAULT_TENANT_ID, { page: { page: 1, perPage: 500 } })
+      await t.gh.devauth.admin.listDevices(DEFAULT_TENANT_ID, { page: { page: 1, perPage: 500 } })
     ).devices.find((d) => d.identity.mac === 'holder');
     expect(holder?.authSets).toHaveLength(1);
     const before = await rowCounts(t.gh);

@@ -27,7 +27,7 @@ describe.each(dialects())('device auth management API on %s', (dialect) => {
 
   beforeAll(async () => {
     t = await startTestGatehouse(dialect);
-    const { tenant } = await t.gh.tenants.create({ name: 'mgmt' });
+    const { tenant } = await t.gh.tenants.service.create({ name: 'mgmt' });
     tenantId = tenant.id;
     admin = (await adminToken(t.gh, { tenantId })).token;
   });
@@ -77,7 +77,7 @@ describe.each(dialects())('device auth management API on %s', (dialect) => {
 
   it('filters by repeated status and id, and searches by POST', async () => {
     const keys = makeDeviceKeys();
-    const tenantToken = await t.gh.tenants.tenantToken(tenantId);
+    const tenantToken = await t.gh.tenants.service.tenantToken(tenantId);
     await t.app.inject(authRequest(keys, { mac: 'filter-pending' }, { tenantToken }));
     const pending = (await call('GET', '/devices?status=pending')).json() as DeviceJson[];
     expect(pending.map((d) => d.identity_data.mac)).toEqual(['filter-pending']);
@@ -190,7 +190,7 @@ describe.each(dialects())('device auth management API on %s', (dialect) => {
     expect((await call('DELETE', `/devices/${id}/auth/${aid}`)).statusCode).toBe(204);
     expect((await call('GET', `/devices/${id}`)).statusCode).toBe(404);
 
-    const tenantToken = await t.gh.tenants.tenantToken(tenantId);
+    const tenantToken = await t.gh.tenants.service.tenantToken(tenantId);
     await t.app.inject(authRequest(makeDeviceKeys(), { mac: 'noauth' }, { tenantToken }));
     const dev = ((await call('GET', '/devices?per_page=500')).json() as DeviceJson[]).find(
       (x) => x.identity_data.mac === 'noauth',

@@ -26,7 +26,7 @@ describe.each(dialects())('device list at scale on %s', (dialect) => {
       ['small', 60],
       ['big', SUBSTRING_SEARCH_MAX_DEVICES + 1],
     ] as const) {
-      const created = await t.gh.tenants.create({ name });
+      const created = await t.gh.tenants.service.create({ name });
       tenants[name] = {
         id: created.tenant.id,
         token: (await adminToken(t.gh, { tenantId: created.tenant.id })).token,
@@ -79,7 +79,7 @@ describe.each(dialects())('device list at scale on %s', (dialect) => {
     // The first device of page 1 goes: page 2 by cursor is still the devices after page 1.
     const gone = ids(first.body)[0] as string;
     const expected = ids((await get('small', `${DEVAUTH}/devices?per_page=10&page=2`)).body);
-    await t.gh.devauthAdmin.decommission(tenants.small.id, gone);
+    await t.gh.devauth.admin.decommission(tenants.small.id, gone);
     expect(ids((await get('small', next)).body)).toEqual(expected);
   });
 

@@ -20,7 +20,7 @@ describe.each(dialects())('device requests on %s', (dialect) => {
 
   const admit = async (mac: string) => {
     const keys = makeDeviceKeys();
-    const pre = await t.gh.devauthAdmin.preauthorize(DEFAULT_TENANT_ID, {
+    const pre = await t.gh.devauth.admin.preauthorize(DEFAULT_TENANT_ID, {
       identityData: { mac },
       pubkey: keys.publicPem,
     });
@@ -46,7 +46,7 @@ describe.each(dialects())('device requests on %s', (dialect) => {
     expect(results.map((r) => r.statusCode)).toEqual(Array(30).fill(200));
     // PUT replaces the scope: after one final report only its attributes remain.
     await put(100);
-    const attrs = (await t.gh.inventory.deviceAttributes(DEFAULT_TENANT_ID, d.deviceId)).filter(
+    const attrs = (await t.gh.inventory.device.deviceAttributes(DEFAULT_TENANT_ID, d.deviceId)).filter(
       (a) => a.scope === 'inventory',
     );
     expect(attrs.map((a) => [a.name, a.value])).toEqual([
@@ -61,7 +61,7 @@ describe.each(dialects())('device requests on %s', (dialect) => {
     });
     expect(patch.statusCode).toBe(200);
     expect(
-      (await t.gh.inventory.deviceAttributes(DEFAULT_TENANT_ID, d.deviceId))
+      (await t.gh.inventory.device.deviceAttributes(DEFAULT_TENANT_ID, d.deviceId))
         .filter((a) => a.scope === 'inventory')
         .map((a) => a.name),
     ).toEqual(['device_type', 'extra', 'n']);
@@ -82,12 +82,12 @@ describe.each(dialects())('device requests on %s', (dialect) => {
     });
     expect(res.statusCode).toBe(200);
     // Written in batches off the request path (every few seconds); flush now instead of waiting.
-    await t.gh.checkIns.flush();
-    const checkInAt = (await t.gh.devauthAdmin.getDevice(DEFAULT_TENANT_ID, d.deviceId)).checkInAt;
+    await t.gh.devauth.checkIns.flush();
+    const checkInAt = (await t.gh.devauth.admin.getDevice(DEFAULT_TENANT_ID, d.deviceId)).checkInAt;
     expect(checkInAt).toEqual(expect.any(Number));
     const email = `check-in-${dialect}@example.com`;
-    await t.gh.users.create({ tenantId: DEFAULT_TENANT_ID, email, password: 'long enough password' });
-    const userToken = await t.gh.users.login(email, 'long enough password');
+    await t.gh.users.service.create({ tenantId: DEFAULT_TENANT_ID, email, password: 'long enough password' });
+    const userToken = await t.gh.users.service.login(email, 'long enough password');
     const wire = await t.app.inject({
       method: 'GET',
       url: `/api/management/v2/devauth/devices/${d.deviceId}`,
@@ -100,7 +100,7 @@ describe.each(dialects())('device requests on %s', (dialect) => {
     const d = await admit('reauth');
     const again = (await t.app.inject(authRequest(d.keys, { mac: 'reauth' }))).body;
     expect(again).toBe(d.token);
-    await t.gh.devauthAdmin.revokeToken(DEFAULT_TENANT_ID, jwtPayload(d.token).jti as string);
+    await t.gh.devauth.admin.revokeToken(DEFAULT_TENANT_ID, jwtPayload(d.token).jti as string);
     const fresh = (await t.app.inject(authRequest(d.keys, { mac: 'reauth' }))).body;
     expect(fresh).not.toBe(d.token);
     expect(jwtPayload(fresh).jti).not.toBe(jwtPayload(d.token).jti);
@@ -108,12 +108,12 @@ describe.each(dialects())('device requests on %s', (dialect) => {
 
   it('checks the tokens of many devices asked for in one turn, each against its own row', async () => {
     const devices = await Promise.all(['turn-1', 'turn-2', 'turn-3', 'turn-4'].map((mac) => admit(mac)));
-    await t.gh.devauthAdmin.revokeToken(
+    await t.gh.devauth.admin.revokeToken(
       DEFAULT_TENANT_ID,
       jwtPayload(devices[3]?.token as string).jti as string,
     );
     const tokens = [...devices, ...devices].map((d) => d.token);
-    const principals = await Promise.all(tokens.map((token) => t.gh.deviceAuth.checkToken(token)));
+    const principals = await Promise.all(tokens.map((token) => t.gh.devauth.device.checkToken(token)));
     expect(principals.map((p) => p?.deviceId ?? null)).toEqual(
       [...devices, ...devices].map((d, i) => (i % 4 === 3 ? null : d.deviceId)),
     );
@@ -123,19 +123,24 @@ describe.each(dialects())('device requests on %s', (dialect) => {
     const devices = await Promise.all(['digest-1', 'digest-2', 'digest-3'].map((mac) => admit(mac)));
     const first = [{ name: 'device_type', value: 'qemux86-64' }];
     for (const d of devices) {
-      await t.gh.inventory.reportAttributes(DEFAULT_TENANT_ID, d.deviceId, first, 'replace');
+      await t.gh.inventory.device.reportAttributes(DEFAULT_TENANT_ID, d.deviceId, first, 'replace');
     }
     // In one turn: device 1 unchanged, device 2 changed, device 3 unchanged again.
     const changed = [{ name: 'device_type', value: 'raspberrypi4' }];
     await Promise.all(
       devices.map((d, i) =>
-        t.gh.inventory.reportAttributes(DEFAULT_TENANT_ID, d.deviceId, i === 1 ? changed : first, 'replace'),
+        t.gh.inventory.device.reportAttributes(
+          DEFAULT_TENANT_ID,
+          d.deviceId,
+          i === 1 ? changed : first,
+          'replace',
+        ),
       ),
     );
     const types = await Promise.all(
       devices.map(
         async (d) =>
-          (await t.gh.inventory.deviceAttributes(DEFAULT_TENANT_ID, d.deviceId)).find(
+          (await t.gh.inventory.device.deviceAttributes(DEFAULT_TENANT_ID, d.deviceId)).find(
             (a) => a.scope === 'inventory' && a.name === 'device_type',
           )?.value,
       ),
@@ -152,7 +157,7 @@ describe.each(dialects())('device requests on %s', (dialect) => {
     const before = lookup(jti, Date.now());
     await gate.untilHeld();
     expect(gate.held).toHaveLength(1);
-    await t.gh.devauthAdmin.revokeToken(DEFAULT_TENANT_ID, jti);
+    await t.gh.devauth.admin.revokeToken(DEFAULT_TENANT_ID, jti);
     gate.stopHolding();
     const after = lookup(jti, Date.now());
     gate.release();
@@ -166,16 +171,16 @@ describe.each(dialects())('device requests on %s', (dialect) => {
     );
     // Device 2 rejected, device 3's young token revoked; 1 and 4 unchanged.
     const [, rejected, revoked] = devices as [(typeof devices)[0], (typeof devices)[0], (typeof devices)[0]];
-    await t.gh.devauthAdmin.setAuthSetStatus(
+    await t.gh.devauth.admin.setAuthSetStatus(
       DEFAULT_TENANT_ID,
       rejected.deviceId,
       rejected.authSetId,
       'rejected',
     );
-    await t.gh.devauthAdmin.revokeToken(DEFAULT_TENANT_ID, jwtPayload(revoked.token).jti as string);
+    await t.gh.devauth.admin.revokeToken(DEFAULT_TENANT_ID, jwtPayload(revoked.token).jti as string);
     const ask = (d: (typeof devices)[0], mac: string) => {
       const body = authRequestBody({ mac }, d.keys.publicPem);
-      return t.gh.deviceAuth
+      return t.gh.devauth.device
         .authenticate({ body, signature: signBody(d.keys, body), bearer: undefined })
         .then(
           (token) => jwtPayload(token).jti as string,
@@ -206,8 +211,8 @@ describe.each(dialects())('device requests on %s', (dialect) => {
     const before = ask();
     await gate.untilHeld();
     expect(gate.held).toHaveLength(1);
-    await t.gh.devauthAdmin.revokeToken(DEFAULT_TENANT_ID, jti);
-    await t.gh.devauthAdmin.setAuthSetStatus(DEFAULT_TENANT_ID, d.deviceId, d.authSetId, 'rejected');
+    await t.gh.devauth.admin.revokeToken(DEFAULT_TENANT_ID, jti);
+    await t.gh.devauth.admin.setAuthSetStatus(DEFAULT_TENANT_ID, d.deviceId, d.authSetId, 'rejected');
     gate.stopHolding();
     const after = ask();
     gate.release();
@@ -255,7 +260,7 @@ describe.each(dialects())('device requests on %s', (dialect) => {
         401,
       );
     }
-    const { devices } = await t.gh.devauthAdmin.listDevices(DEFAULT_TENANT_ID, {
+    const { devices } = await t.gh.devauth.admin.listDevices(DEFAULT_TENANT_ID, {
       page: { page: 1, perPage: 500 },
     });
     const dev = devices.find((d) => d.identity.mac === 'key-spammer');
@@ -275,7 +280,7 @@ describe.each(dialects())('device requests on %s', (dialect) => {
     const b = { name: 'artifact_name', value: 'release-1' };
     expect((await put([a, b])).statusCode).toBe(200);
     const stamp = async () =>
-      (await t.gh.inventory.deviceAttributes(DEFAULT_TENANT_ID, d.deviceId))
+      (await t.gh.inventory.device.deviceAttributes(DEFAULT_TENANT_ID, d.deviceId))
         .filter((a) => a.scope === 'inventory')
         .map((x) => `${x.name}@${x.updatedAt}`);
     const first = await stamp();
@@ -285,7 +290,7 @@ describe.each(dialects())('device requests on %s', (dialect) => {
     // A partial update forgets the digest, so the next full report is written even if it repeats an earlier one.
     expect((await put([{ name: 'artifact_name', value: 'release-2' }], 'PATCH')).statusCode).toBe(200);
     expect((await put([a, b])).statusCode).toBe(200);
-    const attrs = (await t.gh.inventory.deviceAttributes(DEFAULT_TENANT_ID, d.deviceId)).filter(
+    const attrs = (await t.gh.inventory.device.deviceAttributes(DEFAULT_TENANT_ID, d.deviceId)).filter(
       (a) => a.scope === 'inventory',
     );
     expect(attrs.map((x) => [x.name, x.value])).toEqual([
@@ -298,26 +303,26 @@ describe.each(dialects())('device requests on %s', (dialect) => {
     const keys = makeDeviceKeys();
     await t.app.inject(authRequest(keys, { mac: 'mirror', status: 'ignored', sn: ['a', 'b'] }));
     const [dev] = (
-      await t.gh.devauthAdmin.listDevices(DEFAULT_TENANT_ID, {
+      await t.gh.devauth.admin.listDevices(DEFAULT_TENANT_ID, {
         page: { page: 1, perPage: 500 },
         statuses: ['pending'],
       })
     ).devices.filter((d) => d.identity.mac === 'mirror');
     const identity = async () =>
       Object.fromEntries(
-        (await t.gh.inventory.deviceAttributes(DEFAULT_TENANT_ID, dev?.id as string))
+        (await t.gh.inventory.device.deviceAttributes(DEFAULT_TENANT_ID, dev?.id as string))
           .filter((a) => a.scope === 'identity')
           .map((a) => [a.name, a.value]),
       );
     expect(await identity()).toEqual({ mac: 'mirror', sn: ['a', 'b'], status: 'pending' });
-    await t.gh.devauthAdmin.setAuthSetStatus(
+    await t.gh.devauth.admin.setAuthSetStatus(
       DEFAULT_TENANT_ID,
       dev?.id as string,
       dev?.authSets[0]?.id as string,
       'accepted',
     );
     expect((await identity()).status).toBe('accepted');
-    await t.gh.devauthAdmin.decommission(DEFAULT_TENANT_ID, dev?.id as string);
-    expect(await t.gh.inventory.deviceAttributes(DEFAULT_TENANT_ID, dev?.id as string)).toEqual([]);
+    await t.gh.devauth.admin.decommission(DEFAULT_TENANT_ID, dev?.id as string);
+    expect(await t.gh.inventory.device.deviceAttributes(DEFAULT_TENANT_ID, dev?.id as string)).toEqual([]);
   });
 });

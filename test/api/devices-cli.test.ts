@@ -29,7 +29,7 @@ describe.skipIf(!haveOpenssl).each(dialects())('gatehouse devices (CLI) on %s', 
   beforeAll(async () => {
     t = await startTestGatehouse(dialect);
     store = ['--data-dir', t.db.dataDir, '--database-url', t.db.url];
-    const created = await t.gh.tenants.create({ name: 'cli-devices' });
+    const created = await t.gh.tenants.service.create({ name: 'cli-devices' });
     tenantId = created.tenant.id;
     tenantToken = created.tenantToken;
   });
@@ -76,7 +76,7 @@ describe.skipIf(!haveOpenssl).each(dialects())('gatehouse devices (CLI) on %s', 
     expect(details.out).toContain(`  ${fingerprint}  ec-p256   pending`);
 
     // Filters: status and search text (here a fingerprint prefix).
-    await t.gh.devauthAdmin.setAuthSetStatus(
+    await t.gh.devauth.admin.setAuthSetStatus(
       tenantId,
       one?.id as string,
       one?.auth_sets[0]?.id as string,

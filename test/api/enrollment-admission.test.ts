@@ -225,7 +225,7 @@ describe.skipIf(!haveOpenssl).each(dialects())('certificate-based admission on %
   });
 
   it('places a device without a tenant token in the tenant whose CA issued its certificate', async () => {
-    const { tenant, tenantToken } = await t.gh.tenants.create({ name: `adm-other-${dialect}` });
+    const { tenant, tenantToken } = await t.gh.tenants.service.create({ name: `adm-other-${dialect}` });
     const otherAdmin = (await adminToken(t.gh, { tenantId: tenant.id })).token;
     const otherRoot = makeRootCa(dir, `adm-other-root-${dialect}`);
     await registerVerifiedCa(t.app, otherAdmin, dir, otherRoot);
@@ -238,7 +238,7 @@ describe.skipIf(!haveOpenssl).each(dialects())('certificate-based admission on %
     expect(await deviceWithIdentity(t, token, { DeviceId: leaf.name })).toBeUndefined();
     // With the default tenant's token, the other tenant's CA does not count.
     const second = signWith(dir, otherRoot, `adm-other-leaf2-${dialect}`);
-    const defaultToken = (await t.gh.tenants.create({ name: `adm-third-${dialect}` })).tenantToken;
+    const defaultToken = (await t.gh.tenants.service.create({ name: `adm-third-${dialect}` })).tenantToken;
     expect((await certAuth(t, [second], { tenantToken: defaultToken })).statusCode).toBe(401);
     expect((await certAuth(t, [second], { tenantToken })).statusCode).toBe(200);
   });

@@ -184,7 +184,7 @@ describe.skipIf(!hasTool('openssl')).each(dialects())('individual enrollments on
   it('hides every resource from other tenants (404) and lets read-only users only look (403)', async () => {
     const g = await created(GROUPS, { name: 'mine', ca_id: cas[2] });
     const e = await created(INDIVIDUALS, { registration_id: 'mine-1', group_id: g.id });
-    const other = await t.gh.tenants.create({ name: 'elsewhere' });
+    const other = await t.gh.tenants.service.create({ name: 'elsewhere' });
     const otherToken = (await adminToken(t.gh, { tenantId: other.tenant.id })).token;
 
     for (const [m, u, body] of [

@@ -37,7 +37,7 @@ describe.skipIf(!hasTool('openssl')).each(dialects())('enrollment groups on %s',
     t = await startTestGatehouse(dialect, { flags: { webhookAllowPrivateTargets: 'true' } });
     token = (await adminToken(t.gh)).token;
     for (const r of roots.slice(0, 5)) cas.push(await registerVerifiedCa(t.app, token, dir, r));
-    const other = await t.gh.tenants.create({ name: 'other' });
+    const other = await t.gh.tenants.service.create({ name: 'other' });
     const otherToken = (await adminToken(t.gh, { tenantId: other.tenant.id })).token;
     otherTenantCa = await registerVerifiedCa(t.app, otherToken, dir, roots[5] as Issued);
     const hook = await call('POST', HOOKS, { url: 'http://127.0.0.1:9/allocate' });

@@ -38,7 +38,7 @@ describe.each(dialects())('live event stream on %s', (dialect) => {
   const streams: SseStream[] = [];
 
   const tenant = async (name: string) => {
-    const created = await t.gh.tenants.create({ name });
+    const created = await t.gh.tenants.service.create({ name });
     return {
       id: created.tenant.id,
       tenantToken: created.tenantToken,
@@ -119,9 +119,9 @@ describe.each(dialects())('live event stream on %s', (dialect) => {
     expect(tenantsSeen(sb)).toEqual(new Set([b.id]));
     expect(sa.messages.some(pendingOf('only-b'))).toBe(false);
 
-    const [dev] = (await t.gh.devauthAdmin.listDevices(a.id, { q: 'only-a', page: { page: 1, perPage: 5 } }))
+    const [dev] = (await t.gh.devauth.admin.listDevices(a.id, { q: 'only-a', page: { page: 1, perPage: 5 } }))
       .devices;
-    await t.gh.devauthAdmin.setAuthSetStatus(
+    await t.gh.devauth.admin.setAuthSetStatus(
       a.id,
       dev?.id as string,
       dev?.authSets[0]?.id as string,

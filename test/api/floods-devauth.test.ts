@@ -30,7 +30,7 @@ describe.each(dialects())('floods of unknown devices on %s', (dialect) => {
   afterAll(() => t.close());
 
   const newTenant = async (name: string) => {
-    const { tenant, tenantToken } = await t.gh.tenants.create({ name });
+    const { tenant, tenantToken } = await t.gh.tenants.service.create({ name });
     const admin = (await adminToken(t.gh, { tenantId: tenant.id })).token;
     const call = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: object) =>
       t.app.inject({

@@ -50,7 +50,7 @@ describe.each(dialects())('login guessing on %s', (dialect) => {
   const owner = async () => {
     seq += 1;
     const email = `owner${seq}-${Date.now()}@example.com`;
-    await server.gh.users.create({ tenantId: DEFAULT_TENANT_ID, email, password: PASSWORD });
+    await server.gh.users.service.create({ tenantId: DEFAULT_TENANT_ID, email, password: PASSWORD });
     return email;
   };
 

@@ -39,7 +39,7 @@ export const startFleet = async (dialect: DialectName, opts: { clock?: Clock } =
   const t: TestServer = await startTestGatehouse(dialect, { clock: opts.clock });
 
   const newTenant = async (name: string): Promise<Tenant> => {
-    const { tenant, tenantToken } = await t.gh.tenants.create({ name });
+    const { tenant, tenantToken } = await t.gh.tenants.service.create({ name });
     return { id: tenant.id, admin: (await adminToken(t.gh, { tenantId: tenant.id })).token, tenantToken };
   };
 

@@ -54,10 +54,10 @@ describe.each(dialects())('logs at trace on %s', (dialect) => {
     };
 
     // Login, personal access token, password change.
-    const { tenant, tenantToken } = await gh.tenants.create({ name: `logs-${dialect}` });
+    const { tenant, tenantToken } = await gh.tenants.service.create({ name: `logs-${dialect}` });
     const email = `log-${dialect}@example.com`;
     secrets.password = 'super secret password 42';
-    await gh.users.create({ tenantId: tenant.id, email, password: secrets.password });
+    await gh.users.service.create({ tenantId: tenant.id, email, password: secrets.password });
     secrets.basicLogin = basic(email, secrets.password);
     const login = (authorization: string) =>
       call({ method: 'POST', url: '/api/management/v1/useradm/auth/login', headers: { authorization } }, 200);
@@ -130,8 +130,8 @@ describe.each(dialects())('logs at trace on %s', (dialect) => {
     const auth = authRequest(keys, { mac: 'log' }, { tenantToken });
     secrets.menSignature = auth.headers['x-men-signature'] as string;
     await call(auth, 401);
-    const [dev] = (await gh.devauthAdmin.listDevices(tenant.id, { page: { page: 1, perPage: 1 } })).devices;
-    await gh.devauthAdmin.setAuthSetStatus(
+    const [dev] = (await gh.devauth.admin.listDevices(tenant.id, { page: { page: 1, perPage: 1 } })).devices;
+    await gh.devauth.admin.setAuthSetStatus(
       tenant.id,
       dev?.id as string,
       dev?.authSets[0]?.id as string,

@@ -39,7 +39,7 @@ describe.each(dialects())("Mender web UI's calls on %s", (dialect) => {
     const res = await call(admin.token, 'GET', '/api/management/v2/devauth/limits/max_devices');
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ limit: 0 });
-    await t.gh.tenants.setMaxDevices(DEFAULT_TENANT_ID, 5);
+    await t.gh.tenants.service.setMaxDevices(DEFAULT_TENANT_ID, 5);
     try {
       expect(
         (await call(admin.token, 'GET', '/api/management/v2/devauth/limits/max_devices')).json(),
@@ -47,7 +47,7 @@ describe.each(dialects())("Mender web UI's calls on %s", (dialect) => {
         limit: 5,
       });
     } finally {
-      await t.gh.tenants.setMaxDevices(DEFAULT_TENANT_ID, -1);
+      await t.gh.tenants.service.setMaxDevices(DEFAULT_TENANT_ID, -1);
     }
   });
 
@@ -112,7 +112,7 @@ describe.each(dialects())("Mender web UI's calls on %s", (dialect) => {
     expect((await call(reader.token, 'GET', `${U}/settings/me`)).json()).toEqual({ scope: 'reader' });
     expect((await call(admin.token, 'GET', `${U}/settings/me`)).json()).toEqual({ scope: 'admin' });
     // Another tenant sees none of it.
-    const { tenant } = await t.gh.tenants.create({ name: 'ui-other' });
+    const { tenant } = await t.gh.tenants.service.create({ name: 'ui-other' });
     const stranger = await adminToken(t.gh, { tenantId: tenant.id });
     expect((await call(stranger.token, 'GET', `${U}/settings`)).json()).toEqual({});
     expect((await call(stranger.token, 'GET', `${U}/settings/me`)).json()).toEqual({});

@@ -152,7 +152,7 @@ describe.skipIf(!haveOpenssl).each(dialects())('the built-in CA on %s', (dialect
     expect((await call('DELETE', `/cas/${ca.id}`)).statusCode).toBe(409);
     await call('PUT', `/cas/${ca.id}`, { enabled: true });
 
-    const { tenant } = await t.gh.tenants.create({ name: `pki-other-${dialect}` });
+    const { tenant } = await t.gh.tenants.service.create({ name: `pki-other-${dialect}` });
     const other = (await adminToken(t.gh, { tenantId: tenant.id })).token;
     expect((await call('GET', '/builtin-ca', undefined, other)).statusCode).toBe(404);
     expect((await call('GET', `/certificates/${issued.serial}`, undefined, other)).statusCode).toBe(404);

@@ -133,7 +133,7 @@ describe.skipIf(!haveOpenssl).each(dialects())(
 
     it("hides another tenant's CAs (404) and lets read-only users look but not change", async () => {
       const ca = (await call('GET', '/cas')).json()[0];
-      const { tenant } = await t.gh.tenants.create({ name: `other-${dialect}` });
+      const { tenant } = await t.gh.tenants.service.create({ name: `other-${dialect}` });
       const otherToken = (await adminToken(t.gh, { tenantId: tenant.id })).token;
       expect((await call('GET', `/cas/${ca.id}`, undefined, otherToken)).statusCode).toBe(404);
       expect((await call('PUT', `/cas/${ca.id}`, { enabled: false }, otherToken)).statusCode).toBe(404);

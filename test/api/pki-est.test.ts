@@ -212,9 +212,9 @@ describe.skipIf(!ready).each(dialects())('EST enrollment and mTLS with curl and 
       });
     expect((await auth()).status).toBe(401);
     const [dev] = (
-      await server.gh.devauthAdmin.listDevices(DEFAULT_TENANT_ID, { page: { page: 1, perPage: 1 } })
+      await server.gh.devauth.admin.listDevices(DEFAULT_TENANT_ID, { page: { page: 1, perPage: 1 } })
     ).devices;
-    await server.gh.devauthAdmin.setAuthSetStatus(
+    await server.gh.devauth.admin.setAuthSetStatus(
       DEFAULT_TENANT_ID,
       dev?.id as string,
       dev?.authSets[0]?.id as string,

@@ -151,7 +151,7 @@ describe.skipIf(!haveOpenssl).each(dialects())('client certificate chain verific
   });
 
   it('a CA verified in two tenants needs a tenant hint', async () => {
-    const { tenant } = await t.gh.tenants.create({ name: `second-${dialect}` });
+    const { tenant } = await t.gh.tenants.service.create({ name: `second-${dialect}` });
     const other = (await adminToken(t.gh, { tenantId: tenant.id })).token;
     const otherCaId = await registerVerifiedCa(t.app, other, dir, root);
     expect(await verify([leaf, inter])).toEqual({ ok: false, reason: 'ambiguous_tenant' });

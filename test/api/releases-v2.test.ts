@@ -29,7 +29,7 @@ describe.each(dialects())('releases (deployments v2) on %s', (dialect) => {
   beforeAll(async () => {
     t = await startTestGatehouse(dialect);
     admin = (await adminToken(t.gh)).token;
-    const { tenant } = await t.gh.tenants.create({ name: 'releases-other' });
+    const { tenant } = await t.gh.tenants.service.create({ name: 'releases-other' });
     other = (await adminToken(t.gh, { tenantId: tenant.id })).token;
     const files = {
       'app-1.0 qemu': makeSingleFileArtifact({ name: 'app-1.0', deviceTypes: ['qemux86-64'] }),

@@ -127,7 +127,7 @@ describe.each(dialects())('users and management tokens on %s', (dialect) => {
   });
 
   it('hides users of other tenants behind 404', async () => {
-    const { tenant } = await t.gh.tenants.create({ name: 'other' });
+    const { tenant } = await t.gh.tenants.service.create({ name: 'other' });
     const other = await adminToken(t.gh, { tenantId: tenant.id });
     const res = await t.app.inject({
       method: 'GET',

@@ -168,7 +168,7 @@ describe.each(dialects())('allocation webhook on %s', (dialect) => {
       reason: 'allocation webhook not found',
     });
     // Another tenant's id is unknown here.
-    const other = await t.gh.tenants.create({ name: 'other' });
+    const other = await t.gh.tenants.service.create({ name: 'other' });
     expect(await t.gh.webhooks.allocation.allocate(other.tenant.id, hookId, context)).toEqual({
       decision: 'deny',
       reason: 'allocation webhook not found',
@@ -241,7 +241,7 @@ describe.each(dialects())('allocation webhook on %s', (dialect) => {
     expect(isSigned(receiver.requests[before] as never, newSecret)).toBe(true);
     expect(isSigned(receiver.requests[before] as never, secret)).toBe(false);
 
-    const other = await t.gh.tenants.create({ name: 'other-2' });
+    const other = await t.gh.tenants.service.create({ name: 'other-2' });
     const otherToken = (await adminToken(t.gh, { tenantId: other.tenant.id })).token;
     expect(
       (await t.app.inject({ method: 'GET', url: `${BASE}/${hookId}`, headers: bearer(otherToken) }))

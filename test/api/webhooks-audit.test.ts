@@ -18,7 +18,7 @@ describe.each(dialects())('audit log on %s', (dialect) => {
   beforeAll(async () => {
     t = await startTestGatehouse(dialect, { clock: manualClock(T0) });
     token = (await adminToken(t.gh)).token;
-    otherTenant = (await t.gh.tenants.create({ name: 'other' })).tenant.id;
+    otherTenant = (await t.gh.tenants.service.create({ name: 'other' })).tenant.id;
     const add = (tenantId: string, type: EventType, deviceId: string | null, minute: number) =>
       recordSyntheticEvent(t.gh.store.db, {
         tenantId,
@@ -100,7 +100,7 @@ describe.each(dialects())('refused auth requests in the audit log on %s', (diale
     clock = manualClock(T0);
     t = await startTestGatehouse(dialect, { clock });
     operator = (await adminToken(t.gh)).token;
-    const created = await t.gh.tenants.create({ name: 'refused-auth' });
+    const created = await t.gh.tenants.service.create({ name: 'refused-auth' });
     tenant = {
       id: created.tenant.id,
       token: created.tenantToken,
@@ -148,7 +148,7 @@ describe.each(dialects())('refused auth requests in the audit log on %s', (diale
 
   it("records a replaced token in its tenant's log, and a flood of random tokens only a few times", async () => {
     const old = tenant.token;
-    await t.gh.tenants.rotateTenantToken(tenant.id);
+    await t.gh.tenants.service.rotateTenantToken(tenant.id);
     expect((await ask(old, '203.0.113.9')).statusCode).toBe(401);
     expect(await refused(tenant.admin)).toMatchObject([
       { tenant_id: tenant.id, data: { reason: 'rotated_token', source_address: '203.0.113.9' } },

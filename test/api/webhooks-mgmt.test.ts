@@ -133,7 +133,7 @@ describe.each(dialects())('webhook management on %s', (dialect) => {
     ).toBe(403);
     expect((await call('DELETE', `${WEBHOOKS}/${created.id}`, undefined, ro)).statusCode).toBe(403);
 
-    const other = await t.gh.tenants.create({ name: 'elsewhere' });
+    const other = await t.gh.tenants.service.create({ name: 'elsewhere' });
     const otherToken = (await adminToken(t.gh, { tenantId: other.tenant.id })).token;
     for (const [m, u] of [
       ['GET', `${WEBHOOKS}/${created.id}`],

@@ -9,7 +9,7 @@ import { adminToken, bearer, startTestGatehouse, type TestServer } from '../help
 
 /**
  * Replays auth requests recorded from the real Debian mender 3.4 client (test/compat/fixtures,
- * each file says how it was captured) byte for byte through the app: DESIGN.md principle 9,
+ * each file says how it was captured) byte for byte through the app: docs/principles.md#tests-use-real-components,
  * docs/compat/mender-device-auth.md#auth-request.
  */
 interface AuthRequestFixture {
@@ -164,7 +164,7 @@ describe.each(dialects())('auth requests recorded from mender 3.4 (%s)', (dialec
       expect(device.auth_sets[0].status).toBe('pending');
       const sentKey = createPublicKey((JSON.parse(bodyOf(fx).toString('utf8')) as { pubkey: string }).pubkey);
       expect(createPublicKey(device.auth_sets[0].pubkey).equals(sentKey)).toBe(true);
-      const { devices: stored } = await s.gh.devauthAdmin.listDevices(DEFAULT_TENANT_ID, {
+      const { devices: stored } = await s.gh.devauth.admin.listDevices(DEFAULT_TENANT_ID, {
         page: { page: 1, perPage: 20 },
       });
       expect(stored[0]?.identityText).toBe(fx.expected_identity);
@@ -174,7 +174,7 @@ describe.each(dialects())('auth requests recorded from mender 3.4 (%s)', (dialec
       expect(again.statusCode).toBe(401);
       expect((await countRows(s)).auth_sets).toBe(1);
 
-      await s.gh.devauthAdmin.setAuthSetStatus(
+      await s.gh.devauth.admin.setAuthSetStatus(
         DEFAULT_TENANT_ID,
         device.id,
         device.auth_sets[0].id,

@@ -86,7 +86,7 @@ describe.skipIf(!haveCli).each(dialects())('mender-cli 1.9 against Gatehouse (%s
     );
     server = await startServer(config);
     email = `cli-${dialect}@example.com`;
-    await server.gh.users.create({ tenantId: DEFAULT_TENANT_ID, email, password: PASSWORD });
+    await server.gh.users.service.create({ tenantId: DEFAULT_TENANT_ID, email, password: PASSWORD });
   });
 
   afterAll(async () => {
@@ -115,7 +115,7 @@ describe.skipIf(!haveCli).each(dialects())('mender-cli 1.9 against Gatehouse (%s
     const token = readFileSync(tokenFile(), 'utf8');
     // mender-cli stores the response body verbatim: it must be the bare JWT.
     expect(token).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
-    const principal = await server.gh.users.checkToken(token);
+    const principal = await server.gh.users.service.checkToken(token);
     expect(principal).toMatchObject({ email, tenantId: DEFAULT_TENANT_ID });
     const me = await api('GET', '/api/management/v1/useradm/users/me', token);
     expect(me.status).toBe(200);
@@ -146,7 +146,7 @@ describe.skipIf(!haveCli).each(dialects())('mender-cli 1.9 against Gatehouse (%s
     // Accepted: first contact, then accepted by the admin, then a token for the device.
     const accKeys = makeDeviceKeys('ed25519');
     expect((await deviceAuth(accKeys, devices.accepted.mac)).status).toBe(401);
-    const { devices: listed } = await server.gh.devauthAdmin.listDevices(DEFAULT_TENANT_ID, {
+    const { devices: listed } = await server.gh.devauth.admin.listDevices(DEFAULT_TENANT_ID, {
       page: { page: 1, perPage: 20 },
     });
     const byMac = (mac: string) => listed.find((d) => d.identity.mac === mac);

@@ -70,7 +70,7 @@ for (const dialect of dialects()) {
       const admitted = authRequestsOf(server, device).filter((r) => r.statusCode === 200);
       expect(admitted.length).toBeGreaterThan(0);
       // ... and the inventory it reported is stored under the device.
-      const attrs = await server.gh.inventory.deviceAttributes(DEFAULT_TENANT_ID, deviceId);
+      const attrs = await server.gh.inventory.device.deviceAttributes(DEFAULT_TENANT_ID, deviceId);
       const reported = Object.fromEntries(
         attrs.filter((a) => a.scope === 'inventory').map((a) => [a.name, a.value]),
       );

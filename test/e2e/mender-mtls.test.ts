@@ -288,7 +288,7 @@ for (const dialect of dialects()) {
         expect(admitted[0]).toMatchObject({ clientCertSource: 'tls', clientCertCn: cert.cn });
         expect(sameKey(admitted[0]?.authPubkey ?? '', certKeyPem(cert.leaf.pem))).toBe(true);
         await waitPolling(device, dev.id, verifiedMark);
-        const attrs = await server.gh.inventory.deviceAttributes(DEFAULT_TENANT_ID, dev.id);
+        const attrs = await server.gh.inventory.device.deviceAttributes(DEFAULT_TENANT_ID, dev.id);
         expect(
           Object.fromEntries(attrs.filter((a) => a.scope === 'inventory').map((a) => [a.name, a.value])),
         ).toMatchObject({

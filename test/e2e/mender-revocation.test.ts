@@ -91,7 +91,7 @@ for (const dialect of dialects()) {
       const { device, deviceId } = await runningAcceptedDevice();
       const jti = currentJti(server, deviceId);
       expect(
-        (await server.gh.inventory.deviceAttributes(DEFAULT_TENANT_ID, deviceId)).length,
+        (await server.gh.inventory.device.deviceAttributes(DEFAULT_TENANT_ID, deviceId)).length,
       ).toBeGreaterThan(0);
 
       const before = server.mark();
@@ -113,7 +113,7 @@ for (const dialect of dialects()) {
 
       // The old device is gone, with its inventory; only the new one carries the identity.
       expect((await server.mgmt.getDevice(deviceId)).status).toBe(404);
-      expect(await server.gh.inventory.deviceAttributes(DEFAULT_TENANT_ID, deviceId)).toEqual([]);
+      expect(await server.gh.inventory.device.deviceAttributes(DEFAULT_TENANT_ID, deviceId)).toEqual([]);
       expect(await server.mgmt.devicesWithMac(device.mac)).toHaveLength(1);
       expectNoLaterSuccessWith(jti, mark);
     });

@@ -48,7 +48,7 @@ describe.each(dialects())('device import (bulk preauthorization) on %s', (dialec
     store = ['--data-dir', t.db.dataDir, '--database-url', t.db.url];
     token = (await adminToken(t.gh)).token;
     // A device preauthorized one at a time before the import, with the same key as line 12.
-    await t.gh.devauthAdmin.preauthorize(DEFAULT_TENANT_ID, { identityData: { sn: 'D' }, pubkey: keys.d });
+    await t.gh.devauth.admin.preauthorize(DEFAULT_TENANT_ID, { identityData: { sn: 'D' }, pubkey: keys.d });
     text = [
       jsonlLine({
         identity: { sn: 'A' },
@@ -175,7 +175,7 @@ describe.each(dialects())('device import (bulk preauthorization) on %s', (dialec
       .execute();
     expect(sets).toEqual([{ device_id: a[0]?.id, status: 'preauthorized' }]);
     // Inventory as for any preauthorized device, plus the row's group and tags.
-    const attrs = await t.gh.inventory.deviceAttributes(DEFAULT_TENANT_ID, a[0]?.id as string);
+    const attrs = await t.gh.inventory.device.deviceAttributes(DEFAULT_TENANT_ID, a[0]?.id as string);
     const byName = Object.fromEntries(attrs.map((x) => [`${x.scope}/${x.name}`, x.value]));
     expect(byName).toMatchObject({
       'identity/sn': 'A',
@@ -333,7 +333,7 @@ describe.each(dialects())('device import (bulk preauthorization) on %s', (dialec
   });
 
   it('another tenant sees none of it', async () => {
-    const other = await t.gh.tenants.create({ name: `other-${dialect}` });
+    const other = await t.gh.tenants.service.create({ name: `other-${dialect}` });
     const otherToken = (await adminToken(t.gh, { tenantId: other.tenant.id })).token;
     const list = await t.app.inject({ method: 'GET', url: IMPORTS, headers: bearer(otherToken) });
     expect(list.json()).toEqual([]);

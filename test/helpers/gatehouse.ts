@@ -62,13 +62,13 @@ export const adminToken = async (
   userSeq += 1;
   const email = opts.email ?? `admin${userSeq}-${Date.now()}@example.com`;
   const password = 'correct horse battery staple';
-  const u = await gh.users.create({
+  const u = await gh.users.service.create({
     tenantId: opts.tenantId ?? DEFAULT_TENANT_ID,
     email,
     password,
     role: opts.role,
   });
-  return { token: await gh.users.login(email, password), email, password, userId: u.id };
+  return { token: await gh.users.service.login(email, password), email, password, userId: u.id };
 };
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });

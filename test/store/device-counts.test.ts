@@ -85,10 +85,10 @@ const operations = (gh: Gatehouse, tenants: { id: string; token: string }[], ran
       const t = tenantOf();
       const keys = makeDeviceKeys();
       const body = authRequestBody({ mac: randomUUID() }, keys.publicPem, t.token);
-      await gh.deviceAuth.authenticate({ body, signature: signBody(keys, body), bearer: t.token });
+      await gh.devauth.device.authenticate({ body, signature: signBody(keys, body), bearer: t.token });
     },
     async preauthorize() {
-      await gh.devauthAdmin.preauthorize(tenantOf().id, {
+      await gh.devauth.admin.preauthorize(tenantOf().id, {
         identityData: { serial: randomUUID() },
         pubkey: makeDeviceKeys().publicPem,
       });
@@ -98,7 +98,7 @@ const operations = (gh: Gatehouse, tenants: { id: string; token: string }[], ran
       const d = await someDevice(t.id);
       const a = d && pick(await authSetsOf(d.id));
       if (d && a)
-        await gh.devauthAdmin.setAuthSetStatus(
+        await gh.devauth.admin.setAuthSetStatus(
           t.id,
           d.id,
           a.id,
@@ -109,16 +109,16 @@ const operations = (gh: Gatehouse, tenants: { id: string; token: string }[], ran
       const t = tenantOf();
       const d = await someDevice(t.id);
       const a = d && pick(await authSetsOf(d.id));
-      if (d && a) await gh.devauthAdmin.deleteAuthSet(t.id, d.id, a.id);
+      if (d && a) await gh.devauth.admin.deleteAuthSet(t.id, d.id, a.id);
     },
     async decommission() {
       const t = tenantOf();
       const d = await someDevice(t.id);
-      if (d) await gh.devauthAdmin.decommission(t.id, d.id);
+      if (d) await gh.devauth.admin.decommission(t.id, d.id);
     },
     async bulk() {
       const t = tenantOf();
-      await gh.devauthAdmin.bulk(t.id, {
+      await gh.devauth.admin.bulk(t.id, {
         action: pick(['accept', 'reject', 'dismiss']) as 'accept',
         filter: { statuses: [pick(['pending', 'accepted', 'preauthorized']) as 'pending'] },
       });
@@ -126,21 +126,21 @@ const operations = (gh: Gatehouse, tenants: { id: string; token: string }[], ran
     async setGroup() {
       const t = tenantOf();
       const d = await someDevice(t.id);
-      if (d) await gh.inventoryAdmin.setGroup(t.id, d.id, pick(GROUPS) as string);
+      if (d) await gh.inventory.admin.setGroup(t.id, d.id, pick(GROUPS) as string);
     },
     async addToGroup() {
       const t = tenantOf();
       const ids = (await devicesOf(t.id)).filter(() => random() < 0.3).map((d) => d.id);
-      if (ids.length > 0) await gh.inventoryAdmin.addToGroup(t.id, pick(GROUPS) as string, ids);
+      if (ids.length > 0) await gh.inventory.admin.addToGroup(t.id, pick(GROUPS) as string, ids);
     },
     async removeGroup() {
       const t = tenantOf();
       const d = await someDevice(t.id);
-      const group = d && (await gh.inventoryAdmin.getGroup(t.id, d.id));
-      if (d && group) await gh.inventoryAdmin.unsetGroup(t.id, d.id, group);
+      const group = d && (await gh.inventory.admin.getGroup(t.id, d.id));
+      if (d && group) await gh.inventory.admin.unsetGroup(t.id, d.id, group);
     },
     async deleteGroup() {
-      await gh.inventoryAdmin.deleteGroup(tenantOf().id, pick(GROUPS) as string);
+      await gh.inventory.admin.deleteGroup(tenantOf().id, pick(GROUPS) as string);
     },
     async rawGroupRows() {
       // Group rows written, moved and deleted by hand: the triggers count whatever writes.
@@ -274,7 +274,7 @@ describe.each(dialects())('device_counts on %s', (dialect) => {
     second = await openGatehouse(
       loadConfig({ dataDir: t.db.dataDir, databaseUrl: t.db.url, ...NO_RATE_LIMITS }, {}),
     );
-    const other = await t.gh.tenants.create({ name: 'counts-other', maxDevices: 15 });
+    const other = await t.gh.tenants.service.create({ name: 'counts-other', maxDevices: 15 });
     tenants = [
       { id: DEFAULT_TENANT_ID, token: '' },
       { id: other.tenant.id, token: other.tenantToken },
@@ -319,21 +319,21 @@ describe.each(dialects())('device_counts on %s', (dialect) => {
     const [, other] = tenants as [unknown, { id: string }];
     // Counts of the tenant's devices by status come from device_counts, not from the devices:
     // a count row written by hand shows (and is put back right after).
-    const before = await t.gh.devauthAdmin.countDevices(other.id, 'accepted');
+    const before = await t.gh.devauth.admin.countDevices(other.id, 'accepted');
     await t.gh.store.db
       .insertInto('device_counts')
       .values({ tenant_id: other.id, status: 'accepted', slot: 999, n: 1000 })
       .execute();
     try {
-      expect(await t.gh.devauthAdmin.countDevices(other.id, 'accepted')).toBe(before + 1000);
-      expect(await t.gh.devauthAdmin.countDevices(other.id, { statuses: ['accepted'] })).toBe(before + 1000);
-      const listed = await t.gh.devauthAdmin.listDevices(other.id, {
+      expect(await t.gh.devauth.admin.countDevices(other.id, 'accepted')).toBe(before + 1000);
+      expect(await t.gh.devauth.admin.countDevices(other.id, { statuses: ['accepted'] })).toBe(before + 1000);
+      const listed = await t.gh.devauth.admin.listDevices(other.id, {
         statuses: ['accepted'],
         page: { page: 1, perPage: 1 },
       });
       expect(listed.total).toBe(before + 1000);
       // max_devices (15) is reached as far as the counts say: the next accept is refused.
-      await t.gh.devauthAdmin.preauthorize(other.id, {
+      await t.gh.devauth.admin.preauthorize(other.id, {
         identityData: { limit: randomUUID() },
         pubkey: makeDeviceKeys().publicPem,
       });
@@ -348,19 +348,19 @@ describe.each(dialects())('device_counts on %s', (dialect) => {
         .executeTakeFirst();
       if (pending)
         await expect(
-          t.gh.devauthAdmin.setAuthSetStatus(other.id, pending.device_id, pending.id, 'accepted'),
+          t.gh.devauth.admin.setAuthSetStatus(other.id, pending.device_id, pending.id, 'accepted'),
         ).rejects.toMatchObject({ code: 'DEVAUTH_LIMIT_REACHED' });
     } finally {
       await t.gh.store.db.deleteFrom('device_counts').where('slot', '=', 999).execute();
     }
-    expect(await t.gh.devauthAdmin.countDevices(other.id, 'accepted')).toBe(before);
+    expect(await t.gh.devauth.admin.countDevices(other.id, 'accepted')).toBe(before);
   });
 
   it('are what the total of a group filter (with statuses) reads', async () => {
     const [, other] = tenants as [unknown, { id: string }];
     const filter = { group: 'north', statuses: ['accepted' as const] };
     const total = async () =>
-      (await t.gh.devauthAdmin.listDevices(other.id, { ...filter, page: { page: 1, perPage: 1 } })).total;
+      (await t.gh.devauth.admin.listDevices(other.id, { ...filter, page: { page: 1, perPage: 1 } })).total;
     const before = await total();
     await t.gh.store.db
       .insertInto('group_counts')
@@ -368,10 +368,10 @@ describe.each(dialects())('device_counts on %s', (dialect) => {
       .execute();
     try {
       expect(await total()).toBe(before + 500);
-      expect(await t.gh.devauthAdmin.countDevices(other.id, filter)).toBe(before + 500);
+      expect(await t.gh.devauth.admin.countDevices(other.id, filter)).toBe(before + 500);
       // Another status is another row.
       expect(
-        await t.gh.devauthAdmin.countDevices(other.id, { group: 'north', statuses: ['pending'] }),
+        await t.gh.devauth.admin.countDevices(other.id, { group: 'north', statuses: ['pending'] }),
       ).toBeLessThan(500);
     } finally {
       await t.gh.store.db.deleteFrom('group_counts').where('slot', '=', 999).execute();

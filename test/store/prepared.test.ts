@@ -12,7 +12,7 @@ describe.each(dialects())('prepared queries on %s', (dialect) => {
 
   it('binds new arguments into a query compiled once, keeping compiled constants', async () => {
     const db = t.gh.store.db;
-    const { tenant } = await t.gh.tenants.create({ name: 'prepared' });
+    const { tenant } = await t.gh.tenants.service.create({ name: 'prepared' });
     const q = prepareQuery(
       t.gh.store,
       (id: string, name: string) =>
@@ -31,7 +31,7 @@ describe.each(dialects())('prepared queries on %s', (dialect) => {
 
   it('answers the same on the writer connection as on the reader', async () => {
     const db = t.gh.store.db;
-    const { tenant } = await t.gh.tenants.create({ name: 'prepared-writer' });
+    const { tenant } = await t.gh.tenants.service.create({ name: 'prepared-writer' });
     const build = (id: string) => db.selectFrom('tenants').select(['id', 'name']).where('id', '=', id);
     const onReader = prepareQuery(t.gh.store, build, 1);
     const onWriter = prepareQuery(t.gh.store, build, 1, 'writer');
@@ -41,7 +41,7 @@ describe.each(dialects())('prepared queries on %s', (dialect) => {
 
   it('never shows a read on either connection the rows of a transaction still open', async () => {
     const db = t.gh.store.db;
-    const { tenant } = await t.gh.tenants.create({ name: 'prepared-open-tx' });
+    const { tenant } = await t.gh.tenants.service.create({ name: 'prepared-open-tx' });
     const build = (id: string) => db.selectFrom('tenants').select('name').where('id', '=', id);
     const onReader = prepareQuery(t.gh.store, build, 1);
     const onWriter = prepareQuery(t.gh.store, build, 1, 'writer');

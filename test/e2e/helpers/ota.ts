@@ -88,7 +88,7 @@ export class MenderCli {
 export const createCliUser = async (server: RecordedServer): Promise<{ email: string; password: string }> => {
   const email = `ota-${Math.random().toString(36).slice(2, 10)}@example.com`;
   const password = 'ota e2e password 1';
-  await server.gh.users.create({ tenantId: DEFAULT_TENANT_ID, email, password });
+  await server.gh.users.service.create({ tenantId: DEFAULT_TENANT_ID, email, password });
   return { email, password };
 };
 
