@@ -4,9 +4,8 @@ import type { Clock } from '../core/clock.js';
 import { isUuid } from '../core/ids.js';
 import { errorResponses } from '../http/schemas-common.js';
 import type { App } from '../http/types.js';
-import type { Store } from '../store/store.js';
 import { deploymentsErrors } from './deployments-errors.js';
-import { createArtifactDownloads } from './deployments-service-download.js';
+import type { ArtifactDownloads } from './deployments-service-download.js';
 import { DOWNLOAD_PATH_PREFIX, type DownloadLinks } from './download-links.js';
 
 /** Parses a single `bytes=a-b` / `bytes=a-` / `bytes=-n` range; undefined = serve it all. */
@@ -37,8 +36,9 @@ export const parseRange = (
  * process with the same master key and blob storage serves any link.
  */
 export const deploymentsDownloadRoutes =
-  (deps: { store: Store; blobs: BlobStore; links: DownloadLinks; clock: Clock }) => async (app: App) => {
-    const downloads = createArtifactDownloads(deps.store.db);
+  (deps: { downloads: ArtifactDownloads; blobs: BlobStore; links: DownloadLinks; clock: Clock }) =>
+  async (app: App) => {
+    const { downloads } = deps;
     app.get(
       `${DOWNLOAD_PATH_PREFIX}:id`,
       {

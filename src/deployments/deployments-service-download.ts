@@ -6,3 +6,4 @@ import type { Artifact } from './deployments-types.js';
 export const createArtifactDownloads = (db: Executor) => ({
   artifact: (id: string): Promise<Artifact | undefined> => findArtifactById(db, id),
 });
+export type ArtifactDownloads = ReturnType<typeof createArtifactDownloads>;

@@ -15,6 +15,7 @@ import {
   createDeviceDeploymentsService,
   type DeviceDeploymentsService,
 } from './deployments-service-device.js';
+import { createArtifactDownloads } from './deployments-service-download.js';
 import { createDeploymentsService, type DeploymentsService } from './deployments-service-mgmt.js';
 import { createReleasesService, type ReleasesService } from './deployments-service-releases.js';
 import type { AcceptedDevices, DeviceLocks } from './deployments-types.js';
@@ -85,7 +86,9 @@ export const createDeploymentsModule = (deps: {
     deviceHooks: createDeploymentsDeviceHooks(),
     routes: {
       // A signed, expiring link is the download's credential.
-      open: [deploymentsDownloadRoutes({ store, blobs, links, clock })],
+      open: [
+        deploymentsDownloadRoutes({ downloads: createArtifactDownloads(store.db), blobs, links, clock }),
+      ],
       device: [deploymentsDeviceRoutes(device, settings)],
       management: [
         deploymentsArtifactRoutes(artifacts, settings),

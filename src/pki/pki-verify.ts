@@ -25,7 +25,7 @@ export interface VerifyClientCertificateInput {
 
 /**
  * Parsed certificates and CRLs and signature checks, keyed by what changes when they change: one
- * set per app instance (createPki), bounded, the least recently used forgotten first. Only facts
+ * set per app instance (createPkiModule), bounded, the least recently used forgotten first. Only facts
  * of public certificates and signature results; whether a chain is accepted (validity, CA state,
  * revocation) is decided on every call.
  */
