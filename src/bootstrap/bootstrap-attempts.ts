@@ -17,9 +17,10 @@ export interface AttemptContext {
 
 /**
  * The bookkeeping of every device attempt: the rate-limit gate before credentials are looked at,
- * then a failure's counters and `bootstrap.failed` event in one transaction (docs/principles.md#one-process-one-transaction: the
- * event commits with the change it describes), or a success's `bootstrap.fetched` event, which
- * changes nothing else and goes through the write-behind buffer.
+ * then a failure's counters and `bootstrap.failed` event in one transaction (the event commits
+ * with the change it describes: docs/principles.md#events-are-written-with-their-change), or a
+ * success's `bootstrap.fetched` event, which changes nothing else and goes through the
+ * write-behind buffer.
  */
 export const createAttemptOutcomes = (deps: {
   store: Store;

@@ -11,7 +11,8 @@ import {
   MAX_SECRET_LENGTH,
 } from './bootstrap-types.js';
 
-// Wire shapes of the bootstrap routes. Magistrala's snake_case lives here only (docs/principles.md#routes-are-thin-wire-shapes-stay-at-the-edge).
+// Wire shapes of the bootstrap routes. Magistrala's snake_case lives here only
+// (docs/principles.md#routes-are-thin-wire-shapes-stay-at-the-edge).
 // Request objects allow unknown fields, as Go's JSON decoder does: Magistrala's SDK sends a whole
 // config (channels as objects, external_key ...) to routes that read two fields of it.
 

@@ -192,7 +192,8 @@ export const createCertificateAuth = (deps: {
       deviceId: known ? deviceId : null,
       requestIdentity: req.identity.attributes,
     });
-    // Step 7: sign before the transaction (docs/principles.md#short-transactions); the token is valid only once its row commits.
+    // Step 7: sign before the transaction (docs/principles.md#short-transactions); the token is
+    // valid only once its row commits.
     const authSetId = found?.authSetId ?? newId();
     const issued = await deps.deviceTokens.issue(tenantId, deviceId, authSetId);
 

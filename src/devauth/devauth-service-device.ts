@@ -209,7 +209,8 @@ export const createDeviceAuthService = (deps: {
       checkIns.record(found.deviceId, clock.nowMs());
       return found.reusableToken;
     }
-    // Sign before the transaction (docs/principles.md#short-transactions); the token only becomes valid once its row commits.
+    // Sign before the transaction (docs/principles.md#short-transactions); the token only becomes
+    // valid once its row commits.
     const issued = await issue(tenantId, found.deviceId, found.authSetId);
     const admit = () =>
       db.transaction().execute(async (tx) => {

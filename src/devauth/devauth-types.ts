@@ -159,8 +159,9 @@ export const deriveDeviceStatus = (statuses: readonly AuthSetStatus[]): DeviceSt
 
 /**
  * What other domains learn of device changes, inside devauth's own transaction (so inventory
- * and deployments change in the same transaction as the device; docs/principles.md#one-process-one-transaction). Wired in
- * src/wiring.ts, which keeps devauth free of imports of those domains.
+ * and deployments change in the same transaction as the device;
+ * docs/principles.md#one-process-one-transaction). Wired in src/wiring.ts, which keeps devauth
+ * free of imports of those domains.
  */
 export interface DeviceHooks {
   /** After a device was created or any of its auth sets changed; `device.status` is current. */

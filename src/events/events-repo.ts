@@ -5,8 +5,8 @@ import type { EventPayloads, EventType } from './event-types.js';
 
 /**
  * The outbox: domain events written in the same transaction as the change they describe
- * (docs/principles.md#events-are-written-with-their-change). Delivery (webhooks, audit queries) reads from here. Event types and their
- * payloads are declared in event-types.ts.
+ * (docs/principles.md#events-are-written-with-their-change). Delivery (webhooks, audit queries)
+ * reads from here. Event types and their payloads are declared in event-types.ts.
  */
 
 export interface DomainEvent {

@@ -7,8 +7,8 @@ import type { App } from './types.js';
 
 /**
  * The web console (web/, built by `npm run build` into web/dist), served at `/` by the same
- * process as the API (docs/principles.md#the-console-is-an-api-client): hashed assets for a year, everything else revalidated, and
- * a single-page-app fallback so that a reload of `/devices/<id>` gets index.html. Console
+ * process as the API (docs/principles.md#the-console-is-an-api-client): hashed assets for a
+ * year, everything else revalidated, and a single-page-app fallback so that a reload of `/devices/<id>` gets index.html. Console
  * routes are left out of the OpenAPI document (they are no API).
  */
 

@@ -12,8 +12,9 @@ export const CONFLICT_MESSAGE = 'the request conflicts with a concurrent change,
  * The one place errors become responses. AppErrors render as {"error", "request_id"} (plus any
  * extra body fields the error carries); Fastify's own 4xx (bad JSON, body too large, wrong
  * content type, schema validation) keep their status with a readable message; a database that does
- * not answer is a 503 with Retry-After on every route (docs/principles.md#faults-are-named-never-hidden: never a 401/404 because a
- * lookup failed); anything else is a generic 500 whose detail only goes to the log.
+ * not answer is a 503 with Retry-After on every route, never a 401/404 because a lookup failed
+ * (docs/principles.md#faults-are-named-never-hidden); anything else is a generic 500 whose detail
+ * only goes to the log.
  */
 const UNAVAILABLE = commonErrors.unavailable().code;
 

@@ -13,7 +13,8 @@ import { createTestDatabase, dialects, type TestDatabase } from '../helpers/data
 import { recordSyntheticEvent } from '../helpers/synthetic-events.js';
 
 // The worker against the real store, with the two external edges faked: the clock and the
-// HTTP sender (docs/principles.md#tests-use-real-components). Retry timing is driven by the clock, not by sleeping.
+// HTTP sender (docs/principles.md#tests-use-real-components). Retry timing is driven by the
+// clock, not by sleeping.
 const FLAGS = {
   webhookSettleMs: '0',
   webhookRetryBaseMs: '1000',

@@ -8,8 +8,8 @@ import { devicesWithMac, sendPendingAuthRequests } from './helpers/devices.js';
 import { useConsoleFixture } from './helpers/fixture.js';
 
 /**
- * The console as `gatehouse serve` delivers it (docs/principles.md#the-console-is-an-api-client): the app at /, every deep link of
- * the single-page app and its assets, while unknown API paths stay JSON 404s; `npm start` runs
+ * The console as `gatehouse serve` delivers it (docs/principles.md#the-console-is-an-api-client):
+ * the app at /, every deep link of the single-page app and its assets, while unknown API paths stay JSON 404s; `npm start` runs
  * what npm ci built, without rebuilding.
  *
  * Who gets in and what they are offered, in Chromium against a real `gatehouse serve`: the login

@@ -9,8 +9,8 @@ import { adminToken, bearer, startTestGatehouse, type TestServer } from '../help
 
 /**
  * Replays auth requests recorded from the real Debian mender 3.4 client (test/compat/fixtures,
- * each file says how it was captured) byte for byte through the app: docs/principles.md#tests-use-real-components,
- * docs/compat/mender-device-auth.md#auth-request.
+ * each file says how it was captured) byte for byte through the app:
+ * docs/principles.md#tests-use-real-components, docs/compat/mender-device-auth.md#auth-request.
  */
 interface AuthRequestFixture {
   description: string;

@@ -9,7 +9,8 @@ import { authRequest, type DeviceKeys, makeDeviceKeys } from '../helpers/device-
 import { IN_CI } from '../helpers/env.js';
 
 /**
- * Scale-out (docs/principles.md#one-process-one-transaction): two real `gatehouse serve` processes on one PostgreSQL database.
+ * Scale-out (docs/principles.md#one-process-one-transaction): two real `gatehouse serve`
+ * processes on one PostgreSQL database.
  * Whatever one process revokes, the other refuses on the very next request, with no sleep in
  * between: device tokens after reject, token revoke and decommission; user tokens after logout.
  */

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { IN_CI } from './env.js';
 
 /**
- * Real openssl and curl for PKI tests (docs/principles.md#tests-use-real-components). Without the tool, tests skip locally and
- * fail in CI (.ci/run installs both).
+ * Real openssl and curl for PKI tests (docs/principles.md#tests-use-real-components). Without
+ * the tool, tests skip locally and fail in CI (.ci/run installs both).
  */
 export const hasTool = (name: 'openssl' | 'curl'): boolean => {
   const ok =

@@ -7,8 +7,8 @@ import { missingPrerequisite as missingMenderPrerequisite } from '../../e2e/help
 import { IN_CI } from '../../helpers/env.js';
 
 /**
- * Debian's Chromium driven by playwright-core (docs/principles.md#tests-use-real-components). No browser is downloaded: the
- * tests use the system package (.ci/run installs it), and are skipped locally without it and
+ * Debian's Chromium driven by playwright-core (docs/principles.md#tests-use-real-components).
+ * No browser is downloaded: the tests use the system package (.ci/run installs it), and are skipped locally without it and
  * fail in CI (test/helpers/env.ts).
  */
 export const CHROMIUM = '/usr/bin/chromium';
