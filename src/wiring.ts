@@ -58,7 +58,8 @@ export interface Gatehouse {
 
 /**
  * Opens the store, applies migrations, loads (or creates) the master key and signing keys, and
- * builds the services. Used by `serve`, by every CLI command and by tests.
+ * builds the modules, each from the ports of those it needs. Used by `serve`, by every CLI
+ * command and by tests.
  */
 export const openGatehouse = async (
   config: Readonly<Config>,
@@ -92,12 +93,11 @@ export const openGatehouse = async (
       reloadKeys: () => loadSigningKeys(store.db, box),
     });
     const db = store.db;
-    const logging = { logger };
     const tenants = createTenantsModule({ db, clock, tokens });
     const users = createUsersModule({
       store,
       clock,
-      ...logging,
+      logger,
       tokens,
       tenants: tenants.names,
       settings: {
@@ -118,7 +118,7 @@ export const openGatehouse = async (
       clock,
       blobs,
       masterKey,
-      ...logging,
+      logger,
       acceptedDevices: inventory.acceptedDevices,
       deviceLocks,
       settings: {
@@ -132,7 +132,7 @@ export const openGatehouse = async (
       store,
       clock,
       box,
-      ...logging,
+      logger,
       send: opts.webhookSender,
       settings: {
         allowPrivateTargets: config.webhookAllowPrivateTargets,
@@ -154,7 +154,7 @@ export const openGatehouse = async (
       clock,
       masterKey,
       box,
-      ...logging,
+      logger,
       devices: createDeviceDirectory(db),
       attributes: inventory.attributes,
       settings: {
@@ -181,7 +181,7 @@ export const openGatehouse = async (
     const devauth = createDevauthModule({
       store,
       clock,
-      ...logging,
+      logger,
       tokens,
       tenants: tenants.service,
       hooks: [inventory.deviceHooks, deployments.deviceHooks, enrollment.deviceHooks],
@@ -214,7 +214,7 @@ export const openGatehouse = async (
       store,
       clock,
       blobs,
-      ...logging,
+      logger,
       settings: {
         leaseMs: config.importLeaseMs,
         maxManifestBytes: config.importMaxManifestBytes,
