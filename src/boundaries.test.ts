@@ -29,6 +29,9 @@ interface SourceFile {
   source: string;
 }
 
+/** A folder under src/ that is neither a shared layer nor composition. */
+const isDomain = (area: string): boolean => !(area in SHARED_LAYERS) && !COMPOSITION.has(area);
+
 /** `src/devauth/identity.ts` → `devauth`; a file directly in src/ → ''. */
 const areaOf = (path: string): string => {
   const parts = path.split('/');
@@ -50,7 +53,6 @@ const importSpecifiers = (source: string): string[] =>
 const checkBoundaries = (files: readonly SourceFile[]): string[] => {
   const problems: string[] = [];
   const paths = new Set(files.map((f) => f.path));
-  const isDomain = (area: string) => !(area in SHARED_LAYERS) && !COMPOSITION.has(area);
   const domains = new Set(files.map((f) => areaOf(f.path)).filter(isDomain));
   for (const domain of [...domains].sort()) {
     if (!paths.has(`src/${domain}/index.ts`)) {
@@ -109,7 +111,6 @@ const exportedModuleFactories = (source: string): string[] => {
 
 /** Every domain whose index.ts does not offer exactly one `createXModule`. */
 const checkModules = (files: readonly SourceFile[]): string[] => {
-  const isDomain = (area: string) => area !== '' && !(area in SHARED_LAYERS) && !COMPOSITION.has(area);
   const problems: string[] = [];
   for (const file of files) {
     const area = areaOf(file.path);

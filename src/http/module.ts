@@ -19,7 +19,7 @@ export interface ModuleRoutes {
 /**
  * What every domain's `createXModule(deps)` returns, beside the services and ports it offers:
  * its routes, and how to stop its background work (buffers flushed, workers stopped). `close`
- * runs before the store closes, in the reverse order of module creation.
+ * runs before the store closes, in the reverse order of `gatehouse.modules`.
  */
 export interface Module {
   routes: ModuleRoutes;

@@ -1,7 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import { isUuid } from '../core/ids.js';
 import type { SecretBox } from '../core/secret-box.js';
-import type { DevicePrincipal } from '../devauth/index.js';
 import type { Module } from '../http/module.js';
 import type { Db } from '../store/store.js';
 import { findCa } from './pki-repo-cas.js';
@@ -12,7 +11,7 @@ import { createPkiBuiltinService, type PkiBuiltinService } from './pki-service-b
 import { createPkiCasService, type PkiCasService } from './pki-service-cas.js';
 import { createPkiCredentialsService, type PkiCredentialsService } from './pki-service-credentials.js';
 import { createPkiEstService, type PkiEstService } from './pki-service-est.js';
-import type { ClientCertVerification } from './pki-types.js';
+import type { ClientCertVerification, DeviceTokenCheck } from './pki-types.js';
 import { createPkiCaches, type VerifyClientCertificateInput, verifyClientCertificate } from './pki-verify.js';
 
 export { checkCsr } from './pki-csr.js';
@@ -21,14 +20,9 @@ export type { PkiBuiltinService } from './pki-service-builtin.js';
 export type { PkiCasService } from './pki-service-cas.js';
 export type { PkiCredentialsService } from './pki-service-credentials.js';
 export type { PkiEstService } from './pki-service-est.js';
-export type { ClientCertVerification } from './pki-types.js';
+export type { ClientCertVerification, DeviceTokenCheck } from './pki-types.js';
 export { type VerifyClientCertificateInput, verifyClientCertificate } from './pki-verify.js';
 export { x509 } from './pki-x509.js';
-
-/** Device tokens, checked where a device authenticates with one (EST, the CRL): devauth offers it. */
-export interface DeviceTokenCheck {
-  checkToken(token: string): Promise<DevicePrincipal | null>;
-}
 
 /**
  * Whether a CA is registered in the tenant: enrollment groups name one. A read of its own, not of
@@ -71,7 +65,7 @@ export const createPkiModule = (deps: {
     verifyClientCertificate: (input) => verifyClientCertificate(db, input, caches),
     routes: {
       // EST and the CRL authenticate on their own (credential, device token, client certificate).
-      open: [pkiPublicRoutes({ est, builtin, checkDeviceToken: (t) => deps.deviceTokens.checkToken(t) })],
+      open: [pkiPublicRoutes({ est, builtin, deviceTokens: deps.deviceTokens })],
       management: [pkiCaRoutes(cas), pkiBuiltinRoutes(builtin, credentials)],
     },
   };

@@ -2,7 +2,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { toRfc3339 } from '../core/clock.js';
 import { isUuid } from '../core/ids.js';
-import type { DevicePrincipal } from '../devauth/index.js';
 import { bearerToken } from '../http/auth-hooks.js';
 import { parseBasicAuth } from '../http/basic-auth.js';
 import { errorResponses } from '../http/schemas-common.js';
@@ -13,6 +12,7 @@ import { pkiErrors } from './pki-errors.js';
 import { ClientCertWire, TenantParams } from './pki-schemas.js';
 import type { PkiBuiltinService } from './pki-service-builtin.js';
 import type { EstCaller, PkiEstService } from './pki-service-est.js';
+import type { DeviceTokenCheck } from './pki-types.js';
 
 export const EST_BASE = '/.well-known/est';
 const PKCS7 = 'application/pkcs7-mime; smime-type=certs-only';
@@ -35,10 +35,7 @@ const tenantFrom = (req: FastifyRequest): string => {
 };
 
 /** HTTP Basic (enrollment credential) or Bearer (an accepted device's token). */
-const callerFrom = async (
-  req: FastifyRequest,
-  checkDeviceToken: (token: string) => Promise<DevicePrincipal | null>,
-): Promise<EstCaller> => {
+const callerFrom = async (req: FastifyRequest, deviceTokens: DeviceTokenCheck): Promise<EstCaller> => {
   const h = req.headers.authorization;
   if (typeof h !== 'string') return { kind: 'none' };
   if (/^basic /i.test(h)) {
@@ -48,7 +45,7 @@ const callerFrom = async (
   }
   const token = bearerToken(req);
   if (token) {
-    const principal = await checkDeviceToken(token);
+    const principal = await deviceTokens.checkToken(token);
     if (!principal) throw pkiErrors.estUnauthorized('invalid device token');
     return { kind: 'device', principal };
   }
@@ -62,11 +59,7 @@ const callerFrom = async (
  * client certificate (simplereenroll).
  */
 export const pkiPublicRoutes =
-  (deps: {
-    est: PkiEstService;
-    builtin: Pick<PkiBuiltinService, 'crl'>;
-    checkDeviceToken: (token: string) => Promise<DevicePrincipal | null>;
-  }) =>
+  (deps: { est: PkiEstService; builtin: Pick<PkiBuiltinService, 'crl'>; deviceTokens: DeviceTokenCheck }) =>
   async (app: App) => {
     // CSRs arrive as base64 text labelled application/pkcs10; anything else is a 415 here.
     app.removeAllContentTypeParsers();
@@ -109,7 +102,7 @@ export const pkiPublicRoutes =
         },
         async (req, reply) => {
           const tenantId = tenantFrom(req);
-          const caller = await callerFrom(req, deps.checkDeviceToken);
+          const caller = await callerFrom(req, deps.deviceTokens);
           const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
           return sendPkcs7(reply, await deps.est.enroll(tenantId, caller, body));
         },

@@ -1,3 +1,5 @@
+import type { DevicePrincipal } from '../devauth/index.js';
+
 export const caKinds = ['uploaded', 'builtin'] as const;
 export type CaKind = (typeof caKinds)[number];
 
@@ -116,3 +118,8 @@ export type ChainFailure = (typeof chainFailures)[number];
 export type ClientCertVerification =
   | { ok: true; tenantId: string; caId: string; caKind: CaKind; leaf: VerifiedLeaf }
   | { ok: false; reason: ChainFailure; detail?: string };
+
+/** Device tokens, checked where a device authenticates with one (EST, the CRL): devauth offers it. */
+export interface DeviceTokenCheck {
+  checkToken(token: string): Promise<DevicePrincipal | null>;
+}
