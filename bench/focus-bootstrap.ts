@@ -6,13 +6,11 @@
  * Not a replacement for `npm run bench`: the same seeding and ratio as bench/lib/bootstrap.ts,
  * without the v2 case and the results file.
  */
-import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
 import { DEFAULT_TENANT_ID } from '../src/tenants/index.js';
 import { BARE_PATH, bareCapacity, startBareFastify } from './lib/baselines.js';
 import { plainFetchLoad, seedBootstrapConfigs } from './lib/bootstrap.js';
-import { focusOptions, focusSettings, forEachStore } from './lib/focus.js';
+import { focusOptions, focusSettings, forEachStore, profiled } from './lib/focus.js';
 import { measureHttp } from './lib/http-case.js';
 
 const { values: a } = parseArgs({
@@ -42,23 +40,9 @@ try {
         { url: `${server.url}/api/health`, method: 'GET', headers: {}, connections },
         timing,
       );
-      const profiler = a.profile && round === rounds - 1 ? new Session() : undefined;
-      if (profiler) {
-        profiler.connect();
-        await profiler.post('Profiler.enable');
-        await profiler.post('Profiler.start');
-      }
-      const plain = await measureHttp(
-        load,
-        'plain',
-        plainFetchLoad(server.url, devices, connections),
-        timing,
+      const plain = await profiled(a.profile && round === rounds - 1 ? a.profile : undefined, () =>
+        measureHttp(load, 'plain', plainFetchLoad(server.url, devices, connections), timing),
       );
-      if (profiler && a.profile) {
-        const { profile } = await profiler.post('Profiler.stop');
-        writeFileSync(a.profile, JSON.stringify(profile));
-        profiler.disconnect();
-      }
       const capacity = bareCapacity([base]);
       console.log(
         `${dialect} round ${round + 1}: bare ${Math.round(base.rps)}/s (${Math.round(capacity ?? 0)}/s per cpu); health ${Math.round(health.rps)}/s srv ${(health.serverCpu * 100).toFixed(0)}% = ${Math.round((health.serverCpu * 1e6) / health.rps)} µs; plain ${Math.round(plain.rps)}/s p99 ${plain.latencyMs.p99.toFixed(2)} ms srv ${(plain.serverCpu * 100).toFixed(0)}% = ${Math.round((plain.serverCpu * 1e6) / plain.rps)} µs/fetch; ratio ${capacity ? (plain.rps / capacity).toFixed(3) : '-'}${plain.problem ? ` PROBLEM ${plain.problem}` : ''}`,

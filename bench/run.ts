@@ -13,6 +13,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { issue12Aims, renderAims } from './lib/aims.js';
 import {
   BARE_PATH,
   measureSignatureBaseline,
@@ -261,8 +262,8 @@ const main = async () => {
   log(`wrote ${out}`);
   if (args.strict && problems.length > 0) process.exitCode = 1;
   // Issue #4: bootstrap fetches/s vs a bare route (own baseline, table and bench/results/bootstrap.json).
-  const bootstrapProblems = await runBootstrapBench({ ...settings, dialects, log });
-  if (args.strict && bootstrapProblems.length > 0) process.exitCode = 1;
+  const bootstrap = await runBootstrapBench({ ...settings, dialects, log });
+  if (args.strict && bootstrap.problems.length > 0) process.exitCode = 1;
   // Issue #10: gatehouse keygen keys/s vs raw key generation on all cores (bench/results/keygen.json).
   const keygenProblems = await runKeygenBench({ quick: settings.quick, log });
   if (args.strict && keygenProblems.length > 0) process.exitCode = 1;
@@ -287,6 +288,12 @@ const main = async () => {
     log,
   });
   if (args.strict && scaleProblems.length > 0) process.exitCode = 1;
+  // Issue 12's aims against this run's numbers, last so the run ends with them (bench/results/aims.json).
+  const aims = issue12Aims(outcome, bootstrap.ratios);
+  console.log(renderAims(aims));
+  const aimsOut = join(HERE, 'results', 'aims.json');
+  writeFileSync(aimsOut, `${JSON.stringify({ machine, aims }, null, 2)}\n`);
+  log(`wrote ${aimsOut}`);
 };
 
 main().catch(async (e: unknown) => {

@@ -204,8 +204,10 @@ export const plainFetchLoad = (url: string, devices: readonly Device[], connecti
   connections,
 });
 
-/** Runs the bootstrap cases, prints their table, writes bench/results/bootstrap.json; returns the problems. */
-export const runBootstrapBench = async (s: BootstrapBenchSettings): Promise<string[]> => {
+/** Runs the bootstrap cases, prints their table, writes bench/results/bootstrap.json; returns the problems and ratios. */
+export const runBootstrapBench = async (
+  s: BootstrapBenchSettings,
+): Promise<{ problems: string[]; ratios: Record<string, number | null> }> => {
   const fleet = s.quick ? 200 : 1000;
   const timing = { durationSeconds: s.durationSeconds, warmupSeconds: s.warmupSeconds };
   const load = await startLoadGenerator();
@@ -347,5 +349,5 @@ export const runBootstrapBench = async (s: BootstrapBenchSettings): Promise<stri
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify({ fleet, bareRuns, bareRps, ratios, results, skipped }, null, 2)}\n`);
   s.log(`wrote ${out}`);
-  return problems;
+  return { problems, ratios };
 };

@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { createBenchDatabase, type DialectName, dropLiveDatabases } from './databases.js';
 import { type BenchServer, startBenchServer } from './gatehouse.js';
 import type { HttpCaseTiming } from './http-case.js';
@@ -57,5 +59,25 @@ export const forEachStore = async (
   } finally {
     await load.close();
     await dropLiveDatabases();
+  }
+};
+
+/**
+ * Runs `run` with the V8 CPU profiler on (this thread: the bench server's) when `file` is given,
+ * and writes the profile there (open it in Chrome's DevTools or any .cpuprofile viewer).
+ */
+export const profiled = async <T>(file: string | undefined, run: () => Promise<T>): Promise<T> => {
+  if (!file) return run();
+  const session = new Session();
+  session.connect();
+  try {
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+    const result = await run();
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(file, JSON.stringify(profile));
+    return result;
+  } finally {
+    session.disconnect();
   }
 };
