@@ -140,6 +140,7 @@ describe('createBatchedLookup', () => {
       },
       keyOf: (r) => r.id,
       schedule: (send) => scheduled.push(send),
+      maxInFlight: 1,
     });
     const first = lookup('a');
     for (const send of scheduled.splice(0)) send();
@@ -184,6 +185,31 @@ describe('createBatchedLookup', () => {
     answers[2]?.resolve([]);
     expect(await b).toEqual({ id: 'b', v: 1 });
     expect(await c).toBeUndefined();
+  });
+
+  it('by default lets two batches be on their way; keys asked meanwhile wait for one to come back', async () => {
+    const queries: string[][] = [];
+    const answers: ((rows: Row[]) => void)[] = [];
+    const lookup = createBatchedLookup<Row>({
+      fetch: (keys) => {
+        queries.push([...keys]);
+        return new Promise<Row[]>((resolve) => answers.push(resolve));
+      },
+      keyOf: (r) => r.id,
+      schedule: (send) => send(),
+    });
+    const a = lookup('a');
+    const b = lookup('b');
+    const later = [lookup('c'), lookup('d')];
+    expect(queries).toEqual([['a'], ['b']]);
+    answers[1]?.([{ id: 'b', v: 1 }]);
+    expect(await b).toEqual({ id: 'b', v: 1 });
+    // Sent when one of the two came back, after both keys were asked for.
+    expect(queries).toEqual([['a'], ['b'], ['c', 'd']]);
+    answers[0]?.([]);
+    answers[2]?.([{ id: 'd', v: 3 }]);
+    expect(await a).toBeUndefined();
+    expect(await Promise.all(later)).toEqual([undefined, { id: 'd', v: 3 }]);
   });
 
   it('refuses an in-flight bound that is not a positive integer', () => {
