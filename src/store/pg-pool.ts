@@ -30,6 +30,16 @@ export interface PostgresPoolOptions {
  * has to be restarted when the database returns. Named prepared statements (store.readRows) are
  * per connection in node-postgres and prepared again on a new one.
  */
+/**
+ * The pool's error of a lost idle connection, without the client the pool attaches to it
+ * (`err.client`): logged as it is, that client would write the backend's cancel key, its prepared
+ * statements and its whole state into the log line.
+ */
+const withoutClient = (e: Error): Error => {
+  const { client: _client, ...fields } = e as Error & { client?: unknown };
+  return Object.assign(new Error(e.message), fields, { name: e.name, stack: e.stack });
+};
+
 export const createPostgresPool = (
   opts: PostgresPoolOptions,
 ): { pool: pg.Pool; kyselyPool: PostgresPool } => {
@@ -49,7 +59,7 @@ export const createPostgresPool = (
       : {}),
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
-  pool.on('error', (e) => opts.onIdleError?.(e));
+  pool.on('error', (e) => opts.onIdleError?.(withoutClient(e)));
 
   const wrappers = new WeakMap<pg.PoolClient, PostgresPoolClient>();
   const wrap = (client: pg.PoolClient): PostgresPoolClient => {
