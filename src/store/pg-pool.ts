@@ -16,6 +16,16 @@ export interface PostgresPoolOptions {
 }
 
 /**
+ * The pool's error of a lost idle connection, without the client the pool attaches to it
+ * (`err.client`): logged as it is, that client would write the backend's cancel key, its prepared
+ * statements and its whole state into the log line.
+ */
+const withoutClient = (e: Error): Error => {
+  const { client: _client, ...fields } = e as Error & { client?: unknown };
+  return Object.assign(new Error(e.message), fields, { name: e.name, stack: e.stack });
+};
+
+/**
  * The PostgreSQL pool, with the bounds that keep a request from hanging when the database stops
  * answering, and the hygiene that lets the process recover by itself when it comes back:
  * - `connectionTimeoutMillis` bounds both opening a connection and waiting for a free one;
@@ -30,16 +40,6 @@ export interface PostgresPoolOptions {
  * has to be restarted when the database returns. Named prepared statements (store.readRows) are
  * per connection in node-postgres and prepared again on a new one.
  */
-/**
- * The pool's error of a lost idle connection, without the client the pool attaches to it
- * (`err.client`): logged as it is, that client would write the backend's cancel key, its prepared
- * statements and its whole state into the log line.
- */
-const withoutClient = (e: Error): Error => {
-  const { client: _client, ...fields } = e as Error & { client?: unknown };
-  return Object.assign(new Error(e.message), fields, { name: e.name, stack: e.stack });
-};
-
 export const createPostgresPool = (
   opts: PostgresPoolOptions,
 ): { pool: pg.Pool; kyselyPool: PostgresPool } => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/store.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../helpers/databases.js';
 import { PG_ADMIN_URL } from '../helpers/env.js';
+import { eventually } from '../helpers/webhook-receiver.js';
 
 // The pool reports an idle connection that the server ended; what it reports is logged as is.
 describe.runIf(dialects().includes('postgres'))('a lost idle PostgreSQL connection', () => {
@@ -31,10 +32,8 @@ describe.runIf(dialects().includes('postgres'))('a lost idle PostgreSQL connecti
     } finally {
       await admin.end();
     }
-    const deadline = Date.now() + 5000;
-    while (reported.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(reported.length).toBeGreaterThan(0);
-    const e = reported[0] as Error & Record<string, unknown>;
+    const e = (await eventually('the lost connection reported', () => reported[0], 5000)) as Error &
+      Record<string, unknown>;
     expect(e).toBeInstanceOf(Error);
     expect(e.message).toMatch(/terminat/i);
     expect(e.code).toBe('57P01');
